@@ -1,0 +1,8 @@
+import type { Command } from 'commander';
+import type { RunCommand } from './run.js';
+
+/** Registers one `prescale <command>`; each lives in its own file under `src/cli/`. */
+export type RegisterCommand = (program: Command, run: RunCommand) => void;
+
+/** Every CLI command, alphabetical. Adding a command is a file and one line here. */
+export const commands: RegisterCommand[] = [];

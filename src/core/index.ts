@@ -1,0 +1,4 @@
+export type { Clock } from './clock.js';
+export { PrescaleError, type PrescaleErrorCode } from './errors.js';
+export type { Forecast, ForecastIntervals } from './forecast.js';
+export { bucketStartSeconds, type RawSeries, type Series, seriesEndSeconds } from './series.js';

@@ -1,0 +1,38 @@
+import type { Forecast, Series } from '../core/index.js';
+
+/** Every model Prescale knows; the registry in `registry.ts` must cover each one. */
+export type ModelName = 'naive' | 'seasonal-naive' | 'ets' | 'mstl' | 'prophet';
+
+/** What a fitted model records about itself, saved next to its parameters. */
+export interface ModelMetadata {
+  readonly model: ModelName;
+  readonly stepSeconds: number;
+  /** First and last (exclusive) second of the training data. */
+  readonly trainStartSeconds: number;
+  readonly trainEndSeconds: number;
+  readonly fittedAt: string;
+  readonly prescaleVersion: string;
+  /** Model-specific settings, e.g. the seasonal periods in steps. */
+  readonly settings: Record<string, unknown>;
+}
+
+/**
+ * A model with its settings but no parameters. `fit` returns a new fitted object; the unfitted
+ * one stays reusable (fit again at the next daily re-estimation).
+ */
+export interface Forecaster {
+  readonly name: ModelName;
+  fit(train: Series, signal?: AbortSignal): Promise<FittedForecaster>;
+}
+
+/**
+ * A fitted model. `forecast` conditions on `context` (everything observed up to the origin,
+ * origin = end of context) without re-estimating parameters, per the benchmark protocol rule 4.
+ */
+export interface FittedForecaster {
+  readonly metadata: ModelMetadata;
+  /** H steps from the end of `context`; `level` is the interval coverage (default 0.8). */
+  forecast(context: Series, horizonSteps: number, level?: number): Forecast;
+  /** JSON-serializable parameters; `registry.loadFitted` rebuilds the model from them. */
+  toJSON(): { metadata: ModelMetadata; parameters: unknown };
+}
