@@ -34,5 +34,27 @@ export interface FittedForecaster {
   /** H steps from the end of `context`; `level` is the interval coverage (default 0.8). */
   forecast(context: Series, horizonSteps: number, level?: number): Forecast;
   /** JSON-serializable parameters; `registry.loadFitted` rebuilds the model from them. */
-  toJSON(): { metadata: ModelMetadata; parameters: unknown };
+  toJSON(): SavedModel;
+}
+
+/** Settings every model accepts; each model ignores what it has no use for. */
+export interface ModelOptions {
+  /** The main seasonal period (seconds), e.g. 86400 for daily load; seasonal naive repeats it. */
+  readonly seasonSeconds?: number;
+}
+
+/** A saved fitted model, as written by `toJSON` and read back by `ModelDefinition.load`. */
+export interface SavedModel {
+  readonly metadata: ModelMetadata;
+  readonly parameters: unknown;
+}
+
+/** One registry entry per model (see `registry.ts`): how to make it and how to load a saved one. */
+export interface ModelDefinition {
+  readonly name: ModelName;
+  /** One line for `--help` and docs. */
+  readonly description: string;
+  create(options?: ModelOptions): Forecaster;
+  /** Rebuilds a fitted model from `toJSON()` output; throws PrescaleError('model-mismatch') if it does not fit. */
+  load(saved: SavedModel): FittedForecaster;
 }
