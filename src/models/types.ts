@@ -41,6 +41,8 @@ export interface FittedForecaster {
 export interface ModelOptions {
   /** The main seasonal period (seconds), e.g. 86400 for daily load; seasonal naive repeats it. */
   readonly seasonSeconds?: number;
+  /** The longest horizon (steps) the model will be asked for; intervals are calibrated up to it. */
+  readonly horizonSteps?: number;
 }
 
 /** A saved fitted model, as written by `toJSON` and read back by `ModelDefinition.load`. */

@@ -1,0 +1,82 @@
+import { PrescaleError, type Series } from '../core/index.js';
+import { errorPercentiles, type ErrorPercentiles } from './empirical-intervals.js';
+import type { ModelMetadata, ModelName, SavedModel } from './types.js';
+
+/** The version written into every saved model, so a loader can tell where a file came from. */
+export const PRESCALE_VERSION = '0.1.0';
+
+/** Default interval level when a caller does not ask for one. */
+export const DEFAULT_INTERVAL_LEVEL = 0.8;
+
+/** Index of the last observed (non-NaN) bucket before `endIndex`, or -1 if there is none. */
+export function lastObservedIndex(values: ArrayLike<number>, endIndex = values.length): number {
+  for (let i = endIndex - 1; i >= 0; i--) if (!Number.isNaN(values[i])) return i;
+  return -1;
+}
+
+/** Metadata of a model fitted on `train`. */
+export function metadataFor(model: ModelName, train: Series, settings: Record<string, unknown>): ModelMetadata {
+  return {
+    model,
+    stepSeconds: train.stepSeconds,
+    trainStartSeconds: train.startSeconds,
+    trainEndSeconds: train.startSeconds + train.values.length * train.stepSeconds,
+    fittedAt: new Date().toISOString(),
+    prescaleVersion: PRESCALE_VERSION,
+    settings,
+  };
+}
+
+/** Refuses a saved model written for another model or lacking parameters. */
+export function checkSavedModel(saved: SavedModel, model: ModelName): void {
+  if (saved?.metadata?.model !== model) {
+    throw new PrescaleError(
+      'model-mismatch',
+      `metadata.model: expected '${model}', found '${saved?.metadata?.model}'; load the file with the model that wrote it`,
+      { field: 'metadata.model' },
+    );
+  }
+  if (!(saved.metadata.stepSeconds > 0)) {
+    throw new PrescaleError('model-mismatch', `metadata.stepSeconds: must be a positive number; the file is corrupt`, {
+      field: 'metadata.stepSeconds',
+    });
+  }
+  if (saved.parameters === null || typeof saved.parameters !== 'object') {
+    throw new PrescaleError('model-mismatch', `parameters: missing; the file is corrupt or was not written by Prescale`, {
+      field: 'parameters',
+    });
+  }
+}
+
+/** Refuses a forecast context whose step differs from the one the model was fitted on. */
+export function checkContextStep(context: Series, metadata: ModelMetadata): void {
+  if (context.stepSeconds !== metadata.stepSeconds) {
+    throw new PrescaleError(
+      'model-mismatch',
+      `context.stepSeconds: ${context.stepSeconds} differs from the model's step ${metadata.stepSeconds}; resample the input to the model's step`,
+      { field: 'context.stepSeconds' },
+    );
+  }
+}
+
+/**
+ * In-sample error percentiles of a rule that forecasts from history alone (no parameters), measured
+ * at every `originStride`-th origin of `values`: the rule's own track record gives its intervals.
+ */
+export function historicalErrorPercentiles(
+  values: Float64Array,
+  horizonSteps: number,
+  firstOriginIndex: number,
+  originStride: number,
+  predict: (originIndex: number, h: number) => number,
+): ErrorPercentiles {
+  const errors: number[][] = Array.from({ length: horizonSteps }, () => []);
+  for (let origin = firstOriginIndex; origin + horizonSteps <= values.length; origin += originStride) {
+    for (let h = 1; h <= horizonSteps; h++) {
+      const actual = values[origin + h - 1];
+      const predicted = predict(origin, h);
+      if (!Number.isNaN(actual) && !Number.isNaN(predicted)) errors[h - 1].push(actual - predicted);
+    }
+  }
+  return errorPercentiles(errors);
+}
