@@ -1,0 +1,3 @@
+// Public API of the preprocessor: raw points → a clean regular series, windows and scalers for the models.
+export { type AugursModuleName, loadAugurs } from './augurs-wasm.js';
+export { type Aggregation, type ResampleOptions, resampleToStep } from './resample.js';
