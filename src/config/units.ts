@@ -1,0 +1,116 @@
+import { PrescaleError } from '../core/index.js';
+
+/** Seconds per Prometheus duration unit (`docs/querying/basics.md`: ms, s, m, h, d, w, y; y = 365 d). */
+const secondsPerUnit: Record<string, number> = {
+  ms: 0.001,
+  s: 1,
+  m: 60,
+  h: 3600,
+  d: 86_400,
+  w: 604_800,
+  y: 31_536_000,
+};
+/** Largest to smallest, the order Prometheus requires inside a duration like `1h30m`. */
+const unitOrder = ['y', 'w', 'd', 'h', 'm', 's', 'ms'];
+const durationPartPattern = /(\d+)(ms|y|w|d|h|m|s)/y;
+const plainSecondsPattern = /^(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/**
+ * Parses a duration the way Prometheus and Kubernetes users write it: `30s`, `10m`, `14d`, `1h30m`,
+ * `500ms`, or a plain number of seconds (`15`, `0.5`). Units go largest first, each at most once.
+ * Returns seconds (>= 0); throws `invalid-input` naming `field`.
+ */
+export function parseDurationSeconds(text: string, field = 'duration'): number {
+  const trimmed = text.trim();
+  const fail = (problem: string): never => {
+    throw new PrescaleError(
+      'invalid-input',
+      `${field}: ${problem}; write a duration like 30s, 10m, 1h30m or 14d (units ms, s, m, h, d, w, y), or plain seconds`,
+      { field },
+    );
+  };
+  if (trimmed === '') fail('empty duration');
+  if (plainSecondsPattern.test(trimmed)) {
+    const seconds = Number(trimmed);
+    if (!Number.isFinite(seconds)) fail(`"${text}" is too large`);
+    return seconds;
+  }
+  let seconds = 0;
+  let lastUnitRank = -1;
+  durationPartPattern.lastIndex = 0;
+  while (durationPartPattern.lastIndex < trimmed.length) {
+    const start = durationPartPattern.lastIndex;
+    const match = durationPartPattern.exec(trimmed);
+    if (match === null) fail(`"${text}" is not a duration (unexpected "${trimmed.slice(start)}")`);
+    const [, amount, unit] = match as RegExpExecArray;
+    const rank = unitOrder.indexOf(unit);
+    if (rank <= lastUnitRank) fail(`"${text}" repeats a unit or puts a smaller unit before a larger one`);
+    lastUnitRank = rank;
+    seconds += Number(amount) * secondsPerUnit[unit];
+  }
+  if (!Number.isFinite(seconds)) fail(`"${text}" is too large`);
+  return seconds;
+}
+
+const dateTimePattern =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?)?(?:([Zz])|([+-])(\d{2}):?(\d{2}))?$/;
+
+/**
+ * Parses an ISO 8601 / RFC 3339 date or date-time to unix seconds, or returns undefined if `text` is not one.
+ * Accepts `YYYY-MM-DD`, `YYYY-MM-DD HH:MM[:SS[.fff]]` with `T` or a space, and an optional `Z` or `±HH:MM`.
+ * Text without a zone is read as UTC (NAB and Prophet files carry no zone). Used for trace files and flags.
+ */
+export function parseDateTimeSeconds(text: string): number | undefined {
+  const match = dateTimePattern.exec(text);
+  if (match === null) return undefined;
+  const [, y, mo, d, h, mi, s, fraction, zulu, sign, offsetHours, offsetMinutes] = match;
+  const year = Number(y);
+  const month = Number(mo);
+  const day = Number(d);
+  const hour = h === undefined ? 0 : Number(h);
+  const minute = mi === undefined ? 0 : Number(mi);
+  const second = s === undefined ? 0 : Number(s);
+  if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return undefined;
+  // Date.UTC rolls 31 Feb into March; rebuilding the day catches that.
+  const dayMs = Date.UTC(year, month - 1, day);
+  if (new Date(dayMs).getUTCDate() !== day) return undefined;
+  // Leave date-only text without a zone alone: `2016-01-20Z` is not a real format.
+  if (h === undefined && (zulu !== undefined || sign !== undefined)) return undefined;
+  let seconds = dayMs / 1000 + hour * 3600 + minute * 60 + second;
+  if (fraction !== undefined) seconds += Number(fraction);
+  if (sign !== undefined) {
+    const offsetH = Number(offsetHours);
+    const offsetM = Number(offsetMinutes);
+    if (offsetH > 23 || offsetM > 59) return undefined;
+    const offsetSeconds = offsetH * 3600 + offsetM * 60;
+    seconds += sign === '+' ? -offsetSeconds : offsetSeconds;
+  }
+  return seconds;
+}
+
+const relativeNowPattern = /^now(?:\s*([+-])\s*(.+))?$/;
+
+/**
+ * Parses a point in time for flags and config: RFC 3339 (`2024-05-01T12:00:00Z`), unix seconds (`1714564800`),
+ * or, when `nowSeconds` is given, `now` and `now-1h` / `now+30m`. Returns unix seconds; throws `invalid-input`
+ * naming `field`.
+ */
+export function parseTimeSeconds(text: string, field = 'time', nowSeconds?: number): number {
+  const trimmed = text.trim();
+  if (plainSecondsPattern.test(trimmed)) return Number(trimmed);
+  const dateTime = parseDateTimeSeconds(trimmed);
+  if (dateTime !== undefined) return dateTime;
+  const relative = relativeNowPattern.exec(trimmed);
+  if (relative !== null && nowSeconds !== undefined) {
+    const [, sign, duration] = relative;
+    if (sign === undefined) return nowSeconds;
+    const offsetSeconds = parseDurationSeconds(duration, field);
+    return sign === '-' ? nowSeconds - offsetSeconds : nowSeconds + offsetSeconds;
+  }
+  const nowHint = nowSeconds === undefined ? '' : ', or now / now-1h';
+  throw new PrescaleError(
+    'invalid-input',
+    `${field}: "${text}" is not a time; write RFC 3339 (2024-05-01T12:00:00Z) or unix seconds (1714564800)${nowHint}`,
+    { field },
+  );
+}
