@@ -5,10 +5,12 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { datasetsFileSchema } from '../config/datasets.js';
 import { PrescaleError } from '../core/index.js';
 import { readTraceFile, writeTraceFile } from './trace-file.js';
 
 const dataDir = fileURLToPath(new URL('../../../shared/data/', import.meta.url));
+const bundledDir = fileURLToPath(new URL('../../data/', import.meta.url));
 const utc = (...parts: [number, number, number, number?, number?, number?]) =>
   Date.UTC(parts[0], parts[1] - 1, parts[2], parts[3] ?? 0, parts[4] ?? 0, parts[5] ?? 0) / 1000;
 
@@ -40,6 +42,14 @@ test('NASA July 1995: 39,693 minutes, unix seconds, totals match the ITA request
   assert.equal(trace.missingRows, 0);
   assert.equal(trace.duplicateRows, 0);
   assertStrictlyIncreasing(trace.series.timestampsSeconds);
+});
+
+test('the bundled default (data/datasets.json) parses and its file reads as the shared NASA series', async () => {
+  const datasets = datasetsFileSchema.parse(JSON.parse(await readFile(join(bundledDir, 'datasets.json'), 'utf8')));
+  const bundled = await readTraceFile(join(bundledDir, datasets['nasa-jul95'].file));
+  const shared = await readTraceFile(join(dataDir, 'nasa-http/nasa_jul95_requests_per_minute.csv'));
+  assert.deepEqual(bundled.series, shared.series);
+  assert.equal(datasets['nasa-jul95'].step_seconds, 60);
 });
 
 test('Alibaba 2018 CPU: offset seconds, every 10 s from day 3 to day 8', async () => {
