@@ -53,7 +53,7 @@ export function parseDurationSeconds(text: string, field = 'duration'): number {
 }
 
 const dateTimePattern =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?)?(?:([Zz])|([+-])(\d{2}):?(\d{2}))?$/;
+  /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?)?(?:([Zz])|([+-])(\d{2}):?(\d{2}))?$/;
 
 /**
  * Parses an ISO 8601 / RFC 3339 date or date-time to unix seconds, or returns undefined if `text` is not one.
