@@ -1,3 +1,11 @@
 // Public API of the preprocessor: raw points → a clean regular series, windows and scalers for the models.
 export { type AugursModuleName, loadAugurs } from './augurs-wasm.js';
+export {
+  DEFAULT_MAX_GAP_SECONDS,
+  fillGaps,
+  type GapFillMethod,
+  type GapFillOptions,
+  type GapFillResult,
+  type GapRange,
+} from './gaps.js';
 export { type Aggregation, type ResampleOptions, resampleToStep } from './resample.js';
