@@ -1,5 +1,5 @@
 import { PrescaleError, type Series } from '../core/index.js';
-import { errorPercentiles, type ErrorPercentiles } from './empirical-intervals.js';
+import { type ErrorPercentiles, errorPercentiles } from './empirical-intervals.js';
 import type { ModelMetadata, ModelName, SavedModel } from './types.js';
 
 /** The version written into every saved model, so a loader can tell where a file came from. */
@@ -42,9 +42,13 @@ export function checkSavedModel(saved: SavedModel, model: ModelName): void {
     });
   }
   if (saved.parameters === null || typeof saved.parameters !== 'object') {
-    throw new PrescaleError('model-mismatch', `parameters: missing; the file is corrupt or was not written by Prescale`, {
-      field: 'parameters',
-    });
+    throw new PrescaleError(
+      'model-mismatch',
+      `parameters: missing; the file is corrupt or was not written by Prescale`,
+      {
+        field: 'parameters',
+      },
+    );
   }
 }
 

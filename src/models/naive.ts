@@ -8,7 +8,14 @@ import {
   metadataFor,
 } from './common.js';
 import { type ErrorPercentiles, intervalsFromErrors } from './empirical-intervals.js';
-import type { FittedForecaster, Forecaster, ModelDefinition, ModelMetadata, ModelOptions, SavedModel } from './types.js';
+import type {
+  FittedForecaster,
+  Forecaster,
+  ModelDefinition,
+  ModelMetadata,
+  ModelOptions,
+  SavedModel,
+} from './types.js';
 
 /** Parameters of a fitted history-rule model: only the error percentiles behind its intervals. */
 interface HistoryRuleParameters {
@@ -122,14 +129,15 @@ function lastValue(values: ArrayLike<number>, originIndex: number): number {
  * Same time one season earlier, stepping back whole seasons until the bucket was observed before the
  * origin; the last value where that bucket is missing (the shared scorer's seasonal-naive rule).
  */
-function seasonalValue(values: ArrayLike<number>, originIndex: number, h: number, seasonSteps: number): number {
+export function seasonalValue(values: ArrayLike<number>, originIndex: number, h: number, seasonSteps: number): number {
   let back = originIndex + h - 1 - seasonSteps;
   while (back >= originIndex) back -= seasonSteps;
   const seasonal = back >= 0 ? values[back] : Number.NaN;
   return Number.isNaN(seasonal) ? lastValue(values, originIndex) : seasonal;
 }
 
-function seasonStepsFor(seasonSeconds: number, stepSeconds: number): number {
+/** The season in whole steps; refuses a season shorter than one step. */
+export function seasonStepsFor(seasonSeconds: number, stepSeconds: number): number {
   const steps = Math.round(seasonSeconds / stepSeconds);
   if (!(steps >= 1)) {
     throw new PrescaleError(

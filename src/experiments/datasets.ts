@@ -1,0 +1,81 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readTraceFile } from '../collector/index.js';
+import { type Dataset, datasetsFileSchema } from '../config/datasets.js';
+import { formatIssues } from '../config/issues.js';
+import { PrescaleError, type Series } from '../core/index.js';
+import { resampleToStep } from '../preprocessor/index.js';
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** The benchmark datasets shared by the team (`../shared/bench/datasets.json`), when present. */
+export const SHARED_DATASETS_PATH = resolve(repoRoot, '../shared/bench/datasets.json');
+
+/** The datasets file shipped with Prescale (the embedded NASA trace), so `npm start` needs nothing else. */
+export const BUNDLED_DATASETS_PATH = resolve(repoRoot, 'data/datasets.json');
+
+/** The shared benchmark datasets where they exist, else the bundled ones. */
+export function defaultDatasetsPath(): string {
+  return existsSync(SHARED_DATASETS_PATH) ? SHARED_DATASETS_PATH : BUNDLED_DATASETS_PATH;
+}
+
+/** A dataset with its series read and resampled to the dataset's step (bucket means, as the scorer). */
+export interface LoadedDataset {
+  readonly name: string;
+  readonly dataset: Dataset;
+  readonly seriesPath: string;
+  /** Bucket means over the whole file; NaN where a bucket has no point. */
+  readonly series: Series;
+}
+
+/** Reads and validates a datasets file, reporting every problem with its dotted path. */
+export async function readDatasetsFile(path: string): Promise<Record<string, Dataset>> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new PrescaleError(
+      'io-error',
+      `--datasets: cannot read ${path} (${(error as Error).message}); give an existing datasets.json`,
+      {
+        field: '--datasets',
+        cause: error,
+      },
+    );
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new PrescaleError('invalid-input', `${path}: not valid JSON (${(error as Error).message}); fix the file`, {
+      field: path,
+      cause: error,
+    });
+  }
+  const parsed = datasetsFileSchema.safeParse(json);
+  if (!parsed.success) {
+    throw new PrescaleError('invalid-input', `${path}: invalid datasets file:\n${formatIssues(parsed.error)}`, {
+      field: path,
+    });
+  }
+  return parsed.data;
+}
+
+/** Loads one named dataset: its split and its series on the dataset's step grid. */
+export async function loadDataset(name: string, datasetsPath = defaultDatasetsPath()): Promise<LoadedDataset> {
+  const datasets = await readDatasetsFile(datasetsPath);
+  const dataset = datasets[name];
+  if (!dataset) {
+    throw new PrescaleError(
+      'unknown-dataset',
+      `--dataset: unknown dataset '${name}' in ${datasetsPath}; known: ${Object.keys(datasets).join(', ')}`,
+      { field: '--dataset' },
+    );
+  }
+  const seriesPath = resolve(dirname(datasetsPath), dataset.file);
+  const trace = await readTraceFile(seriesPath);
+  const series = resampleToStep(trace.series, { stepSeconds: dataset.step_seconds, aggregation: 'mean' });
+  return { name, dataset, seriesPath, series };
+}
