@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
 import { registerBacktest } from './backtest.js';
 import type { RunCommand } from './run.js';
+import { registerStart } from './start.js';
 
 /** Registers one `prescale <command>`; each lives in its own file under `src/cli/`. */
 export type RegisterCommand = (program: Command, run: RunCommand) => void;
 
 /** Every CLI command, alphabetical. Adding a command is a file and one line here. */
-export const commands: RegisterCommand[] = [registerBacktest];
+export const commands: RegisterCommand[] = [registerBacktest, registerStart];
