@@ -1,9 +1,9 @@
-import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { parseDateTimeSeconds } from '../config/units.js';
 import { PrescaleError, type RawSeries } from '../core/index.js';
+import { writeFileAtomic } from './atomic-write.js';
+import { formatSampleValue } from './sample-value.js';
 
 /**
  * How a trace file writes time: `unix-seconds` (`timestamp,value`, numbers), `offset-seconds`
@@ -248,14 +248,6 @@ export async function readTraceFile(path: string): Promise<TraceFile> {
   return { path, format, series, header, metadata, missingRows, duplicateRows };
 }
 
-/** How a number is written in a trace file: shortest exact decimal, and NaN/±Inf as Prometheus spells them. */
-function formatNumber(value: number): string {
-  if (Number.isNaN(value)) return 'NaN';
-  if (value === Number.POSITIVE_INFINITY) return '+Inf';
-  if (value === Number.NEGATIVE_INFINITY) return '-Inf';
-  return String(value);
-}
-
 /**
  * Writes `series` as `# key: value` metadata lines, a `timestamp,value` header and one row per sample
  * (unix seconds). The file appears whole or not at all: it is written to a temp file in the same
@@ -300,29 +292,9 @@ export async function writeTraceFile(
         { field: `series.timestampsSeconds[${i}]` },
       );
     }
-    parts.push(`${formatNumber(time)},${formatNumber(values[i])}\n`);
+    parts.push(`${formatSampleValue(time)},${formatSampleValue(values[i])}\n`);
   }
   const text = parts.join('');
   const content = path.endsWith('.gz') ? gzipSync(text) : Buffer.from(text, 'utf8');
-  const tempPath = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  try {
-    const handle = await open(tempPath, 'wx');
-    try {
-      await handle.writeFile(content);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(tempPath, path);
-  } catch (error) {
-    await unlink(tempPath).catch(() => undefined);
-    throw new PrescaleError(
-      'io-error',
-      `${path}: cannot write trace file (${(error as Error).message}); check the directory exists and is writable`,
-      {
-        field: path,
-        cause: error,
-      },
-    );
-  }
+  await writeFileAtomic(path, content, 'trace file');
 }
