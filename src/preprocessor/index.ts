@@ -1,4 +1,15 @@
 // Public API of the preprocessor: raw points → a clean regular series, windows and scalers for the models.
+
+export {
+  type AnomalyFilterOptions,
+  type AnomalyFilterResult,
+  DEFAULT_ANOMALY_FILTER,
+  type ExclusionWindow,
+  filterAnomalies,
+  type HampelMode,
+  scoreAgainstWindows,
+  type WindowScore,
+} from './anomalies.js';
 export { type AugursModuleName, loadAugurs } from './augurs-wasm.js';
 export {
   DEFAULT_MAX_GAP_SECONDS,
