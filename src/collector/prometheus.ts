@@ -146,6 +146,13 @@ export class PrometheusClient {
         { field: 'prometheus.url' },
       );
     }
+    if (url.username !== '' || url.password !== '') {
+      throw new PrescaleError(
+        'invalid-input',
+        'prometheus.url: contains credentials; remove them from the URL and pass basic auth separately (--basic-auth)',
+        { field: 'prometheus.url' },
+      );
+    }
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.headers = { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' };
     if (options.bearerToken !== undefined) this.headers.authorization = `Bearer ${options.bearerToken}`;

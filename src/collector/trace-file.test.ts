@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { datasetsFileSchema } from '../config/datasets.js';
 import { PrescaleError } from '../core/index.js';
-import { readTraceFile, writeTraceFile } from './trace-file.js';
+import { readTraceFile, TraceFileSource, writeTraceFile } from './trace-file.js';
 
 const dataDir = fileURLToPath(new URL('../../../shared/data/', import.meta.url));
 const bundledDir = fileURLToPath(new URL('../../data/', import.meta.url));
@@ -340,3 +340,30 @@ test('writing into a missing directory is an io-error and creates nothing', asyn
     (error: unknown) => error instanceof PrescaleError && error.code === 'io-error' && error.field === path,
   );
 });
+
+const sourceRows: { name: string; input: { start: number; end: number }; want: number[] }[] = [
+  { name: 'inclusive on both ends', input: { start: 20, end: 40 }, want: [20, 30, 40] },
+  { name: 'between samples', input: { start: 15, end: 35 }, want: [20, 30] },
+  { name: 'before the trace', input: { start: 0, end: 5 }, want: [] },
+  { name: 'after the trace', input: { start: 60, end: 99 }, want: [] },
+  { name: 'all of it', input: { start: 0, end: 99 }, want: [10, 20, 30, 40, 50] },
+];
+
+for (const row of sourceRows) {
+  test(`TraceFileSource.range: ${row.name}`, async () => {
+    const path = join(dir, 'source.csv');
+    await writeFile(path, 'timestamp,value\n10,1\n20,2\n30,3\n40,4\n50,5\n');
+    const source = new TraceFileSource(path);
+    const got = await source.range({
+      query: '',
+      startSeconds: row.input.start,
+      endSeconds: row.input.end,
+      stepSeconds: 10,
+    });
+    assert.deepEqual(Array.from(got.timestampsSeconds), row.want);
+    assert.deepEqual(
+      Array.from(got.values),
+      row.want.map((t) => t / 10),
+    );
+  });
+}

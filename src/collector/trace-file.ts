@@ -4,6 +4,7 @@ import { parseDateTimeSeconds } from '../config/units.js';
 import { PrescaleError, type RawSeries } from '../core/index.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { formatSampleValue } from './sample-value.js';
+import type { MetricSource, RangeQuery } from './types.js';
 
 /**
  * How a trace file writes time: `unix-seconds` (`timestamp,value`, numbers), `offset-seconds`
@@ -297,4 +298,39 @@ export async function writeTraceFile(
   const text = parts.join('');
   const content = path.endsWith('.gz') ? gzipSync(text) : Buffer.from(text, 'utf8');
   await writeFileAtomic(path, content, 'trace file');
+}
+
+/**
+ * A trace file as a `MetricSource`, so backtests and the simulator read files the way the predictor reads
+ * Prometheus. The file is read once; `range` returns its observations with start ≤ t ≤ end (the query
+ * text and step are not used: the file already is one series at its own resolution).
+ */
+export class TraceFileSource implements MetricSource {
+  readonly name: string;
+  private trace: Promise<TraceFile> | undefined;
+
+  constructor(readonly path: string) {
+    this.name = `trace:${path}`;
+  }
+
+  async range(q: RangeQuery, signal?: AbortSignal): Promise<RawSeries> {
+    signal?.throwIfAborted();
+    this.trace ??= readTraceFile(this.path);
+    const { timestampsSeconds, values } = (await this.trace).series;
+    const first = lowerBound(timestampsSeconds, q.startSeconds);
+    const end = lowerBound(timestampsSeconds, q.endSeconds, true);
+    return { timestampsSeconds: timestampsSeconds.slice(first, end), values: values.slice(first, end) };
+  }
+}
+
+/** Index of the first timestamp ≥ t (or > t when `after`), by binary search. */
+function lowerBound(sorted: Float64Array, t: number, after = false): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (sorted[middle] < t || (after && sorted[middle] === t)) low = middle + 1;
+    else high = middle;
+  }
+  return low;
 }
