@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerBacktest } from './backtest.js';
+import { registerCollect } from './collect.js';
 import type { RunCommand } from './run.js';
 import { registerStart } from './start.js';
 
@@ -7,4 +8,4 @@ import { registerStart } from './start.js';
 export type RegisterCommand = (program: Command, run: RunCommand) => void;
 
 /** Every CLI command, alphabetical. Adding a command is a file and one line here. */
-export const commands: RegisterCommand[] = [registerBacktest, registerStart];
+export const commands: RegisterCommand[] = [registerBacktest, registerCollect, registerStart];
