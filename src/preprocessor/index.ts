@@ -20,3 +20,9 @@ export {
   type GapRange,
 } from './gaps.js';
 export { type Aggregation, type ResampleOptions, resampleToStep } from './resample.js';
+export {
+  DEFAULT_MIN_SEASONAL_STRENGTH,
+  detectSeasonalPeriods,
+  type SeasonalityOptions,
+  type SeasonalPeriod,
+} from './seasonality.js';
