@@ -1,0 +1,69 @@
+/** The exact Kubernetes HPA emulation: one reconcile as a pure function, its kernel, and the hpa-step contract. */
+
+/** Controller flags, default scaling rules and the default metric, as Kubernetes sets them. */
+export {
+  DEFAULT_CONTROLLER_CONFIG,
+  DEFAULT_METRICS,
+  DEFAULT_SCALE_DOWN_RULES,
+  DEFAULT_SCALE_UP_RULES,
+  DEFAULT_SYNC_PERIOD_SECONDS,
+} from './defaults.js';
+/** Per-metric proposals and their combination, for callers that only want the metric arithmetic. */
+export { computeReplicasForMetric, computeReplicasForMetrics, type MetricsVerdict } from './metrics.js';
+/** Stabilization, rate limits and min/max, usable on their own (the planner reuses the same rules). */
+export {
+  type LimitedReplicas,
+  limitReplicasLegacy,
+  limitReplicasWithBehavior,
+  type Normalized,
+  normalizeLegacy,
+  normalizeWithBehavior,
+  type RateLimit,
+  scaleDownLimit,
+  scaleUpLimit,
+  stabilizeRecommendation,
+  stabilizeRecommendationWithBehaviors,
+  storeScaleEvent,
+} from './normalize.js';
+/** Pod grouping and the CPU readiness test. */
+export {
+  classifyPod,
+  cpuSampleReadiness,
+  groupPods,
+  type PodGroups,
+  type PodMetric,
+  type PodMetricsInfo,
+} from './pods.js';
+/** Quantity parsing shared with anything that reads Kubernetes manifests. */
+export { formatMilli, isQuantityProblem, type ParsedQuantity, parseQuantity } from './quantity.js';
+/** One reconcile, the condition merge and the reconcile schedule: what the simulator calls. */
+export {
+  applyConditions,
+  EMPTY_CONTROLLER_STATE,
+  type HpaConditionStatus,
+  nextReconcileSeconds,
+  reconcileHpa,
+} from './reconcile.js';
+/** The replica calculator per target type, and the tolerance band. */
+export {
+  isWithinTolerance,
+  replicasForAverageValue,
+  replicasForPerPodValue,
+  replicasForUtilization,
+  replicasForValue,
+  type Tolerances,
+  tolerancesForHpa,
+} from './replicas.js';
+/** The hpa-step JSON contract: input schema (also the HPA spec alone), validation with every issue, output. */
+export {
+  checkHpaStepInput,
+  controllerConfigSchema,
+  type HpaInputIssue,
+  type HpaStepRequest,
+  hpaSpecSchema,
+  hpaStepInputSchema,
+  parseHpaStepInput,
+  toHpaStepOutput,
+} from './schema.js';
+/** Plain data of a reconcile. */
+export type * from './types.js';

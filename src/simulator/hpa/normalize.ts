@@ -1,0 +1,452 @@
+/**
+ * From the raw metric proposal to the replicas written (§1.7, §1.8): stabilization windows, the
+ * legacy 2×/4 cap, behavior rate policies and min/max, plus the scale-event memory. Free functions
+ * over plain data, as `convertDesiredReplicasWithRules` is in Kubernetes; `now` and memory are passed in.
+ */
+import type {
+  HpaBehavior,
+  HpaCondition,
+  HpaConditionReason,
+  ScalingRules,
+  TimestampedRecommendation,
+  TimestampedScaleEvent,
+} from './types.js';
+
+/** A replica count with the ScalingLimited reason and message the controller attaches to it. */
+export interface LimitedReplicas {
+  readonly replicas: number;
+  readonly reason: Extract<
+    HpaConditionReason,
+    'DesiredWithinRange' | 'TooManyReplicas' | 'TooFewReplicas' | 'ScaleUpLimit' | 'ScaleDownLimit'
+  >;
+  readonly message: string;
+}
+
+/** A stabilized recommendation and the memory after recording the raw one. */
+export interface Stabilized {
+  readonly replicas: number;
+  readonly recommendations: readonly TimestampedRecommendation[];
+}
+
+const WITHIN_RANGE: LimitedReplicas['message'] = 'the desired count is within the acceptable range';
+const MESSAGES = {
+  TooManyReplicas: 'the desired replica count is more than the maximum replica count',
+  TooFewReplicas: 'the desired replica count is less than the minimum replica count',
+  ScaleUpLimit: 'the desired replica count is increasing faster than the maximum scale rate',
+  ScaleDownLimit: 'the desired replica count is decreasing faster than the maximum scale rate',
+} as const;
+
+/** Records `(now, raw)` over the slot at `staleIndex` (the last stale record) or appends it. */
+function recordRecommendation(
+  recommendations: readonly TimestampedRecommendation[],
+  staleIndex: number,
+  record: TimestampedRecommendation,
+): TimestampedRecommendation[] {
+  const next = recommendations.slice();
+  if (staleIndex >= 0) next[staleIndex] = record;
+  else next.push(record);
+  return next;
+}
+
+/**
+ * Legacy `stabilizeRecommendation` (§1.7 step 1): the maximum of the raw proposal and every record
+ * not older than the window — a record exactly at `now − window` still counts.
+ */
+export function stabilizeRecommendation(
+  recommendations: readonly TimestampedRecommendation[],
+  rawReplicas: number,
+  nowSeconds: number,
+  windowSeconds: number,
+): Stabilized {
+  const cutoff = nowSeconds - windowSeconds;
+  let replicas = rawReplicas;
+  let staleIndex = -1;
+  for (let i = 0; i < recommendations.length; i++) {
+    const record = recommendations[i];
+    if (record.timestampSeconds < cutoff) staleIndex = i;
+    else if (record.replicas > replicas) replicas = record.replicas;
+  }
+  const stored = recordRecommendation(recommendations, staleIndex, {
+    timestampSeconds: nowSeconds,
+    replicas: rawReplicas,
+  });
+  return { replicas, recommendations: stored };
+}
+
+/** Legacy per-reconcile cap: never more than max(2 × current, 4) in one step. */
+export function legacyScaleUpLimit(currentReplicas: number): number {
+  return Math.trunc(Math.max(2 * currentReplicas, 4));
+}
+
+/** `convertDesiredReplicasWithRules` (§1.7 step 2): min, max and the 2×/4 cap, with the limiting reason. */
+export function limitReplicasLegacy(
+  currentReplicas: number,
+  desiredReplicas: number,
+  minReplicas: number,
+  maxReplicas: number,
+): LimitedReplicas {
+  const upLimit = legacyScaleUpLimit(currentReplicas);
+  const capIsRate = maxReplicas > upLimit;
+  const maximumAllowed = capIsRate ? upLimit : maxReplicas;
+  if (desiredReplicas < minReplicas) {
+    return { replicas: minReplicas, reason: 'TooFewReplicas', message: MESSAGES.TooFewReplicas };
+  }
+  if (desiredReplicas > maximumAllowed) {
+    const reason = capIsRate ? 'ScaleUpLimit' : 'TooManyReplicas';
+    return { replicas: maximumAllowed, reason, message: MESSAGES[reason] };
+  }
+  return { replicas: desiredReplicas, reason: 'DesiredWithinRange', message: WITHIN_RANGE };
+}
+
+/**
+ * `stabilizeRecommendationWithBehaviors` (§1.8 step 1): clamp the current replicas into
+ * [min of recent records, max of recent records], "recent" meaning strictly after each cutoff, so a
+ * scale-up needs every record in the up window above current and a scale-down goes no lower than the
+ * highest record in the down window.
+ */
+export function stabilizeRecommendationWithBehaviors(args: {
+  readonly recommendations: readonly TimestampedRecommendation[];
+  readonly rawReplicas: number;
+  readonly currentReplicas: number;
+  readonly scaleUpWindowSeconds: number;
+  readonly scaleDownWindowSeconds: number;
+  readonly nowSeconds: number;
+}): Stabilized & { readonly reason: 'ScaleUpStabilized' | 'ScaleDownStabilized'; readonly message: string } {
+  const { recommendations, rawReplicas, nowSeconds } = args;
+  const upCutoff = nowSeconds - args.scaleUpWindowSeconds;
+  const downCutoff = nowSeconds - args.scaleDownWindowSeconds;
+  let upRecommendation = rawReplicas;
+  let downRecommendation = rawReplicas;
+  let staleIndex = -1;
+  for (let i = 0; i < recommendations.length; i++) {
+    const { timestampSeconds, replicas } = recommendations[i];
+    if (timestampSeconds > upCutoff && replicas < upRecommendation) upRecommendation = replicas;
+    if (timestampSeconds > downCutoff && replicas > downRecommendation) downRecommendation = replicas;
+    if (timestampSeconds < upCutoff && timestampSeconds < downCutoff) staleIndex = i;
+  }
+  let replicas = args.currentReplicas;
+  if (replicas < upRecommendation) replicas = upRecommendation;
+  if (replicas > downRecommendation) replicas = downRecommendation;
+  const stored = recordRecommendation(recommendations, staleIndex, {
+    timestampSeconds: nowSeconds,
+    replicas: rawReplicas,
+  });
+  const up = rawReplicas >= args.currentReplicas;
+  return {
+    replicas,
+    recommendations: stored,
+    reason: up ? 'ScaleUpStabilized' : 'ScaleDownStabilized',
+    message: up
+      ? 'recent recommendations were lower than current one, applying the lowest recent recommendation'
+      : 'recent recommendations were higher than current one, applying the highest recent recommendation',
+  };
+}
+
+/** `getReplicasChangePerPeriod`: replicas changed by events strictly after `now − period`. */
+export function replicasChangedInPeriod(
+  events: readonly TimestampedScaleEvent[],
+  periodSeconds: number,
+  nowSeconds: number,
+): number {
+  const cutoff = nowSeconds - periodSeconds;
+  let changed = 0;
+  for (const event of events) {
+    if (event.timestampSeconds > cutoff) changed += event.replicaChange;
+  }
+  return changed;
+}
+
+/** A rate limit with the policy that set it. */
+export interface RateLimit {
+  readonly limit: number;
+  readonly reason: string;
+}
+
+/** Replicas at the start of a policy's period: current, minus what was added, plus what was removed in it. */
+function periodStartReplicas(
+  currentReplicas: number,
+  periodSeconds: number,
+  scaleUpEvents: readonly TimestampedScaleEvent[],
+  scaleDownEvents: readonly TimestampedScaleEvent[],
+  nowSeconds: number,
+): number {
+  return (
+    currentReplicas -
+    replicasChangedInPeriod(scaleUpEvents, periodSeconds, nowSeconds) +
+    replicasChangedInPeriod(scaleDownEvents, periodSeconds, nowSeconds)
+  );
+}
+
+/**
+ * `calculateScaleUpLimitWithScalingRules`: the most replicas the scale-up policies allow now.
+ * Pods: start + value; Percent: ceil(start × (1 + value/100)); Max takes the largest, Min the smallest.
+ */
+export function scaleUpLimit(
+  currentReplicas: number,
+  scaleUpEvents: readonly TimestampedScaleEvent[],
+  scaleDownEvents: readonly TimestampedScaleEvent[],
+  rules: ScalingRules,
+  nowSeconds: number,
+): RateLimit {
+  if (rules.selectPolicy === 'Disabled') return { limit: currentReplicas, reason: 'scale-up selectPolicy Disabled' };
+  const takeMin = rules.selectPolicy === 'Min';
+  let limit = takeMin ? 2_147_483_647 : -2_147_483_648;
+  let reason = '';
+  for (const policy of rules.policies) {
+    const start = periodStartReplicas(
+      currentReplicas,
+      policy.periodSeconds,
+      scaleUpEvents,
+      scaleDownEvents,
+      nowSeconds,
+    );
+    const proposed = policy.type === 'Pods' ? start + policy.value : Math.ceil(start * (1 + policy.value / 100));
+    if (takeMin ? proposed < limit : proposed > limit) {
+      limit = proposed;
+      reason = `${policy.type} ${policy.value} per ${policy.periodSeconds}s from ${start} at period start`;
+    }
+  }
+  return { limit, reason };
+}
+
+/**
+ * `calculateScaleDownLimitWithBehaviors`: the fewest replicas the scale-down policies allow now.
+ * Pods: start − value; Percent: trunc(start × (1 − value/100)); Max picks the largest change (lowest limit).
+ */
+export function scaleDownLimit(
+  currentReplicas: number,
+  scaleUpEvents: readonly TimestampedScaleEvent[],
+  scaleDownEvents: readonly TimestampedScaleEvent[],
+  rules: ScalingRules,
+  nowSeconds: number,
+): RateLimit {
+  if (rules.selectPolicy === 'Disabled') return { limit: currentReplicas, reason: 'scale-down selectPolicy Disabled' };
+  const takeHighest = rules.selectPolicy === 'Min';
+  let limit = takeHighest ? -2_147_483_648 : 2_147_483_647;
+  let reason = '';
+  for (const policy of rules.policies) {
+    const start = periodStartReplicas(
+      currentReplicas,
+      policy.periodSeconds,
+      scaleUpEvents,
+      scaleDownEvents,
+      nowSeconds,
+    );
+    const proposed = policy.type === 'Pods' ? start - policy.value : Math.trunc(start * (1 - policy.value / 100));
+    if (takeHighest ? proposed > limit : proposed < limit) {
+      limit = proposed;
+      reason = `${policy.type} ${policy.value} per ${policy.periodSeconds}s from ${start} at period start`;
+    }
+  }
+  return { limit, reason };
+}
+
+/**
+ * `convertDesiredReplicasWithBehaviorRate` (§1.8 step 2): the rate limit of the direction of travel,
+ * never past current, then maxReplicas (up) or minReplicas (down).
+ */
+export function limitReplicasWithBehavior(args: {
+  readonly behavior: HpaBehavior;
+  readonly scaleUpEvents: readonly TimestampedScaleEvent[];
+  readonly scaleDownEvents: readonly TimestampedScaleEvent[];
+  readonly currentReplicas: number;
+  readonly desiredReplicas: number;
+  readonly minReplicas: number;
+  readonly maxReplicas: number;
+  readonly nowSeconds: number;
+}): LimitedReplicas & { readonly rateLimit: RateLimit | null } {
+  const { currentReplicas, desiredReplicas } = args;
+  if (desiredReplicas > currentReplicas) {
+    const rate = scaleUpLimit(
+      currentReplicas,
+      args.scaleUpEvents,
+      args.scaleDownEvents,
+      args.behavior.scaleUp,
+      args.nowSeconds,
+    );
+    const limit = Math.max(rate.limit, currentReplicas);
+    const rateBinds = args.maxReplicas > limit;
+    const maximumAllowed = rateBinds ? limit : args.maxReplicas;
+    if (desiredReplicas > maximumAllowed) {
+      const reason = rateBinds ? 'ScaleUpLimit' : 'TooManyReplicas';
+      return { replicas: maximumAllowed, reason, message: MESSAGES[reason], rateLimit: rate };
+    }
+    return { replicas: desiredReplicas, reason: 'DesiredWithinRange', message: WITHIN_RANGE, rateLimit: rate };
+  }
+  if (desiredReplicas < currentReplicas) {
+    const rate = scaleDownLimit(
+      currentReplicas,
+      args.scaleUpEvents,
+      args.scaleDownEvents,
+      args.behavior.scaleDown,
+      args.nowSeconds,
+    );
+    const limit = Math.min(rate.limit, currentReplicas);
+    const rateBinds = args.minReplicas < limit;
+    const minimumAllowed = rateBinds ? limit : args.minReplicas;
+    if (desiredReplicas < minimumAllowed) {
+      const reason = rateBinds ? 'ScaleDownLimit' : 'TooFewReplicas';
+      return { replicas: minimumAllowed, reason, message: MESSAGES[reason], rateLimit: rate };
+    }
+    return { replicas: desiredReplicas, reason: 'DesiredWithinRange', message: WITHIN_RANGE, rateLimit: rate };
+  }
+  return { replicas: desiredReplicas, reason: 'DesiredWithinRange', message: WITHIN_RANGE, rateLimit: null };
+}
+
+/** `getLongestPolicyPeriod`. */
+export function longestPolicyPeriodSeconds(rules: ScalingRules): number {
+  let longest = 0;
+  for (const policy of rules.policies) if (policy.periodSeconds > longest) longest = policy.periodSeconds;
+  return longest;
+}
+
+/** `markScaleEventsOutdated`: flags events strictly older than `now − longest period` (the flag is never cleared). */
+export function markScaleEventsOutdated(
+  events: readonly TimestampedScaleEvent[],
+  longestPeriodSeconds: number,
+  nowSeconds: number,
+): TimestampedScaleEvent[] {
+  const cutoff = nowSeconds - longestPeriodSeconds;
+  return events.map((event) =>
+    event.timestampSeconds < cutoff && !event.outdated ? { ...event, outdated: true } : event,
+  );
+}
+
+/**
+ * `storeScaleEvent` (§1.8 step 3), after a successful rescale on the behavior path: in the
+ * direction's list, mark outdated events, then write `(now, |change|)` over the last outdated slot or
+ * append it.
+ */
+export function storeScaleEvent(args: {
+  readonly behavior: HpaBehavior;
+  readonly scaleUpEvents: readonly TimestampedScaleEvent[];
+  readonly scaleDownEvents: readonly TimestampedScaleEvent[];
+  readonly previousReplicas: number;
+  readonly newReplicas: number;
+  readonly nowSeconds: number;
+}): {
+  readonly scaleUpEvents: readonly TimestampedScaleEvent[];
+  readonly scaleDownEvents: readonly TimestampedScaleEvent[];
+} {
+  const up = args.newReplicas > args.previousReplicas;
+  const rules = up ? args.behavior.scaleUp : args.behavior.scaleDown;
+  const events = markScaleEventsOutdated(
+    up ? args.scaleUpEvents : args.scaleDownEvents,
+    longestPolicyPeriodSeconds(rules),
+    args.nowSeconds,
+  );
+  const event: TimestampedScaleEvent = {
+    timestampSeconds: args.nowSeconds,
+    replicaChange: Math.abs(args.newReplicas - args.previousReplicas),
+    outdated: false,
+  };
+  let outdatedIndex = -1;
+  for (let i = 0; i < events.length; i++) if (events[i].outdated) outdatedIndex = i;
+  if (outdatedIndex >= 0) events[outdatedIndex] = event;
+  else events.push(event);
+  return up
+    ? { scaleUpEvents: events, scaleDownEvents: args.scaleDownEvents }
+    : { scaleUpEvents: args.scaleUpEvents, scaleDownEvents: events };
+}
+
+/** The outcome of normalization: replicas, the two conditions it sets, and the recommendation memory. */
+export interface Normalized {
+  readonly replicas: number;
+  readonly ableToScale: HpaCondition;
+  readonly scalingLimited: HpaCondition;
+  readonly recommendations: readonly TimestampedRecommendation[];
+}
+
+function scalingLimited(limited: LimitedReplicas, stabilizedReplicas: number): HpaCondition {
+  return {
+    type: 'ScalingLimited',
+    status: limited.replicas === stabilizedReplicas ? 'False' : 'True',
+    reason: limited.reason,
+    message: limited.message,
+  };
+}
+
+const READY_FOR_NEW_SCALE: HpaCondition = {
+  type: 'AbleToScale',
+  status: 'True',
+  reason: 'ReadyForNewScale',
+  message: 'recommended size matches current size',
+};
+
+/** `normalizeDesiredReplicas` (§1.7): the path of an HPA without `spec.behavior`. */
+export function normalizeLegacy(args: {
+  readonly recommendations: readonly TimestampedRecommendation[];
+  readonly currentReplicas: number;
+  readonly rawReplicas: number;
+  readonly minReplicas: number;
+  readonly maxReplicas: number;
+  readonly downscaleStabilizationWindowSeconds: number;
+  readonly nowSeconds: number;
+}): Normalized {
+  const stabilized = stabilizeRecommendation(
+    args.recommendations,
+    args.rawReplicas,
+    args.nowSeconds,
+    args.downscaleStabilizationWindowSeconds,
+  );
+  const ableToScale: HpaCondition =
+    stabilized.replicas !== args.rawReplicas
+      ? {
+          type: 'AbleToScale',
+          status: 'True',
+          reason: 'ScaleDownStabilized',
+          message: 'recent recommendations were higher than current one, applying the highest recent recommendation',
+        }
+      : READY_FOR_NEW_SCALE;
+  const limited = limitReplicasLegacy(args.currentReplicas, stabilized.replicas, args.minReplicas, args.maxReplicas);
+  return {
+    replicas: limited.replicas,
+    ableToScale,
+    scalingLimited: scalingLimited(limited, stabilized.replicas),
+    recommendations: stabilized.recommendations,
+  };
+}
+
+/** `normalizeDesiredReplicasWithBehaviors` (§1.8 steps 0–2): stabilization windows, then rate policies and min/max. */
+export function normalizeWithBehavior(args: {
+  readonly behavior: HpaBehavior;
+  readonly recommendations: readonly TimestampedRecommendation[];
+  readonly scaleUpEvents: readonly TimestampedScaleEvent[];
+  readonly scaleDownEvents: readonly TimestampedScaleEvent[];
+  readonly currentReplicas: number;
+  readonly rawReplicas: number;
+  readonly minReplicas: number;
+  readonly maxReplicas: number;
+  readonly downscaleStabilizationWindowSeconds: number;
+  readonly nowSeconds: number;
+}): Normalized {
+  const { behavior } = args;
+  const stabilized = stabilizeRecommendationWithBehaviors({
+    recommendations: args.recommendations,
+    rawReplicas: args.rawReplicas,
+    currentReplicas: args.currentReplicas,
+    scaleUpWindowSeconds: behavior.scaleUp.stabilizationWindowSeconds,
+    scaleDownWindowSeconds: behavior.scaleDown.stabilizationWindowSeconds ?? args.downscaleStabilizationWindowSeconds,
+    nowSeconds: args.nowSeconds,
+  });
+  const ableToScale: HpaCondition =
+    stabilized.replicas !== args.rawReplicas
+      ? { type: 'AbleToScale', status: 'True', reason: stabilized.reason, message: stabilized.message }
+      : READY_FOR_NEW_SCALE;
+  const limited = limitReplicasWithBehavior({
+    behavior,
+    scaleUpEvents: args.scaleUpEvents,
+    scaleDownEvents: args.scaleDownEvents,
+    currentReplicas: args.currentReplicas,
+    desiredReplicas: stabilized.replicas,
+    minReplicas: args.minReplicas,
+    maxReplicas: args.maxReplicas,
+    nowSeconds: args.nowSeconds,
+  });
+  return {
+    replicas: limited.replicas,
+    ableToScale,
+    scalingLimited: scalingLimited(limited, stabilized.replicas),
+    recommendations: stabilized.recommendations,
+  };
+}

@@ -1,0 +1,125 @@
+/**
+ * Pod grouping and per-pod inputs of the replica calculator (§1.5.1–§1.5.2), as in Kubernetes'
+ * `groupPods`, `calculateRequests` and `getReadyPodsCount`, with `now` passed in.
+ */
+import type { HpaControllerConfig, PodSnapshot, ResourceName } from './types.js';
+
+/** A per-pod metric sample; timestamp and window matter only for the CPU readiness test. */
+export interface PodMetric {
+  readonly valueMilli: number;
+  readonly timestampSeconds: number;
+  readonly windowSeconds: number;
+}
+
+/** Pod name → sample, the controller's `PodMetricsInfo`. */
+export type PodMetricsInfo = Map<string, PodMetric>;
+
+/** Where `groupPods` puts a pod, and why. */
+export type PodGroup = 'ignored' | 'unready' | 'missing' | 'ready';
+
+/** The classification of one pod with the rule that decided it. */
+export interface PodClassification {
+  readonly group: PodGroup;
+  readonly reason: string;
+}
+
+/** `groupPods`' result: how many pods count as ready, and the names set aside. */
+export interface PodGroups {
+  readonly readyPodCount: number;
+  readonly unready: ReadonlySet<string>;
+  readonly missing: ReadonlySet<string>;
+  readonly ignored: ReadonlySet<string>;
+}
+
+type CpuReadiness = Pick<HpaControllerConfig, 'cpuInitializationPeriodSeconds' | 'initialReadinessDelaySeconds'>;
+
+/**
+ * The CPU readiness test (§1.5.2): during the initialization period a sample counts only if the pod
+ * is Ready and a whole metric window has passed since it last changed readiness; afterwards a sample
+ * is dropped only from a pod that went unready right after start and was never ready since.
+ */
+export function cpuSampleReadiness(
+  pod: PodSnapshot,
+  sample: PodMetric,
+  nowSeconds: number,
+  settings: CpuReadiness,
+): PodClassification {
+  if (pod.readyTransitionTimeSeconds === null || pod.startTimeSeconds === null) {
+    return { group: 'unready', reason: 'cpu: no Ready condition or no start time' };
+  }
+  if (pod.startTimeSeconds + settings.cpuInitializationPeriodSeconds > nowSeconds) {
+    if (!pod.ready) return { group: 'unready', reason: 'cpu: not Ready during the initialization period' };
+    if (sample.timestampSeconds < pod.readyTransitionTimeSeconds + sample.windowSeconds) {
+      return { group: 'unready', reason: 'cpu: sample window overlaps the last readiness change' };
+    }
+    return { group: 'ready', reason: 'cpu: Ready with a full window since its last readiness change' };
+  }
+  if (!pod.ready && pod.readyTransitionTimeSeconds < pod.startTimeSeconds + settings.initialReadinessDelaySeconds) {
+    return { group: 'unready', reason: 'cpu: never Ready since start' };
+  }
+  return { group: 'ready', reason: 'cpu: past the initialization period' };
+}
+
+/** Classifies one pod (§1.5.1): ignored, unready, missing or ready, in the controller's order of tests. */
+export function classifyPod(
+  pod: PodSnapshot,
+  sample: PodMetric | undefined,
+  isCpu: boolean,
+  nowSeconds: number,
+  settings: CpuReadiness,
+): PodClassification {
+  if (pod.deleting) return { group: 'ignored', reason: 'being deleted' };
+  if (pod.phase === 'Failed') return { group: 'ignored', reason: 'phase Failed' };
+  if (pod.phase === 'Pending') return { group: 'unready', reason: 'phase Pending' };
+  if (sample === undefined) return { group: 'missing', reason: 'no metric sample' };
+  if (isCpu) return cpuSampleReadiness(pod, sample, nowSeconds, settings);
+  return { group: 'ready', reason: 'has a sample' };
+}
+
+/** `groupPods`: sorts the selected pods into ready / unready / missing / ignored for one metric. */
+export function groupPods(
+  pods: readonly PodSnapshot[],
+  metrics: PodMetricsInfo,
+  isCpu: boolean,
+  nowSeconds: number,
+  settings: CpuReadiness,
+): PodGroups {
+  let readyPodCount = 0;
+  const unready = new Set<string>();
+  const missing = new Set<string>();
+  const ignored = new Set<string>();
+  for (const pod of pods) {
+    const { group } = classifyPod(pod, metrics.get(pod.name), isCpu, nowSeconds, settings);
+    if (group === 'ready') readyPodCount++;
+    else if (group === 'unready') unready.add(pod.name);
+    else if (group === 'missing') missing.add(pod.name);
+    else ignored.add(pod.name);
+  }
+  return { readyPodCount, unready, missing, ignored };
+}
+
+/**
+ * `calculateRequests`: the request of every selected pod (pending and unready included). A pod
+ * without a request for the resource makes the whole metric invalid, as in the controller.
+ */
+export function podRequestsMilli(
+  pods: readonly PodSnapshot[],
+  resource: ResourceName,
+): { readonly requests: ReadonlyMap<string, number> } | { readonly error: string } {
+  const requests = new Map<string, number>();
+  for (const pod of pods) {
+    const request = pod.requestsMilli[resource];
+    if (request === undefined) return { error: `missing request for ${resource} in Pod ${pod.name}` };
+    requests.set(pod.name, request);
+  }
+  return { requests };
+}
+
+/** `getReadyPodsCount`: pods in phase Running whose Ready condition is True (deleting pods included). */
+export function countReadyPods(pods: readonly PodSnapshot[]): number {
+  let ready = 0;
+  for (const pod of pods) {
+    if (pod.phase === 'Running' && pod.ready && pod.readyTransitionTimeSeconds !== null) ready++;
+  }
+  return ready;
+}
