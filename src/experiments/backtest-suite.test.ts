@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { repoRoot, sharedRoot, sharedScorerPath } from '../testing/paths.js';
+import { tempDir } from '../testing/temp-dir.js';
 import { runBacktestSuite } from './backtest-suite.js';
 import { BUNDLED_DATASETS_PATH, SHARED_DATASETS_PATH } from './datasets.js';
 
@@ -35,8 +35,8 @@ function assertClose(actual: number | null, expected: number | null, what: strin
 
 // Datasets that exercise each resampling case: 1-minute counts, 10 s samples into 60 s buckets, irregular NAB.
 for (const dataset of ['nasa-jul95', 'alibaba18-cpu', 'nab-ec2-cpu']) {
-  test(`backtest scores equal the shared scorer's on the same CSVs (${dataset})`, async () => {
-    const outDir = await mkdtemp(join(tmpdir(), 'prescale-bt-'));
+  test(`backtest scores equal the shared scorer's on the same CSVs (${dataset})`, async (t) => {
+    const outDir = await tempDir(t, 'prescale-bt-');
     const suite = await runBacktestSuite({
       datasetName: dataset,
       datasetsPath: SHARED_DATASETS_PATH,
@@ -64,8 +64,8 @@ for (const dataset of ['nasa-jul95', 'alibaba18-cpu', 'nab-ec2-cpu']) {
   });
 }
 
-test("the seasonal-naive CSV scores identically to the scorer's own --baseline snaive", async () => {
-  const outDir = await mkdtemp(join(tmpdir(), 'prescale-bt-'));
+test("the seasonal-naive CSV scores identically to the scorer's own --baseline snaive", async (t) => {
+  const outDir = await tempDir(t, 'prescale-bt-');
   await runBacktestSuite({
     datasetName: 'nasa-jul95',
     datasetsPath: SHARED_DATASETS_PATH,
@@ -97,7 +97,7 @@ test("the seasonal-naive CSV scores identically to the scorer's own --baseline s
   assert.equal(a.mean_1_to_H.rmse_vs_snaive, 1);
 });
 
-test('the bundled datasets file runs without ../shared (the npm start default)', async () => {
+test('the bundled datasets file runs without ../shared (the npm start default)', async (t) => {
   const suite = await runBacktestSuite({
     datasetName: 'nasa-jul95',
     datasetsPath: BUNDLED_DATASETS_PATH,
@@ -128,8 +128,8 @@ const badInputs = [
   },
 ];
 for (const row of badInputs) {
-  test(`bad input gives one clear error and writes nothing: ${row.name}`, async () => {
-    const outDir = join(await mkdtemp(join(tmpdir(), 'prescale-bt-')), 'out');
+  test(`bad input gives one clear error and writes nothing: ${row.name}`, async (t) => {
+    const outDir = join(await tempDir(t, 'prescale-bt-'), 'out');
     await assert.rejects(runBacktestSuite({ ...row.options, datasetsPath: BUNDLED_DATASETS_PATH, outDir }), {
       code: row.code,
       field: row.field,
@@ -138,8 +138,8 @@ for (const row of badInputs) {
   });
 }
 
-test('an invalid datasets file is refused with every problem named by its path', async () => {
-  const path = join(await mkdtemp(join(tmpdir(), 'prescale-ds-')), 'datasets.json');
+test('an invalid datasets file is refused with every problem named by its path', async (t) => {
+  const path = join(await tempDir(t, 'prescale-ds-'), 'datasets.json');
   await writeFile(
     path,
     JSON.stringify({
@@ -166,9 +166,9 @@ test('an invalid datasets file is refused with every problem named by its path',
   );
 });
 
-test('prescale backtest CLI: table on stdout; bad input exits non-zero with one message and no output file', async () => {
+test('prescale backtest CLI: table on stdout; bad input exits non-zero with one message and no output file', async (t) => {
   const cli = join(repoRoot, 'bin/prescale.mjs');
-  const outDir = await mkdtemp(join(tmpdir(), 'prescale-cli-'));
+  const outDir = await tempDir(t, 'prescale-cli-');
   const { stdout } = await run(process.execPath, [
     cli,
     'backtest',

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Series } from '../core/index.js';
+import { tempDir } from '../testing/temp-dir.js';
 import { naiveModel, seasonalNaiveModel } from './naive.js';
 import { readFittedModel, saveFittedModel } from './persistence.js';
 
@@ -28,7 +28,7 @@ const rows = [
   },
 ];
 for (const row of rows) {
-  test(row.name, async () => {
+  test(row.name, async (t) => {
     const fitted = await row.model.create({ horizonSteps: 3 }).fit(twoDays);
     const forecast = fitted.forecast(series(row.context), row.want.length);
     assert.deepEqual([...forecast.point], row.want);
@@ -36,7 +36,7 @@ for (const row of rows) {
   });
 }
 
-test('seasonal naive forecasts the same time one day earlier, and the last value where that is missing', async () => {
+test('seasonal naive forecasts the same time one day earlier, and the last value where that is missing', async (t) => {
   const fitted = await seasonalNaiveModel.create({ seasonSeconds: 86400, horizonSteps: 5 }).fit(twoDays);
   const context = Float64Array.from(twoDays.values);
   context[DAY_STEPS + 2] = Number.NaN; // yesterday's bucket for h = 3 is missing
@@ -47,7 +47,7 @@ test('seasonal naive forecasts the same time one day earlier, and the last value
   assert.equal(forecast.point[2], context[origin - 1]);
 });
 
-test('intervals at 80% hold lower ≤ point ≤ upper and widen at a higher level', async () => {
+test('intervals at 80% hold lower ≤ point ≤ upper and widen at a higher level', async (t) => {
   const fitted = await naiveModel.create({ horizonSteps: 10 }).fit(twoDays);
   const f80 = fitted.forecast(twoDays, 10);
   const f95 = fitted.forecast(twoDays, 10, 0.95);
@@ -60,8 +60,8 @@ test('intervals at 80% hold lower ≤ point ≤ upper and widen at a higher leve
   assert.ok(f80.intervals!.upper[0] - f80.intervals!.lower[0] < 0.4);
 });
 
-test('save/load round trip gives identical forecasts without refitting', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'prescale-model-'));
+test('save/load round trip gives identical forecasts without refitting', async (t) => {
+  const dir = await tempDir(t, 'prescale-model-');
   for (const model of [naiveModel, seasonalNaiveModel]) {
     const fitted = await model.create({ horizonSteps: 30 }).fit(twoDays);
     const path = join(dir, `${model.name}.json`);
@@ -72,8 +72,8 @@ test('save/load round trip gives identical forecasts without refitting', async (
   }
 });
 
-test('corrupt or foreign model files are refused with the field named', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'prescale-model-'));
+test('corrupt or foreign model files are refused with the field named', async (t) => {
+  const dir = await tempDir(t, 'prescale-model-');
   const fitted = await naiveModel.create().fit(twoDays);
   const saved = fitted.toJSON();
   const cases = [
