@@ -20,9 +20,11 @@ export {
   type GapRange,
 } from './gaps.js';
 export { type Aggregation, type ResampleOptions, resampleToStep } from './resample.js';
+export { fitScaler, type Scaler, type ScalerJSON, type ScalerKind, scalerFromJSON } from './scalers.js';
 export {
   DEFAULT_MIN_SEASONAL_STRENGTH,
   detectSeasonalPeriods,
   type SeasonalityOptions,
   type SeasonalPeriod,
 } from './seasonality.js';
+export { type SlidingWindows, slidingWindows, type WindowOptions } from './windows.js';
