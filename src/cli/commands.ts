@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { registerBacktest } from './backtest.js';
 import { registerCollect } from './collect.js';
 import { registerHpaStep } from './hpa-step.js';
+import { registerPlan } from './plan.js';
 import type { RunCommand } from './run.js';
 import { registerStart } from './start.js';
 
@@ -9,4 +10,10 @@ import { registerStart } from './start.js';
 export type RegisterCommand = (program: Command, run: RunCommand) => void;
 
 /** Every CLI command, alphabetical. Adding a command is a file and one line here. */
-export const commands: RegisterCommand[] = [registerBacktest, registerCollect, registerHpaStep, registerStart];
+export const commands: RegisterCommand[] = [
+  registerBacktest,
+  registerCollect,
+  registerHpaStep,
+  registerPlan,
+  registerStart,
+];

@@ -1,0 +1,42 @@
+export {
+  type CapacityInput,
+  type CapacityModel,
+  cpuAtLoadP90,
+  type FitQuality,
+  fitLoadCpu,
+  type LoadCpuFit,
+  MIN_FIT_SAMPLES,
+  resolveCapacity,
+} from './capacity.js';
+export { assessForecast, type ForecastHealth, initialFallbackState, updateFallback } from './fallback.js';
+export { budgetReplicas, initialPlannerState, PRECEDENCE, planReplicas, planSchedule } from './horizontal.js';
+export { type PlanInput, type PlanResult, plan } from './plan.js';
+export { normalQuantile, upperSpreadFactor } from './quantile.js';
+export { limitRate, stabilize } from './ramp.js';
+export { ceilReplicas, reactiveReplicas } from './reactive.js';
+export type {
+  BoundBy,
+  BudgetPolicy,
+  CurrentState,
+  FallbackCause,
+  FallbackPolicy,
+  FallbackState,
+  PlannerMode,
+  PlannerPolicy,
+  PlannerState,
+  PodProfile,
+  ReplicaDecision,
+  ReplicaPlanInput,
+  ScalingRules,
+  ScheduleEntry,
+  TimedValue,
+} from './types.js';
+export {
+  type PodResources,
+  planResources,
+  type ResourcePlan,
+  type ResourcePlanInput,
+  type ResourceRecommendation,
+  type UsageHistory,
+  VPA_DEFAULTS,
+} from './vertical.js';
