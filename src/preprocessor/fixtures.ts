@@ -1,20 +1,19 @@
 import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
 import type { RawSeries } from '../core/index.js';
-
-/** Repo root, so tests and benchmarks find `../shared/data` wherever they are run from. */
-export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+import { sharedRoot } from '../testing/paths.js';
 
 /** Absolute path of a file under the shared, read-only data folder (`../shared/data` from the repo root). */
 export function sharedDataPath(relative: string): string {
-  return resolve(repoRoot, '../shared/data', relative);
+  return resolve(sharedRoot, 'data', relative);
 }
 
 /**
- * Reads a two-column trace CSV the way `../shared/bench/score-forecasts.mjs` does (unix seconds or
- * NAB's 'YYYY-MM-DD HH:MM:SS' UTC; rows with a non-finite time or value dropped), for tests and benchmarks
- * of the preprocessor, sorted by time (stable). Production code reads traces through the collector.
+ * Reads a two-column trace CSV exactly as `../shared/bench/score-forecasts.mjs` does (unix seconds or NAB's
+ * 'YYYY-MM-DD HH:MM:SS' UTC; rows with a non-finite time or value dropped; duplicate timestamps kept as
+ * separate points), then sorts it by time (stable). The preprocessor's tests and benchmarks use it because
+ * they compare with the scorer; the collector's `readTraceFile` instead merges duplicate timestamps into their
+ * mean, which moves 1 bucket of ec2_network_in_5abac7 and ec2_request_latency_system_failure at 300 s.
  */
 export function readTraceCsv(path: string): RawSeries {
   const lines = readFileSync(path, 'utf8').split(/\r?\n/).slice(1);
