@@ -32,7 +32,9 @@ export interface AnomalyFilterResult {
 
 /**
  * Defaults chosen on the labelled NAB series (docs/anomaly-filter.md): a centered window of 25 buckets
- * (about 2 h at a 5 min step) and 6 scaled MADs keep precision well above the base rate while catching spikes.
+ * (about 2 h at a 5 min step) and 6 scaled MADs catch isolated spikes (17 of 51 labelled points against 9 for
+ * random flags) while changing a quarter fewer buckets than the textbook threshold 3; centered, so a sustained
+ * change of load is kept for the forecaster rather than replaced by the old median.
  */
 export const DEFAULT_ANOMALY_FILTER = {
   windowSteps: 25,
