@@ -1,0 +1,213 @@
+import { fileURLToPath } from 'node:url';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import type { Publisher, ScalingDecision } from './types.js';
+
+/** KEDA's `externalscaler.proto` (`kubernetes-integration.md` §4.1), shipped at the repo root. */
+export const externalScalerProtoPath = fileURLToPath(new URL('../../proto/externalscaler.proto', import.meta.url));
+
+/** How the proto is loaded on both sides: field names as written, int64 as JS numbers, defaults filled. */
+export const externalScalerLoaderOptions: protoLoader.Options = {
+  keepCase: true,
+  longs: Number,
+  enums: String,
+  defaults: true,
+  oneofs: true,
+};
+
+/** Where and how the external scaler listens. */
+export interface KedaScalerOptions {
+  /** `host:port`; port 0 picks a free one (see `KedaScaler.port`). */
+  readonly listen: string;
+  /** Serve TLS (the trigger's `enableTLS: "true"`); with `clientCa`, require KEDA's client certificate. */
+  readonly tls?: { readonly cert: Buffer; readonly key: Buffer; readonly clientCa?: Buffer };
+}
+
+/** The External metric name KEDA registers for a workload (then prefixed `s<i>-` in the HPA). */
+export function kedaMetricName(workload: string): string {
+  return `prescale-${workload}`;
+}
+
+interface ScaledObjectRef {
+  name: string;
+  namespace: string;
+  scalerMetadata: Record<string, string>;
+}
+
+interface GetMetricsRequest {
+  scaledObjectRef: ScaledObjectRef | null;
+  metricName: string;
+}
+
+/** A lookup failure with the gRPC status KEDA shows in the ScaledObject's events. */
+class ScalerError extends Error {
+  constructor(
+    readonly code: grpc.status,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Prescale as a KEDA external scaler (`type: external` or `external-push`): serves each workload's published
+ * replicas so that KEDA's HPA lands on them. The trigger's metadata selects the workload
+ * (`workload: <name>`, optionally `namespace:`; default the ScaledObject's namespace).
+ *
+ * Values: `GetMetricSpec` asks for a target of 1 per replica, `GetMetrics` returns the published replica
+ * count. KEDA's default `AverageValue` target makes the HPA divide the metric by the target only
+ * (`ceil(value / 1)`, §1.5.6), not by the current pod count, so the HPA proposes exactly the plan (subject to
+ * its ±10% tolerance and behavior). Both int64 and float fields are filled with the same whole number
+ * (KEDA reads the float only when > 0). A door only: fallback was decided before `publish`.
+ */
+export class KedaScaler implements Publisher {
+  readonly name = 'keda';
+  private readonly decisions = new Map<string, ScalingDecision>();
+  private readonly activityWatchers = new Map<string, Set<(active: boolean) => void>>();
+  private readonly streams = new Set<grpc.ServerWritableStream<unknown, unknown>>();
+
+  /** The bound port (useful with `listen: "127.0.0.1:0"`). */
+  port = 0;
+
+  private constructor(private readonly server: grpc.Server) {}
+
+  /** Starts the gRPC server; resolves once it is bound. */
+  static async start(options: KedaScalerOptions): Promise<KedaScaler> {
+    const definition = protoLoader.loadSync(externalScalerProtoPath, externalScalerLoaderOptions);
+    const proto = grpc.loadPackageDefinition(definition) as unknown as {
+      externalscaler: { ExternalScaler: { service: grpc.ServiceDefinition } };
+    };
+    const server = new grpc.Server();
+    const scaler = new KedaScaler(server);
+    server.addService(proto.externalscaler.ExternalScaler.service, scaler.handlers());
+    const credentials =
+      options.tls === undefined
+        ? grpc.ServerCredentials.createInsecure()
+        : grpc.ServerCredentials.createSsl(
+            options.tls.clientCa ?? null,
+            [{ private_key: options.tls.key, cert_chain: options.tls.cert }],
+            options.tls.clientCa !== undefined,
+          );
+    scaler.port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync(options.listen, credentials, (error, bound) => (error ? reject(error) : resolve(bound))),
+    );
+    return scaler;
+  }
+
+  async publish(decision: ScalingDecision): Promise<void> {
+    const key = workloadKey(decision.namespace, decision.workload);
+    const previous = this.decisions.get(key);
+    this.decisions.set(key, decision);
+    const active = decision.replicas > 0;
+    if (previous !== undefined && previous.replicas > 0 === active) return;
+    for (const notify of this.activityWatchers.get(key) ?? []) notify(active);
+  }
+
+  /** Ends open streams and stops the server. */
+  async close(): Promise<void> {
+    for (const stream of this.streams) stream.end();
+    this.streams.clear();
+    await new Promise<void>((resolve) => this.server.tryShutdown(() => resolve()));
+  }
+
+  private handlers(): grpc.UntypedServiceImplementation {
+    const unary =
+      <Req, Res>(answer: (request: Req) => Res) =>
+      (call: grpc.ServerUnaryCall<Req, Res>, callback: grpc.sendUnaryData<Res>) => {
+        try {
+          callback(null, answer(call.request));
+        } catch (error) {
+          callback(asServiceError(error));
+        }
+      };
+    return {
+      IsActive: unary((ref: ScaledObjectRef) => ({ result: this.lookup(ref).replicas > 0 })),
+      GetMetricSpec: unary((ref: ScaledObjectRef) => {
+        const decision = this.lookup(ref);
+        return { metricSpecs: [{ metricName: kedaMetricName(decision.workload), targetSize: 1, targetSizeFloat: 1 }] };
+      }),
+      GetMetrics: unary((request: GetMetricsRequest) => {
+        const decision = this.lookup(request.scaledObjectRef);
+        const expected = kedaMetricName(decision.workload);
+        // KEDA strips its `s<i>-` prefix, but the name may arrive lowercased (keda#4954).
+        const asked = request.metricName.replace(/^s\d+-/, '');
+        if (asked.toLowerCase() !== expected.toLowerCase()) {
+          throw new ScalerError(
+            grpc.status.NOT_FOUND,
+            `metricName: "${request.metricName}" is not served for workload ${decision.namespace}/${decision.workload}; ask for "${expected}" (from GetMetricSpec)`,
+          );
+        }
+        return {
+          metricValues: [
+            { metricName: request.metricName, metricValue: decision.replicas, metricValueFloat: decision.replicas },
+          ],
+        };
+      }),
+      StreamIsActive: (call: grpc.ServerWritableStream<ScaledObjectRef, { result: boolean }>) => {
+        let key: string;
+        try {
+          const decision = this.lookup(call.request);
+          key = workloadKey(decision.namespace, decision.workload);
+          call.write({ result: decision.replicas > 0 });
+        } catch (error) {
+          call.emit('error', asServiceError(error));
+          return;
+        }
+        const notify = (active: boolean) => call.write({ result: active });
+        const watchers = this.activityWatchers.get(key) ?? new Set();
+        watchers.add(notify);
+        this.activityWatchers.set(key, watchers);
+        this.streams.add(call as grpc.ServerWritableStream<unknown, unknown>);
+        call.on('cancelled', () => {
+          watchers.delete(notify);
+          this.streams.delete(call as grpc.ServerWritableStream<unknown, unknown>);
+        });
+      },
+      StreamMetricSpec: (call: grpc.ServerWritableStream<ScaledObjectRef, unknown>) => {
+        // The spec of a workload never changes while the service runs: send it once, keep the stream open.
+        try {
+          const decision = this.lookup(call.request);
+          call.write({
+            metricSpecs: [{ metricName: kedaMetricName(decision.workload), targetSize: 1, targetSizeFloat: 1 }],
+          });
+        } catch (error) {
+          call.emit('error', asServiceError(error));
+          return;
+        }
+        this.streams.add(call as grpc.ServerWritableStream<unknown, unknown>);
+        call.on('cancelled', () => this.streams.delete(call as grpc.ServerWritableStream<unknown, unknown>));
+      },
+    };
+  }
+
+  /** The workload a trigger names, or an error saying which metadata to fix and what is served. */
+  private lookup(ref: ScaledObjectRef | null): ScalingDecision {
+    const metadata = ref?.scalerMetadata ?? {};
+    const served = [...this.decisions.keys()].sort().join(', ') || 'none yet';
+    const workload = metadata.workload?.trim();
+    if (!workload) {
+      throw new ScalerError(
+        grpc.status.INVALID_ARGUMENT,
+        `scalerMetadata.workload: missing; add "workload: <name>" to the trigger's metadata (served: ${served})`,
+      );
+    }
+    const namespace = metadata.namespace?.trim() || ref?.namespace || 'default';
+    const decision = this.decisions.get(workloadKey(namespace, workload));
+    if (decision === undefined) {
+      throw new ScalerError(
+        grpc.status.NOT_FOUND,
+        `scalerMetadata.workload: no workload "${workload}" in namespace "${namespace}" uses integration KEDA; served: ${served}`,
+      );
+    }
+    return decision;
+  }
+}
+
+function workloadKey(namespace: string, workload: string): string {
+  return `${namespace}/${workload}`;
+}
+
+function asServiceError(error: unknown): Partial<grpc.StatusObject> {
+  if (error instanceof ScalerError) return { code: error.code, details: error.message };
+  return { code: grpc.status.INTERNAL, details: `internal error: ${(error as Error).message ?? String(error)}` };
+}
