@@ -1,12 +1,12 @@
 import type { CurrentState } from './types.js';
 
 /**
- * Rounds replicas up, forgiving float noise of 1e-9 (so 300 × 1.1 / 110 = 3.0000000000000004 is 3,
+ * Rounds replicas up, forgiving float noise of 1e-9 (so 200 × 1.1 / 110 = 2.0000000000000004 is 2,
  * as a person computing by hand expects). Planner arithmetic only; the exact HPA emulation lives in
  * the simulator.
  */
 export function ceilReplicas(x: number): number {
-  return Math.ceil(x - 1e-9);
+  return Math.ceil(x - 1e-9) + 0; // + 0 turns the -0 of ceil(-1e-9) into 0
 }
 
 /**

@@ -1,0 +1,87 @@
+import type { Forecast } from '../core/index.js';
+import type { CurrentState, PlannerPolicy, PodProfile, ReplicaPlanInput, ScalingRules } from './types.js';
+
+/**
+ * Shared fixtures of the planner's tests and benchmark: the `PredictiveAutoscaler` defaults in parsed form
+ * (the same values `src/config/plan-request.ts` fills in), and small builders.
+ */
+
+/** The HPA's default scale-up rules: 4 pods or 100% per 15 s, no stabilization. */
+export const defaultScaleUp: ScalingRules = {
+  stabilizationWindowSeconds: 0,
+  maxPodsPerPeriod: 4,
+  maxPercentPerPeriod: 100,
+  periodSeconds: 15,
+};
+
+/** The HPA's default scale-down rules: 100% per 15 s, 300 s stabilization. */
+export const defaultScaleDown: ScalingRules = {
+  stabilizationWindowSeconds: 300,
+  maxPodsPerPeriod: null,
+  maxPercentPerPeriod: 100,
+  periodSeconds: 15,
+};
+
+/** The default policy with a forecast step of 60 s (staleAfter 180 s), changed by `overrides`. */
+export function testPolicy(overrides: Partial<PlannerPolicy> = {}): PlannerPolicy {
+  return {
+    minReplicas: 1,
+    maxReplicas: 10,
+    mode: 'Auto',
+    quantile: 0.8,
+    headroomPercent: 10,
+    podStartupSeconds: 60,
+    scaleUp: defaultScaleUp,
+    scaleDown: defaultScaleDown,
+    reactiveFloor: true,
+    tolerance: 0.1,
+    budget: { maxCores: null, maxCostPerHour: null },
+    sloMaxLoadPerPod: null,
+    targetUtilizationPercent: 70,
+    fallback: { maxErrorPercent: 35, recoverBelowPercent: 28, staleAfterSeconds: 180, recoverAfterSeconds: 120 },
+    syncPeriodSeconds: 15,
+    ...overrides,
+  };
+}
+
+/** A forecast from `startSeconds` with the given points and, optionally, upper bounds of an interval at `level`. */
+export function forecastOf(
+  startSeconds: number,
+  stepSeconds: number,
+  point: number[],
+  upper?: number[],
+  level = 0.8,
+): Forecast {
+  return {
+    startSeconds,
+    stepSeconds,
+    point: Float64Array.from(point),
+    intervals:
+      upper === undefined
+        ? undefined
+        : { level, lower: Float64Array.from(point, (p, i) => 2 * p - upper[i]), upper: Float64Array.from(upper) },
+  };
+}
+
+/** The current state with ready = spec replicas. */
+export function currentOf(
+  replicas: number,
+  utilizationPercent: number | null,
+  load: number | null = null,
+): CurrentState {
+  return { replicas, readyReplicas: replicas, utilizationPercent, load };
+}
+
+/** A pod serving 100 load units at target, 500m CPU request, no cost. */
+export const testPod: PodProfile = { loadPerPod: 100, cpuRequestMillicores: 500, costPerHour: null };
+
+/** A whole replica-plan input from its parts, defaults for the rest. */
+export function inputOf(parts: Partial<ReplicaPlanInput> & Pick<ReplicaPlanInput, 'current'>): ReplicaPlanInput {
+  return {
+    policy: testPolicy(),
+    pod: testPod,
+    forecast: null,
+    forecastErrorPercent: null,
+    ...parts,
+  };
+}
