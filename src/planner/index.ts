@@ -32,11 +32,13 @@ export type {
   TimedValue,
 } from './types.js';
 export {
+  type CpuRecommendation,
+  type MemoryRecommendation,
   type PodResources,
   planResources,
+  type ResourceBasis,
   type ResourcePlan,
   type ResourcePlanInput,
-  type ResourceRecommendation,
   type UsageHistory,
   VPA_DEFAULTS,
 } from './vertical.js';

@@ -60,7 +60,7 @@ export function plan(input: PlanInput): PlanResult {
     policy,
     pod: {
       loadPerPod: applied ? resources.loadPerPodAtRecommendation : capacity.loadPerPod,
-      cpuRequestMillicores: applied ? resources.cpu.request : workload.resources.cpuRequestMillicores,
+      cpuRequestMillicores: applied ? resources.cpu.requestMillicores : workload.resources.cpuRequestMillicores,
       costPerHour: workload.costPerPodHour,
     },
     current: input.current,

@@ -499,13 +499,26 @@ test('property: requests never below the VPA minimums; bounds ordered; limits â‰
           fit: null,
         },
       });
-      for (const [r, min] of [
-        [resources.cpu, VPA_DEFAULTS.minCpuMillicores],
-        [resources.memory, VPA_DEFAULTS.minMemoryBytes],
+      const { cpu, memory } = resources;
+      for (const [request, lower, upper, limit, min] of [
+        [
+          cpu.requestMillicores,
+          cpu.lowerBoundMillicores,
+          cpu.upperBoundMillicores,
+          cpu.limitMillicores,
+          VPA_DEFAULTS.minCpuMillicores,
+        ],
+        [
+          memory.requestBytes,
+          memory.lowerBoundBytes,
+          memory.upperBoundBytes,
+          memory.limitBytes,
+          VPA_DEFAULTS.minMemoryBytes,
+        ],
       ] as const) {
-        assert.ok(r.request >= min && r.lowerBound >= min && r.upperBound >= min);
-        assert.ok(r.lowerBound <= r.request && r.request <= r.upperBound);
-        if (r.limit !== null) assert.ok(r.limit >= r.request);
+        assert.ok(request >= min && lower >= min && upper >= min);
+        assert.ok(lower <= request && request <= upper);
+        if (limit !== null) assert.ok(limit >= request);
       }
       assert.equal(badNumber(resources), null, `resources${badNumber(resources)}`);
     }),
@@ -550,7 +563,7 @@ test('property: requests and replicas never fight: applying the recommendation l
         },
         capacity,
       });
-      assert.equal(resources.cpu.request, Math.max(VPA_DEFAULTS.minCpuMillicores, request));
+      assert.equal(resources.cpu.requestMillicores, Math.max(VPA_DEFAULTS.minCpuMillicores, request));
       assert.equal(resources.loadPerPodAtRecommendation, capacity.loadPerPod);
       const common = {
         nowSeconds: 1000,

@@ -45,32 +45,64 @@ export interface UsageHistory {
   readonly load: ArrayLike<number> | null;
 }
 
-/**
- * One resource's recommendation. `basis` says what it came from:
- * `capacity` (CPU tied to the replica plan's capacity through the load→CPU fit), `usage` (VPA arithmetic on
- * usage percentiles), `current` (no samples: the current request kept), `minimum` (no samples, no request).
- */
-export interface ResourceRecommendation {
-  readonly request: number;
-  /** Null means no limit (CPU without a current limit: CPU limits throttle). */
-  readonly limit: number | null;
-  readonly lowerBound: number;
-  readonly upperBound: number;
-  readonly basis: 'capacity' | 'usage' | 'current' | 'minimum';
+/** Where a recommendation came from. */
+export type ResourceBasis =
+  /** CPU tied to the replica plan's capacity through the load→CPU fit. */
+  | 'capacity'
+  /** VPA arithmetic on usage percentiles. */
+  | 'usage'
+  /** No samples: the current request kept. */
+  | 'current'
+  /** No samples and no request: the VPA minimum. */
+  | 'minimum';
+
+/** CPU per pod, millicores. A null limit means no CPU limit (CPU limits throttle). */
+export interface CpuRecommendation {
+  readonly requestMillicores: number;
+  readonly limitMillicores: number | null;
+  readonly lowerBoundMillicores: number;
+  readonly upperBoundMillicores: number;
+  readonly basis: ResourceBasis;
 }
 
-/** CPU (millicores) and memory (bytes) per pod, and what capacity per pod those requests give. */
+/** Memory per pod, bytes (whole MiB). */
+export interface MemoryRecommendation {
+  readonly requestBytes: number;
+  readonly limitBytes: number | null;
+  readonly lowerBoundBytes: number;
+  readonly upperBoundBytes: number;
+  readonly basis: ResourceBasis;
+  /** True when an OOM kill, not the usage percentile, set the request. */
+  readonly oomBumped: boolean;
+}
+
+/** CPU and memory per pod, what capacity per pod those requests give, and the CRD status strings. */
 export interface ResourcePlan {
-  readonly cpu: ResourceRecommendation;
-  readonly memory: ResourceRecommendation & { readonly oomBumped: boolean };
+  readonly cpu: CpuRecommendation;
+  readonly memory: MemoryRecommendation;
   /**
    * Load one pod serves at target utilization with the recommended CPU request. Equal to the capacity
    * the replica plan uses when CPU is `capacity`-based, so applying the requests never moves the replica
    * count; otherwise scaled in proportion to the request change.
    */
   readonly loadPerPodAtRecommendation: number;
+  /** `status.recommendations` of the PredictiveAutoscaler, as Kubernetes quantities (`500m`, `1035Mi`). */
+  readonly status: {
+    readonly cpuRequest: string;
+    readonly cpuLimit: string | null;
+    readonly memoryRequest: string;
+    readonly memoryLimit: string | null;
+  };
   /** One line a person can read. */
   readonly reason: string;
+}
+
+/** A request with its bounds, before the limit and units are attached. */
+interface Sized {
+  readonly request: number;
+  readonly lowerBound: number;
+  readonly upperBound: number;
+  readonly basis: ResourceBasis;
 }
 
 /** What `planResources` reads. */
@@ -104,24 +136,42 @@ export function planResources(input: ResourcePlanInput): ResourcePlan {
     capacityBased || capacity.cpuRequestMillicores === null || !(capacity.cpuRequestMillicores > 0)
       ? capacity.loadPerPod
       : (capacity.loadPerPod * cpu.request) / capacity.cpuRequestMillicores;
+  const cpuLimit = limitFor(cpu.request, current.cpuRequestMillicores, current.cpuLimitMillicores, false);
+  const memoryLimit = limitFor(memory.request, current.memoryRequestBytes, current.memoryLimitBytes, true);
   const reason =
-    `cpu ${cpu.request}m (${basisText(cpu.basis)}), memory ${Math.round(memory.request / MIB)}Mi ` +
+    `cpu ${cpu.request}m (${basisText(cpu.basis)}), memory ${memory.request / MIB}Mi ` +
     `(${basisText(memory.basis)}${memory.oomBumped ? ', bumped after an OOM kill' : ''}); ` +
     (capacityBased
       ? `a pod serves ${formatLoad(capacity.loadPerPod)} at ${capacity.targetUtilizationPercent}% either way`
       : `a pod would serve ${formatLoad(loadPerPodAtRecommendation)} at ${capacity.targetUtilizationPercent}%`);
   return {
-    cpu: { ...cpu, limit: limitFor(cpu.request, current.cpuRequestMillicores, current.cpuLimitMillicores, false) },
+    cpu: {
+      requestMillicores: cpu.request,
+      limitMillicores: cpuLimit,
+      lowerBoundMillicores: cpu.lowerBound,
+      upperBoundMillicores: cpu.upperBound,
+      basis: cpu.basis,
+    },
     memory: {
-      ...memory,
-      limit: limitFor(memory.request, current.memoryRequestBytes, current.memoryLimitBytes, true),
+      requestBytes: memory.request,
+      limitBytes: memoryLimit,
+      lowerBoundBytes: memory.lowerBound,
+      upperBoundBytes: memory.upperBound,
+      basis: memory.basis,
+      oomBumped: memory.oomBumped,
     },
     loadPerPodAtRecommendation,
+    status: {
+      cpuRequest: `${cpu.request}m`,
+      cpuLimit: cpuLimit === null ? null : `${cpuLimit}m`,
+      memoryRequest: `${memory.request / MIB}Mi`,
+      memoryLimit: memoryLimit === null ? null : `${memoryLimit / MIB}Mi`,
+    },
     reason,
   };
 }
 
-function recommendCpu(input: ResourcePlanInput): Omit<ResourceRecommendation, 'limit'> {
+function recommendCpu(input: ResourcePlanInput): Sized {
   const min = VPA_DEFAULTS.minCpuMillicores;
   const atLeastMin = (millicores: number) => Math.max(min, Math.ceil(millicores - 1e-9));
   const fit = input.capacity.fit;
@@ -148,7 +198,7 @@ function recommendCpu(input: ResourcePlanInput): Omit<ResourceRecommendation, 'l
   return keepOrMinimum(input.current.cpuRequestMillicores, min, 1);
 }
 
-function recommendMemory(input: ResourcePlanInput): Omit<ResourceRecommendation, 'limit'> & { oomBumped: boolean } {
+function recommendMemory(input: ResourcePlanInput): Sized & { oomBumped: boolean } {
   const min = VPA_DEFAULTS.minMemoryBytes;
   const atLeastMin = (bytes: number) => Math.max(min, Math.ceil(bytes / MIB - 1e-9) * MIB);
   const usage = input.usage?.memoryBytes ?? [];
@@ -175,7 +225,7 @@ function recommendMemory(input: ResourcePlanInput): Omit<ResourceRecommendation,
 }
 
 /** No samples: keep the current request (rounded up to `unit`, at least the minimum) or fall to the minimum. */
-function keepOrMinimum(current: number | null, min: number, unit: number): Omit<ResourceRecommendation, 'limit'> {
+function keepOrMinimum(current: number | null, min: number, unit: number): Sized {
   if (current !== null && Number.isFinite(current) && current >= 0) {
     const kept = Math.max(min, Math.ceil(current / unit - 1e-9) * unit);
     return { request: kept, lowerBound: kept, upperBound: kept, basis: 'current' };
@@ -197,7 +247,7 @@ function limitFor(
   return memory ? request : null;
 }
 
-function basisText(basis: ResourceRecommendation['basis']): string {
+function basisText(basis: ResourceBasis): string {
   switch (basis) {
     case 'capacity':
       return 'P90 CPU at the planned load per pod over the target utilization';
