@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { registerBacktest } from './backtest.js';
 import { registerCollect } from './collect.js';
+import { registerConfig } from './config.js';
 import { registerHpaStep } from './hpa-step.js';
 import { registerPlan } from './plan.js';
 import type { RunCommand } from './run.js';
@@ -13,6 +14,7 @@ export type RegisterCommand = (program: Command, run: RunCommand) => void;
 export const commands: RegisterCommand[] = [
   registerBacktest,
   registerCollect,
+  registerConfig,
   registerHpaStep,
   registerPlan,
   registerStart,

@@ -1,0 +1,208 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { stringify } from 'yaml';
+import { PrescaleError } from '../core/index.js';
+import {
+  defaultServiceConfigYaml,
+  parseServiceConfigYaml,
+  SERVICE_DEFAULTS,
+  safeParseServiceConfig,
+} from './service.js';
+
+/** A minimal valid workload: the CRD's minimal manifest plus what the service needs to derive capacity. */
+function workload(overrides: Record<string, unknown> = {}, spec: Record<string, unknown> = {}) {
+  return {
+    metadata: { name: 'web', namespace: 'shop' },
+    spec: {
+      targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' },
+      model: 'naive',
+      metric: { query: 'sum(rate(http_requests_total{job="web"}[1m]))', step: '30s' },
+      capacity: { perPod: 50 },
+      ...spec,
+    },
+    ...overrides,
+  };
+}
+
+test('an empty config is valid and gets every default', () => {
+  const result = safeParseServiceConfig({});
+  assert.ok(result.success);
+  const c = result.data;
+  assert.equal(c.prometheus.url, SERVICE_DEFAULTS.prometheus.url);
+  assert.equal(c.prometheus.timeoutSeconds, 10);
+  assert.equal(c.api.listen, '0.0.0.0:8080');
+  assert.equal(c.keda.listen, '0.0.0.0:9000');
+  assert.equal(c.externalMetrics.listen, '0.0.0.0:6443');
+  assert.equal(c.loop.contextWindowSeconds, 86_400);
+  assert.equal(c.loop.accuracyWindowSeconds, 3600);
+  assert.deepEqual(c.workloads, []);
+});
+
+test('a workload entry is a PredictiveAutoscaler: the CRD minimal manifest is accepted with its defaults', () => {
+  const manifest = {
+    apiVersion: 'autoscaler.ml.dev/v1alpha1',
+    kind: 'PredictiveAutoscaler',
+    metadata: { name: 'ml-based-scaler' },
+    spec: {
+      targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'demo-service' },
+      predictionHorizon: '10m',
+      model: 'naive',
+    },
+    pod: { cpuRequest: '500m' },
+  };
+  const result = safeParseServiceConfig({ workloads: [manifest] });
+  assert.ok(result.success, JSON.stringify(!result.success && result.issues));
+  const [w] = result.data.workloads;
+  assert.equal(w.resource.name, 'ml-based-scaler');
+  assert.equal(w.resource.namespace, 'default');
+  assert.equal(w.resource.predictionHorizonSeconds, 600);
+  assert.equal(w.resource.metric.stepSeconds, 30);
+  assert.equal(w.resource.integration, 'HPA');
+  assert.equal(w.loadIsCpuCores, true, 'the default metric is CPU cores');
+  assert.equal(w.podResources.cpuRequestMillicores, 500);
+  assert.equal(w.resource.policy.fallback.staleAfterSeconds, 90, '3 × step');
+  assert.deepEqual(w.queries, { cpu: null, memory: null, latency: null, replicas: null });
+});
+
+test('service-only blocks: queries and pod quantities are parsed', () => {
+  const result = safeParseServiceConfig({
+    workloads: [
+      workload({
+        queries: { cpu: 'sum(rate(cpu[1m]))', replicas: 'kube_deployment_status_replicas' },
+        pod: { cpuRequest: '250m', memoryRequest: '1Gi', costPerPodHour: 0.05 },
+      }),
+    ],
+  });
+  assert.ok(result.success, JSON.stringify(!result.success && result.issues));
+  const [w] = result.data.workloads;
+  assert.equal(w.queries.cpu, 'sum(rate(cpu[1m]))');
+  assert.equal(w.queries.replicas, 'kube_deployment_status_replicas');
+  assert.equal(w.podResources.cpuRequestMillicores, 250);
+  assert.equal(w.podResources.memoryRequestBytes, 2 ** 30);
+  assert.equal(w.costPerPodHour, 0.05);
+});
+
+const errorRows: { name: string; input: unknown; want: { path: string; text: string }[] }[] = [
+  {
+    name: 'unknown top-level field',
+    input: { promethus: { url: 'http://x:9090' } },
+    want: [{ path: 'promethus', text: 'unknown field' }],
+  },
+  {
+    name: 'bad URL and bad duration, both reported',
+    input: { prometheus: { url: 'not a url', timeout: '10 seconds' } },
+    want: [
+      { path: 'prometheus.url', text: 'is not a URL' },
+      { path: 'prometheus.timeout', text: 'write a duration like 30s' },
+    ],
+  },
+  {
+    name: 'listen without a port',
+    input: { api: { listen: 'localhost' } },
+    want: [{ path: 'api.listen', text: 'host:port' }],
+  },
+  {
+    name: 'the planner rules of the shared shape, with the spec path',
+    input: { workloads: [workload({}, { minReplicas: 12, maxReplicas: 10 })] },
+    want: [{ path: 'workloads[0].spec.minReplicas', text: 'above spec.maxReplicas (10)' }],
+  },
+  {
+    name: 'Direct integration belongs to the operator',
+    input: { workloads: [workload({}, { integration: 'Direct' })] },
+    want: [{ path: 'workloads[0].spec.integration', text: 'operator' }],
+  },
+  {
+    name: 'a model this build does not have',
+    input: { workloads: [workload({}, { model: 'prophet-lstm' })] },
+    want: [{ path: 'workloads[0].spec.model', text: 'not available in this build' }],
+  },
+  {
+    name: 'capacity that cannot be derived',
+    input: { workloads: [workload({}, { capacity: {} })] },
+    want: [{ path: 'workloads[0].spec.capacity.perPod', text: 'give queries.cpu' }],
+  },
+  {
+    name: 'an unknown block in a workload',
+    input: { workloads: [workload({ querys: {} })] },
+    want: [{ path: 'workloads[0].querys', text: 'unknown field' }],
+  },
+  {
+    name: 'an empty PromQL',
+    input: { workloads: [workload({ queries: { cpu: '  ' } })] },
+    want: [{ path: 'workloads[0].queries.cpu', text: 'empty' }],
+  },
+  {
+    name: 'a bad pod quantity',
+    input: { workloads: [workload({ pod: { cpuRequest: 'half a core' } })] },
+    want: [{ path: 'workloads[0].pod.cpuRequest', text: 'not a quantity' }],
+  },
+  {
+    name: 'the same workload twice',
+    input: { workloads: [workload(), workload()] },
+    want: [{ path: 'workloads[1].metadata.name', text: 'already workloads[0]' }],
+  },
+  {
+    name: 'a door that a workload needs is off',
+    input: { keda: { enabled: false }, workloads: [workload({}, { integration: 'KEDA' })] },
+    want: [{ path: 'workloads[0].spec.integration', text: 'keda.enabled is false' }],
+  },
+  {
+    name: 'two doors on one port',
+    input: { keda: { listen: '0.0.0.0:8080' } },
+    want: [{ path: 'keda.listen', text: 'also api.listen' }],
+  },
+  {
+    name: 'a served model named like a workload',
+    input: { models: { serve: [{ name: 'web', path: '/m/web.json' }] }, workloads: [workload()] },
+    want: [{ path: 'workloads[0].metadata.name', text: 'also a models.serve name' }],
+  },
+];
+
+for (const row of errorRows) {
+  test(`refused with the field named: ${row.name}`, () => {
+    const result = safeParseServiceConfig(row.input);
+    assert.equal(result.success, false);
+    if (result.success) return;
+    assert.deepEqual(
+      result.issues.map((i) => i.path),
+      row.want.map((w) => w.path),
+    );
+    for (const [i, w] of row.want.entries()) {
+      assert.ok(result.issues[i].message.includes(w.text), result.issues[i].message);
+    }
+  });
+}
+
+test('YAML errors carry the file and line of the culprit', () => {
+  const yaml = stringify({ api: { listen: '0.0.0.0:8080' }, workloads: [workload({}, { maxReplicas: 0 })] });
+  assert.throws(
+    () => parseServiceConfigYaml(yaml, 'prescale.yaml'),
+    (error: unknown) => {
+      assert.ok(error instanceof PrescaleError);
+      assert.equal(error.code, 'invalid-input');
+      assert.equal(error.field, 'workloads[0].spec.maxReplicas');
+      const line = yaml.split('\n').findIndex((l) => l.includes('maxReplicas')) + 1;
+      assert.match(error.message, new RegExp(`^prescale.yaml:${line}: workloads\\[0\\]\\.spec\\.maxReplicas: `));
+      return true;
+    },
+  );
+  assert.throws(
+    () => parseServiceConfigYaml('api:\n  listen: [unclosed\n', 'bad.yaml'),
+    /^PrescaleError: bad\.yaml:\d+: /,
+  );
+});
+
+test('--print-defaults output parses back into a valid config with every default', () => {
+  const text = defaultServiceConfigYaml();
+  const config = parseServiceConfigYaml(text, 'defaults.yaml');
+  assert.equal(config.workloads.length, 1);
+  const [w] = config.workloads;
+  assert.equal(w.resource.model, 'auto');
+  assert.equal(w.resource.prediction.historySeconds, 14 * 86_400);
+  assert.equal(w.resource.prediction.retrainEverySeconds, 86_400);
+  assert.equal(w.resource.policy.scaleDown.stabilizationWindowSeconds, 300);
+  assert.equal(w.resource.policy.fallback.maxErrorPercent, 35);
+  for (const key of ['prometheus:', 'api:', 'keda:', 'externalMetrics:', 'models:', 'loop:', 'workloads:']) {
+    assert.ok(text.includes(`\n${key}`), key);
+  }
+});
