@@ -7,7 +7,7 @@ const WEEK_SECONDS = 7 * DAY_SECONDS;
 
 /**
  * A weekly period only from 4 full weeks of data on: STL's weekly component estimated from 2 or 3 cycles made
- * the forecast worse on NASA (RMSE vs seasonal naive 0.676 instead of 0.593 with 2 weeks of training, 0.595
+ * the forecast worse on NASA (RMSE vs seasonal naive 0.646 instead of 0.617 with 2 weeks of training, 0.595
  * instead of 0.580 with 3 weeks; docs/models.md).
  */
 const WEEKLY_MIN_WEEKS = 4;

@@ -14,7 +14,7 @@ test('prophet: daily season at Fourier order 10, weekly from two weeks of data o
   assert.equal(twoWeeks.metadata.settings.weekly, true);
   assert.equal(twoWeeks.metadata.settings.seasonFourierOrder, 10);
   assert.equal(twoWeeks.metadata.settings.growth, 'linear');
-  assert.equal(twoWeeks.metadata.settings.coarseStepSeconds, 900);
+  assert.equal(twoWeeks.metadata.settings.coarseStepSeconds, 1800);
 });
 
 test('prophet: the path starts one season before the training end (its in-sample curve), so the first origin is conditioned', async () => {
