@@ -1,35 +1,126 @@
-import { readFile } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { writeFileAtomic } from '../collector/atomic-write.js';
 import { PrescaleError } from '../core/index.js';
 import { loadFittedModel } from './registry.js';
 import type { FittedForecaster, SavedModel } from './types.js';
 
-/** Saves a fitted model as one JSON file (metadata + parameters), atomically. */
-export async function saveFittedModel(model: FittedForecaster, path: string): Promise<void> {
-  await writeFileAtomic(path, `${JSON.stringify(model.toJSON())}\n`, 'model file');
+/** The JSON file of a folder model (models with `artifacts`, e.g. neural networks beside their model.onnx). */
+export const META_FILE = 'meta.json';
+
+/** meta.json: the model's own JSON plus a checksum of each file, so a mixed or damaged folder is refused. */
+interface FolderMeta extends SavedModel {
+  readonly files: Record<string, { readonly sha256: string; readonly bytes: number }>;
 }
 
-/** Loads a model saved by `saveFittedModel`; a corrupt or foreign file is refused with the field named. */
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+/**
+ * Saves a fitted model. A model with `artifacts` becomes the folder `path` (meta.json + its files), written into
+ * a temporary folder and renamed into place, so a reader sees the old folder or the new one, never a mix; any
+ * other model becomes one JSON file, atomically.
+ */
+export async function saveFittedModel(model: FittedForecaster, path: string): Promise<void> {
+  const artifacts = model.artifacts?.();
+  if (!artifacts) {
+    await writeFileAtomic(path, `${JSON.stringify(model.toJSON())}\n`, 'model file');
+    return;
+  }
+  const files = Object.fromEntries(
+    Object.entries(artifacts).map(([name, bytes]) => [name, { sha256: sha256(bytes), bytes: bytes.length }]),
+  );
+  const meta: FolderMeta = { ...model.toJSON(), files };
+  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const old = `${temp}.old`;
+  try {
+    await mkdir(temp, { recursive: true });
+    for (const [name, bytes] of Object.entries(artifacts)) await writeFileAtomic(join(temp, name), bytes, name);
+    await writeFileAtomic(join(temp, META_FILE), `${JSON.stringify(meta)}\n`, META_FILE);
+    const existing = await stat(path).catch(() => undefined);
+    if (existing) await rename(path, old);
+    await rename(temp, path);
+    await rm(old, { recursive: true, force: true });
+  } catch (error) {
+    await rm(temp, { recursive: true, force: true });
+    if (error instanceof PrescaleError) throw error;
+    throw new PrescaleError(
+      'io-error',
+      `${path}: cannot write the model folder (${(error as Error).message}); check the parent directory exists and is writable`,
+      { field: path, cause: error },
+    );
+  }
+}
+
+/**
+ * Loads a model saved by `saveFittedModel`: a JSON file, or a model folder (meta.json + files, each checked
+ * against its recorded SHA-256). A corrupt or foreign file is refused with the field named.
+ */
 export async function readFittedModel(path: string): Promise<FittedForecaster> {
+  const isFolder = (await stat(path).catch(() => undefined))?.isDirectory() ?? false;
+  const jsonPath = isFolder ? join(path, META_FILE) : path;
   let saved: SavedModel;
   try {
-    saved = JSON.parse(await readFile(path, 'utf8')) as SavedModel;
+    saved = JSON.parse(await readFile(jsonPath, 'utf8')) as SavedModel;
   } catch (error) {
     throw new PrescaleError(
       'model-mismatch',
-      `${path}: not a readable model file (${(error as Error).message}); save the model again`,
+      `${jsonPath}: not a readable model file (${(error as Error).message}); save the model again`,
       {
-        field: path,
+        field: jsonPath,
         cause: error,
       },
     );
   }
+  let artifacts: Record<string, Uint8Array> | undefined;
+  if (isFolder) artifacts = await readArtifacts(path, saved as FolderMeta);
   try {
-    return loadFittedModel(saved);
+    return loadFittedModel(saved, artifacts);
   } catch (error) {
     if (error instanceof PrescaleError) {
-      throw new PrescaleError(error.code, `${path}: ${error.message}`, { field: error.field, cause: error });
+      throw new PrescaleError(error.code, `${isFolder ? `${path}/` : `${path}: `}${error.message}`, {
+        field: error.field,
+        cause: error,
+      });
     }
     throw error;
   }
+}
+
+async function readArtifacts(folder: string, meta: FolderMeta): Promise<Record<string, Uint8Array>> {
+  if (meta?.files === null || typeof meta?.files !== 'object') {
+    throw new PrescaleError(
+      'model-mismatch',
+      `${join(folder, META_FILE)}: files: missing; the folder was not written by Prescale, save the model again`,
+      {
+        field: 'files',
+      },
+    );
+  }
+  const artifacts: Record<string, Uint8Array> = {};
+  for (const [name, { sha256: want }] of Object.entries(meta.files)) {
+    const filePath = join(folder, basename(name));
+    let bytes: Uint8Array;
+    try {
+      bytes = new Uint8Array(await readFile(filePath));
+    } catch (error) {
+      throw new PrescaleError(
+        'model-mismatch',
+        `${filePath}: cannot read (${(error as Error).message}); the model folder is incomplete, save the model again`,
+        {
+          field: filePath,
+          cause: error,
+        },
+      );
+    }
+    if (sha256(bytes) !== want) {
+      throw new PrescaleError(
+        'model-mismatch',
+        `${filePath}: its SHA-256 differs from files.${name}.sha256 in ${META_FILE}; the file is damaged or from another model, save the model again`,
+        { field: filePath },
+      );
+    }
+    artifacts[name] = bytes;
+  }
+  return artifacts;
 }

@@ -1,9 +1,13 @@
 import { PrescaleError } from '../core/index.js';
 import { naiveModel, seasonalNaiveModel } from './naive.js';
+import { gruModel } from './neural/gru.js';
+import { lstmModel } from './neural/lstm.js';
 import type { FittedForecaster, ModelDefinition, ModelName, SavedModel } from './types.js';
 
 /** Every model by name, alphabetical. Adding a model is its file, its test and one line here. */
 export const modelRegistry = {
+  gru: gruModel,
+  lstm: lstmModel,
   naive: naiveModel,
   'seasonal-naive': seasonalNaiveModel,
 } satisfies Partial<Record<ModelName, ModelDefinition>>;
@@ -22,7 +26,7 @@ export function modelDefinition(name: string, field = '--model'): ModelDefinitio
   return definition;
 }
 
-/** Rebuilds a fitted model from its saved JSON, dispatching on `metadata.model`. */
-export function loadFittedModel(saved: SavedModel): FittedForecaster {
-  return modelDefinition(String(saved?.metadata?.model), 'metadata.model').load(saved);
+/** Rebuilds a fitted model from its saved JSON (and a folder model's files), dispatching on `metadata.model`. */
+export function loadFittedModel(saved: SavedModel, artifacts?: Readonly<Record<string, Uint8Array>>): FittedForecaster {
+  return modelDefinition(String(saved?.metadata?.model), 'metadata.model').load(saved, artifacts);
 }

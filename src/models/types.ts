@@ -1,7 +1,16 @@
 import type { Forecast, Series } from '../core/index.js';
 
 /** Every model Prescale knows; the registry in `registry.ts` must cover each one. */
-export type ModelName = 'naive' | 'seasonal-naive' | 'ets' | 'mstl' | 'prophet';
+export type ModelName =
+  | 'naive'
+  | 'seasonal-naive'
+  | 'ets'
+  | 'mstl'
+  | 'prophet'
+  | 'lstm'
+  | 'gru'
+  | 'prophet-lstm'
+  | 'auto';
 
 /** What a fitted model records about itself, saved next to its parameters. */
 export interface ModelMetadata {
@@ -35,6 +44,11 @@ export interface FittedForecaster {
   forecast(context: Series, horizonSteps: number, level?: number): Forecast;
   /** JSON-serializable parameters; `registry.loadFitted` rebuilds the model from them. */
   toJSON(): SavedModel;
+  /**
+   * Binary files saved beside the JSON (a neural model's `model.onnx`). A model that has them is saved as a
+   * folder: the JSON as `meta.json` plus these files, and `ModelDefinition.load` receives them back.
+   */
+  artifacts?(): Readonly<Record<string, Uint8Array>>;
 }
 
 /** Settings every model accepts; each model ignores what it has no use for. */
@@ -57,6 +71,9 @@ export interface ModelDefinition {
   /** One line for `--help` and docs. */
   readonly description: string;
   create(options?: ModelOptions): Forecaster;
-  /** Rebuilds a fitted model from `toJSON()` output; throws PrescaleError('model-mismatch') if it does not fit. */
-  load(saved: SavedModel): FittedForecaster;
+  /**
+   * Rebuilds a fitted model from `toJSON()` output and, for folder models, its `artifacts()` files;
+   * throws PrescaleError('model-mismatch') if they do not fit.
+   */
+  load(saved: SavedModel, artifacts?: Readonly<Record<string, Uint8Array>>): FittedForecaster;
 }

@@ -1,0 +1,176 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { PrescaleError, type Series } from '../../core/index.js';
+import { loadDataset } from '../../experiments/datasets.js';
+import { repoRoot } from '../../testing/paths.js';
+import { sliceSeries } from '../backtest.js';
+import { readFittedModel, saveFittedModel } from '../persistence.js';
+import { gruModel } from './gru.js';
+import { lstmModel } from './lstm.js';
+import type { FittedNeural, NeuralOptions } from './recurrent.js';
+
+/** A small, fast network: the same code path as the defaults, a fraction of the work. */
+const tiny: NeuralOptions = {
+  horizonSteps: 10,
+  settings: { windowSteps: 40, patchSteps: 4, hiddenUnits: 6, maxEpochs: 2, batchSize: 64, maxTrainingWindows: 400 },
+};
+
+let series: Series;
+let train: Series;
+let lstm: FittedNeural;
+let dir: string;
+
+before(async () => {
+  const { series: all, dataset } = await loadDataset('nasa-jul95');
+  series = all;
+  train = sliceSeries(all, dataset.train_start, dataset.train_start + 2 * 86400);
+  lstm = (await lstmModel.create(tiny).fit(train)) as FittedNeural;
+  dir = await mkdtemp(join(tmpdir(), 'prescale-neural-'));
+});
+after(() => rm(dir, { recursive: true, force: true }));
+
+const contextUpTo = (seconds: number) => sliceSeries(series, train.startSeconds, seconds);
+const refused = (code: string, field: string) => (error: unknown) =>
+  error instanceof PrescaleError && error.code === code && error.field === field;
+
+test('a forecast has H finite steps from the origin with intervals around the point', () => {
+  const origin = train.startSeconds + 2 * 86400 + 3600;
+  const forecast = lstm.forecast(contextUpTo(origin), 10);
+  assert.equal(forecast.startSeconds, origin);
+  assert.equal(forecast.point.length, 10);
+  const { lower, upper, level } = forecast.intervals!;
+  assert.equal(level, 0.8);
+  for (let h = 0; h < 10; h++) {
+    assert.ok(Number.isFinite(forecast.point[h]) && forecast.point[h] >= 0);
+    assert.ok(lower[h] <= forecast.point[h] && forecast.point[h] <= upper[h]);
+  }
+  // a wider level gives a wider interval
+  const wide = lstm.forecast(contextUpTo(origin), 10, 0.95).intervals!;
+  assert.ok(wide.upper[9] - wide.lower[9] > upper[9] - lower[9]);
+  // the model conditions on new data: a different recent window moves the forecast without refitting
+  const later = lstm.forecast(contextUpTo(origin + 7200), 10);
+  assert.notDeepEqual(Array.from(later.point), Array.from(forecast.point));
+});
+
+test('meta.json records scaler, window, step, horizon, features, training range, validation scores and versions', () => {
+  const saved = lstm.toJSON();
+  const p = lstm.parameters;
+  assert.equal(saved.metadata.model, 'lstm');
+  assert.equal(saved.metadata.stepSeconds, 60);
+  assert.equal(saved.metadata.trainStartSeconds, train.startSeconds);
+  assert.equal(saved.metadata.trainEndSeconds, train.startSeconds + 2 * 86400);
+  assert.equal(p.scaler.kind, 'standard');
+  assert.equal(p.layout.windowSteps, 40);
+  assert.deepEqual(p.layout.calendar, ['time-of-day', 'day-of-week']);
+  assert.equal(p.horizonSteps, 10);
+  assert.ok(p.validation.rmse > 0 && p.validation.coverage80 > 0);
+  assert.match(p.versions.tfjs, /^\d+\.\d+/);
+  assert.match(p.versions.onnxruntime, /^\d+\.\d+/);
+  assert.equal(p.training.epochs.length, 2);
+});
+
+const invalidRequests = [
+  { name: 'a horizon beyond the trained one', input: { h: 11, level: 0.8 }, want: 'horizonSteps' },
+  { name: 'a level of 1', input: { h: 5, level: 1 }, want: 'level' },
+];
+for (const { name, input, want } of invalidRequests) {
+  test(`forecast refuses ${name}, naming ${want}`, () => {
+    assert.throws(
+      () => lstm.forecast(contextUpTo(train.startSeconds + 2 * 86400), input.h, input.level),
+      refused('invalid-input', want),
+    );
+  });
+}
+
+test('save then load gives the same forecasts, from a folder of model.onnx + meta.json', async () => {
+  const path = join(dir, 'lstm-model');
+  await saveFittedModel(lstm, path);
+  const loaded = await readFittedModel(path);
+  const context = contextUpTo(train.startSeconds + 2 * 86400 + 600);
+  assert.deepEqual(loaded.forecast(context, 10), lstm.forecast(context, 10));
+  const meta = JSON.parse(await readFile(join(path, 'meta.json'), 'utf8'));
+  assert.equal(meta.files['model.onnx'].bytes, (await readFile(join(path, 'model.onnx'))).length);
+  // saving again over the folder replaces it whole
+  await saveFittedModel(lstm, path);
+  assert.deepEqual((await readFittedModel(path)).forecast(context, 10), lstm.forecast(context, 10));
+});
+
+test('a saved model loads and forecasts in a process that never imports tfjs', async () => {
+  const path = join(dir, 'lstm-for-child');
+  await saveFittedModel(lstm, path);
+  const script = `
+    import { readFittedModel } from './src/models/persistence.ts';
+    const model = await readFittedModel(${JSON.stringify(path)});
+    const values = new Float64Array(200).fill(40);
+    const f = model.forecast({ startSeconds: ${train.startSeconds + 86400}, stepSeconds: 60, values }, 10);
+    console.log(JSON.stringify({ steps: f.point.length, tfjsLoaded: '_tfengine' in globalThis }));`;
+  const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+  });
+  assert.equal(child.status, 0, child.stderr);
+  assert.deepEqual(JSON.parse(child.stdout.trim().split('\n').at(-1)!), { steps: 10, tfjsLoaded: false });
+});
+
+test('a corrupt or mismatched model folder is refused with the file or field named', async () => {
+  const gru = await gruModel.create(tiny).fit(train);
+  const gruPath = join(dir, 'gru-model');
+  await saveFittedModel(gru, gruPath);
+  const cases: {
+    name: string;
+    break: (path: string) => Promise<void>;
+    code: string;
+    field: (path: string) => string;
+  }[] = [
+    {
+      name: "another model's network",
+      break: async (path) => writeFile(join(path, 'model.onnx'), await readFile(join(gruPath, 'model.onnx'))),
+      code: 'model-mismatch',
+      field: (path) => join(path, 'model.onnx'),
+    },
+    {
+      name: 'a truncated meta.json',
+      break: async (path) =>
+        writeFile(join(path, 'meta.json'), (await readFile(join(path, 'meta.json'), 'utf8')).slice(0, 100)),
+      code: 'model-mismatch',
+      field: (path) => join(path, 'meta.json'),
+    },
+    {
+      name: 'an edited window in meta.json',
+      break: async (path) => {
+        const meta = JSON.parse(await readFile(join(path, 'meta.json'), 'utf8'));
+        meta.parameters.layout.windowSteps = 60;
+        await writeFile(join(path, 'meta.json'), JSON.stringify(meta));
+      },
+      code: 'model-mismatch',
+      field: () => 'parameters.network',
+    },
+    {
+      name: 'a malformed checksum in meta.json',
+      break: async (path) => {
+        const meta = JSON.parse(await readFile(join(path, 'meta.json'), 'utf8'));
+        meta.metadata.model = 'gru';
+        meta.parameters.onnxSha256 = 'x';
+        await writeFile(join(path, 'meta.json'), JSON.stringify(meta));
+      },
+      code: 'model-mismatch',
+      field: () => 'parameters.onnxSha256',
+    },
+  ];
+  for (const [i, c] of cases.entries()) {
+    const path = join(dir, `broken-${i}`);
+    await saveFittedModel(lstm, path);
+    await c.break(path);
+    await assert.rejects(readFittedModel(path), (error: unknown) => {
+      assert.ok(error instanceof PrescaleError, c.name);
+      assert.equal(error.code, c.code, c.name);
+      assert.equal(error.field, c.field(path), `${c.name}: ${error.message}`);
+      assert.match(error.message, /again/, c.name);
+      return true;
+    });
+  }
+});

@@ -1,0 +1,577 @@
+import { createHash } from 'node:crypto';
+import { env as ortEnv } from 'onnxruntime-node';
+import { z } from 'zod';
+import { type Forecast, PrescaleError, type Series, seriesEndSeconds } from '../../core/index.js';
+import { fillGaps, fitScaler, type ScalerJSON, slidingWindows } from '../../preprocessor/index.js';
+import { checkContextStep, checkSavedModel, DEFAULT_INTERVAL_LEVEL, metadataFor, PRESCALE_VERSION } from '../common.js';
+import { DEFAULT_CALIBRATED_HORIZON_STEPS } from '../naive.js';
+import type { FittedForecaster, ModelMetadata, ModelName, ModelOptions, SavedModel } from '../types.js';
+import { type ConformalCalibration, calibrateConformal, checkLevel, conformalInterval } from './conformal.js';
+import { CALENDAR_FEATURES, type FeatureLayout, localScale, networkInputShape, writeWindow } from './features.js';
+import type { NetworkShape, RecurrentCell } from './network.js';
+import { exportOnnx, ONNX_OPSET } from './onnx-export.js';
+import { OnnxSession } from './onnx-session.js';
+import type { EpochProgress, TrainingData } from './train.js';
+
+/** The file a neural model's network is saved in, beside meta.json. */
+export const ONNX_FILE = 'model.onnx';
+
+/** Every setting of a neural forecaster; all of it is recorded in the saved model. */
+export interface NeuralSettings {
+  readonly cell: RecurrentCell;
+  readonly windowSteps: number;
+  readonly patchSteps: number;
+  readonly horizonSteps: number;
+  readonly hiddenUnits: number;
+  readonly layers: number;
+  readonly calendar: readonly FeatureLayout['calendar'][number][];
+  readonly maxEpochs: number;
+  readonly patience: number;
+  readonly batchSize: number;
+  readonly learningRate: number;
+  readonly seed: number;
+  /** Share of the training windows, the latest, held out for early stopping and interval calibration. */
+  readonly validationFraction: number;
+  /** Windows are taken every k steps so that at most this many are trained on (the time budget of a fit). */
+  readonly maxTrainingWindows: number;
+}
+
+/** Options of a neural forecaster beyond the shared `ModelOptions`. */
+export interface NeuralOptions extends ModelOptions {
+  /** Overrides of the defaults (`defaultNeuralSettings`). */
+  readonly settings?: Partial<NeuralSettings>;
+  /** Called after each epoch with the losses, for progress display. */
+  readonly onEpoch?: (progress: EpochProgress) => void;
+  /** Where training keeps its checkpoint; a matching checkpoint there is resumed. */
+  readonly checkpointDir?: string;
+}
+
+/**
+ * The reference setup of `shared/bench/anchors.md` (window 120 one-minute steps or 48 coarser ones, one layer of
+ * 32 units, early stopping on the last 15%), with the window read 4 buckets per recurrent step to fit the
+ * training budget of a 2-core machine.
+ */
+export function defaultNeuralSettings(cell: RecurrentCell, stepSeconds: number, horizonSteps: number): NeuralSettings {
+  return {
+    cell,
+    windowSteps: stepSeconds < 300 ? 120 : 48,
+    patchSteps: 4,
+    horizonSteps,
+    hiddenUnits: 32,
+    layers: 1,
+    calendar: CALENDAR_FEATURES,
+    maxEpochs: 30,
+    patience: 4,
+    batchSize: 256,
+    learningRate: 0.002,
+    seed: 42,
+    validationFraction: 0.15,
+    maxTrainingWindows: 6000,
+  };
+}
+
+/** The forecast's base in the series' units: the scaler's mean (LSTM, GRU) or a Prophet path (the hybrid). */
+export type NeuralBase =
+  | { readonly kind: 'constant'; readonly value: number }
+  | { readonly kind: 'path'; readonly startSeconds: number; readonly values: readonly number[] };
+
+/** A span of training data whose windows share one base: the whole series, or one day of the hybrid. */
+export interface TrainingSegment {
+  /** Raw values (NaN for gaps) on the model's grid, covering the windows' inputs and targets. */
+  readonly series: Series;
+  /** The base at every bucket of `series`. */
+  readonly base: Float64Array;
+  /** Origins (bucket indices in `series`) this segment contributes windows for: [first, end). */
+  readonly firstOrigin: number;
+  readonly endOrigin: number;
+}
+
+/** The windows of every segment, oldest origin first, with what calibration needs to score them in real units. */
+interface WindowSet {
+  readonly count: number;
+  readonly inputs: Float32Array;
+  /** Target deltas of the anchor channel (what the network learns). */
+  readonly targets: Float32Array;
+  /** What a forecast adds the network's output to: base at each target and the last anchor value. */
+  readonly baseAtTargets: Float64Array;
+  readonly lastAnchor: Float64Array;
+  readonly actual: Float64Array;
+  readonly scales: Float64Array;
+  readonly originSeconds: Float64Array;
+}
+
+/** The standard scaler's centre and spread (a constant series gets spread 1, as the scaler itself does). */
+function scalerParts(json: ScalerJSON): { mean: number; std: number } {
+  if (json.kind !== 'standard')
+    throw new PrescaleError('model-mismatch', 'scaler.kind: neural models use a standard scaler', {
+      field: 'scaler.kind',
+    });
+  return { mean: json.mean, std: json.std > 0 ? json.std : 1 };
+}
+
+/** Gap-filled values (linear, any gap length: a window must be complete) and the anchor channel over them. */
+function channelsOf(
+  values: Float64Array,
+  base: ArrayLike<number>,
+  scaler: ScalerJSON,
+  startSeconds: number,
+  stepSeconds: number,
+) {
+  const { mean, std } = scalerParts(scaler);
+  const filled = fillGaps({ startSeconds, stepSeconds, values }, 'linear', { maxGapSeconds: Number.POSITIVE_INFINITY })
+    .series.values;
+  const anchor = Float64Array.from(filled, (y, i) => (y - base[i]) / std);
+  const scaledValues = Float64Array.from(filled, (y) => (y - mean) / std);
+  return { anchor, values: scaledValues };
+}
+
+/** Cuts the windows of all segments (windows with a gap in inputs or targets are skipped, see `slidingWindows`). */
+function buildWindows(
+  segments: readonly TrainingSegment[],
+  layout: FeatureLayout,
+  horizonSteps: number,
+  scaler: ScalerJSON,
+  maxWindows: number,
+  scaleFloor: number,
+): WindowSet {
+  const W = layout.windowSteps;
+  const H = horizonSteps;
+  const possible = segments.reduce((sum, s) => sum + Math.max(0, s.endOrigin - s.firstOrigin), 0);
+  const stride = Math.max(1, Math.ceil(possible / maxWindows));
+  const { std } = scalerParts(scaler);
+  const picked: { segment: TrainingSegment; channels: ReturnType<typeof channelsOf>; origin: number }[] = [];
+  for (const segment of segments) {
+    const { series } = segment;
+    const from = Math.max(0, segment.firstOrigin - W);
+    const to = Math.min(series.values.length, segment.endOrigin - 1 + H);
+    if (to - from < W + H) continue;
+    const windows = slidingWindows(series.values.subarray(from, to), { inputSteps: W, horizonSteps: H, stride });
+    const channels = channelsOf(series.values, segment.base, scaler, series.startSeconds, series.stepSeconds);
+    for (const local of windows.originIndex) picked.push({ segment, channels, origin: from + local });
+  }
+  const rowSize = W * (layout.valueChannel ? 2 : 1) + W * 2 * layout.calendar.length;
+  const n = picked.length;
+  const set = {
+    count: n,
+    inputs: new Float32Array(n * rowSize),
+    targets: new Float32Array(n * H),
+    baseAtTargets: new Float64Array(n * H),
+    lastAnchor: new Float64Array(n),
+    actual: new Float64Array(n * H),
+    scales: new Float64Array(n),
+    originSeconds: new Float64Array(n),
+  };
+  picked.forEach(({ segment, channels, origin }, r) => {
+    const { series, base } = segment;
+    writeWindow(set.inputs, r * rowSize, layout, channels, series.startSeconds, series.stepSeconds, origin);
+    const last = channels.anchor[origin - 1];
+    set.lastAnchor[r] = last;
+    for (let h = 0; h < H; h++) {
+      const actual = series.values[origin + h];
+      set.actual[r * H + h] = actual;
+      set.baseAtTargets[r * H + h] = base[origin + h];
+      set.targets[r * H + h] = (actual - base[origin + h]) / std - last;
+    }
+    set.scales[r] = localScale(series.values, origin, W, scaleFloor);
+    set.originSeconds[r] = series.startSeconds + origin * series.stepSeconds;
+  });
+  return set;
+}
+
+/** What a neural fit needs besides the settings: the training segments and the base the fitted model forecasts on. */
+export interface NeuralFitPlan {
+  readonly segments: readonly TrainingSegment[];
+  readonly base: NeuralBase;
+  /** Recorded in meta.json, e.g. the hybrid's Prophet fits. */
+  readonly extra?: Record<string, unknown>;
+}
+
+/** Validation scores of a fitted network on its held-out tail, in the series' units. */
+export interface ValidationScores {
+  readonly windows: number;
+  readonly rmse: number;
+  readonly mae: number;
+  readonly coverage80: number;
+}
+
+/** Everything in meta.json besides the metadata; with model.onnx it rebuilds the fitted model. */
+export interface NeuralParameters {
+  readonly format: 'prescale-neural/1';
+  readonly network: NetworkShape;
+  readonly layout: FeatureLayout;
+  readonly horizonSteps: number;
+  readonly scaler: ScalerJSON;
+  readonly base: NeuralBase;
+  readonly calibration: ConformalCalibration;
+  readonly scaleFloor: number;
+  readonly nonNegative: boolean;
+  readonly training: {
+    readonly windows: number;
+    readonly validationWindows: number;
+    readonly firstValidationOriginSeconds: number;
+    readonly bestEpoch: number;
+    readonly bestValidationLoss: number;
+    readonly epochs: readonly EpochProgress[];
+    readonly milliseconds: number;
+    readonly extra?: Record<string, unknown>;
+  };
+  readonly validation: ValidationScores;
+  readonly versions: {
+    readonly prescale: string;
+    readonly tfjs: string;
+    readonly onnxOpset: number;
+    readonly onnxruntime: string;
+  };
+  readonly onnxSha256: string;
+}
+
+/** The SHA-256 of model.onnx, recorded in meta.json so a mixed-up folder is refused. */
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/**
+ * Trains the network of a neural model on the plan's windows (tfjs, loaded only here so that loading and
+ * forecasting never import it), exports it to ONNX, scores and calibrates it on the validation tail through the
+ * ONNX session it will serve with, and returns the fitted model.
+ */
+export async function fitNeural(
+  name: ModelName,
+  train: Series,
+  settings: NeuralSettings,
+  plan: NeuralFitPlan,
+  options: Pick<NeuralOptions, 'onEpoch' | 'checkpointDir'>,
+  signal?: AbortSignal,
+): Promise<FittedNeural> {
+  const started = performance.now();
+  const { trainNetwork } = await import('./train.js');
+  const layout: FeatureLayout = {
+    windowSteps: settings.windowSteps,
+    patchSteps: settings.patchSteps,
+    calendar: settings.calendar,
+    valueChannel: plan.base.kind === 'path',
+  };
+  const input = networkInputShape(layout);
+  const H = settings.horizonSteps;
+  const scaler = fitScaler('standard', train.values).toJSON();
+  const { std } = scalerParts(scaler);
+  const scaleFloor = 0.01 * std;
+  const windows = buildWindows(plan.segments, layout, H, scaler, settings.maxTrainingWindows, scaleFloor);
+  // The validation tail starts H steps after the last training origin, so no training target overlaps its targets.
+  const validationCount = Math.max(1, Math.round(windows.count * settings.validationFraction));
+  const firstValidation = windows.count - validationCount;
+  const step = train.stepSeconds;
+  let lastTraining = firstValidation - 1;
+  while (lastTraining >= 0 && windows.originSeconds[lastTraining] + H * step > windows.originSeconds[firstValidation])
+    lastTraining--;
+  const trainingRows = lastTraining + 1;
+  if (trainingRows < settings.batchSize / 4 || validationCount < 10) {
+    throw new PrescaleError(
+      'not-enough-data',
+      `${name}: the training data gives ${trainingRows} training and ${validationCount} validation windows of ${settings.windowSteps}+${H} steps; pass a longer training range`,
+      { field: name },
+    );
+  }
+  const rowSize = input.sequenceSteps * input.inputSize;
+  const data: TrainingData = {
+    inputs: concatRows(windows.inputs, rowSize, trainingRows, firstValidation),
+    targets: concatRows(windows.targets, H, trainingRows, firstValidation),
+    count: trainingRows + validationCount,
+    validationCount,
+  };
+  const shape: NetworkShape = {
+    cell: settings.cell,
+    ...input,
+    hiddenSize: settings.hiddenUnits,
+    layers: settings.layers,
+    outputSize: H,
+  };
+  const result = await trainNetwork(data, {
+    shape,
+    seed: settings.seed,
+    maxEpochs: settings.maxEpochs,
+    patience: settings.patience,
+    batchSize: settings.batchSize,
+    learningRate: settings.learningRate,
+    signal,
+    onEpoch: options.onEpoch,
+    checkpointDir: options.checkpointDir,
+  });
+  const onnx = exportOnnx(result.weights, PRESCALE_VERSION);
+  const session = new OnnxSession(onnx, ONNX_FILE);
+
+  // Validation forecasts through the served network: scores and conformal scores per horizon step.
+  const deltas = session.run(windows.inputs.subarray(firstValidation * rowSize), validationCount);
+  const scoresByStep: number[][] = Array.from({ length: H }, () => []);
+  let squared = 0;
+  let absolute = 0;
+  let covered = 0;
+  const forecasts = new Float64Array(validationCount * H);
+  for (let r = 0; r < validationCount; r++) {
+    const w = firstValidation + r;
+    for (let h = 0; h < H; h++) {
+      const point = windows.baseAtTargets[w * H + h] + std * (windows.lastAnchor[w] + deltas[r * H + h]);
+      forecasts[r * H + h] = point;
+      const error = windows.actual[w * H + h] - point;
+      squared += error * error;
+      absolute += Math.abs(error);
+      scoresByStep[h].push(error / windows.scales[w]);
+    }
+  }
+  const calibration = calibrateConformal(scoresByStep);
+  for (let r = 0; r < validationCount; r++) {
+    const w = firstValidation + r;
+    const { lower, upper } = conformalInterval(
+      forecasts.subarray(r * H, (r + 1) * H),
+      windows.scales[w],
+      calibration,
+      0.8,
+    );
+    for (let h = 0; h < H; h++) {
+      const actual = windows.actual[w * H + h];
+      if (actual >= lower[h] && actual <= upper[h]) covered++;
+    }
+  }
+  const nValues = validationCount * H;
+  const parameters: NeuralParameters = {
+    format: 'prescale-neural/1',
+    network: shape,
+    layout,
+    horizonSteps: H,
+    scaler,
+    base: plan.base,
+    calibration,
+    scaleFloor,
+    nonNegative: train.values.every((v) => !(v < 0)),
+    training: {
+      windows: trainingRows,
+      validationWindows: validationCount,
+      firstValidationOriginSeconds: windows.originSeconds[firstValidation],
+      bestEpoch: result.bestEpoch,
+      bestValidationLoss: result.bestValidationLoss,
+      epochs: result.epochs,
+      milliseconds: performance.now() - started,
+      ...(plan.extra ? { extra: plan.extra } : {}),
+    },
+    validation: {
+      windows: validationCount,
+      rmse: Math.sqrt(squared / nValues),
+      mae: absolute / nValues,
+      coverage80: covered / nValues,
+    },
+    versions: {
+      prescale: PRESCALE_VERSION,
+      tfjs: result.tfjsVersion,
+      onnxOpset: ONNX_OPSET,
+      onnxruntime: ortEnv.versions.node ?? 'unknown',
+    },
+    onnxSha256: sha256Hex(onnx),
+  };
+  return new FittedNeural(metadataFor(name, train, { ...settings }), parameters, onnx, session);
+}
+
+/** Rows [0, first) and [second, end) of a row-major array, joined: the training rows and the validation tail. */
+function concatRows(all: Float32Array, rowSize: number, first: number, second: number): Float32Array {
+  const head = all.subarray(0, first * rowSize);
+  const tail = all.subarray(second * rowSize);
+  const out = new Float32Array(head.length + tail.length);
+  out.set(head);
+  out.set(tail, head.length);
+  return out;
+}
+
+/**
+ * A fitted LSTM, GRU or hybrid: the ONNX network in an onnxruntime session plus meta.json's parameters. Forecasts
+ * read the last window of the context, so between daily fits the model conditions on new data without refitting.
+ */
+export class FittedNeural implements FittedForecaster {
+  private readonly std: number;
+  private readonly mean: number;
+  private readonly input: Float32Array;
+  private readonly pathValues?: Float64Array;
+
+  constructor(
+    readonly metadata: ModelMetadata,
+    readonly parameters: NeuralParameters,
+    private readonly onnx: Uint8Array,
+    /** The serving session; exposed for batched inference and benchmarks. */
+    readonly session: OnnxSession,
+  ) {
+    ({ mean: this.mean, std: this.std } = scalerParts(parameters.scaler));
+    this.input = new Float32Array(parameters.network.sequenceSteps * parameters.network.inputSize);
+    if (parameters.base.kind === 'path') this.pathValues = Float64Array.from(parameters.base.values);
+  }
+
+  /** The base at `count` buckets from `startSeconds`; a Prophet path that does not cover them is refused. */
+  private baseOver(startSeconds: number, count: number, stepSeconds: number): Float64Array {
+    const base = this.parameters.base;
+    if (base.kind === 'constant') return new Float64Array(count).fill(base.value);
+    const first = Math.round((startSeconds - base.startSeconds) / stepSeconds);
+    if (first < 0 || first + count > this.pathValues!.length) {
+      const pathEnd = base.startSeconds + this.pathValues!.length * stepSeconds;
+      throw new PrescaleError(
+        'invalid-input',
+        `context: this ${this.metadata.model} model's Prophet path covers ${base.startSeconds}..${pathEnd} and the forecast needs ${startSeconds}..${startSeconds + count * stepSeconds}; refit at least daily`,
+        { field: 'context' },
+      );
+    }
+    return this.pathValues!.slice(first, first + count);
+  }
+
+  forecast(context: Series, horizonSteps: number, level = DEFAULT_INTERVAL_LEVEL): Forecast {
+    checkContextStep(context, this.metadata);
+    checkLevel(level);
+    const H = this.parameters.horizonSteps;
+    if (!(Number.isInteger(horizonSteps) && horizonSteps >= 1 && horizonSteps <= H)) {
+      throw new PrescaleError(
+        'invalid-input',
+        `horizonSteps: ${horizonSteps} is outside 1..${H}, the horizon this network was trained for; ask for at most ${H} steps or retrain with a longer horizon`,
+        { field: 'horizonSteps' },
+      );
+    }
+    const { layout } = this.parameters;
+    const W = layout.windowSteps;
+    const step = context.stepSeconds;
+    const n = context.values.length;
+    const from = Math.max(0, n - W);
+    const recent = context.values.subarray(from);
+    if (!recent.some((v) => !Number.isNaN(v))) {
+      throw new PrescaleError(
+        'not-enough-data',
+        `context: no observed value in the last ${W} buckets; the network needs recent data to forecast from`,
+        { field: 'context' },
+      );
+    }
+    const windowStart = context.startSeconds + from * step;
+    const base = this.baseOver(windowStart, recent.length + horizonSteps, step);
+    const channels = channelsOf(recent, base, this.parameters.scaler, windowStart, step);
+    writeWindow(this.input, 0, layout, channels, windowStart, step, recent.length);
+    const deltas = this.session.run(this.input, 1);
+    const last = channels.anchor[recent.length - 1];
+    const point = new Float64Array(horizonSteps);
+    for (let h = 0; h < horizonSteps; h++) point[h] = base[recent.length + h] + this.std * (last + deltas[h]);
+    const scale = localScale(recent, recent.length, W, this.parameters.scaleFloor);
+    const { lower, upper } = conformalInterval(point, scale, this.parameters.calibration, level);
+    if (this.parameters.nonNegative)
+      for (const values of [point, lower, upper])
+        for (let i = 0; i < values.length; i++) values[i] = Math.max(0, values[i]);
+    return { startSeconds: seriesEndSeconds(context), stepSeconds: step, point, intervals: { level, lower, upper } };
+  }
+
+  toJSON(): SavedModel {
+    return { metadata: this.metadata, parameters: this.parameters };
+  }
+
+  artifacts(): Readonly<Record<string, Uint8Array>> {
+    return { [ONNX_FILE]: this.onnx };
+  }
+}
+
+const finite = z.number().refine(Number.isFinite, 'must be a finite number');
+const positiveInt = z.number().int().positive();
+const parametersSchema = z.object({
+  format: z.literal('prescale-neural/1'),
+  network: z.object({
+    cell: z.enum(['lstm', 'gru']),
+    sequenceSteps: positiveInt,
+    inputSize: positiveInt,
+    hiddenSize: positiveInt,
+    layers: positiveInt,
+    outputSize: positiveInt,
+  }),
+  layout: z.object({
+    windowSteps: positiveInt,
+    patchSteps: positiveInt,
+    calendar: z.array(z.enum(['time-of-day', 'day-of-week'])),
+    valueChannel: z.boolean(),
+  }),
+  horizonSteps: positiveInt,
+  scaler: z.object({ kind: z.literal('standard'), mean: finite, std: finite.pipe(z.number().nonnegative()) }),
+  base: z.discriminatedUnion('kind', [
+    z.object({ kind: z.literal('constant'), value: finite }),
+    z.object({ kind: z.literal('path'), startSeconds: finite, values: z.array(finite).min(1) }),
+  ]),
+  calibration: z.object({
+    scores: z.object({ byStep: z.array(z.array(finite).length(101)).min(1) }),
+    windows: positiveInt,
+  }),
+  scaleFloor: finite.pipe(z.number().positive()),
+  nonNegative: z.boolean(),
+  onnxSha256: z.string().regex(/^[0-9a-f]{64}$/),
+});
+
+/**
+ * Rebuilds a fitted neural model from meta.json's content and model.onnx, with onnxruntime only. A folder whose
+ * files do not belong together (another network, a truncated file, edited settings) is refused with the field named.
+ */
+export function loadNeural(
+  name: ModelName,
+  saved: SavedModel,
+  artifacts?: Readonly<Record<string, Uint8Array>>,
+): FittedNeural {
+  checkSavedModel(saved, name);
+  const parsed = parametersSchema.safeParse(saved.parameters);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = ['parameters', ...issue.path.map(String)].join('.');
+    throw new PrescaleError(
+      'model-mismatch',
+      `${field}: ${issue.message}; meta.json is corrupt, train and save the model again`,
+      { field },
+    );
+  }
+  const parameters = saved.parameters as NeuralParameters;
+  const onnx = artifacts?.[ONNX_FILE];
+  if (!onnx) {
+    throw new PrescaleError(
+      'model-mismatch',
+      `${ONNX_FILE}: missing; a ${name} model is a folder with meta.json and ${ONNX_FILE}, load the folder`,
+      {
+        field: ONNX_FILE,
+      },
+    );
+  }
+  if (sha256Hex(onnx) !== parameters.onnxSha256) {
+    throw new PrescaleError(
+      'model-mismatch',
+      `${ONNX_FILE}: its SHA-256 differs from parameters.onnxSha256 in meta.json; the files come from different models or one is damaged, save the model again`,
+      { field: ONNX_FILE },
+    );
+  }
+  const expected = networkInputShape(parameters.layout);
+  const { network } = parameters;
+  if (
+    network.sequenceSteps !== expected.sequenceSteps ||
+    network.inputSize !== expected.inputSize ||
+    network.outputSize !== parameters.horizonSteps
+  ) {
+    throw new PrescaleError(
+      'model-mismatch',
+      `parameters.network: [${network.sequenceSteps}, ${network.inputSize}] → ${network.outputSize} does not match the layout ([${expected.sequenceSteps}, ${expected.inputSize}] → ${parameters.horizonSteps}); meta.json was edited, save the model again`,
+      { field: 'parameters.network' },
+    );
+  }
+  const session = new OnnxSession(onnx, ONNX_FILE);
+  if (
+    session.inputDims[0] !== network.sequenceSteps ||
+    session.inputDims[1] !== network.inputSize ||
+    session.outputSize !== network.outputSize
+  ) {
+    throw new PrescaleError(
+      'model-mismatch',
+      `${ONNX_FILE}: the network takes [${session.inputDims.join(', ')}] → ${session.outputSize}, meta.json says [${network.sequenceSteps}, ${network.inputSize}] → ${network.outputSize}; save the model again`,
+      { field: ONNX_FILE },
+    );
+  }
+  return new FittedNeural(saved.metadata, parameters, onnx, session);
+}
+
+/** The horizon and settings a neural forecaster is created with. */
+export function resolveNeuralSettings(
+  cell: RecurrentCell,
+  stepSeconds: number,
+  options?: NeuralOptions,
+): NeuralSettings {
+  const horizon = options?.horizonSteps ?? DEFAULT_CALIBRATED_HORIZON_STEPS;
+  return { ...defaultNeuralSettings(cell, stepSeconds, horizon), ...options?.settings };
+}
