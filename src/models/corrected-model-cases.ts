@@ -130,6 +130,12 @@ export function testCorrectedModel(definition: ModelDefinition): void {
       want: { code: 'not-enough-data', field: name, message: /no observed value/ },
     },
     {
+      name: 'data observed only in the held-out last day',
+      input: async () =>
+        withValues(head(await data, trainSteps), (values) => values.fill(Number.NaN, 0, trainSteps - STEPS_PER_DAY)),
+      want: { code: 'not-enough-data', field: name, message: /nothing was observed before the last 24 h/ },
+    },
+    {
       name: 'an infinite sample survives gap filling',
       input: async () => withValues(head(await data, trainSteps), (values) => (values[10] = Number.POSITIVE_INFINITY)),
       want: { code: 'non-finite-input', field: 'train.values[10]', message: /Infinity/ },

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { type Forecast, PrescaleError, type Series, seriesEndSeconds } from '../core/index.js';
-import { checkContextStep, checkSavedModel, DEFAULT_INTERVAL_LEVEL, metadataFor } from './common.js';
+import { checkContextStep, checkSavedModel, DEFAULT_INTERVAL_LEVEL, lastObservedIndex, metadataFor } from './common.js';
 import { type ErrorPercentiles, errorPercentiles, intervalsFromErrors } from './empirical-intervals.js';
 import { DEFAULT_CALIBRATED_HORIZON_STEPS, DEFAULT_SEASON_SECONDS } from './naive.js';
 import type {
@@ -150,6 +150,13 @@ class CorrectedForecaster implements Forecaster {
     const holdoutSteps = Math.round(CALIBRATION_SECONDS / step);
     const calibrationStart = trainEnd - holdoutSteps * step;
     const calibrationTrain = { ...train, values: train.values.subarray(0, train.values.length - holdoutSteps) };
+    if (lastObservedIndex(calibrationTrain.values) < 0) {
+      throw new PrescaleError(
+        'not-enough-data',
+        `${this.name}: nothing was observed before the last ${hours(CALIBRATION_SECONDS)} of the training data, which are held out to calibrate; pass a longer observed range`,
+        { field: this.name },
+      );
+    }
     const calibrationPath = this.fitBase(base, calibrationTrain, trainEnd);
     signal?.throwIfAborted();
     const calibration = calibrate(this.name, calibrationPath, train, calibrationStart, this.horizonSteps);
