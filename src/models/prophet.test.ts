@@ -40,3 +40,12 @@ test('prophet: an all-zero (idle) series makes the optimizer fail; the error say
     return true;
   });
 });
+
+test('prophet: a season other than a day becomes a custom Prophet seasonality', async () => {
+  const series = await nasaRequests(3);
+  const fitted = await prophetModel.create({ seasonSeconds: 43_200, horizonSteps: 10 }).fit(series);
+  assert.equal(fitted.metadata.settings.seasonSeconds, 43_200);
+  assert.equal(fitted.metadata.settings.warmupSeconds, 43_200);
+  const forecast = fitted.forecast(series, 10);
+  assert.ok(forecast.point.every((v) => Number.isFinite(v) && v >= 0));
+});

@@ -1,4 +1,5 @@
 import { optimizer } from '@bsull/augurs-prophet-wasmstan';
+import { seriesEndSeconds } from '../core/index.js';
 import { loadAugurs } from '../preprocessor/index.js';
 import { aggregateToCoarse, coarseFactor } from './coarse-grid.js';
 import { defineCorrectedModel } from './residual-correction.js';
@@ -43,7 +44,7 @@ export const prophetModel = defineCorrectedModel(
     const coarseStepSeconds = factor * train.stepSeconds;
     const weekly = train.values.length * train.stepSeconds >= 2 * WEEK_SECONDS;
     const daily = seasonSeconds === DAY_SECONDS;
-    const warmupSeconds = seasonSeconds;
+    const warmupSeconds = Math.round(seasonSeconds / train.stepSeconds) * train.stepSeconds; // on the series grid
     return {
       settings: {
         coarseStepSeconds,
@@ -82,7 +83,7 @@ export const prophetModel = defineCorrectedModel(
             y.push(value);
           });
           model.fit({ ds, y });
-          const startSeconds = data.startSeconds + data.values.length * data.stepSeconds - warmupSeconds;
+          const startSeconds = seriesEndSeconds(data) - warmupSeconds;
           const length = Math.round((pathEndSeconds - startSeconds) / data.stepSeconds);
           const centres = Array.from({ length }, (_, i) => Math.floor(startSeconds + (i + 0.5) * data.stepSeconds));
           return { startSeconds, values: Float64Array.from(model.predict({ ds: centres }).yhat.point) };
