@@ -1,0 +1,250 @@
+import { PrescaleError } from '../core/index.js';
+import { DEFAULT_INTERVAL_LEVEL } from '../models/common.js';
+import { modelDefinition } from '../models/registry.js';
+import type { PodProfile } from '../planner/types.js';
+import type { SimulationConfig } from '../simulator/config.js';
+import type { ScaledLoad } from '../simulator/load.js';
+import { hpaPolicy } from '../simulator/policies/hpa.js';
+import { modelForecastSource, plannedPolicy, trueFutureSource } from '../simulator/policies/planned.js';
+import { staticPolicy } from '../simulator/policies/static.js';
+import { buildQueueTable, type QueueTable } from '../simulator/queueing.js';
+import { buildScenario, type Scenario, scenarioArrivals, simulationInput } from '../simulator/scenario.js';
+import { type SimulationRecord, simulate } from '../simulator/simulate.js';
+import { aggregateSummaries, type RunSummary, type SummaryAggregate, summarize } from '../simulator/summary.js';
+import type { AutoscalingPolicy } from '../simulator/types.js';
+import { type LoadedDataset, loadDataset } from './datasets.js';
+
+/** Every policy an experiment can run, in report order. */
+export const POLICY_NAMES = ['hpa', 'hpa-tuned', 'prescale', 'oracle', 'static'] as const;
+
+/** One of `POLICY_NAMES`. */
+export type PolicyName = (typeof POLICY_NAMES)[number];
+
+/** Checks a user's policy list; the error names the flag and the known policies. */
+export function parsePolicyNames(names: readonly string[], field = '--policies'): PolicyName[] {
+  if (names.length === 0) {
+    throw new PrescaleError(
+      'invalid-input',
+      `${field}: no policy given; name at least one of ${POLICY_NAMES.join(', ')}`,
+      {
+        field,
+      },
+    );
+  }
+  for (const name of names) {
+    if (!(POLICY_NAMES as readonly string[]).includes(name)) {
+      throw new PrescaleError(
+        'invalid-input',
+        `${field}: unknown policy '${name}'; use one of ${POLICY_NAMES.join(', ')}`,
+        {
+          field,
+        },
+      );
+    }
+  }
+  return [...new Set(names)] as PolicyName[];
+}
+
+/** What `prescale experiment` (and `npm start`) runs. */
+export interface ExperimentOptions {
+  readonly datasets: readonly string[];
+  readonly datasetsPath: string;
+  readonly policies: readonly PolicyName[];
+  /** Seeds 1..seeds (pod delays and arrival noise). */
+  readonly seeds: number;
+  readonly config: SimulationConfig;
+  /** Simulate only the first this many seconds of each test period (quick looks and tests). */
+  readonly limitSeconds?: number;
+  readonly signal?: AbortSignal;
+  /** Progress per task (`<dataset> <policy>`): simulated seconds done over the total for all seeds. */
+  readonly onProgress?: (task: string, done: number, total: number) => void;
+}
+
+/** One run: a policy on a dataset with one seed. */
+export interface ExperimentRun {
+  readonly policy: PolicyName;
+  readonly seed: number;
+  readonly record: SimulationRecord;
+  readonly summary: RunSummary;
+}
+
+/** A dataset's simulated period and everything run on it. */
+export interface DatasetExperiment {
+  readonly dataset: LoadedDataset;
+  readonly startSeconds: number;
+  readonly endSeconds: number;
+  /** Requests/s per trace unit, and the noise-free request rate per second of the period. */
+  readonly load: ScaledLoad;
+  readonly rate: Float64Array;
+  /** The model Prescale used and its fits (moment, wall ms) for seed 1. */
+  readonly model: string | null;
+  readonly fits: readonly { readonly atSeconds: number; readonly milliseconds: number }[];
+  readonly runs: readonly ExperimentRun[];
+  readonly aggregates: Readonly<Partial<Record<PolicyName, SummaryAggregate>>>;
+}
+
+/** The whole experiment. */
+export interface ExperimentResult {
+  readonly datasets: readonly DatasetExperiment[];
+  readonly queue: QueueTable;
+  readonly wallMilliseconds: number;
+}
+
+/** The model a spec names, as the registry knows it; `auto` has no selector in the simulator yet. */
+function modelFor(config: SimulationConfig): string {
+  const model = config.workload.model;
+  if (model === 'auto') {
+    throw new PrescaleError(
+      'invalid-input',
+      'workload.spec.model: "auto" needs the per-workload model selection, which the simulator does not run; name a model (e.g. seasonal-naive)',
+      { field: 'workload.spec.model' },
+    );
+  }
+  modelDefinition(model, 'workload.spec.model');
+  return model;
+}
+
+/** A dataset and its scenario. */
+interface DatasetSetup {
+  readonly loaded: LoadedDataset;
+  readonly scenario: Scenario;
+}
+
+/** Loads a dataset and builds its scenario (scaled load, simulated period, history). */
+async function setUpDataset(name: string, options: ExperimentOptions): Promise<DatasetSetup> {
+  const loaded = await loadDataset(name, options.datasetsPath);
+  const { dataset } = loaded;
+  const split = {
+    trainStartSeconds: dataset.train_start,
+    trainEndSeconds: dataset.train_end,
+    testEndSeconds: dataset.test_end,
+  };
+  return { loaded, scenario: buildScenario(loaded.series, split, options.config, options.limitSeconds) };
+}
+
+/** The policy named `name` for one seed's run. */
+function createPolicy(
+  name: PolicyName,
+  config: SimulationConfig,
+  setup: DatasetSetup,
+  arrivals: Float64Array,
+  model: string | null,
+): { policy: AutoscalingPolicy; fits?: { atSeconds: number; milliseconds: number }[] } {
+  const { workload } = config;
+  const pod: PodProfile = {
+    loadPerPod: config.perPodRate,
+    cpuRequestMillicores: config.cluster.pod.cpuRequestMillicores,
+    costPerHour: config.cluster.costPerPodHour,
+  };
+  const step = workload.metric.stepSeconds;
+  const horizonSteps = Math.max(1, Math.ceil(workload.predictionHorizonSeconds / step));
+  switch (name) {
+    case 'hpa':
+      return { policy: hpaPolicy({ name, spec: config.hpa, syncPeriodSeconds: config.hpaSyncPeriodSeconds }) };
+    case 'hpa-tuned':
+      return { policy: hpaPolicy({ name, spec: config.hpaTuned, syncPeriodSeconds: config.hpaSyncPeriodSeconds }) };
+    case 'static':
+      return {
+        policy: staticPolicy({ replicas: config.staticReplicas, syncPeriodSeconds: config.hpaSyncPeriodSeconds }),
+      };
+    case 'oracle':
+      return {
+        policy: plannedPolicy({
+          name,
+          policy: workload.policy,
+          pod,
+          source: trueFutureSource({
+            arrivals,
+            startSeconds: setup.scenario.startSeconds,
+            stepSeconds: step,
+            horizonSteps,
+          }),
+        }),
+      };
+    case 'prescale': {
+      const forecaster = modelDefinition(model!, 'workload.spec.model').create({
+        seasonSeconds: setup.loaded.dataset.season_seconds,
+        horizonSteps,
+      });
+      const source = modelForecastSource({
+        forecaster,
+        horizonSteps,
+        level: DEFAULT_INTERVAL_LEVEL,
+        trainStartSeconds: setup.loaded.dataset.train_start,
+        firstFitSeconds: setup.scenario.startSeconds,
+        retrainEverySeconds: workload.prediction.retrainEverySeconds,
+        historySeconds: workload.prediction.historySeconds,
+      });
+      return { policy: plannedPolicy({ name, policy: workload.policy, pod, source }), fits: source.fits };
+    }
+  }
+}
+
+/**
+ * Runs every policy on every dataset's test period for each seed (docs/simulator.md). Seed s draws the
+ * arrival noise and the pod delays; every policy of a seed sees the same arrivals and the same sequence
+ * of pod delays (common random numbers), so differences between policies are not noise.
+ */
+export async function runExperiment(options: ExperimentOptions): Promise<ExperimentResult> {
+  const started = performance.now();
+  const { config } = options;
+  if (!(Number.isInteger(options.seeds) && options.seeds >= 1)) {
+    throw new PrescaleError(
+      'invalid-input',
+      `--seeds: ${options.seeds} is not a whole number ≥ 1; give how many seeds to run`,
+      {
+        field: '--seeds',
+      },
+    );
+  }
+  const model = options.policies.includes('prescale') ? modelFor(config) : null;
+  const queue = buildQueueTable(config.cluster.pod.service, config.slo.latencyP95Seconds);
+  const setups: DatasetSetup[] = [];
+  for (const name of options.datasets) setups.push(await setUpDataset(name, options));
+  const datasets: DatasetExperiment[] = [];
+  for (const setup of setups) {
+    const runs: ExperimentRun[] = [];
+    let fitsOfFirstSeed: { atSeconds: number; milliseconds: number }[] = [];
+    const { scenario } = setup;
+    const period = scenario.endSeconds - scenario.startSeconds;
+    const total = period * options.seeds;
+    for (let seed = 1; seed <= options.seeds; seed++) {
+      const arrivals = scenarioArrivals(scenario, config, seed);
+      for (const name of options.policies) {
+        const { policy, fits } = createPolicy(name, config, setup, arrivals, model);
+        const input = simulationInput(
+          scenario,
+          config,
+          queue,
+          arrivals,
+          seed,
+          name === 'static' ? config.staticReplicas : undefined,
+        );
+        const task = `${setup.loaded.name} ${name}`;
+        const done = (seed - 1) * period;
+        const record = await simulate(policy, input, {
+          signal: options.signal,
+          onProgress: (p) => options.onProgress?.(task, done + p.doneSeconds, total),
+        });
+        if (seed === 1 && fits) fitsOfFirstSeed = fits;
+        runs.push({ policy: name, seed, record, summary: summarize(record, config.slo) });
+      }
+    }
+    const aggregates: Partial<Record<PolicyName, SummaryAggregate>> = {};
+    for (const name of options.policies) {
+      aggregates[name] = aggregateSummaries(runs.filter((run) => run.policy === name).map((run) => run.summary));
+    }
+    datasets.push({
+      dataset: setup.loaded,
+      startSeconds: scenario.startSeconds,
+      endSeconds: scenario.endSeconds,
+      load: scenario.load,
+      rate: scenario.rate,
+      model,
+      fits: fitsOfFirstSeed,
+      runs,
+      aggregates,
+    });
+  }
+  return { datasets, queue, wallMilliseconds: performance.now() - started };
+}

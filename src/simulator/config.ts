@@ -1,0 +1,357 @@
+import { z } from 'zod';
+import { type PredictiveAutoscaler, parsePredictiveAutoscaler } from '../config/predictive-autoscaler.js';
+import { parseDurationSeconds } from '../config/units.js';
+import { PrescaleError } from '../core/index.js';
+import type { DelayDistribution } from './distributions.js';
+import { hpaSpecSchema } from './hpa/schema.js';
+import type { HpaSpec } from './hpa/types.js';
+import type { ClusterModel } from './simulate.js';
+import type { ServiceLevel } from './summary.js';
+
+/**
+ * The simulated world of an experiment (docs/simulator.md): the workload as a `PredictiveAutoscaler`, the
+ * cluster it runs in, how the trace is scaled, the SLO, and the settings of the baseline policies. Written
+ * as a user writes YAML or JSON; every default is here, so `prescale experiment --print-config` shows it.
+ */
+export const SIMULATION_DEFAULTS = {
+  workload: {
+    apiVersion: 'autoscaler.ml.dev/v1alpha1',
+    kind: 'PredictiveAutoscaler',
+    metadata: { name: 'web' },
+    spec: {
+      targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' },
+      minReplicas: 2,
+      maxReplicas: 50,
+      predictionHorizon: '10m',
+      model: 'seasonal-naive',
+      // The trace is a request rate, so the signal is the ingress request rate, at the trace's 1-minute step.
+      metric: { query: 'sum(rate(nginx_ingress_controller_requests{ingress="web"}[1m]))', step: '60s' },
+      // capacity.perPod is derived from the pod model below at this target (see docs/simulator.md).
+      capacity: { targetUtilization: 70 },
+    },
+  },
+  cluster: {
+    pod: {
+      requests: { cpu: '1000m', memory: '1Gi' },
+      concurrency: 4,
+      serviceTime: '40ms',
+      queueLimit: 100,
+      cpuIdle: '50m',
+      cpuTimePerRequest: '10ms',
+    },
+    startup: {
+      scheduling: { distribution: 'lognormal', median: '2s', sigma: 0.5 },
+      containerStart: { distribution: 'lognormal', median: '12s', sigma: 0.4 },
+      readiness: { distribution: 'uniform', min: '10s', max: '20s' },
+    },
+    termination: { distribution: 'constant', value: '5s' },
+    // Illustrative on-demand prices (USD), the order of public-cloud per-vCPU and per-GiB hourly rates.
+    price: { cpuCoreHour: 0.04, memoryGiBHour: 0.005 },
+    metricsServer: { resolution: '15s', offset: '7s' },
+    prometheus: { scrapeInterval: '15s' },
+    hpaSyncPeriod: '15s',
+  },
+  load: { peakPods: 20, noise: 'poisson' },
+  slo: { latencyP95: '250ms', maxDropPercent: 0.1 },
+  policies: {
+    // The baseline: CPU at 70 % (the workload's target) with the Kubernetes default behavior written out,
+    // so it takes the behavior path (kubernetes-integration.md §1.8). min/max come from the workload.
+    hpa: {
+      metrics: [
+        { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } },
+      ],
+      behavior: {
+        scaleUp: {
+          stabilizationWindowSeconds: 0,
+          selectPolicy: 'Max',
+          policies: [
+            { type: 'Pods', value: 4, periodSeconds: 15 },
+            { type: 'Percent', value: 100, periodSeconds: 15 },
+          ],
+        },
+        scaleDown: {
+          stabilizationWindowSeconds: 300,
+          selectPolicy: 'Max',
+          policies: [{ type: 'Percent', value: 100, periodSeconds: 15 }],
+        },
+      },
+    },
+    // What an operator tunes for a latency SLO: more headroom, faster scale-up, slower scale-down.
+    'hpa-tuned': {
+      metrics: [
+        { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 55 } } },
+      ],
+      behavior: {
+        scaleUp: {
+          stabilizationWindowSeconds: 0,
+          selectPolicy: 'Max',
+          policies: [
+            { type: 'Pods', value: 8, periodSeconds: 15 },
+            { type: 'Percent', value: 100, periodSeconds: 15 },
+          ],
+        },
+        scaleDown: {
+          stabilizationWindowSeconds: 600,
+          selectPolicy: 'Max',
+          policies: [{ type: 'Percent', value: 10, periodSeconds: 60 }],
+        },
+      },
+    },
+    // null = the pods the peak needs (load.peakPods).
+    static: { replicas: null },
+  },
+} as const;
+
+/** A duration string or seconds, within [min, max] seconds. */
+function duration(minSeconds: number, maxSeconds: number) {
+  return z.union([z.string(), z.number()]).transform((value, ctx) => {
+    let seconds: number;
+    try {
+      seconds = typeof value === 'number' ? value : parseDurationSeconds(value, 'duration');
+    } catch (error) {
+      ctx.issues.push({ code: 'custom', input: value, message: (error as Error).message.replace(/^duration: /, '') });
+      return z.NEVER;
+    }
+    if (!(Number.isFinite(seconds) && seconds >= minSeconds && seconds <= maxSeconds)) {
+      ctx.issues.push({
+        code: 'custom',
+        input: value,
+        message: `${JSON.stringify(value)} is out of range; write a duration between ${minSeconds}s and ${maxSeconds}s`,
+      });
+      return z.NEVER;
+    }
+    return seconds;
+  });
+}
+
+const QUANTITY = /^([0-9]+(?:\.[0-9]*)?|\.[0-9]+)(Ki|Mi|Gi|Ti|m|k|M|G|T)?$/;
+const QUANTITY_FACTOR: Record<string, number> = {
+  '': 1,
+  m: 1e-3,
+  k: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  Ki: 2 ** 10,
+  Mi: 2 ** 20,
+  Gi: 2 ** 30,
+  Ti: 2 ** 40,
+};
+
+/** A Kubernetes quantity (`"500m"`, `"1Gi"`) or a number, as a plain number (cores, bytes). */
+const quantity = z.union([z.string(), z.number()]).transform((value, ctx) => {
+  const match = typeof value === 'string' ? QUANTITY.exec(value.trim()) : null;
+  const amount =
+    typeof value === 'number' ? value : match ? Number(match[1]) * QUANTITY_FACTOR[match[2] ?? ''] : Number.NaN;
+  if (!(Number.isFinite(amount) && amount >= 0)) {
+    ctx.issues.push({
+      code: 'custom',
+      input: value,
+      message: `${JSON.stringify(value)} is not a quantity; write e.g. "500m", "2" or "1Gi"`,
+    });
+    return z.NEVER;
+  }
+  return amount;
+});
+
+const delaySchema = z
+  .discriminatedUnion('distribution', [
+    z.strictObject({ distribution: z.literal('constant'), value: duration(0, 3600) }),
+    z.strictObject({ distribution: z.literal('uniform'), min: duration(0, 3600), max: duration(0, 3600) }),
+    z.strictObject({ distribution: z.literal('exponential'), mean: duration(0, 3600) }),
+    z.strictObject({
+      distribution: z.literal('lognormal'),
+      median: duration(0, 3600),
+      sigma: z.number().min(0).max(3),
+    }),
+  ])
+  .superRefine((d, ctx) => {
+    if (d.distribution === 'uniform' && d.min > d.max) {
+      ctx.addIssue({ code: 'custom', path: ['min'], message: `is above max; make min ≤ max` });
+    }
+  })
+  .transform((d): DelayDistribution => {
+    switch (d.distribution) {
+      case 'constant':
+        return { distribution: 'constant', seconds: d.value };
+      case 'uniform':
+        return { distribution: 'uniform', minSeconds: d.min, maxSeconds: d.max };
+      case 'exponential':
+        return { distribution: 'exponential', meanSeconds: d.mean };
+      case 'lognormal':
+        return { distribution: 'lognormal', medianSeconds: d.median, sigma: d.sigma };
+    }
+  });
+
+const clusterSchema = z.strictObject({
+  pod: z.strictObject({
+    requests: z.strictObject({ cpu: quantity, memory: quantity }),
+    concurrency: z.number().int().min(1).max(1000),
+    serviceTime: duration(0.0001, 60),
+    queueLimit: z.number().int().min(1).max(100_000),
+    cpuIdle: quantity,
+    cpuTimePerRequest: duration(0, 60),
+  }),
+  startup: z.strictObject({ scheduling: delaySchema, containerStart: delaySchema, readiness: delaySchema }),
+  termination: delaySchema,
+  price: z.strictObject({ cpuCoreHour: z.number().min(0), memoryGiBHour: z.number().min(0) }),
+  metricsServer: z.strictObject({ resolution: duration(10, 600), offset: duration(0, 600) }),
+  prometheus: z.strictObject({ scrapeInterval: duration(1, 600) }),
+  hpaSyncPeriod: duration(1, 600),
+});
+
+const policiesSchema = z.strictObject({
+  hpa: z.record(z.string(), z.unknown()),
+  'hpa-tuned': z.record(z.string(), z.unknown()),
+  static: z.strictObject({ replicas: z.number().int().min(1).nullable() }),
+});
+
+const simulationSchema = z.strictObject({
+  workload: z.unknown(),
+  cluster: clusterSchema,
+  load: z.strictObject({ peakPods: z.number().min(0.1).max(100_000), noise: z.enum(['none', 'poisson']) }),
+  slo: z.strictObject({ latencyP95: duration(0.001, 600), maxDropPercent: z.number().min(0).max(100) }),
+  policies: policiesSchema,
+});
+
+/** The simulated world, parsed: units in names, the workload and HPA specs validated. */
+export interface SimulationConfig {
+  readonly workload: PredictiveAutoscaler;
+  readonly cluster: ClusterModel;
+  readonly hpaSyncPeriodSeconds: number;
+  readonly load: { readonly peakPods: number; readonly noise: 'none' | 'poisson' };
+  readonly slo: ServiceLevel;
+  /** Requests/s one pod serves at the workload's target utilization (the planner's `capacity.perPod`). */
+  readonly perPodRate: number;
+  readonly hpa: HpaSpec;
+  readonly hpaTuned: HpaSpec;
+  readonly staticReplicas: number;
+  /** The configuration as written, with every default filled in: what `experiment.json` records. */
+  readonly resolved: unknown;
+}
+
+/**
+ * `base` with `override` laid over it: objects merge key by key, anything else (arrays too) replaces, and
+ * a delay of another `distribution` replaces the default delay whole (its fields differ).
+ */
+export function mergeConfig(base: unknown, override: unknown): unknown {
+  if (override === undefined) return base;
+  if (isPlainObject(base) && isPlainObject(override)) {
+    if ('distribution' in override && override.distribution !== base.distribution) return override;
+    const out: Record<string, unknown> = { ...base };
+    for (const [key, value] of Object.entries(override)) out[key] = mergeConfig(base[key], value);
+    return out;
+  }
+  return override;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Parses an experiment's simulation config (the user's file laid over `SIMULATION_DEFAULTS`). Throws
+ * `invalid-input` listing every issue as `<source>: <dotted.path>: <problem>; <fix>`.
+ */
+export function parseSimulationConfig(userConfig: unknown = {}, source = 'config'): SimulationConfig {
+  const resolved = mergeConfig(SIMULATION_DEFAULTS, userConfig) as Record<string, unknown>;
+  const parsed = simulationSchema.safeParse(resolved);
+  const fail = (lines: string[]): never => {
+    throw new PrescaleError('invalid-input', lines.map((line) => `${source}: ${line}`).join('\n'), {
+      field: lines[0]?.split(':')[0],
+    });
+  };
+  if (!parsed.success) {
+    fail(
+      parsed.error.issues.flatMap((issue) =>
+        issue.code === 'unrecognized_keys'
+          ? issue.keys.map((key) => `${dotted([...issue.path, key])}: unknown field; remove it or fix its spelling`)
+          : [`${dotted(issue.path)}: ${issue.message}`],
+      ),
+    );
+  }
+  const c = parsed.data!;
+  const pod = c.cluster.pod;
+  const cpuRequestMillicores = pod.requests.cpu * 1000;
+  const costPerPodHour =
+    pod.requests.cpu * c.cluster.price.cpuCoreHour + (pod.requests.memory / 2 ** 30) * c.cluster.price.memoryGiBHour;
+  let workload: PredictiveAutoscaler;
+  try {
+    workload = parsePredictiveAutoscaler(c.workload, { cpuRequest: `${cpuRequestMillicores}m`, costPerPodHour });
+  } catch (error) {
+    const message = (error as Error).message;
+    return fail(message.split('\n').map((line) => `workload.${line}`));
+  }
+  const target = workload.policy.targetUtilizationPercent;
+  const derivedPerPod = ((target / 100) * cpuRequestMillicores - pod.cpuIdle * 1000) / (pod.cpuTimePerRequest * 1000);
+  const perPodRate = workload.capacityPerPod ?? derivedPerPod;
+  if (!(perPodRate > 0)) {
+    fail([
+      `cluster.pod.cpuIdle: at ${target}% of a ${cpuRequestMillicores}m request an idle pod already uses ${pod.cpuIdle * 1000}m, leaving no capacity; lower cpuIdle or raise the request`,
+    ]);
+  }
+  const maxRate = pod.concurrency / pod.serviceTime;
+  if (perPodRate >= maxRate) {
+    fail([
+      `workload.spec.capacity: one pod serves at most ${maxRate.toFixed(1)} requests/s (concurrency / serviceTime) but the capacity at the target is ${perPodRate.toFixed(1)}; lower the target or capacity.perPod`,
+    ]);
+  }
+  const hpaSpec = (name: 'hpa' | 'hpa-tuned'): HpaSpec => {
+    const given = c.policies[name];
+    const spec = {
+      minReplicas: workload.policy.minReplicas,
+      maxReplicas: workload.policy.maxReplicas,
+      ...given,
+    };
+    const result = hpaSpecSchema.safeParse(spec);
+    if (!result.success) {
+      return fail(result.error.issues.map((issue) => `${dotted(['policies', name, ...issue.path])}: ${issue.message}`));
+    }
+    return result.data;
+  };
+  const hpa = hpaSpec('hpa');
+  const hpaTuned = hpaSpec('hpa-tuned');
+  const resolvedOut = mergeConfig(resolved, {
+    policies: {
+      hpa: { minReplicas: hpa.minReplicas, maxReplicas: hpa.maxReplicas, ...c.policies.hpa },
+      'hpa-tuned': { minReplicas: hpaTuned.minReplicas, maxReplicas: hpaTuned.maxReplicas, ...c.policies['hpa-tuned'] },
+    },
+  });
+  return {
+    workload,
+    cluster: {
+      deploymentName: workload.targetRef.name,
+      pod: {
+        cpuRequestMillicores,
+        memoryRequestBytes: pod.requests.memory,
+        cpuIdleMillicores: pod.cpuIdle * 1000,
+        cpuSecondsPerRequest: pod.cpuTimePerRequest,
+        service: { concurrency: pod.concurrency, serviceTimeSeconds: pod.serviceTime, queueLimit: pod.queueLimit },
+      },
+      lifecycle: { ...c.cluster.startup, termination: c.cluster.termination },
+      costPerPodHour,
+      metricsServer: {
+        resolutionSeconds: c.cluster.metricsServer.resolution,
+        offsetSeconds: c.cluster.metricsServer.offset,
+      },
+      prometheusScrapeIntervalSeconds: c.cluster.prometheus.scrapeInterval,
+    },
+    hpaSyncPeriodSeconds: c.cluster.hpaSyncPeriod,
+    load: c.load,
+    slo: { latencyP95Seconds: c.slo.latencyP95, maxDropShare: c.slo.maxDropPercent / 100 },
+    perPodRate,
+    hpa,
+    hpaTuned,
+    staticReplicas: c.policies.static.replicas ?? Math.ceil(c.load.peakPods),
+    resolved: resolvedOut,
+  };
+}
+
+function dotted(path: readonly PropertyKey[]): string {
+  let text = '';
+  for (const part of path) {
+    if (typeof part === 'number') text += `[${part}]`;
+    else text += text === '' ? String(part) : `.${String(part)}`;
+  }
+  return text === '' ? '(root)' : text;
+}

@@ -1,0 +1,42 @@
+import { resolve } from 'node:path';
+import { readTraceFile } from '../collector/index.js';
+import { resampleToStep } from '../preprocessor/index.js';
+import { repoRoot } from '../testing/paths.js';
+import { parseSimulationConfig, type SimulationConfig } from './config.js';
+import { buildQueueTable, type QueueTable } from './queueing.js';
+import { buildScenario, type Scenario, scenarioArrivals, simulationInput } from './scenario.js';
+import type { SimulationInput } from './simulate.js';
+
+/** The nasa-jul95 split (`data/datasets.json`): training 1–15 July 04:00 UTC, test the next 7 days. */
+export const NASA_SPLIT = { trainStartSeconds: 804_571_200, trainEndSeconds: 805_780_800, testEndSeconds: 806_385_600 };
+
+let queueCache: { key: string; table: QueueTable } | null = null;
+
+/** The queue table of a config, built once per process (it takes a fraction of a second). */
+export function queueTableFor(config: SimulationConfig): QueueTable {
+  const key = JSON.stringify([config.cluster.pod.service, config.slo.latencyP95Seconds]);
+  if (queueCache?.key !== key) {
+    queueCache = { key, table: buildQueueTable(config.cluster.pod.service, config.slo.latencyP95Seconds) };
+  }
+  return queueCache.table;
+}
+
+/**
+ * A run's input on the bundled NASA trace, for tests and benchmarks: the first `seconds` of the test week,
+ * scaled and with arrivals drawn as the experiment does. `transformArrivals` lets a test perturb them.
+ */
+export async function nasaSimulationInput(options: {
+  readonly seconds: number;
+  readonly seed?: number;
+  readonly config?: SimulationConfig;
+  readonly transformArrivals?: (arrivals: Float64Array, startSeconds: number) => void;
+}): Promise<{ input: SimulationInput; config: SimulationConfig; scenario: Scenario }> {
+  const config = options.config ?? parseSimulationConfig({});
+  const seed = options.seed ?? 1;
+  const trace = await readTraceFile(resolve(repoRoot, 'data/nasa_jul95_requests_per_minute.csv'));
+  const series = resampleToStep(trace.series, { stepSeconds: 60, aggregation: 'mean' });
+  const scenario = buildScenario(series, NASA_SPLIT, config, options.seconds);
+  const arrivals = scenarioArrivals(scenario, config, seed);
+  options.transformArrivals?.(arrivals, scenario.startSeconds);
+  return { config, scenario, input: simulationInput(scenario, config, queueTableFor(config), arrivals, seed) };
+}
