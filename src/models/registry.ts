@@ -2,6 +2,7 @@ import { PrescaleError } from '../core/index.js';
 import { naiveModel, seasonalNaiveModel } from './naive.js';
 import { gruModel } from './neural/gru.js';
 import { lstmModel } from './neural/lstm.js';
+import { prophetLstmModel } from './neural/prophet-lstm.js';
 import type { FittedForecaster, ModelDefinition, ModelName, SavedModel } from './types.js';
 
 /** Every model by name, alphabetical. Adding a model is its file, its test and one line here. */
@@ -9,6 +10,7 @@ export const modelRegistry = {
   gru: gruModel,
   lstm: lstmModel,
   naive: naiveModel,
+  'prophet-lstm': prophetLstmModel,
   'seasonal-naive': seasonalNaiveModel,
 } satisfies Partial<Record<ModelName, ModelDefinition>>;
 

@@ -184,6 +184,8 @@ export interface NeuralFitPlan {
   readonly base: NeuralBase;
   /** Recorded in meta.json, e.g. the hybrid's Prophet fits. */
   readonly extra?: Record<string, unknown>;
+  /** Windows from this origin on are the validation tail; by default the last `validationFraction` of them. */
+  readonly validationFromSeconds?: number;
 }
 
 /** Validation scores of a fitted network on its held-out tail, in the series' units. */
@@ -258,7 +260,11 @@ export async function fitNeural(
   const scaleFloor = 0.01 * std;
   const windows = buildWindows(plan.segments, layout, H, scaler, settings.maxTrainingWindows, scaleFloor);
   // The validation tail starts H steps after the last training origin, so no training target overlaps its targets.
-  const validationCount = Math.max(1, Math.round(windows.count * settings.validationFraction));
+  const fromSeconds = plan.validationFromSeconds;
+  const validationCount =
+    fromSeconds === undefined
+      ? Math.max(1, Math.round(windows.count * settings.validationFraction))
+      : windows.originSeconds.filter((o) => o >= fromSeconds).length;
   const firstValidation = windows.count - validationCount;
   const step = train.stepSeconds;
   let lastTraining = firstValidation - 1;
