@@ -15,6 +15,7 @@ export {
   type LimitedReplicas,
   limitReplicasLegacy,
   limitReplicasWithBehavior,
+  type NormalizationArgs,
   type Normalized,
   normalizeLegacy,
   normalizeWithBehavior,
@@ -47,6 +48,8 @@ export {
 /** The replica calculator per target type, and the tolerance band. */
 export {
   isWithinTolerance,
+  type ProposalRule,
+  type ReplicaDecision,
   replicasForAverageValue,
   replicasForPerPodValue,
   replicasForUtilization,

@@ -4,6 +4,8 @@
  */
 import type { PodMetricsInfo } from './pods.js';
 import {
+  type PerPodMetricInput,
+  type ReplicaDecision,
   replicasForAverageValue,
   replicasForPerPodValue,
   replicasForUtilization,
@@ -15,6 +17,7 @@ import type {
   HpaConditionReason,
   HpaObservation,
   LabelSelector,
+  MetricCurrent,
   MetricIdentifier,
   MetricProposal,
   MetricSpec,
@@ -23,6 +26,25 @@ import type {
 
 function invalid(metric: string, conditionReason: HpaConditionReason, error: string): MetricProposal {
   return { valid: false, metric, conditionReason, error };
+}
+
+/** A valid proposal: the calculator's decision under the metric's names, with what the controller reports. */
+function validProposal(
+  metric: string,
+  description: string,
+  decision: ReplicaDecision,
+  current: MetricCurrent,
+): MetricProposal {
+  return {
+    valid: true,
+    metric,
+    description,
+    replicas: decision.replicas,
+    reason: decision.reason,
+    usageRatio: decision.usageRatio,
+    podCount: decision.podCount,
+    current,
+  };
 }
 
 /** The resource metrics API's answer for one resource: a sample per pod that reported one. */
@@ -57,15 +79,16 @@ function resourceProposal(
   nowSeconds: number,
 ): MetricProposal {
   const { name, target } = source;
-  const failed = (error: string) => invalid(name, 'FailedGetResourceMetric', error);
   const metrics = resourceSamples(observation, name);
   const what = target.type === 'AverageValue' ? 'usage' : 'utilization';
   if (metrics.size === 0) {
-    return failed(
+    return invalid(
+      name,
+      'FailedGetResourceMetric',
       `failed to get ${name} ${what}: unable to get metrics for resource ${name}: no metrics returned from resource metrics API`,
     );
   }
-  const common = {
+  const input: PerPodMetricInput = {
     currentReplicas: observation.scale.specReplicas,
     pods: observation.pods,
     metrics,
@@ -75,27 +98,16 @@ function resourceProposal(
     readiness: observation.controller,
   };
   if (target.type === 'AverageValue') {
-    const result = replicasForAverageValue({ ...common, targetMilli: target.averageValueMilli });
-    if (!result.ok) return failed(`failed to get ${name} usage: ${result.error}`);
-    return {
-      valid: true,
-      metric: name,
-      description: `${name} resource`,
-      replicas: result.replicas,
-      reason: result.reason,
-      current: { averageValueMilli: result.averageValueMilli },
-    };
+    const result = replicasForAverageValue(input, target.averageValueMilli);
+    if (!result.ok) return invalid(name, 'FailedGetResourceMetric', `failed to get ${name} usage: ${result.error}`);
+    return validProposal(name, `${name} resource`, result, { averageValueMilli: result.averageValueMilli });
   }
-  const result = replicasForUtilization({ ...common, resource: name, targetUtilization: target.averageUtilization });
-  if (!result.ok) return failed(`failed to get ${name} utilization: ${result.error}`);
-  return {
-    valid: true,
-    metric: name,
-    description: `${name} resource utilization (percentage of request)`,
-    replicas: result.replicas,
-    reason: result.reason,
-    current: { averageUtilization: result.utilization, averageValueMilli: result.rawAverageMilli },
-  };
+  const result = replicasForUtilization(input, name, target.averageUtilization);
+  if (!result.ok) return invalid(name, 'FailedGetResourceMetric', `failed to get ${name} utilization: ${result.error}`);
+  return validProposal(name, `${name} resource utilization (percentage of request)`, result, {
+    averageUtilization: result.utilization,
+    averageValueMilli: result.rawAverageMilli,
+  });
 }
 
 /** `computeStatusForPodsMetric` (Pods source, AverageValue only). */
@@ -114,25 +126,20 @@ function podsProposal(
       `unable to get metric ${name}: no metrics returned from custom metrics API`,
     );
   }
-  const result = replicasForAverageValue({
-    currentReplicas: observation.scale.specReplicas,
-    pods: observation.pods,
-    metrics: podsMetricSamples(values),
-    isCpu: false,
-    tolerances,
-    nowSeconds,
-    readiness: observation.controller,
-    targetMilli: source.target.averageValueMilli,
-  });
+  const result = replicasForAverageValue(
+    {
+      currentReplicas: observation.scale.specReplicas,
+      pods: observation.pods,
+      metrics: podsMetricSamples(values),
+      isCpu: false,
+      tolerances,
+      nowSeconds,
+      readiness: observation.controller,
+    },
+    source.target.averageValueMilli,
+  );
   if (!result.ok) return invalid(name, 'FailedGetPodsMetric', result.error);
-  return {
-    valid: true,
-    metric: name,
-    description: `pods metric ${name}`,
-    replicas: result.replicas,
-    reason: result.reason,
-    current: { averageValueMilli: result.averageValueMilli },
-  };
+  return validProposal(name, `pods metric ${name}`, result, { averageValueMilli: result.averageValueMilli });
 }
 
 /** Object and External sources share their arithmetic; only the value's origin and the names differ. */
@@ -156,14 +163,7 @@ function wholeMetricProposal(
       tolerances,
     });
     if (!result.ok) return invalid(name, labels.conditionReason, result.error);
-    return {
-      valid: true,
-      metric: name,
-      description: perPodDescription,
-      replicas: result.replicas,
-      reason: result.reason,
-      current: { averageValueMilli: result.averageValueMilli },
-    };
+    return validProposal(name, perPodDescription, result, { averageValueMilli: result.averageValueMilli });
   }
   const result = replicasForValue({
     currentReplicas: observation.scale.specReplicas,
@@ -173,14 +173,7 @@ function wholeMetricProposal(
     tolerances,
   });
   if (!result.ok) return invalid(name, labels.conditionReason, result.error);
-  return {
-    valid: true,
-    metric: name,
-    description: labels.valueDescription,
-    replicas: result.replicas,
-    reason: result.reason,
-    current: { valueMilli: usageMilli },
-  };
+  return validProposal(name, labels.valueDescription, result, { valueMilli: usageMilli });
 }
 
 /** `computeReplicasForMetric`: one metric spec → its proposal (or why it is invalid). */

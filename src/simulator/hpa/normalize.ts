@@ -7,6 +7,7 @@ import type {
   HpaBehavior,
   HpaCondition,
   HpaConditionReason,
+  ScalingPolicy,
   ScalingRules,
   TimestampedRecommendation,
   TimestampedScaleEvent,
@@ -156,10 +157,11 @@ export function replicasChangedInPeriod(
   return changed;
 }
 
-/** A rate limit with the policy that set it. */
+/** A rate limit with the policy that set it (null when selectPolicy is Disabled) and that policy's period start. */
 export interface RateLimit {
   readonly limit: number;
-  readonly reason: string;
+  readonly policy: ScalingPolicy | null;
+  readonly periodStartReplicas: number;
 }
 
 /** Replicas at the start of a policy's period: current, minus what was added, plus what was removed in it. */
@@ -188,10 +190,13 @@ export function scaleUpLimit(
   rules: ScalingRules,
   nowSeconds: number,
 ): RateLimit {
-  if (rules.selectPolicy === 'Disabled') return { limit: currentReplicas, reason: 'scale-up selectPolicy Disabled' };
+  if (rules.selectPolicy === 'Disabled') {
+    return { limit: currentReplicas, policy: null, periodStartReplicas: currentReplicas };
+  }
   const takeMin = rules.selectPolicy === 'Min';
   let limit = takeMin ? 2_147_483_647 : -2_147_483_648;
-  let reason = '';
+  let chosen: ScalingPolicy | null = null;
+  let chosenStart = currentReplicas;
   for (const policy of rules.policies) {
     const start = periodStartReplicas(
       currentReplicas,
@@ -203,10 +208,11 @@ export function scaleUpLimit(
     const proposed = policy.type === 'Pods' ? start + policy.value : Math.ceil(start * (1 + policy.value / 100));
     if (takeMin ? proposed < limit : proposed > limit) {
       limit = proposed;
-      reason = `${policy.type} ${policy.value} per ${policy.periodSeconds}s from ${start} at period start`;
+      chosen = policy;
+      chosenStart = start;
     }
   }
-  return { limit, reason };
+  return { limit, policy: chosen, periodStartReplicas: chosenStart };
 }
 
 /**
@@ -220,10 +226,13 @@ export function scaleDownLimit(
   rules: ScalingRules,
   nowSeconds: number,
 ): RateLimit {
-  if (rules.selectPolicy === 'Disabled') return { limit: currentReplicas, reason: 'scale-down selectPolicy Disabled' };
+  if (rules.selectPolicy === 'Disabled') {
+    return { limit: currentReplicas, policy: null, periodStartReplicas: currentReplicas };
+  }
   const takeHighest = rules.selectPolicy === 'Min';
   let limit = takeHighest ? -2_147_483_648 : 2_147_483_647;
-  let reason = '';
+  let chosen: ScalingPolicy | null = null;
+  let chosenStart = currentReplicas;
   for (const policy of rules.policies) {
     const start = periodStartReplicas(
       currentReplicas,
@@ -235,10 +244,11 @@ export function scaleDownLimit(
     const proposed = policy.type === 'Pods' ? start - policy.value : Math.trunc(start * (1 - policy.value / 100));
     if (takeHighest ? proposed > limit : proposed < limit) {
       limit = proposed;
-      reason = `${policy.type} ${policy.value} per ${policy.periodSeconds}s from ${start} at period start`;
+      chosen = policy;
+      chosenStart = start;
     }
   }
-  return { limit, reason };
+  return { limit, policy: chosen, periodStartReplicas: chosenStart };
 }
 
 /**
@@ -349,6 +359,22 @@ export function storeScaleEvent(args: {
     : { scaleUpEvents: args.scaleUpEvents, scaleDownEvents: events };
 }
 
+/** Everything normalization reads (the controller's `NormalizationArg` plus its memory and clock). */
+export interface NormalizationArgs {
+  readonly recommendations: readonly TimestampedRecommendation[];
+  /** Read on the behavior path only. */
+  readonly scaleUpEvents: readonly TimestampedScaleEvent[];
+  readonly scaleDownEvents: readonly TimestampedScaleEvent[];
+  readonly currentReplicas: number;
+  /** The metric proposal before stabilization. */
+  readonly rawReplicas: number;
+  readonly minReplicas: number;
+  readonly maxReplicas: number;
+  /** The downscale-stabilization flag: the legacy window, and the behavior default when scaleDown leaves it nil. */
+  readonly downscaleStabilizationWindowSeconds: number;
+  readonly nowSeconds: number;
+}
+
 /** The outcome of normalization: replicas, the two conditions it sets, and the recommendation memory. */
 export interface Normalized {
   readonly replicas: number;
@@ -374,15 +400,7 @@ const READY_FOR_NEW_SCALE: HpaCondition = {
 };
 
 /** `normalizeDesiredReplicas` (§1.7): the path of an HPA without `spec.behavior`. */
-export function normalizeLegacy(args: {
-  readonly recommendations: readonly TimestampedRecommendation[];
-  readonly currentReplicas: number;
-  readonly rawReplicas: number;
-  readonly minReplicas: number;
-  readonly maxReplicas: number;
-  readonly downscaleStabilizationWindowSeconds: number;
-  readonly nowSeconds: number;
-}): Normalized {
+export function normalizeLegacy(args: NormalizationArgs): Normalized {
   const stabilized = stabilizeRecommendation(
     args.recommendations,
     args.rawReplicas,
@@ -408,19 +426,7 @@ export function normalizeLegacy(args: {
 }
 
 /** `normalizeDesiredReplicasWithBehaviors` (§1.8 steps 0–2): stabilization windows, then rate policies and min/max. */
-export function normalizeWithBehavior(args: {
-  readonly behavior: HpaBehavior;
-  readonly recommendations: readonly TimestampedRecommendation[];
-  readonly scaleUpEvents: readonly TimestampedScaleEvent[];
-  readonly scaleDownEvents: readonly TimestampedScaleEvent[];
-  readonly currentReplicas: number;
-  readonly rawReplicas: number;
-  readonly minReplicas: number;
-  readonly maxReplicas: number;
-  readonly downscaleStabilizationWindowSeconds: number;
-  readonly nowSeconds: number;
-}): Normalized {
-  const { behavior } = args;
+export function normalizeWithBehavior(behavior: HpaBehavior, args: NormalizationArgs): Normalized {
   const stabilized = stabilizeRecommendationWithBehaviors({
     recommendations: args.recommendations,
     rawReplicas: args.rawReplicas,

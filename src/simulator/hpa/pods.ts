@@ -31,6 +31,37 @@ export interface PodGroups {
   readonly ignored: ReadonlySet<string>;
 }
 
+// Every classification is one of these constants: grouping a pod allocates nothing.
+const NO_CONDITION_OR_START: PodClassification = {
+  group: 'unready',
+  reason: 'cpu: no Ready condition or no start time',
+};
+const NOT_READY_WHILE_INITIALIZING: PodClassification = {
+  group: 'unready',
+  reason: 'cpu: not Ready during the initialization period',
+};
+const WINDOW_OVERLAPS_READINESS_CHANGE: PodClassification = {
+  group: 'unready',
+  reason: 'cpu: sample window overlaps the last readiness change',
+};
+const FULL_WINDOW_SINCE_READY: PodClassification = {
+  group: 'ready',
+  reason: 'cpu: Ready with a full window since its last readiness change',
+};
+const NEVER_READY_SINCE_START: PodClassification = {
+  group: 'unready',
+  reason: 'cpu: never Ready since start',
+};
+const PAST_INITIALIZATION: PodClassification = {
+  group: 'ready',
+  reason: 'cpu: past the initialization period',
+};
+const BEING_DELETED: PodClassification = { group: 'ignored', reason: 'being deleted' };
+const PHASE_FAILED: PodClassification = { group: 'ignored', reason: 'phase Failed' };
+const PHASE_PENDING: PodClassification = { group: 'unready', reason: 'phase Pending' };
+const NO_SAMPLE: PodClassification = { group: 'missing', reason: 'no metric sample' };
+const HAS_SAMPLE: PodClassification = { group: 'ready', reason: 'has a sample' };
+
 type CpuReadiness = Pick<HpaControllerConfig, 'cpuInitializationPeriodSeconds' | 'initialReadinessDelaySeconds'>;
 
 /**
@@ -45,19 +76,19 @@ export function cpuSampleReadiness(
   settings: CpuReadiness,
 ): PodClassification {
   if (pod.readyTransitionTimeSeconds === null || pod.startTimeSeconds === null) {
-    return { group: 'unready', reason: 'cpu: no Ready condition or no start time' };
+    return NO_CONDITION_OR_START;
   }
   if (pod.startTimeSeconds + settings.cpuInitializationPeriodSeconds > nowSeconds) {
-    if (!pod.ready) return { group: 'unready', reason: 'cpu: not Ready during the initialization period' };
+    if (!pod.ready) return NOT_READY_WHILE_INITIALIZING;
     if (sample.timestampSeconds < pod.readyTransitionTimeSeconds + sample.windowSeconds) {
-      return { group: 'unready', reason: 'cpu: sample window overlaps the last readiness change' };
+      return WINDOW_OVERLAPS_READINESS_CHANGE;
     }
-    return { group: 'ready', reason: 'cpu: Ready with a full window since its last readiness change' };
+    return FULL_WINDOW_SINCE_READY;
   }
   if (!pod.ready && pod.readyTransitionTimeSeconds < pod.startTimeSeconds + settings.initialReadinessDelaySeconds) {
-    return { group: 'unready', reason: 'cpu: never Ready since start' };
+    return NEVER_READY_SINCE_START;
   }
-  return { group: 'ready', reason: 'cpu: past the initialization period' };
+  return PAST_INITIALIZATION;
 }
 
 /** Classifies one pod (§1.5.1): ignored, unready, missing or ready, in the controller's order of tests. */
@@ -68,12 +99,12 @@ export function classifyPod(
   nowSeconds: number,
   settings: CpuReadiness,
 ): PodClassification {
-  if (pod.deleting) return { group: 'ignored', reason: 'being deleted' };
-  if (pod.phase === 'Failed') return { group: 'ignored', reason: 'phase Failed' };
-  if (pod.phase === 'Pending') return { group: 'unready', reason: 'phase Pending' };
-  if (sample === undefined) return { group: 'missing', reason: 'no metric sample' };
+  if (pod.deleting) return BEING_DELETED;
+  if (pod.phase === 'Failed') return PHASE_FAILED;
+  if (pod.phase === 'Pending') return PHASE_PENDING;
+  if (sample === undefined) return NO_SAMPLE;
   if (isCpu) return cpuSampleReadiness(pod, sample, nowSeconds, settings);
-  return { group: 'ready', reason: 'has a sample' };
+  return HAS_SAMPLE;
 }
 
 /** `groupPods`: sorts the selected pods into ready / unready / missing / ignored for one metric. */

@@ -3,7 +3,7 @@
  * observation and controller memory in, replicas, conditions and new memory out, `now` passed in.
  */
 import { computeReplicasForMetrics } from './metrics.js';
-import { normalizeLegacy, normalizeWithBehavior, storeScaleEvent } from './normalize.js';
+import { type NormalizationArgs, normalizeLegacy, normalizeWithBehavior, storeScaleEvent } from './normalize.js';
 import { tolerancesForHpa } from './replicas.js';
 import type { HpaCondition, HpaControllerState, HpaObservation, HpaReconcileResult, MetricProposal } from './types.js';
 
@@ -16,9 +16,13 @@ export const EMPTY_CONTROLLER_STATE: HpaControllerState = {
 
 /** `setCondition` on the list this reconcile builds: replaces a type in place, else appends. */
 function setCondition(conditions: HpaCondition[], condition: HpaCondition): void {
-  const index = conditions.findIndex((existing) => existing.type === condition.type);
-  if (index >= 0) conditions[index] = condition;
-  else conditions.push(condition);
+  for (let i = 0; i < conditions.length; i++) {
+    if (conditions[i].type === condition.type) {
+      conditions[i] = condition;
+      return;
+    }
+  }
+  conditions.push(condition);
 }
 
 const SUCCEEDED_GET_SCALE: HpaCondition = {
@@ -88,8 +92,10 @@ export function reconcileHpa(
     }
     if (desiredReplicas > currentReplicas) rescaleReason = `${rescaleMetric} above target`;
     if (desiredReplicas < currentReplicas) rescaleReason = 'All metrics below target';
-    const shared = {
+    const args: NormalizationArgs = {
       recommendations,
+      scaleUpEvents: state.scaleUpEvents,
+      scaleDownEvents: state.scaleDownEvents,
       currentReplicas,
       rawReplicas: desiredReplicas,
       minReplicas,
@@ -97,15 +103,7 @@ export function reconcileHpa(
       downscaleStabilizationWindowSeconds: observation.controller.downscaleStabilizationWindowSeconds,
       nowSeconds,
     };
-    const normalized =
-      hpa.behavior === null
-        ? normalizeLegacy(shared)
-        : normalizeWithBehavior({
-            ...shared,
-            behavior: hpa.behavior,
-            scaleUpEvents: state.scaleUpEvents,
-            scaleDownEvents: state.scaleDownEvents,
-          });
+    const normalized = hpa.behavior === null ? normalizeLegacy(args) : normalizeWithBehavior(hpa.behavior, args);
     setCondition(conditions, normalized.ableToScale);
     setCondition(conditions, normalized.scalingLimited);
     recommendations = normalized.recommendations;

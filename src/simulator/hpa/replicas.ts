@@ -30,10 +30,25 @@ export function tolerancesForHpa(behavior: HpaBehavior | null, controllerToleran
   };
 }
 
-/** A proposal and the branch of the formula that produced it. */
+/** Which branch of the replica formulas decided a proposal (constant text; the numbers travel beside it). */
+export type ProposalRule =
+  | 'within tolerance'
+  | 'ceil(usage ratio × ready pods)'
+  | 'within tolerance once missing/unready pods are filled in'
+  | 'filling in missing/unready pods reverses the direction'
+  | 'the pod count after fill-in reverses the direction'
+  | 'ceil(usage ratio × pods) with missing/unready pods filled in'
+  | 'ceil(usage ratio × Running+Ready pods)'
+  | 'within tolerance (ratio over status replicas)'
+  | 'ceil(value / per-pod target)';
+
+/** A proposal with the rule that produced it, the usage ratio it tested and the pods it multiplied. */
 export interface ReplicaDecision {
   readonly replicas: number;
-  readonly reason: string;
+  readonly reason: ProposalRule;
+  readonly usageRatio: number;
+  /** The pod count the ratio multiplied, when the rule multiplies one. */
+  readonly podCount: number | null;
 }
 
 /** A calculator's answer: a value, or the error that makes the metric invalid this reconcile. */
@@ -100,6 +115,26 @@ function usableValues(metrics: PodMetricsInfo, groups: PodGroups): Map<string, n
   return values;
 }
 
+/** How a per-pod metric turns samples into a usage ratio, and what a missing pod is assumed to use on a scale-down. */
+export type UsageModel =
+  | {
+      readonly kind: 'utilization';
+      readonly requests: ReadonlyMap<string, number>;
+      readonly targetUtilization: number;
+    }
+  | { readonly kind: 'averageValue'; readonly targetMilli: number };
+
+function usageRatioOf(model: UsageModel, values: ReadonlyMap<string, number>): number {
+  if (model.kind === 'averageValue') return averageUsageMilli(values) / model.targetMilli;
+  return resourceUtilization(values, model.requests)!.percent / model.targetUtilization;
+}
+
+/** 100 % of the request (the target when above 100 %) for utilization; exactly the target for average values. */
+function missingValueOnScaleDown(model: UsageModel, podName: string): number {
+  if (model.kind === 'averageValue') return model.targetMilli;
+  return mulDivFloor(model.requests.get(podName)!, Math.max(100, model.targetUtilization), 100);
+}
+
 /**
  * Steps 5–6 of §1.5.3, shared by utilization and average-value targets: propose from ready pods
  * when nothing is missing, else fill in missing/unready pods conservatively and re-check the
@@ -113,91 +148,92 @@ export function proposeWithMissingAndUnready(args: {
   /** Usable samples; extended in place with the fill-in values. */
   readonly values: Map<string, number>;
   readonly tolerances: Tolerances;
-  /** The value a missing pod is assumed to use when the metric says scale down. */
-  readonly missingValueOnScaleDown: (podName: string) => number;
-  readonly ratioOf: (values: ReadonlyMap<string, number>) => number;
+  readonly model: UsageModel;
 }): ReplicaDecision {
-  const { currentReplicas, usageRatio, groups, values, tolerances } = args;
+  const { currentReplicas, usageRatio, groups, values, tolerances, model } = args;
   const scaleUpWithUnready = groups.unready.size > 0 && usageRatio > 1;
   if (!scaleUpWithUnready && groups.missing.size === 0) {
-    if (isWithinTolerance(tolerances, usageRatio)) return { replicas: currentReplicas, reason: 'within tolerance' };
+    if (isWithinTolerance(tolerances, usageRatio)) {
+      return { replicas: currentReplicas, reason: 'within tolerance', usageRatio, podCount: null };
+    }
+    const podCount = args.readyPodCount;
     return {
-      replicas: Math.ceil(usageRatio * args.readyPodCount),
-      reason: `ceil(usage ratio ${usageRatio} × ${args.readyPodCount} ready pods)`,
+      replicas: Math.ceil(usageRatio * podCount),
+      reason: 'ceil(usage ratio × ready pods)',
+      usageRatio,
+      podCount,
     };
   }
   if (usageRatio < 1) {
-    for (const podName of groups.missing) values.set(podName, args.missingValueOnScaleDown(podName));
+    for (const podName of groups.missing) values.set(podName, missingValueOnScaleDown(model, podName));
   } else if (usageRatio > 1) {
     for (const podName of groups.missing) values.set(podName, 0);
   }
   if (scaleUpWithUnready) {
     for (const podName of groups.unready) values.set(podName, 0);
   }
-  const newRatio = args.ratioOf(values);
+  const newRatio = usageRatioOf(model, values);
+  const podCount = values.size;
+  let reason: ProposalRule = 'ceil(usage ratio × pods) with missing/unready pods filled in';
+  let replicas = Math.ceil(newRatio * podCount);
   if (isWithinTolerance(tolerances, newRatio)) {
-    return { replicas: currentReplicas, reason: 'within tolerance once missing/unready pods are filled in' };
+    reason = 'within tolerance once missing/unready pods are filled in';
+    replicas = currentReplicas;
+  } else if ((usageRatio < 1 && newRatio > 1) || (usageRatio > 1 && newRatio < 1)) {
+    reason = 'filling in missing/unready pods reverses the direction';
+    replicas = currentReplicas;
+  } else if ((newRatio < 1 && replicas > currentReplicas) || (newRatio > 1 && replicas < currentReplicas)) {
+    reason = 'the pod count after fill-in reverses the direction';
+    replicas = currentReplicas;
   }
-  if ((usageRatio < 1 && newRatio > 1) || (usageRatio > 1 && newRatio < 1)) {
-    return { replicas: currentReplicas, reason: 'filling in missing/unready pods reverses the direction' };
-  }
-  const newReplicas = Math.ceil(newRatio * values.size);
-  if ((newRatio < 1 && newReplicas > currentReplicas) || (newRatio > 1 && newReplicas < currentReplicas)) {
-    return { replicas: currentReplicas, reason: 'the pod count after fill-in reverses the direction' };
-  }
-  return {
-    replicas: newReplicas,
-    reason: `ceil(usage ratio ${newRatio} × ${values.size} pods) with missing/unready pods filled in`,
-  };
+  return { replicas, reason, usageRatio: newRatio, podCount };
 }
 
 /** `GetResourceReplicas`: Resource metric with a Utilization target (% of requests). */
 export function replicasForUtilization(
-  input: PerPodMetricInput & { readonly resource: ResourceName; readonly targetUtilization: number },
+  input: PerPodMetricInput,
+  resource: ResourceName,
+  targetUtilization: number,
 ): Calculated<ReplicaDecision & { readonly utilization: number; readonly rawAverageMilli: number }> {
   if (input.pods.length === 0) return { ok: false, error: NO_PODS };
   const groups = groupPods(input.pods, input.metrics, input.isCpu, input.nowSeconds, input.readiness);
   const values = usableValues(input.metrics, groups);
   if (values.size === 0) return { ok: false, error: NO_USABLE_SAMPLES };
-  const podRequests = podRequestsMilli(input.pods, input.resource);
+  const podRequests = podRequestsMilli(input.pods, resource);
   if ('error' in podRequests) return { ok: false, error: podRequests.error };
   const { requests } = podRequests;
   const measured = resourceUtilization(values, requests);
   if (measured === null) return { ok: false, error: 'no metrics returned matched known pods' };
-  const target = input.targetUtilization;
-  const fallbackPercent = Math.max(100, target);
   const decision = proposeWithMissingAndUnready({
     currentReplicas: input.currentReplicas,
-    usageRatio: measured.percent / target,
+    usageRatio: measured.percent / targetUtilization,
     readyPodCount: groups.readyPodCount,
     groups,
     values,
     tolerances: input.tolerances,
-    missingValueOnScaleDown: (podName) => mulDivFloor(requests.get(podName)!, fallbackPercent, 100),
-    ratioOf: (filled) => resourceUtilization(filled, requests)!.percent / target,
+    model: { kind: 'utilization', requests, targetUtilization },
   });
   return { ok: true, ...decision, utilization: measured.percent, rawAverageMilli: measured.rawAverageMilli };
 }
 
 /** `calcPlainMetricReplicas`: Resource or Pods metric with an AverageValue target (per-pod average). */
 export function replicasForAverageValue(
-  input: PerPodMetricInput & { readonly targetMilli: number },
+  input: PerPodMetricInput,
+  targetMilli: number,
 ): Calculated<ReplicaDecision & { readonly averageValueMilli: number }> {
   if (input.pods.length === 0) return { ok: false, error: NO_PODS };
   const groups = groupPods(input.pods, input.metrics, input.isCpu, input.nowSeconds, input.readiness);
   const values = usableValues(input.metrics, groups);
   if (values.size === 0) return { ok: false, error: NO_USABLE_SAMPLES };
-  const target = input.targetMilli;
   const usage = averageUsageMilli(values);
   const decision = proposeWithMissingAndUnready({
     currentReplicas: input.currentReplicas,
-    usageRatio: usage / target,
+    usageRatio: usage / targetMilli,
     readyPodCount: groups.readyPodCount,
     groups,
     values,
     tolerances: input.tolerances,
-    missingValueOnScaleDown: () => target,
-    ratioOf: (filled) => averageUsageMilli(filled) / target,
+    model: { kind: 'averageValue', targetMilli },
   });
   return { ok: true, ...decision, averageValueMilli: usage };
 }
@@ -215,15 +251,17 @@ export function replicasForValue(input: {
 }): Calculated<ReplicaDecision> {
   const usageRatio = input.usageMilli / input.targetMilli;
   if (isWithinTolerance(input.tolerances, usageRatio)) {
-    return { ok: true, replicas: input.currentReplicas, reason: 'within tolerance' };
+    return { ok: true, replicas: input.currentReplicas, reason: 'within tolerance', usageRatio, podCount: null };
   }
   if (input.pods.length === 0) return { ok: false, error: `unable to calculate ready pods: ${NO_PODS}` };
-  const readyPods = countReadyPods(input.pods);
-  const proposal = usageRatio * readyPods;
+  const podCount = countReadyPods(input.pods);
+  const proposal = usageRatio * podCount;
   return {
     ok: true,
     replicas: proposal > MAX_REPLICAS ? MAX_REPLICAS : Math.ceil(proposal),
-    reason: `ceil(usage ratio ${usageRatio} × ${readyPods} Running+Ready pods)`,
+    reason: 'ceil(usage ratio × Running+Ready pods)',
+    usageRatio,
+    podCount,
   };
 }
 
@@ -241,19 +279,13 @@ export function replicasForPerPodValue(input: {
   const { statusReplicas, usageMilli, targetPerPodMilli } = input;
   const usageRatio = usageMilli / (targetPerPodMilli * statusReplicas);
   const averageValueMilli = statusReplicas === 0 ? 0 : Math.ceil(usageMilli / statusReplicas);
-  if (isWithinTolerance(input.tolerances, usageRatio)) {
-    return {
-      ok: true,
-      replicas: statusReplicas,
-      reason: 'within tolerance (ratio over status replicas)',
-      averageValueMilli,
-    };
-  }
-  const proposal = Math.ceil(usageMilli / targetPerPodMilli);
+  const within = isWithinTolerance(input.tolerances, usageRatio);
   return {
     ok: true,
-    replicas: Math.min(proposal, MAX_REPLICAS),
-    reason: `ceil(value ${usageMilli}m / per-pod target ${targetPerPodMilli}m)`,
+    replicas: within ? statusReplicas : Math.min(Math.ceil(usageMilli / targetPerPodMilli), MAX_REPLICAS),
+    reason: within ? 'within tolerance (ratio over status replicas)' : 'ceil(value / per-pod target)',
+    usageRatio,
+    podCount: null,
     averageValueMilli,
   };
 }

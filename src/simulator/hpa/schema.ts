@@ -547,6 +547,8 @@ export function toHpaStepOutput(result: HpaReconcileResult): Record<string, unkn
             valid: true,
             description: proposal.description,
             reason: proposal.reason,
+            usageRatio: proposal.usageRatio,
+            podCount: proposal.podCount,
             current: currentToJson(proposal.current),
           }
         : {

@@ -217,6 +217,10 @@ export type MetricProposal =
       readonly replicas: number;
       /** Which branch of the formula decided (tolerance, ready pods × ratio, …). */
       readonly reason: string;
+      /** The usage ratio the rule tested (after fill-in of missing/unready pods when that happened). */
+      readonly usageRatio: number;
+      /** The pod count the ratio multiplied, when the rule multiplies one. */
+      readonly podCount: number | null;
       readonly current: MetricCurrent;
     }
   | {
