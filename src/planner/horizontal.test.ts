@@ -159,6 +159,11 @@ const rows: Row[] = [
     want: { desired: 4, boundBy: 'budget' },
   },
   {
+    name: 'a budget equal to minReplicas is still the budget binding, no conflict',
+    input: { current: currentOf(3, 50), policy: { minReplicas: 2, budget: { maxCores: 1, maxCostPerHour: null } } },
+    want: { desired: 2, boundBy: 'budget' },
+  },
+  {
     name: 'current below minReplicas goes to min at once',
     input: { current: currentOf(1, 70), policy: { minReplicas: 3 } },
     want: { desired: 3, boundBy: 'min-replicas' },

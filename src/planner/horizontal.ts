@@ -47,6 +47,9 @@ const RANK: Record<BoundBy, number> = {
   slo: 5,
 };
 
+/** The schedule stops after this many sync periods (three and a half days at 15 s), whatever the forecast. */
+const MAX_SCHEDULE_STEPS = 20_000;
+
 /** Replicas never exceed the int32 range the Kubernetes scale subresource holds. */
 const MAX_REPLICAS_REPRESENTABLE = 2_147_483_647;
 
@@ -98,6 +101,12 @@ function replicasForLoad(load: number, policy: PlannerPolicy, pod: PodProfile): 
   return { replicas: byCapacity, boundBy: 'forecast' };
 }
 
+/** What bounds replicas capped at min(maxReplicas, budget), at least minReplicas. */
+function budgetBound(budget: number | null, policy: PlannerPolicy): BoundBy {
+  if (budget === null || budget >= policy.maxReplicas) return 'max-replicas';
+  return budget < policy.minReplicas ? 'min-replicas' : 'budget';
+}
+
 /** One step of normalization and its memory: what the HPA does after its metric proposal. */
 interface Step {
   readonly desired: number;
@@ -129,7 +138,7 @@ function step(
   let recommendations = state.recommendations;
   if (current > budgetCap) {
     desired = budgetCap;
-    limitedBy = budgetCap === maxReplicas ? 'max-replicas' : budgetCap === minReplicas ? 'min-replicas' : 'budget';
+    limitedBy = budgetBound(budget, policy);
   } else if (current < minReplicas) {
     desired = minReplicas;
     limitedBy = 'min-replicas';
@@ -151,7 +160,7 @@ function step(
     desired = limited.replicas;
     if (desired > budgetCap) {
       desired = budgetCap;
-      limitedBy = budgetCap === minReplicas && budget !== null && budget < minReplicas ? 'min-replicas' : 'budget';
+      limitedBy = budgetBound(budget, policy);
     } else if (limited.boundBy !== null) {
       limitedBy = limited.boundBy;
     } else if (stabilized !== raw) {
@@ -262,9 +271,10 @@ export function planSchedule(input: ReplicaPlanInput, state: PlannerState, nowSe
   const end = forecast.startSeconds + forecast.point.length * forecast.stepSeconds;
   let current = first.decision.desiredReplicas;
   let memory = first.state;
+  const last = nowSeconds + MAX_SCHEDULE_STEPS * policy.syncPeriodSeconds;
   for (
     let t = nowSeconds + policy.syncPeriodSeconds;
-    t + policy.podStartupSeconds < end;
+    t + policy.podStartupSeconds < end && t <= last;
     t += policy.syncPeriodSeconds
   ) {
     const window = bucketWindow(forecast, t, t + policy.podStartupSeconds);
