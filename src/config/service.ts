@@ -455,14 +455,16 @@ function checkCrossFields(
     }
     names.set(m.name, i);
   });
-  if (c.keda.enabled && c.externalMetrics.enabled && c.keda.listen === c.externalMetrics.listen) {
+  // Port 0 asks the OS for a free port each time, so it never collides.
+  const samePort = (a: string, b: string) => a === b && !a.endsWith(':0');
+  if (c.keda.enabled && c.externalMetrics.enabled && samePort(c.keda.listen, c.externalMetrics.listen)) {
     issues.push({
       path: 'keda.listen',
       message: `${c.keda.listen} is also externalMetrics.listen; give each its own port`,
     });
   }
   for (const door of ['keda', 'externalMetrics'] as const) {
-    if (c[door].enabled && c[door].listen === c.api.listen) {
+    if (c[door].enabled && samePort(c[door].listen, c.api.listen)) {
       issues.push({ path: `${door}.listen`, message: `${c.api.listen} is also api.listen; give each its own port` });
     }
   }

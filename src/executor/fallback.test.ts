@@ -24,6 +24,7 @@ const healthy: WorkloadHealth = {
   modelProblem: null,
   forecastProblem: null,
   rollingErrorPercent: 10,
+  planProblem: null,
 };
 
 const causeRows: { name: string; input: { health: Partial<WorkloadHealth>; now: number }; want: FallbackCause[] }[] = [
@@ -58,12 +59,17 @@ const causeRows: { name: string; input: { health: Partial<WorkloadHealth>; now: 
     want: ['error-above-threshold'],
   },
   {
+    name: 'the planner could not plan',
+    input: { health: { planProblem: 'capacity: not enough (load, CPU) pairs' }, now: 1000 },
+    want: ['plan-failed'],
+  },
+  {
     name: 'several causes in a fixed order',
     input: {
-      health: { prometheusError: 'timeout', modelProblem: 'none', rollingErrorPercent: 80 },
+      health: { prometheusError: 'timeout', modelProblem: 'none', rollingErrorPercent: 80, planProblem: 'x' },
       now: 5000,
     },
-    want: ['prometheus-unreachable', 'data-stale', 'model-missing', 'error-above-threshold'],
+    want: ['prometheus-unreachable', 'data-stale', 'model-missing', 'error-above-threshold', 'plan-failed'],
   },
 ];
 

@@ -21,7 +21,7 @@ export const initialFallbackState: FallbackState = {
   healthySinceSeconds: null,
 };
 
-/** Every reason the forecast cannot be trusted now, in a fixed order (source, data, model, forecast, error). */
+/** Every reason the forecast cannot be trusted now, in a fixed order (source, data, model, forecast, error, plan). */
 export function fallbackCauses(health: WorkloadHealth, nowSeconds: number, policy: FallbackPolicy): FallbackReason[] {
   const reasons: FallbackReason[] = [];
   if (health.prometheusError !== null) {
@@ -47,6 +47,7 @@ export function fallbackCauses(health: WorkloadHealth, nowSeconds: number, polic
       message: `rolling error ${error.toFixed(1)}% is above maxError ${policy.maxErrorPercent}%`,
     });
   }
+  if (health.planProblem !== null) reasons.push({ cause: 'plan-failed', message: health.planProblem });
   return reasons;
 }
 

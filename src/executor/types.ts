@@ -4,7 +4,8 @@ export type FallbackCause =
   | 'data-stale'
   | 'model-missing'
   | 'forecast-failed'
-  | 'error-above-threshold';
+  | 'error-above-threshold'
+  | 'plan-failed';
 
 /** One cause with the sentence a person reads in `/v1/workloads/:name` and the logs. */
 export interface FallbackReason {
@@ -27,6 +28,8 @@ export interface WorkloadHealth {
   readonly forecastProblem: string | null;
   /** Rolling WAPE (percent) at the horizons the plan reads; null while too few actuals have arrived. */
   readonly rollingErrorPercent: number | null;
+  /** Null when the planner could plan; otherwise why not (e.g. a capacity it cannot learn yet). */
+  readonly planProblem: string | null;
 }
 
 /** When to enter fallback and how long the forecast must stay healthy to leave it (durations in seconds). */

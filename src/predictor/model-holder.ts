@@ -1,0 +1,184 @@
+import { rm, stat } from 'node:fs/promises';
+import type { Clock, Series } from '../core/index.js';
+import { readFittedModel, saveFittedModel } from '../models/persistence.js';
+import { loadFittedModel } from '../models/registry.js';
+import type { FittedForecaster, ModelOptions } from '../models/types.js';
+import type { CandidateScore, Trainer } from './trainer.js';
+
+/** What a model holder needs to know about its workload's model. */
+export interface ModelHolderOptions {
+  /** A registry name or `auto`. */
+  readonly model: string;
+  readonly autoCandidates: readonly string[];
+  readonly modelOptions: ModelOptions;
+  readonly retrainEverySeconds: number;
+  /** After a failed fit, try again this much later (the last good model keeps serving meanwhile). */
+  readonly retryAfterSeconds: number;
+  /** Where the fitted model is saved and read back at start; null = never persisted. */
+  readonly path: string | null;
+  readonly trainer: Trainer;
+  readonly clock: Clock;
+  /** Told of every fit, for logs and metrics. */
+  readonly onFit?: (event: FitEvent) => void;
+}
+
+/** One finished fit attempt. */
+export type FitEvent =
+  | { readonly ok: true; readonly model: string; readonly seconds: number; readonly saveError: string | null }
+  | { readonly ok: false; readonly error: string; readonly seconds: number };
+
+/** The holder's state as the status page shows it. */
+export interface ModelStatus {
+  readonly configured: string;
+  /** The model serving forecasts now; null when none. */
+  readonly current: string | null;
+  readonly fittedAtSeconds: number | null;
+  readonly trainStartSeconds: number | null;
+  readonly trainEndSeconds: number | null;
+  /** `auto`'s holdout scores of the last successful fit. */
+  readonly selection: readonly CandidateScore[];
+  readonly retraining: boolean;
+  readonly lastRetrainError: string | null;
+  readonly nextRetrainSeconds: number;
+  /** Why no model serves (never trained, corrupt file, failed fits); null while one does. */
+  readonly problem: string | null;
+}
+
+/**
+ * Keeps one workload's fitted model fresh without ever blocking a forecast: `current` is always the last
+ * good model; `maybeRetrain` starts a fit in the background when one is due and swaps the result in only
+ * if it loads and forecasts finite values. A failed fit keeps the old model and is retried later.
+ */
+export class ModelHolder {
+  private model: FittedForecaster | null = null;
+  private fittedAtSeconds: number | null = null;
+  private selection: readonly CandidateScore[] = [];
+  private running: Promise<void> | null = null;
+  private lastRetrainError: string | null = null;
+  private problem: string | null = 'no model trained yet';
+  private nextDueSeconds = Number.NEGATIVE_INFINITY;
+  private readonly abort = new AbortController();
+
+  constructor(private readonly options: ModelHolderOptions) {}
+
+  /** The model to forecast with now; null until the first fit (or a readable saved model). */
+  get current(): FittedForecaster | null {
+    return this.model;
+  }
+
+  /**
+   * Reads the saved model at start. Missing: train at once. Corrupt or foreign: say so, train at once. A
+   * readable one serves until its scheduled refresh (fittedAt + retrainEvery).
+   */
+  async loadSaved(nowSeconds: number): Promise<void> {
+    const path = this.options.path;
+    if (path === null) return;
+    if ((await stat(path).catch(() => undefined)) === undefined) {
+      this.problem = 'no model trained yet';
+      return;
+    }
+    try {
+      const model = await readFittedModel(path);
+      const fittedAtSeconds = Date.parse(model.metadata.fittedAt) / 1000;
+      this.install(model, Number.isFinite(fittedAtSeconds) ? fittedAtSeconds : nowSeconds, []);
+    } catch (error) {
+      this.problem = `saved model unusable (${(error as Error).message}); retraining`;
+      this.nextDueSeconds = nowSeconds;
+    }
+  }
+
+  /** Starts a background fit if one is due and none is running; never waits for it. */
+  maybeRetrain(nowSeconds: number, loadTrain: (signal: AbortSignal) => Promise<Series>): void {
+    if (this.running !== null || nowSeconds < this.nextDueSeconds || this.abort.signal.aborted) return;
+    const startedMs = this.options.clock.nowMs();
+    this.running = this.retrain(loadTrain, startedMs).finally(() => {
+      this.running = null;
+    });
+  }
+
+  /** Resolves when no fit is running (tests and shutdown). */
+  async whenIdle(): Promise<void> {
+    await this.running;
+  }
+
+  /** Stops a running fit's data read and prevents new fits. */
+  close(): void {
+    this.abort.abort(new Error('service stopping'));
+  }
+
+  status(): ModelStatus {
+    const metadata = this.model?.metadata;
+    return {
+      configured: this.options.model,
+      current: metadata?.model ?? null,
+      fittedAtSeconds: this.fittedAtSeconds,
+      trainStartSeconds: metadata?.trainStartSeconds ?? null,
+      trainEndSeconds: metadata?.trainEndSeconds ?? null,
+      selection: this.selection,
+      retraining: this.running !== null,
+      lastRetrainError: this.lastRetrainError,
+      nextRetrainSeconds: this.nextDueSeconds,
+      problem: this.model === null ? this.problem : null,
+    };
+  }
+
+  private async retrain(loadTrain: (signal: AbortSignal) => Promise<Series>, startedMs: number): Promise<void> {
+    const { options } = this;
+    const signal = this.abort.signal;
+    const elapsedSeconds = () => (options.clock.nowMs() - startedMs) / 1000;
+    try {
+      const train = await loadTrain(signal);
+      const result = await options.trainer.fit(
+        { model: options.model, candidates: options.autoCandidates, options: options.modelOptions, train },
+        signal,
+      );
+      const model = loadFittedModel(result.saved, result.artifacts);
+      checkForecasts(model, train, options.modelOptions.horizonSteps ?? 1);
+      const nowSeconds = options.clock.nowMs() / 1000;
+      this.install(model, nowSeconds, result.selection);
+      this.lastRetrainError = null;
+      const saveError = await this.save(model);
+      options.onFit?.({ ok: true, model: model.metadata.model, seconds: elapsedSeconds(), saveError });
+    } catch (error) {
+      if (signal.aborted) return;
+      const message = (error as Error).message ?? String(error);
+      this.lastRetrainError = message;
+      this.nextDueSeconds = options.clock.nowMs() / 1000 + options.retryAfterSeconds;
+      if (this.model === null) this.problem = `no model: the fit failed (${message})`;
+      options.onFit?.({ ok: false, error: message, seconds: elapsedSeconds() });
+    }
+  }
+
+  private install(model: FittedForecaster, fittedAtSeconds: number, selection: readonly CandidateScore[]): void {
+    this.model = model;
+    this.fittedAtSeconds = fittedAtSeconds;
+    this.selection = selection;
+    this.problem = null;
+    this.nextDueSeconds = fittedAtSeconds + this.options.retrainEverySeconds;
+  }
+
+  /** Saves atomically; a failure to save is reported, and the new model serves anyway. */
+  private async save(model: FittedForecaster): Promise<string | null> {
+    const path = this.options.path;
+    if (path === null) return null;
+    try {
+      // A folder model replacing a file model (or back) cannot be renamed over it: clear the old kind first.
+      const existing = await stat(path).catch(() => undefined);
+      const wantsFolder = model.artifacts?.() !== undefined;
+      if (existing !== undefined && existing.isDirectory() !== wantsFolder) await rm(path, { recursive: true });
+      await saveFittedModel(model, path);
+      return null;
+    } catch (error) {
+      return (error as Error).message;
+    }
+  }
+}
+
+/** A freshly fitted model must forecast finite values from the end of its training data, or it is refused. */
+function checkForecasts(model: FittedForecaster, train: Series, horizonSteps: number): void {
+  const forecast = model.forecast(train, horizonSteps);
+  const bad = forecast.point.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0) {
+    throw new Error(`${model.metadata.model}: the fitted model forecasts a non-finite value at h=${bad + 1}; refused`);
+  }
+}

@@ -1,0 +1,549 @@
+import type { PrometheusClient } from '../collector/prometheus.js';
+import type { ServiceConfig, WorkloadConfig } from '../config/service.js';
+import type { Clock, Forecast, Series } from '../core/index.js';
+import {
+  choosePublishedReplicas,
+  decideFallback,
+  describeFallback,
+  initialFallbackState,
+} from '../executor/fallback.js';
+import type { FallbackState, Publisher, ScalingDecision, WorkloadHealth } from '../executor/types.js';
+import { initialPlannerState, type PlanInput, type PlanResult, plan } from '../planner/index.js';
+import type { PlannerState } from '../planner/types.js';
+import type { UsageHistory } from '../planner/vertical.js';
+import { FALLBACK_CAUSES, reportedHorizonSteps, type ServiceMetrics } from './metrics.js';
+import { ModelHolder, type ModelStatus } from './model-holder.js';
+import { type HorizonAccuracy, OnlineAccuracy } from './online-accuracy.js';
+import { RecentSeries } from './recent-series.js';
+import type { Trainer } from './trainer.js';
+
+/** Interval coverage of the forecasts the loop makes and plans on. */
+export const FORECAST_LEVEL = 0.8;
+
+/** What one workload's loop needs from the service around it. */
+export interface WorkloadLoopOptions {
+  readonly workload: WorkloadConfig;
+  readonly loop: ServiceConfig['loop'];
+  /** The client of the workload's Prometheus (its `metric.prometheus`, else the service's). */
+  readonly prometheus: PrometheusClient;
+  readonly trainer: Trainer;
+  readonly clock: Clock;
+  /** Where the fitted model is saved; null = not persisted. */
+  readonly modelPath: string | null;
+  /** The doors this workload publishes through (its `integration`). */
+  readonly publishers: readonly Publisher[];
+  readonly metrics: ServiceMetrics | null;
+  /** Structured events (fits, publish failures); the service passes its logger. */
+  readonly log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
+}
+
+/** Current values of the workload's signals at the last sync (null = not configured or not returned). */
+export interface CurrentSignals {
+  readonly load: number | null;
+  readonly cpuCores: number | null;
+  readonly memoryBytes: number | null;
+  readonly latency: number | null;
+  readonly replicas: number | null;
+}
+
+/** Everything `GET /v1/workloads/:name` shows: forecast, plan, reasons, model, errors, fallback. */
+export interface WorkloadStatus {
+  readonly name: string;
+  readonly namespace: string;
+  readonly targetRef: { readonly apiVersion: string; readonly kind: string; readonly name: string };
+  readonly mode: 'Auto' | 'ForecastOnly';
+  readonly integration: string;
+  readonly lastSyncSeconds: number | null;
+  readonly syncDurationMs: number | null;
+  readonly data: CurrentSignals & {
+    readonly lastSampleSeconds: number | null;
+    readonly prometheusError: string | null;
+  };
+  readonly model: ModelStatus & { readonly forecastError: string | null };
+  readonly forecast: Forecast | null;
+  readonly plan: PlanResult | null;
+  readonly planError: string | null;
+  readonly published: ScalingDecision;
+  readonly accuracy: {
+    readonly rollingErrorPercent: number | null;
+    readonly planningHorizonSteps: number;
+    readonly windowSeconds: number;
+    readonly byHorizon: readonly HorizonAccuracy[];
+  };
+  readonly fallback: FallbackState & { readonly summary: string };
+}
+
+const emptySignals: CurrentSignals = { load: null, cpuCores: null, memoryBytes: null, latency: null, replicas: null };
+
+/**
+ * One workload's live loop, one `sync` per sync period: read the newest data, score past forecasts,
+ * start a background refit when due, forecast with the last good model, let the fallback module judge,
+ * plan, and publish the one value through the workload's doors. Nothing in a sync waits for a fit.
+ */
+export class WorkloadLoop {
+  readonly name: string;
+  readonly namespace: string;
+  private readonly recent: RecentSeries;
+  private readonly accuracy: OnlineAccuracy;
+  private readonly holder: ModelHolder;
+  private readonly horizonSteps: number;
+  private readonly planningHorizonSteps: number;
+  private fallbackState: FallbackState = initialFallbackState;
+  private plannerState: PlannerState = initialPlannerState;
+  private usage: UsageHistory | null = null;
+  private signals: CurrentSignals = emptySignals;
+  private prometheusError: string | null = null;
+  private forecast: Forecast | null = null;
+  private forecastError: string | null = null;
+  private planResult: PlanResult | null = null;
+  private planError: string | null = null;
+  private published: ScalingDecision;
+  private lastSyncSeconds: number | null = null;
+  private syncDurationMs: number | null = null;
+  private syncing: Promise<void> | null = null;
+  private reportedModel: string | null = null;
+
+  constructor(private readonly options: WorkloadLoopOptions) {
+    const r = options.workload.resource;
+    this.name = r.name;
+    this.namespace = r.namespace;
+    const step = r.metric.stepSeconds;
+    this.horizonSteps = Math.max(1, Math.ceil(r.predictionHorizonSeconds / step));
+    this.planningHorizonSteps = Math.min(this.horizonSteps, Math.ceil(r.policy.podStartupSeconds / step) + 1);
+    this.recent = new RecentSeries(step, options.loop.contextWindowSeconds);
+    this.accuracy = new OnlineAccuracy({
+      stepSeconds: step,
+      horizonSteps: this.horizonSteps,
+      windowSeconds: options.loop.accuracyWindowSeconds,
+    });
+    this.holder = new ModelHolder({
+      model: r.model,
+      autoCandidates: options.loop.autoCandidates,
+      modelOptions: { horizonSteps: this.horizonSteps },
+      retrainEverySeconds: r.prediction.retrainEverySeconds,
+      retryAfterSeconds: options.loop.retrainRetrySeconds,
+      path: options.modelPath,
+      trainer: options.trainer,
+      clock: options.clock,
+      onFit: (event) => {
+        const labels = { workload: this.name, namespace: this.namespace };
+        const result = event.ok ? 'success' : 'failure';
+        options.metrics?.retrains.inc({ ...labels, result });
+        options.metrics?.modelFitSeconds.observe({ model: r.model, result }, event.seconds);
+        if (event.ok) {
+          options.log?.('info', 'model refreshed', { ...labels, model: event.model, seconds: event.seconds });
+          if (event.saveError !== null) options.log?.('warn', 'model not saved', { ...labels, error: event.saveError });
+        } else {
+          options.log?.('warn', 'fit failed; keeping the last good model', { ...labels, error: event.error });
+        }
+      },
+    });
+    this.published = this.decide(Number.NaN, emptyHealth(), null).decision;
+  }
+
+  /** The fitted model serving forecasts now (for the forecast API); null before the first fit. */
+  get model() {
+    return this.holder.current;
+  }
+
+  /** The last published decision; before the first sync, minReplicas with the reason "no sample yet". */
+  get decision(): ScalingDecision {
+    return this.published;
+  }
+
+  /** Reads the saved model and publishes the initial decision, so no door ever answers "nothing". */
+  async start(nowSeconds: number): Promise<void> {
+    await this.holder.loadSaved(nowSeconds);
+    this.published = { ...this.published, timestampSeconds: nowSeconds };
+    await this.publish(this.published);
+  }
+
+  /** One sync at `nowSeconds`; concurrent calls share the running one. */
+  sync(nowSeconds: number): Promise<void> {
+    this.syncing ??= this.runSync(nowSeconds).finally(() => {
+      this.syncing = null;
+    });
+    return this.syncing;
+  }
+
+  /** Resolves when no background fit is running (tests, shutdown). */
+  whenIdle(): Promise<void> {
+    return this.holder.whenIdle();
+  }
+
+  /** Stops background fits. */
+  close(): void {
+    this.holder.close();
+  }
+
+  status(): WorkloadStatus {
+    const r = this.options.workload.resource;
+    const policy = r.policy.fallback;
+    return {
+      name: this.name,
+      namespace: this.namespace,
+      targetRef: r.targetRef,
+      mode: r.policy.mode,
+      integration: r.integration,
+      lastSyncSeconds: this.lastSyncSeconds,
+      syncDurationMs: this.syncDurationMs,
+      data: {
+        ...this.signals,
+        lastSampleSeconds: this.recent.lastObservedSeconds(),
+        prometheusError: this.prometheusError,
+      },
+      model: { ...this.holder.status(), forecastError: this.forecastError },
+      forecast: this.forecast,
+      plan: this.planResult,
+      planError: this.planError,
+      published: this.published,
+      accuracy: {
+        rollingErrorPercent: this.accuracy.wapePercent(this.planningHorizonSteps),
+        planningHorizonSteps: this.planningHorizonSteps,
+        windowSeconds: this.options.loop.accuracyWindowSeconds,
+        byHorizon: this.accuracy.byHorizon(),
+      },
+      fallback: {
+        ...this.fallbackState,
+        summary: describeFallback(this.fallbackState, this.lastSyncSeconds ?? 0, policy),
+      },
+    };
+  }
+
+  private async runSync(nowSeconds: number): Promise<void> {
+    const startedMs = performance.now();
+    await this.read(nowSeconds);
+    const actuals = this.recent.series();
+    this.accuracy.observe(actuals, nowSeconds);
+    this.holder.maybeRetrain(nowSeconds, (signal) => this.loadHistory(nowSeconds, signal));
+    this.forecastNow(actuals);
+    const health: WorkloadHealth = {
+      prometheusError: this.prometheusError,
+      lastSampleSeconds: this.recent.lastObservedSeconds(),
+      modelProblem: this.holder.current === null ? (this.holder.status().problem ?? 'no model') : null,
+      forecastProblem: this.forecastError,
+      rollingErrorPercent: this.accuracy.wapePercent(this.planningHorizonSteps),
+      planProblem: null,
+    };
+    const { decision, fallback, planResult, planError } = this.decide(nowSeconds, health, this.forecast);
+    this.fallbackState = fallback;
+    this.planResult = planResult;
+    this.planError = planError;
+    if (planResult !== null) this.plannerState = planResult.state;
+    this.published = decision;
+    await this.publish(decision);
+    this.lastSyncSeconds = nowSeconds;
+    this.syncDurationMs = performance.now() - startedMs;
+    this.updateMetrics();
+  }
+
+  /**
+   * Judges health (the fallback module), plans (with the forecast only when trusted), and picks the
+   * published value (the fallback module again). A planner failure is one more fallback cause.
+   */
+  private decide(
+    nowSeconds: number,
+    health: WorkloadHealth,
+    forecast: Forecast | null,
+  ): { decision: ScalingDecision; fallback: FallbackState; planResult: PlanResult | null; planError: string | null } {
+    const w = this.options.workload;
+    const r = w.resource;
+    let fallback = decideFallback(health, this.fallbackState, nowSeconds, r.policy.fallback);
+    let planResult: PlanResult | null = null;
+    let planError: string | null = null;
+    if (Number.isFinite(nowSeconds)) {
+      try {
+        const sampleAge =
+          health.lastSampleSeconds === null ? Number.POSITIVE_INFINITY : nowSeconds - health.lastSampleSeconds;
+        const loadFresh = sampleAge <= r.policy.fallback.staleAfterSeconds;
+        planResult = plan(this.planInput(nowSeconds, fallback.active ? null : forecast, loadFresh));
+      } catch (error) {
+        planError = (error as Error).message;
+        fallback = decideFallback(
+          { ...health, planProblem: planError },
+          this.fallbackState,
+          nowSeconds,
+          r.policy.fallback,
+        );
+      }
+    }
+    const chosen = choosePublishedReplicas({
+      mode: r.policy.mode,
+      fallbackActive: fallback.active,
+      plannedReplicas: planResult?.decision.desiredReplicas ?? null,
+      reactiveReplicas: planResult?.decision.reactiveReplicas ?? null,
+      lastPublishedReplicas: this.published?.replicas ?? null,
+      minReplicas: r.policy.minReplicas,
+      maxReplicas: r.policy.maxReplicas,
+    });
+    const decision: ScalingDecision = {
+      workload: this.name,
+      namespace: this.namespace,
+      replicas: chosen.replicas,
+      source: chosen.source,
+      reason: chosen.source === 'plan' && planResult !== null ? planResult.decision.reason : chosen.reason,
+      fallback: { active: fallback.active, reasons: fallback.reasons },
+      timestampSeconds: nowSeconds,
+    };
+    return { decision, fallback, planResult, planError };
+  }
+
+  /**
+   * The planner's input. The fallback module already judged the forecast (staleness, error), so the planner
+   * is given no error figure and told to trust a forecast again at once: one place decides fallback.
+   */
+  private planInput(nowSeconds: number, forecast: Forecast | null, loadFresh: boolean): PlanInput {
+    const w = this.options.workload;
+    const r = w.resource;
+    const replicas = this.signals.replicas ?? this.published?.replicas ?? r.policy.minReplicas;
+    const cpuRequest = w.podResources.cpuRequestMillicores;
+    const utilizationPercent =
+      this.signals.cpuCores !== null && cpuRequest !== null && replicas > 0
+        ? (100 * this.signals.cpuCores * 1000) / (replicas * cpuRequest)
+        : null;
+    return {
+      nowSeconds,
+      policy: { ...r.policy, fallback: { ...r.policy.fallback, recoverAfterSeconds: 0 } },
+      capacity: { perPod: r.capacityPerPod, loadIsCpuCores: w.loadIsCpuCores },
+      resources: r.resources,
+      workload: { resources: w.podResources, costPerPodHour: w.costPerPodHour, usage: this.usage, oomMemoryBytes: [] },
+      current: {
+        replicas,
+        readyReplicas: replicas,
+        utilizationPercent,
+        // A stale load would make the reactive value a guess: without it the last published value holds.
+        load: loadFresh ? this.signals.load : null,
+      },
+      forecast,
+      forecastErrorPercent: null,
+      state: this.plannerState,
+    };
+  }
+
+  /** Reads the newest load steps and the current signals; a failure is remembered, not thrown. */
+  private async read(nowSeconds: number): Promise<void> {
+    const r = this.options.workload.resource;
+    const step = r.metric.stepSeconds;
+    const client = this.options.prometheus;
+    const errors: string[] = [];
+    try {
+      const from = this.recent.fetchFromSeconds(nowSeconds);
+      const end = Math.floor(nowSeconds / step) * step;
+      const result = await client.queryRange({
+        query: r.metric.query,
+        startSeconds: from,
+        endSeconds: end,
+        stepSeconds: step,
+      });
+      this.recent.merge(sumSeries(result.map((s) => s.series)), nowSeconds);
+    } catch (error) {
+      this.recent.merge({ timestampsSeconds: new Float64Array(0), values: new Float64Array(0) }, nowSeconds);
+      errors.push((error as Error).message);
+    }
+    const q = this.options.workload.queries;
+    const instant = async (query: string | null, combine: (values: number[]) => number): Promise<number | null> => {
+      if (query === null) return null;
+      try {
+        const samples = await client.queryInstant(query, nowSeconds);
+        const values = samples.map((s) => s.value).filter(Number.isFinite);
+        return values.length === 0 ? null : combine(values);
+      } catch (error) {
+        errors.push((error as Error).message);
+        return null;
+      }
+    };
+    const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
+    const [cpuCores, memoryBytes, latency, replicas] = await Promise.all([
+      instant(q.cpu, sum),
+      instant(q.memory, sum),
+      instant(q.latency, (values) => Math.max(...values)),
+      instant(q.replicas, sum),
+    ]);
+    this.signals = {
+      load: this.recent.lastValue(),
+      cpuCores,
+      memoryBytes,
+      latency,
+      replicas: replicas === null ? null : Math.round(replicas),
+    };
+    this.prometheusError = errors.length === 0 ? null : [...new Set(errors)].join('; ');
+    if (errors.length > 0)
+      this.options.metrics?.prometheusErrors.inc({ workload: this.name, namespace: this.namespace });
+  }
+
+  /** Forecasts from the recent data with the last good model; a model error is remembered, not thrown. */
+  private forecastNow(actuals: Series): void {
+    const model = this.holder.current;
+    this.forecast = null;
+    this.forecastError = null;
+    if (model === null || this.recent.lastObservedSeconds() === null) return;
+    const started = performance.now();
+    try {
+      const forecast = model.forecast(actuals, this.horizonSteps, FORECAST_LEVEL);
+      const bad = forecast.point.findIndex((v) => !Number.isFinite(v));
+      if (bad >= 0) throw new Error(`${model.metadata.model} forecast a non-finite value at h=${bad + 1}`);
+      this.forecast = forecast;
+      this.accuracy.recordForecast(forecast);
+    } catch (error) {
+      this.forecastError = (error as Error).message;
+    }
+    this.options.metrics?.modelForecastSeconds.observe(
+      { model: model.metadata.model },
+      (performance.now() - started) / 1000,
+    );
+  }
+
+  /**
+   * The training series (`prediction.history` of load) and, when a CPU query is configured, the per-pod
+   * usage history the capacity fit and the resource recommendation read. Runs in the background fit.
+   */
+  private async loadHistory(nowSeconds: number, signal: AbortSignal): Promise<Series> {
+    const w = this.options.workload;
+    const r = w.resource;
+    const step = r.metric.stepSeconds;
+    const end = Math.floor(nowSeconds / step) * step;
+    const start = end - r.prediction.historySeconds;
+    const client = this.options.prometheus;
+    const range = async (query: string) => {
+      const result = await client.queryRange(
+        { query, startSeconds: start, endSeconds: end, stepSeconds: step },
+        signal,
+      );
+      return onGrid(sumSeries(result.map((s) => s.series)), start, end, step);
+    };
+    const load = await range(r.metric.query);
+    if (w.queries.cpu !== null) {
+      const cpu = await range(w.queries.cpu);
+      const memory = w.queries.memory === null ? null : await range(w.queries.memory);
+      const replicas = w.queries.replicas === null ? null : await range(w.queries.replicas);
+      const fallbackReplicas = this.signals.replicas ?? this.published.replicas;
+      const perPod = (values: Float64Array, i: number) => {
+        const n = replicas?.values[i];
+        const divisor = n !== undefined && Number.isFinite(n) && n > 0 ? n : fallbackReplicas;
+        return values[i] / Math.max(1, divisor);
+      };
+      const usage = { cpuMillicores: [] as number[], memoryBytes: [] as number[], load: [] as number[] };
+      for (let i = 0; i < load.values.length; i++) {
+        if (!Number.isFinite(load.values[i]) || !Number.isFinite(cpu.values[i])) continue;
+        usage.load.push(perPod(load.values, i));
+        usage.cpuMillicores.push(perPod(cpu.values, i) * 1000);
+        if (memory !== null && Number.isFinite(memory.values[i])) usage.memoryBytes.push(perPod(memory.values, i));
+      }
+      this.usage = usage;
+    }
+    return load;
+  }
+
+  private async publish(decision: ScalingDecision): Promise<void> {
+    for (const publisher of this.options.publishers) {
+      try {
+        await publisher.publish(decision);
+      } catch (error) {
+        this.options.log?.('error', 'publish failed', {
+          workload: this.name,
+          namespace: this.namespace,
+          publisher: publisher.name,
+          error: (error as Error).message,
+        });
+      }
+    }
+  }
+
+  private updateMetrics(): void {
+    const m = this.options.metrics;
+    if (m === null) return;
+    const labels = { workload: this.name, namespace: this.namespace };
+    m.decisionSeconds.observe(labels, (this.syncDurationMs ?? 0) / 1000);
+    for (const source of ['plan', 'reactive', 'last-published', 'min-replicas'] as const) {
+      if (source !== this.published.source) m.publishedReplicas.remove({ ...labels, source });
+    }
+    m.publishedReplicas.set({ ...labels, source: this.published.source }, this.published.replicas);
+    setOrRemove(m.plannedReplicas, labels, this.planResult?.decision.desiredReplicas ?? null);
+    setOrRemove(m.reactiveReplicas, labels, this.planResult?.decision.reactiveReplicas ?? null);
+    setOrRemove(m.currentLoad, labels, this.signals.load);
+    m.fallbackActive.set(labels, this.fallbackState.active ? 1 : 0);
+    const causes = new Set(this.fallbackState.reasons.map((reason) => reason.cause));
+    for (const cause of FALLBACK_CAUSES) m.fallbackReason.set({ ...labels, cause }, causes.has(cause) ? 1 : 0);
+    const step = this.options.workload.resource.metric.stepSeconds;
+    const byHorizon = this.accuracy.byHorizon();
+    for (const h of reportedHorizonSteps(this.horizonSteps, step)) {
+      const horizon = { ...labels, horizon_seconds: String(h * step) };
+      setOrRemove(m.onlineError, horizon, byHorizon[h - 1]?.wapePercent ?? null);
+      setOrRemove(m.onlineCoverage, horizon, byHorizon[h - 1]?.coverage ?? null);
+      const f = this.forecast;
+      for (const [bound, values] of [
+        ['point', f?.point],
+        ['lower', f?.intervals?.lower],
+        ['upper', f?.intervals?.upper],
+      ] as const) {
+        setOrRemove(m.forecast, { ...horizon, bound }, values?.[h - 1] ?? null);
+      }
+    }
+    setOrRemove(
+      m.onlineError,
+      { ...labels, horizon_seconds: 'plan' },
+      this.accuracy.wapePercent(this.planningHorizonSteps),
+    );
+    const model = this.holder.current?.metadata.model ?? null;
+    if (this.reportedModel !== null && this.reportedModel !== model)
+      m.modelInfo.remove({ ...labels, model: this.reportedModel });
+    if (model !== null) m.modelInfo.set({ ...labels, model }, 1);
+    this.reportedModel = model;
+  }
+}
+
+function emptyHealth(): WorkloadHealth {
+  return {
+    prometheusError: null,
+    lastSampleSeconds: null,
+    modelProblem: null,
+    forecastProblem: null,
+    rollingErrorPercent: null,
+    planProblem: null,
+  };
+}
+
+/** Sets a gauge, or removes the series when the value is unknown, so /metrics never shows NaN. */
+function setOrRemove<L extends string>(
+  gauge: {
+    set(labels: Partial<Record<L, string>>, value: number): void;
+    remove(labels: Partial<Record<L, string>>): void;
+  },
+  labels: Partial<Record<L, string>>,
+  value: number | null,
+): void {
+  if (value !== null && Number.isFinite(value)) gauge.set(labels, value);
+  else gauge.remove(labels);
+}
+
+/**
+ * One raw series from a query result: the sum of its series at each timestamp (the load of a workload is
+ * its total; a query returning one series per pod is summed). One series is returned as is.
+ */
+function sumSeries(series: readonly { timestampsSeconds: Float64Array; values: Float64Array }[]) {
+  if (series.length === 1) return series[0];
+  const totals = new Map<number, number>();
+  for (const s of series) {
+    for (let i = 0; i < s.values.length; i++) {
+      if (!Number.isFinite(s.values[i])) continue;
+      totals.set(s.timestampsSeconds[i], (totals.get(s.timestampsSeconds[i]) ?? 0) + s.values[i]);
+    }
+  }
+  const times = [...totals.keys()].sort((a, b) => a - b);
+  return { timestampsSeconds: Float64Array.from(times), values: Float64Array.from(times.map((t) => totals.get(t)!)) };
+}
+
+/** Raw points evaluated on the step grid as a regular series over [start, end] (NaN where absent). */
+function onGrid(
+  raw: { timestampsSeconds: Float64Array; values: Float64Array },
+  start: number,
+  end: number,
+  step: number,
+): Series {
+  const values = new Float64Array(Math.round((end - start) / step) + 1).fill(Number.NaN);
+  for (let i = 0; i < raw.values.length; i++) {
+    const j = Math.round((raw.timestampsSeconds[i] - start) / step);
+    if (j >= 0 && j < values.length && Number.isFinite(raw.values[i])) values[j] = raw.values[i];
+  }
+  return { startSeconds: start, stepSeconds: step, values };
+}
