@@ -1,15 +1,23 @@
 import { PrescaleError } from '../core/index.js';
+import { defineAutoModel } from './auto.js';
+import { etsModel } from './ets.js';
+import { mstlModel } from './mstl.js';
 import { naiveModel, seasonalNaiveModel } from './naive.js';
 import { gruModel } from './neural/gru.js';
 import { lstmModel } from './neural/lstm.js';
 import { prophetLstmModel } from './neural/prophet-lstm.js';
+import { prophetModel } from './prophet.js';
 import type { FittedForecaster, ModelDefinition, ModelName, SavedModel } from './types.js';
 
 /** Every model by name, alphabetical. Adding a model is its file, its test and one line here. */
 export const modelRegistry = {
+  auto: defineAutoModel(modelDefinition, (): readonly string[] => modelNames),
+  ets: etsModel,
   gru: gruModel,
   lstm: lstmModel,
+  mstl: mstlModel,
   naive: naiveModel,
+  prophet: prophetModel,
   'prophet-lstm': prophetLstmModel,
   'seasonal-naive': seasonalNaiveModel,
 } satisfies Partial<Record<ModelName, ModelDefinition>>;
