@@ -112,9 +112,14 @@ const errorRows: { name: string; input: unknown; want: { path: string; text: str
     want: [{ path: 'workloads[0].spec.integration', text: 'operator' }],
   },
   {
-    name: 'a model this build does not have',
-    input: { workloads: [workload({}, { model: 'prophet-lstm' })] },
-    want: [{ path: 'workloads[0].spec.model', text: 'not available in this build' }],
+    name: 'an auto candidate this build does not have',
+    input: { loop: { autoCandidates: ['naive', 'arima'] }, workloads: [workload({}, { model: 'auto' })] },
+    want: [{ path: 'loop.autoCandidates', text: 'arima not available' }],
+  },
+  {
+    name: 'auto as its own candidate',
+    input: { loop: { autoCandidates: ['auto', 'naive'] }, workloads: [workload({}, { model: 'auto' })] },
+    want: [{ path: 'loop.autoCandidates', text: 'auto cannot be its own candidate' }],
   },
   {
     name: 'capacity that cannot be derived',

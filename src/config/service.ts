@@ -259,7 +259,7 @@ export function safeParseServiceConfig(
     if (workload !== null) workloads.push(workload);
   });
   checkCrossFields(c, workloads, issues);
-  if (issues.length > 0) return { success: false, issues };
+  if (issues.length > 0) return { success: false, issues: unique(issues) };
   return {
     success: true,
     data: {
@@ -372,6 +372,9 @@ function parseWorkload(
         path: 'loop.autoCandidates',
         message: `${missing.join(', ')} not available in this build; use some of ${[...available].join(', ')}`,
       });
+    }
+    if (autoCandidates.includes('auto')) {
+      issues.push({ path: 'loop.autoCandidates', message: 'auto cannot be its own candidate; name concrete models' });
     }
   } else if (!available.has(r.model)) {
     issues.push({
@@ -503,6 +506,17 @@ function lineOf(doc: ReturnType<typeof parseDocument>, lineCounter: LineCounter,
     if (node?.range !== undefined) return lineCounter.linePos(node.range[0]).line;
   }
   return isCollection(doc.contents) && doc.contents.range ? lineCounter.linePos(doc.contents.range[0]).line : null;
+}
+
+/** Each issue once (a service-wide field can be flagged by every workload that uses it). */
+function unique(issues: ConfigIssue[]): ConfigIssue[] {
+  const seen = new Set<string>();
+  return issues.filter((issue) => {
+    const key = `${issue.path}\n${issue.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 /** `workloads[0].spec.model`; `(root)` for the document itself. */

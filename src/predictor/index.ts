@@ -3,12 +3,17 @@
 export { type ApiContext, type ApiErrorBody, type ApiIssue, buildHttpApi } from './http-api.js';
 export { ManualClock } from './manual-clock.js';
 export { FALLBACK_CAUSES, reportedHorizonSteps, ServiceMetrics } from './metrics.js';
-export { type FitEvent, ModelHolder, type ModelHolderOptions, type ModelStatus } from './model-holder.js';
+export {
+  type FitEvent,
+  ModelHolder,
+  type ModelHolderOptions,
+  type ModelStatus,
+  servingModelName,
+} from './model-holder.js';
 export { type HorizonAccuracy, OnlineAccuracy, type OnlineAccuracyOptions } from './online-accuracy.js';
 export { RecentSeries } from './recent-series.js';
 export { PrescaleService, type ServiceLogger, type ServiceOptions } from './service.js';
 export {
-  type CandidateScore,
   type FitRequest,
   type FitResult,
   fitModel,

@@ -1,9 +1,10 @@
 import { rm, stat } from 'node:fs/promises';
 import type { Clock, Series } from '../core/index.js';
+import type { AutoSelection } from '../models/auto.js';
 import { readFittedModel, saveFittedModel } from '../models/persistence.js';
 import { loadFittedModel } from '../models/registry.js';
 import type { FittedForecaster, ModelOptions } from '../models/types.js';
-import type { CandidateScore, Trainer } from './trainer.js';
+import type { Trainer } from './trainer.js';
 
 /** What a model holder needs to know about its workload's model. */
 export interface ModelHolderOptions {
@@ -35,8 +36,8 @@ export interface ModelStatus {
   readonly fittedAtSeconds: number | null;
   readonly trainStartSeconds: number | null;
   readonly trainEndSeconds: number | null;
-  /** `auto`'s holdout scores of the last successful fit. */
-  readonly selection: readonly CandidateScore[];
+  /** With `model: auto`, which model was chosen and every candidate's backtest score; null otherwise. */
+  readonly selection: AutoSelection | null;
   readonly retraining: boolean;
   readonly lastRetrainError: string | null;
   readonly nextRetrainSeconds: number;
@@ -52,7 +53,6 @@ export interface ModelStatus {
 export class ModelHolder {
   private model: FittedForecaster | null = null;
   private fittedAtSeconds: number | null = null;
-  private selection: readonly CandidateScore[] = [];
   private running: Promise<void> | null = null;
   private lastRetrainError: string | null = null;
   private problem: string | null = 'no model trained yet';
@@ -80,7 +80,7 @@ export class ModelHolder {
     try {
       const model = await readFittedModel(path);
       const fittedAtSeconds = Date.parse(model.metadata.fittedAt) / 1000;
-      this.install(model, Number.isFinite(fittedAtSeconds) ? fittedAtSeconds : nowSeconds, []);
+      this.install(model, Number.isFinite(fittedAtSeconds) ? fittedAtSeconds : nowSeconds);
     } catch (error) {
       this.problem = `saved model unusable (${(error as Error).message}); retraining`;
       this.nextDueSeconds = nowSeconds;
@@ -110,11 +110,11 @@ export class ModelHolder {
     const metadata = this.model?.metadata;
     return {
       configured: this.options.model,
-      current: metadata?.model ?? null,
+      current: this.model === null ? null : servingModelName(this.model),
       fittedAtSeconds: this.fittedAtSeconds,
       trainStartSeconds: metadata?.trainStartSeconds ?? null,
       trainEndSeconds: metadata?.trainEndSeconds ?? null,
-      selection: this.selection,
+      selection: (this.model as { selection?: AutoSelection } | null)?.selection ?? null,
       retraining: this.running !== null,
       lastRetrainError: this.lastRetrainError,
       nextRetrainSeconds: this.nextDueSeconds,
@@ -135,7 +135,7 @@ export class ModelHolder {
       const model = loadFittedModel(result.saved, result.artifacts);
       checkForecasts(model, train, options.modelOptions.horizonSteps ?? 1);
       const nowSeconds = options.clock.nowMs() / 1000;
-      this.install(model, nowSeconds, result.selection);
+      this.install(model, nowSeconds);
       this.lastRetrainError = null;
       const saveError = await this.save(model);
       options.onFit?.({ ok: true, model: model.metadata.model, seconds: elapsedSeconds(), saveError });
@@ -149,10 +149,9 @@ export class ModelHolder {
     }
   }
 
-  private install(model: FittedForecaster, fittedAtSeconds: number, selection: readonly CandidateScore[]): void {
+  private install(model: FittedForecaster, fittedAtSeconds: number): void {
     this.model = model;
     this.fittedAtSeconds = fittedAtSeconds;
-    this.selection = selection;
     this.problem = null;
     this.nextDueSeconds = fittedAtSeconds + this.options.retrainEverySeconds;
   }
@@ -181,4 +180,9 @@ function checkForecasts(model: FittedForecaster, train: Series, horizonSteps: nu
   if (bad >= 0) {
     throw new Error(`${model.metadata.model}: the fitted model forecasts a non-finite value at h=${bad + 1}; refused`);
   }
+}
+
+/** The model that actually forecasts: the one `auto` chose, else the model itself. */
+export function servingModelName(model: FittedForecaster): string {
+  return (model as { selection?: AutoSelection }).selection?.chosen ?? model.metadata.model;
 }

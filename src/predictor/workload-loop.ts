@@ -12,7 +12,7 @@ import { initialPlannerState, type PlanInput, type PlanResult, plan } from '../p
 import type { PlannerState } from '../planner/types.js';
 import type { UsageHistory } from '../planner/vertical.js';
 import { FALLBACK_CAUSES, reportedHorizonSteps, type ServiceMetrics } from './metrics.js';
-import { ModelHolder, type ModelStatus } from './model-holder.js';
+import { ModelHolder, type ModelStatus, servingModelName } from './model-holder.js';
 import { type HorizonAccuracy, OnlineAccuracy } from './online-accuracy.js';
 import { RecentSeries } from './recent-series.js';
 import type { Trainer } from './trainer.js';
@@ -388,7 +388,7 @@ export class WorkloadLoop {
       this.forecastError = (error as Error).message;
     }
     this.options.metrics?.modelForecastSeconds.observe(
-      { model: model.metadata.model },
+      { model: servingModelName(model) },
       (performance.now() - started) / 1000,
     );
   }
@@ -484,7 +484,7 @@ export class WorkloadLoop {
       { ...labels, horizon_seconds: 'plan' },
       this.accuracy.wapePercent(this.planningHorizonSteps),
     );
-    const model = this.holder.current?.metadata.model ?? null;
+    const model = this.holder.status().current;
     if (this.reportedModel !== null && this.reportedModel !== model)
       m.modelInfo.remove({ ...labels, model: this.reportedModel });
     if (model !== null) m.modelInfo.set({ ...labels, model }, 1);

@@ -1,0 +1,175 @@
+import assert from 'node:assert/strict';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import type { Series } from '../core/index.js';
+import { tempDir } from '../testing/temp-dir.js';
+import { ManualClock } from './manual-clock.js';
+import { ModelHolder } from './model-holder.js';
+import { type FitRequest, type FitResult, inProcessTrainer, type Trainer } from './trainer.js';
+
+const T = 1_700_000_000;
+
+/** A ramp with noise-free steps: naive forecasts its last value. */
+function series(last: number, length = 120): Series {
+  return {
+    startSeconds: T - length * 60,
+    stepSeconds: 60,
+    values: Float64Array.from({ length }, (_, i) => last - (length - 1 - i)),
+  };
+}
+
+/** The real in-process trainer behind a gate: each fit waits for one `open()`, so a fit runs as long as a test wants. */
+function gatedTrainer(): Trainer & { open(): void; calls: FitRequest[] } {
+  let permits = 0;
+  const waiting: (() => void)[] = [];
+  const calls: FitRequest[] = [];
+  return {
+    calls,
+    open() {
+      const next = waiting.shift();
+      if (next === undefined) permits++;
+      else next();
+    },
+    async fit(request): Promise<FitResult> {
+      calls.push(request);
+      if (permits > 0) permits--;
+      else await new Promise<void>((resolve) => waiting.push(resolve));
+      return inProcessTrainer.fit(request);
+    },
+    close: async () => undefined,
+  };
+}
+
+function holder(trainer: Trainer, clock: ManualClock, path: string | null = null) {
+  return new ModelHolder({
+    model: 'naive',
+    autoCandidates: [],
+    modelOptions: { horizonSteps: 5 },
+    retrainEverySeconds: 3600,
+    retryAfterSeconds: 300,
+    path,
+    trainer,
+    clock,
+  });
+}
+
+test('a running fit never blocks: the old model serves until the new one is ready, then is swapped in', async () => {
+  const clock = new ManualClock(T * 1000);
+  const trainer = gatedTrainer();
+  const h = holder(trainer, clock);
+  h.maybeRetrain(T, async () => series(100));
+  assert.equal(h.status().current, null);
+  assert.equal(h.status().retraining, true);
+  trainer.open();
+  await h.whenIdle();
+  const first = h.current;
+  assert.deepEqual([...(first?.forecast(series(100), 5).point ?? [])], [100, 100, 100, 100, 100]);
+
+  // The refit is due an hour later; while it runs, forecasts still come from the first model.
+  await clock.advance(3600_000);
+  h.maybeRetrain(T + 3600, async () => series(500));
+  h.maybeRetrain(T + 3600, async () => series(900));
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(trainer.calls.length, 2, 'one fit at a time');
+  assert.equal(h.current, first);
+  assert.equal(h.status().retraining, true);
+  trainer.open();
+  await h.whenIdle();
+  assert.notEqual(h.current, first);
+  assert.equal(h.status().fittedAtSeconds, T + 3600);
+  assert.equal(h.status().nextRetrainSeconds, T + 7200);
+  assert.equal(h.current?.metadata.trainEndSeconds, T);
+});
+
+test('not due: no fit is started', async () => {
+  const clock = new ManualClock(T * 1000);
+  const trainer = gatedTrainer();
+  const h = holder(trainer, clock);
+  h.maybeRetrain(T, async () => series(100));
+  trainer.open();
+  await h.whenIdle();
+  h.maybeRetrain(T + 3599, async () => series(100));
+  assert.equal(trainer.calls.length, 1);
+});
+
+test('a failed refit keeps the last good model and retries after retryAfter', async () => {
+  const clock = new ManualClock(T * 1000);
+  const h = holder(inProcessTrainer, clock);
+  h.maybeRetrain(T, async () => series(100));
+  await h.whenIdle();
+  const good = h.current;
+  await clock.advance(3600_000);
+  h.maybeRetrain(T + 3600, async () => ({ ...series(1), values: new Float64Array(120).fill(Number.NaN) }));
+  await h.whenIdle();
+  assert.equal(h.current, good, 'the last good model still serves');
+  const status = h.status();
+  assert.match(status.lastRetrainError ?? '', /no observed value/);
+  assert.equal(status.problem, null, 'a model serves, so there is no problem to report');
+  assert.equal(status.nextRetrainSeconds, T + 3600 + 300);
+  // A failed data read is a failed fit too.
+  await clock.advance(300_000);
+  h.maybeRetrain(T + 3900, async () => {
+    throw new Error('cannot reach Prometheus');
+  });
+  await h.whenIdle();
+  assert.equal(h.current, good);
+  assert.equal(h.status().lastRetrainError, 'cannot reach Prometheus');
+});
+
+test('a fitted model that forecasts a non-finite value is refused', async () => {
+  const clock = new ManualClock(T * 1000);
+  const h = holder(inProcessTrainer, clock);
+  const huge = { ...series(1), values: Float64Array.from({ length: 120 }, (_, i) => (i === 119 ? Infinity : i)) };
+  h.maybeRetrain(T, async () => huge);
+  await h.whenIdle();
+  assert.equal(h.status().current, null);
+  assert.match(h.status().problem ?? '', /no model: the fit failed .*non-finite/);
+});
+
+const loadRows: { name: string; file: string | null; want: { model: boolean; problem: RegExp | null } }[] = [
+  { name: 'no saved file: train at once', file: null, want: { model: false, problem: /no model trained yet/ } },
+  {
+    name: 'a corrupt file: say so, train at once',
+    file: '{"metadata": ',
+    want: { model: false, problem: /saved model unusable .*not a readable model file/ },
+  },
+  {
+    name: 'a file of an unknown model',
+    file: JSON.stringify({ metadata: { model: 'telepathy' }, parameters: {} }),
+    want: { model: false, problem: /saved model unusable .*unknown model 'telepathy'/ },
+  },
+];
+
+for (const row of loadRows) {
+  test(`loadSaved: ${row.name}`, async (t) => {
+    const dir = await tempDir(t);
+    const path = join(dir, 'shop.web.model');
+    if (row.file !== null) await writeFile(path, row.file);
+    const clock = new ManualClock(T * 1000);
+    const h = holder(inProcessTrainer, clock, path);
+    await h.loadSaved(T);
+    assert.equal(h.current !== null, row.want.model);
+    assert.match(h.status().problem ?? '', row.want.problem ?? /^$/);
+    // Due at once: the next maybeRetrain fits, saves, and the problem is gone.
+    h.maybeRetrain(T, async () => series(100));
+    await h.whenIdle();
+    assert.equal(h.status().problem, null);
+    assert.equal(JSON.parse(await readFile(path, 'utf8')).metadata.model, 'naive');
+  });
+}
+
+test('loadSaved: a good saved model serves at once and is refreshed on schedule', async (t) => {
+  const dir = await tempDir(t);
+  const path = join(dir, 'shop.web.model');
+  const clock = new ManualClock(T * 1000);
+  const first = holder(inProcessTrainer, clock, path);
+  first.maybeRetrain(T, async () => series(100));
+  await first.whenIdle();
+  const fittedAt = Date.parse(JSON.parse(await readFile(path, 'utf8')).metadata.fittedAt) / 1000;
+
+  const restarted = holder(inProcessTrainer, clock, path);
+  await restarted.loadSaved(T + 60);
+  assert.equal(restarted.current?.metadata.model, 'naive');
+  assert.equal(restarted.status().nextRetrainSeconds, fittedAt + 3600);
+});

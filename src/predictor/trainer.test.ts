@@ -1,0 +1,92 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { readTraceFile } from '../collector/trace-file.js';
+import { PrescaleError, type Series } from '../core/index.js';
+import type { FittedAuto } from '../models/auto.js';
+import { loadFittedModel } from '../models/registry.js';
+import { sharedRoot } from '../testing/paths.js';
+import { inProcessTrainer, WorkerTrainer } from './trainer.js';
+
+let nasa: Series;
+let worker: WorkerTrainer;
+
+before(async () => {
+  // Three days of the NASA trace at one minute: enough for the auto holdout with a 10-step horizon.
+  const trace = await readTraceFile(join(sharedRoot, 'data/nasa-http/nasa_jul95_requests_per_minute.csv'));
+  const first = trace.series.timestampsSeconds[0];
+  const values = new Float64Array(3 * 1440).fill(Number.NaN);
+  for (let i = 0; i < trace.series.values.length; i++) {
+    const k = Math.round((trace.series.timestampsSeconds[i] - first) / 60);
+    if (k < values.length) values[k] = trace.series.values[i];
+  }
+  nasa = { startSeconds: first, stepSeconds: 60, values };
+  worker = new WorkerTrainer();
+});
+
+after(() => worker.close());
+
+test('the worker fits the same model as the calling thread, and it loads and forecasts', async () => {
+  const request = { model: 'naive', candidates: [], options: { horizonSteps: 10 }, train: nasa };
+  const [inWorker, inProcess] = await Promise.all([worker.fit(request), inProcessTrainer.fit(request)]);
+  assert.deepEqual(inWorker.saved.parameters, inProcess.saved.parameters);
+  assert.deepEqual({ ...inWorker.saved.metadata, fittedAt: '' }, { ...inProcess.saved.metadata, fittedAt: '' });
+  const model = loadFittedModel(inWorker.saved, inWorker.artifacts);
+  const forecast = model.forecast(nasa, 10);
+  const last = [...nasa.values].filter((v) => !Number.isNaN(v)).at(-1);
+  assert.deepEqual([...new Set(forecast.point)], [last]);
+});
+
+test("auto (the registry's) backtests the candidates in the worker and keeps the best, with its record", async () => {
+  const result = await worker.fit({
+    model: 'auto',
+    candidates: ['naive', 'seasonal-naive'],
+    options: { horizonSteps: 10, seasonSeconds: 86_400 },
+    train: nasa,
+  });
+  const model = loadFittedModel(result.saved, result.artifacts) as FittedAuto;
+  const { selection } = model;
+  assert.deepEqual(
+    selection.candidates.map((c) => c.model),
+    ['naive', 'seasonal-naive'],
+  );
+  const best = selection.candidates.reduce((a, b) => ((b.rmse ?? 1e9) < (a.rmse ?? 1e9) ? b : a));
+  assert.equal(selection.chosen, best.model);
+  assert.equal(model.chosen.metadata.model, best.model);
+});
+
+const failureRows: { name: string; train: Series; model: string; want: { code: string; text: string } }[] = [
+  {
+    name: 'no observed value',
+    model: 'naive',
+    train: { startSeconds: 0, stepSeconds: 60, values: new Float64Array(100).fill(Number.NaN) },
+    want: { code: 'not-enough-data', text: 'no observed value' },
+  },
+  {
+    name: 'auto with less than two days of history',
+    model: 'auto',
+    train: { startSeconds: 0, stepSeconds: 60, values: new Float64Array(1440).fill(5) },
+    want: { code: 'not-enough-data', text: 'needs at least 48 h' },
+  },
+];
+
+for (const row of failureRows) {
+  test(`a failed fit in the worker comes back as a PrescaleError: ${row.name}`, async () => {
+    await assert.rejects(
+      worker.fit({ model: row.model, candidates: ['naive'], options: { horizonSteps: 10 }, train: row.train }),
+      (error: unknown) => {
+        assert.ok(error instanceof PrescaleError, String(error));
+        assert.equal(error.code, row.want.code);
+        assert.ok(error.message.includes(row.want.text), error.message);
+        return true;
+      },
+    );
+  });
+}
+
+test('the worker survives a failed fit: the next fit succeeds', async () => {
+  const bad = { startSeconds: 0, stepSeconds: 60, values: new Float64Array(10).fill(Number.NaN) };
+  await assert.rejects(worker.fit({ model: 'naive', candidates: [], options: {}, train: bad }));
+  const ok = await worker.fit({ model: 'naive', candidates: [], options: {}, train: nasa });
+  assert.equal(ok.saved.metadata.model, 'naive');
+});
