@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { registerBacktest } from './backtest.js';
 import { registerCollect } from './collect.js';
 import { registerConfig } from './config.js';
+import { registerExperiment } from './experiment.js';
 import { registerHpaStep } from './hpa-step.js';
 import { registerPlan } from './plan.js';
 import type { RunCommand } from './run.js';
@@ -15,6 +16,7 @@ export const commands: RegisterCommand[] = [
   registerBacktest,
   registerCollect,
   registerConfig,
+  registerExperiment,
   registerHpaStep,
   registerPlan,
   registerStart,

@@ -1,44 +1,55 @@
-import { runBacktestSuite } from '../experiments/backtest-suite.js';
+import { PrescaleError } from '../core/index.js';
 import { BUNDLED_DATASETS_PATH } from '../experiments/datasets.js';
-import { modelNames } from '../models/registry.js';
-import { formatBacktestTable } from './backtest.js';
 import type { RegisterCommand } from './commands.js';
-import { createProgressBars } from './progress.js';
+import { runExperimentInvocation } from './experiment.js';
 
 /** The embedded default: the NASA July 1995 trace shipped in `data/`. */
 const DEFAULT_DATASET = 'nasa-jul95';
+/** The policies of the headline comparison. */
+const POLICIES = ['hpa', 'prescale', 'oracle'] as const;
 
 /**
  * `prescale start` (what `npm start` runs): the main job on the embedded default, needing no cluster and
- * no Prometheus — every model backtested on the bundled NASA trace, with the score table.
+ * no Prometheus — the HPA-vs-Prescale experiment on a simulated cluster replaying the bundled NASA trace's
+ * test week, with the table at the end and the report's path. (`prescale backtest` scores the models.)
  */
 export const registerStart: RegisterCommand = (program, run) => {
   program
     .command('start')
-    .description(`the main job on the embedded default: backtest every model on the bundled ${DEFAULT_DATASET} trace`)
-    .option('--out <dir>', 'also write one scorer-format CSV per model into this directory')
+    .description(
+      `the main job on the embedded default: hpa vs prescale vs oracle on a simulated cluster replaying the bundled ${DEFAULT_DATASET} trace`,
+    )
+    .option('--out <dir>', 'directory for results.json, the CSVs and report.html', 'results/start')
+    .option('--seeds <n>', 'seeds (arrival noise and pod delays); figures are mean ± std over them', '3')
     .action(
-      run(async (opts: { out?: string }) => {
-        process.stdout.write(
-          `Prescale: backtesting ${modelNames.join(', ')} on the bundled ${DEFAULT_DATASET} trace (data/, NASA KSC HTTP requests per minute, July 1995)\n`,
-        );
-        const bars = createProgressBars('backtest');
-        try {
-          const result = await runBacktestSuite({
-            datasetName: DEFAULT_DATASET,
-            datasetsPath: BUNDLED_DATASETS_PATH,
-            models: modelNames,
-            outDir: opts.out,
-            onProgress: (model, p) => bars.update(model, p.doneOrigins, p.totalOrigins),
-          });
-          bars.stop();
-          process.stdout.write(`${formatBacktestTable(result)}\n`);
-          process.stdout.write(
-            'rmse/snaive below 1 beats "same time yesterday"; cover80 is the share of actuals inside the 80% interval.\n',
+      run(async (opts: { out: string; seeds: string }) => {
+        const seeds = Number(opts.seeds);
+        if (!(Number.isInteger(seeds) && seeds >= 1)) {
+          throw new PrescaleError(
+            'invalid-input',
+            `--seeds: ${opts.seeds} is not a whole number ≥ 1; give a count such as 3`,
+            {
+              field: '--seeds',
+            },
           );
-        } finally {
-          bars.stop();
         }
+        const command = `prescale experiment --dataset ${DEFAULT_DATASET} --datasets data/datasets.json --policies ${POLICIES.join(',')} --seeds ${seeds} --out ${opts.out}`;
+        process.stdout.write(
+          `Prescale: the HPA (CPU 70 %, default behavior) vs. Prescale (forecast + planner) vs. the oracle (the planner fed the true future),\n` +
+            `each driving the same simulated cluster through the test week of the bundled ${DEFAULT_DATASET} trace (NASA KSC HTTP requests per minute, July 1995)\n` +
+            `at 1 s resolution, ${seeds} seed${seeds > 1 ? 's' : ''}. Same as: ${command}\n`,
+        );
+        const reportPath = await runExperimentInvocation({
+          datasets: [DEFAULT_DATASET],
+          datasetsPath: BUNDLED_DATASETS_PATH,
+          policies: [...POLICIES],
+          seeds,
+          outDir: opts.out,
+          userConfig: {},
+          configSource: 'config',
+          command,
+        });
+        process.stdout.write(`report: ${reportPath}\n`);
       }),
     );
 };

@@ -90,18 +90,10 @@ export interface ExperimentResult {
   readonly wallMilliseconds: number;
 }
 
-/** The model a spec names, as the registry knows it; `auto` has no selector in the simulator yet. */
+/** The model a spec names, checked against the registry before any run starts. */
 function modelFor(config: SimulationConfig): string {
-  const model = config.workload.model;
-  if (model === 'auto') {
-    throw new PrescaleError(
-      'invalid-input',
-      'workload.spec.model: "auto" needs the per-workload model selection, which the simulator does not run; name a model (e.g. seasonal-naive)',
-      { field: 'workload.spec.model' },
-    );
-  }
-  modelDefinition(model, 'workload.spec.model');
-  return model;
+  modelDefinition(config.workload.model, 'workload.spec.model');
+  return config.workload.model;
 }
 
 /** A dataset and its scenario. */

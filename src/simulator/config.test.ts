@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { PrescaleError } from '../core/index.js';
+import { mergeConfig, parseSimulationConfig, type SIMULATION_DEFAULTS } from './config.js';
+
+test('the defaults parse into the documented world', () => {
+  const config = parseSimulationConfig();
+  assert.equal(config.cluster.pod.cpuRequestMillicores, 1000);
+  assert.equal(config.cluster.pod.memoryRequestBytes, 2 ** 30);
+  assert.deepEqual(config.cluster.pod.service, { concurrency: 4, serviceTimeSeconds: 0.04, queueLimit: 100 });
+  // 1 core × $0.04 + 1 GiB × $0.005 per hour.
+  assert.ok(Math.abs(config.cluster.costPerPodHour - 0.045) < 1e-12);
+  // At 70 % of 1000m, less 50m idle, at 10 ms of CPU per request: 65 requests/s per pod.
+  assert.ok(Math.abs(config.perPodRate - 65) < 1e-9);
+  assert.deepEqual(config.cluster.lifecycle.scheduling, { distribution: 'lognormal', medianSeconds: 2, sigma: 0.5 });
+  assert.deepEqual(config.cluster.lifecycle.readiness, { distribution: 'uniform', minSeconds: 10, maxSeconds: 20 });
+  assert.deepEqual(config.cluster.metricsServer, { resolutionSeconds: 15, offsetSeconds: 7 });
+  assert.deepEqual(config.slo, { latencyP95Seconds: 0.25, maxDropShare: 0.001 });
+  // The baseline HPA: CPU 70 %, the default behavior written out (the §1.8 path), the workload's bounds.
+  assert.equal(config.hpa.minReplicas, config.workload.policy.minReplicas);
+  assert.equal(config.hpa.maxReplicas, config.workload.policy.maxReplicas);
+  assert.deepEqual(config.hpa.metrics, [
+    { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } },
+  ]);
+  assert.equal(config.hpa.behavior?.scaleDown.stabilizationWindowSeconds, 300);
+  assert.deepEqual(config.hpa.behavior?.scaleUp.policies, [
+    { type: 'Pods', value: 4, periodSeconds: 15 },
+    { type: 'Percent', value: 100, periodSeconds: 15 },
+  ]);
+  assert.equal(config.staticReplicas, 20);
+  assert.equal(config.workload.metric.stepSeconds, 60);
+});
+
+test('a user file is laid over the defaults; a delay of another kind replaces the default one', () => {
+  const config = parseSimulationConfig({
+    cluster: { startup: { scheduling: { distribution: 'constant', value: '1s' } }, price: { cpuCoreHour: 0.1 } },
+    load: { peakPods: 30 },
+    policies: { 'hpa-tuned': { behavior: null }, static: { replicas: 25 } },
+  });
+  assert.deepEqual(config.cluster.lifecycle.scheduling, { distribution: 'constant', seconds: 1 });
+  assert.ok(Math.abs(config.cluster.costPerPodHour - 0.105) < 1e-12);
+  assert.equal(config.load.peakPods, 30);
+  assert.equal(config.hpaTuned.behavior, null, 'behavior: null selects the legacy path');
+  assert.equal(config.staticReplicas, 25);
+  const resolved = config.resolved as typeof SIMULATION_DEFAULTS;
+  assert.equal(resolved.load.peakPods, 30);
+  assert.equal(resolved.cluster.pod.serviceTime, '40ms');
+  // What is recorded parses back to the same world.
+  assert.deepEqual(parseSimulationConfig(config.resolved).cluster, config.cluster);
+});
+
+test('mergeConfig: objects merge, arrays and scalars replace', () => {
+  assert.deepEqual(mergeConfig({ a: { b: 1, c: [1, 2] }, d: 1 }, { a: { c: [3] } }), { a: { b: 1, c: [3] }, d: 1 });
+});
+
+const invalid: { name: string; input: unknown; want: string[] }[] = [
+  { name: 'unknown field', input: { cluster: { pods: {} } }, want: ['config: cluster.pods: unknown field'] },
+  {
+    name: 'bad duration and negative price',
+    input: { cluster: { pod: { serviceTime: 'fast' }, price: { cpuCoreHour: -1 } } },
+    want: ['config: cluster.pod.serviceTime: ', 'config: cluster.price.cpuCoreHour: '],
+  },
+  {
+    name: 'uniform delay with min above max',
+    input: { cluster: { startup: { readiness: { distribution: 'uniform', min: '30s', max: '10s' } } } },
+    want: ['config: cluster.startup.readiness.min: is above max'],
+  },
+  {
+    name: 'an invalid workload names its path under workload',
+    input: { workload: { spec: { minReplicas: 60 } } },
+    want: ['config: workload.spec.minReplicas: 60 is above spec.maxReplicas (50)'],
+  },
+  {
+    name: 'an invalid HPA spec names its path under policies',
+    input: { policies: { hpa: { behavior: { scaleUp: { selectPolicy: 'Sometimes' } } } } },
+    want: ['config: policies.hpa.behavior.scaleUp.selectPolicy: '],
+  },
+  {
+    name: 'a target the pod cannot reach',
+    input: { cluster: { pod: { cpuIdle: '800m' } } },
+    want: ['config: cluster.pod.cpuIdle: '],
+  },
+];
+
+for (const row of invalid) {
+  test(`invalid config: ${row.name}`, () => {
+    assert.throws(
+      () => parseSimulationConfig(row.input),
+      (error: unknown) => {
+        assert.ok(error instanceof PrescaleError && error.code === 'invalid-input');
+        for (const line of row.want) assert.ok(error.message.includes(line), `${error.message}\n  lacks ${line}`);
+        return true;
+      },
+    );
+  });
+}
