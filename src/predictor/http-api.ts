@@ -299,7 +299,13 @@ function runForecast(
     return model.forecast({ startSeconds: series.startSeconds, stepSeconds, values }, horizonSteps, level);
   } catch (error) {
     if (error instanceof PrescaleError) {
-      const field = error.field === 'context' || error.field === undefined ? at : `${at}.${error.field}`;
+      // The model names its input `context` (`context.stepSeconds`); the request calls it `series` (`series.step`).
+      const field =
+        error.field === undefined
+          ? at
+          : error.field.startsWith('context')
+            ? `${at}${error.field.slice('context'.length).replace('stepSeconds', 'step')}`
+            : `${at}.${error.field}`;
       throw new ApiError(400, error.code, field, `${at}: ${error.message}`);
     }
     throw new ApiError(
