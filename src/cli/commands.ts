@@ -6,6 +6,7 @@ import { registerExperiment } from './experiment.js';
 import { registerHpaStep } from './hpa-step.js';
 import { registerPlan } from './plan.js';
 import type { RunCommand } from './run.js';
+import { registerServe } from './serve.js';
 import { registerStart } from './start.js';
 
 /** Registers one `prescale <command>`; each lives in its own file under `src/cli/`. */
@@ -19,5 +20,6 @@ export const commands: RegisterCommand[] = [
   registerExperiment,
   registerHpaStep,
   registerPlan,
+  registerServe,
   registerStart,
 ];
