@@ -70,7 +70,7 @@ class ProphetLstmForecaster implements Forecaster {
     const started = performance.now();
     const step = train.stepSeconds;
     const seasonSeconds = this.options.seasonSeconds ?? DEFAULT_SEASON_SECONDS;
-    const settings = resolveNeuralSettings('lstm', step, this.options);
+    const settings = resolveNeuralSettings('lstm', train, this.options);
     const trainEnd = seriesEndSeconds(train);
     const spanDays = Math.floor((train.values.length * step - PROPHET_MIN_TRAIN_SECONDS) / DAY_SECONDS);
     const days = Math.min(this.options.residualDays ?? MAX_RESIDUAL_DAYS, spanDays);

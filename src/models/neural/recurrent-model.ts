@@ -18,7 +18,7 @@ class RecurrentForecaster implements Forecaster {
         field: this.name,
       });
     }
-    const settings = resolveNeuralSettings(this.cell, train.stepSeconds, this.options);
+    const settings = resolveNeuralSettings(this.cell, train, this.options);
     let sum = 0;
     let n = 0;
     for (const v of train.values) {

@@ -7,7 +7,14 @@ import { checkContextStep, checkSavedModel, DEFAULT_INTERVAL_LEVEL, metadataFor,
 import { DEFAULT_CALIBRATED_HORIZON_STEPS } from '../naive.js';
 import type { FittedForecaster, ModelMetadata, ModelName, ModelOptions, SavedModel } from '../types.js';
 import { type ConformalCalibration, calibrateConformal, checkLevel, conformalInterval } from './conformal.js';
-import { CALENDAR_FEATURES, type FeatureLayout, localScale, networkInputShape, writeWindow } from './features.js';
+import {
+  CALENDAR_FEATURES,
+  type FeatureLayout,
+  featuresPerStep,
+  localScale,
+  networkInputShape,
+  writeWindow,
+} from './features.js';
 import type { NetworkShape, RecurrentCell } from './network.js';
 import { exportOnnx, ONNX_OPSET } from './onnx-export.js';
 import { OnnxSession } from './onnx-session.js';
@@ -47,11 +54,22 @@ export interface NeuralOptions extends ModelOptions {
 }
 
 /**
- * The reference setup of `shared/bench/anchors.md` (window 120 one-minute steps or 48 coarser ones, one layer of
- * 32 units, early stopping on the last 15%), with the window read 4 buckets per recurrent step to fit the
- * training budget of a 2-core machine.
+ * Training data needed before the day of week becomes an input: below three weeks each weekday is seen once or
+ * twice, and the network memorizes those days instead of learning the week.
  */
-export function defaultNeuralSettings(cell: RecurrentCell, stepSeconds: number, horizonSteps: number): NeuralSettings {
+export const DAY_OF_WEEK_MIN_TRAIN_SECONDS = 21 * 86_400;
+
+/**
+ * The reference setup of `shared/bench/anchors.md` (window 120 one-minute steps or 48 coarser ones, one layer of
+ * 32 units, time of day, early stopping on the last 15%), with the window read 4 buckets per recurrent step to fit
+ * the training budget of a 2-core machine, and the day of week from three weeks of training data on.
+ */
+export function defaultNeuralSettings(
+  cell: RecurrentCell,
+  stepSeconds: number,
+  horizonSteps: number,
+  trainSeconds: number,
+): NeuralSettings {
   return {
     cell,
     windowSteps: stepSeconds < 300 ? 120 : 48,
@@ -59,7 +77,7 @@ export function defaultNeuralSettings(cell: RecurrentCell, stepSeconds: number, 
     horizonSteps,
     hiddenUnits: 32,
     layers: 1,
-    calendar: CALENDAR_FEATURES,
+    calendar: trainSeconds >= DAY_OF_WEEK_MIN_TRAIN_SECONDS ? CALENDAR_FEATURES : ['time-of-day'],
     maxEpochs: 30,
     patience: 4,
     batchSize: 256,
@@ -149,7 +167,7 @@ function buildWindows(
     const channels = channelsOf(series.values, segment.base, scaler, series.startSeconds, series.stepSeconds);
     for (const local of windows.originIndex) picked.push({ segment, channels, origin: from + local });
   }
-  const rowSize = W * (layout.valueChannel ? 2 : 1) + W * 2 * layout.calendar.length;
+  const rowSize = W * featuresPerStep(layout);
   const n = picked.length;
   const set = {
     count: n,
@@ -573,11 +591,8 @@ export function loadNeural(
 }
 
 /** The horizon and settings a neural forecaster is created with. */
-export function resolveNeuralSettings(
-  cell: RecurrentCell,
-  stepSeconds: number,
-  options?: NeuralOptions,
-): NeuralSettings {
+export function resolveNeuralSettings(cell: RecurrentCell, train: Series, options?: NeuralOptions): NeuralSettings {
   const horizon = options?.horizonSteps ?? DEFAULT_CALIBRATED_HORIZON_STEPS;
-  return { ...defaultNeuralSettings(cell, stepSeconds, horizon), ...options?.settings };
+  const trainSeconds = train.values.length * train.stepSeconds;
+  return { ...defaultNeuralSettings(cell, train.stepSeconds, horizon, trainSeconds), ...options?.settings };
 }
