@@ -215,7 +215,10 @@ export class WorkloadLoop {
     await this.read(nowSeconds);
     const actuals = this.recent.series();
     this.accuracy.observe(actuals, nowSeconds);
-    this.holder.maybeRetrain(nowSeconds, (signal) => this.loadHistory(nowSeconds, signal));
+    // A fit without a single sample would only fail: wait for the first one.
+    if (this.recent.lastObservedSeconds() !== null) {
+      this.holder.maybeRetrain(nowSeconds, (signal) => this.loadHistory(nowSeconds, signal));
+    }
     this.forecastNow(actuals);
     const health: WorkloadHealth = {
       prometheusError: this.prometheusError,
