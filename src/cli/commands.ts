@@ -8,6 +8,7 @@ import { registerPlan } from './plan.js';
 import type { RunCommand } from './run.js';
 import { registerServe } from './serve.js';
 import { registerStart } from './start.js';
+import { registerTrain } from './train.js';
 
 /** Registers one `prescale <command>`; each lives in its own file under `src/cli/`. */
 export type RegisterCommand = (program: Command, run: RunCommand) => void;
@@ -22,4 +23,5 @@ export const commands: RegisterCommand[] = [
   registerPlan,
   registerServe,
   registerStart,
+  registerTrain,
 ];

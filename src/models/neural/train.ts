@@ -304,6 +304,8 @@ export async function trainNetwork(data: TrainingData, options: TrainingOptions)
       const order = random.permutation(trainCount);
       let lossSum = 0;
       for (let start = 0; start < trainCount; start += options.batchSize) {
+        // tfjs resolves its promises without a macrotask turn: yield so Ctrl-C and the caller's timers get through
+        await new Promise((resolve) => setImmediate(resolve));
         options.signal?.throwIfAborted();
         const n = Math.min(options.batchSize, trainCount - start);
         for (let b = 0; b < n; b++) {
