@@ -303,9 +303,11 @@ function runForecast(
       const field =
         error.field === undefined
           ? at
-          : error.field.startsWith('context')
-            ? `${at}${error.field.slice('context'.length).replace('stepSeconds', 'step')}`
-            : `${at}.${error.field}`;
+          : error.field === 'horizonSteps' || error.field === 'level'
+            ? error.field
+            : error.field.startsWith('context')
+              ? `${at}${error.field.slice('context'.length).replace('stepSeconds', 'step')}`
+              : `${at}.${error.field}`;
       throw new ApiError(400, error.code, field, `${at}: ${error.message}`);
     }
     throw new ApiError(
