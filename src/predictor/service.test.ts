@@ -111,7 +111,7 @@ after(async () => {
 async function startService(
   t: TestContext,
   startMinute: number,
-  options: { accuracyWindow?: string; modelsDir?: string } = {},
+  options: { accuracyWindow?: string; modelsDir?: string; spec?: Record<string, unknown> } = {},
 ): Promise<{ service: PrescaleService; clock: ManualClock; modelsDir: string }> {
   const modelsDir = options.modelsDir ?? (await tempDir(t));
   const parsed = safeParseServiceConfig({
@@ -136,6 +136,7 @@ async function startService(
           maxReplicas: 20,
           // Naive's one-step error on this per-minute trace runs 20–38%: 50% separates noise from a failure.
           fallback: { maxError: 50 },
+          ...options.spec,
         },
       },
     ],
@@ -357,6 +358,18 @@ test('fallback: a model whose online error explodes falls back, and recovers wit
     'recovery needs the error at or below recoverBelow (0.8 × maxError)',
   );
   assert.equal(status.published.source, 'plan');
+});
+
+test('ForecastOnly: forecasts and plans are computed and reported, but the published value stays reactive', async (t) => {
+  const { service, clock } = await startService(t, 100, { spec: { mode: 'ForecastOnly' } });
+  let status = await step(service, clock);
+  for (let i = 0; i < 8; i++) status = await step(service, clock);
+  assert.equal(status.fallback.active, false, 'the forecast is trusted');
+  assert.ok(status.forecast !== null && status.plan !== null);
+  assert.equal(status.plan.decision.act, false, 'the planner marks the plan as report-only');
+  assert.equal(status.published.source, 'reactive');
+  assert.match(status.published.reason, /ForecastOnly mode/);
+  assert.equal(status.published.replicas, Math.min(20, Math.max(1, status.plan.decision.reactiveReplicas ?? 0)));
 });
 
 test('HTTP API of a running service: /v1/workloads, /metrics, /healthz, /readyz', async (t) => {
