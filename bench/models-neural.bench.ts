@@ -54,7 +54,11 @@ function line(what: string, times: Float64Array): string {
 }
 
 await ensureWasmBackend();
-const series = { startSeconds: 804_571_200, stepSeconds: 60, values: Float64Array.from({ length: 1440 }, (_, i) => 50 + 20 * Math.sin(i / 100)) };
+const series = {
+  startSeconds: 804_571_200,
+  stepSeconds: 60,
+  values: Float64Array.from({ length: 1440 }, (_, i) => 50 + 20 * Math.sin(i / 100)),
+};
 console.log(`one forecast: window ${WINDOW}, hidden ${HIDDEN}, H ${H}, 1 layer, single-threaded session unless noted`);
 for (const cell of ['lstm', 'gru'] as RecurrentCell[]) {
   for (const patchSteps of [4, 1]) {
@@ -68,7 +72,12 @@ for (const cell of ['lstm', 'gru'] as RecurrentCell[]) {
     const random = new SeededRandom(2);
     const one = Float32Array.from({ length: rowSize }, () => random.next());
     const tag = `${cell} ${input.sequenceSteps} recurrent steps (patch ${patchSteps})`;
-    console.log(line(`${tag}: ONNX Runtime network only`, timeEach(5000, () => session.run(one, 1))));
+    console.log(
+      line(
+        `${tag}: ONNX Runtime network only`,
+        timeEach(5000, () => session.run(one, 1)),
+      ),
+    );
 
     const parameters: NeuralParameters = {
       format: 'prescale-neural/1',
@@ -80,17 +89,33 @@ for (const cell of ['lstm', 'gru'] as RecurrentCell[]) {
       calibration: calibrateConformal(Array.from({ length: H }, () => [-1, 0, 1])),
       scaleFloor: 0.1,
       nonNegative: true,
-      training: { windows: 0, validationWindows: 0, firstValidationOriginSeconds: 0, bestEpoch: 0, bestValidationLoss: 0, epochs: [], milliseconds: 0 },
+      training: {
+        windows: 0,
+        validationWindows: 0,
+        firstValidationOriginSeconds: 0,
+        bestEpoch: 0,
+        bestValidationLoss: 0,
+        epochs: [],
+        milliseconds: 0,
+      },
       validation: { windows: 0, rmse: 0, mae: 0, coverage80: 0 },
       versions: { prescale: 'bench', tfjs: tf.version.tfjs, onnxOpset: 17, onnxruntime: 'bench' },
       onnxSha256: sha256Hex(onnx),
     };
     const fitted = new FittedNeural(metadataFor(cell, series, {}), parameters, onnx, session);
-    console.log(line(`${tag}: FittedForecaster.forecast (features + intervals)`, timeEach(5000, () => fitted.forecast(series, H))));
+    console.log(
+      line(
+        `${tag}: FittedForecaster.forecast (features + intervals)`,
+        timeEach(5000, () => fitted.forecast(series, H)),
+      ),
+    );
 
     const model = buildTfModel(shape, 0);
     setTfModelWeights(model, weights);
-    const tfjsOne = () => tf.tidy(() => (model.predict(tf.tensor3d(one, [1, input.sequenceSteps, input.inputSize])) as tf.Tensor).dataSync());
+    const tfjsOne = () =>
+      tf.tidy(() =>
+        (model.predict(tf.tensor3d(one, [1, input.sequenceSteps, input.inputSize])) as tf.Tensor).dataSync(),
+      );
     console.log(line(`${tag}: tfjs (WASM) network only`, timeEach(300, tfjsOne)));
 
     for (const threads of [1, 2]) {
@@ -99,14 +124,22 @@ for (const cell of ['lstm', 'gru'] as RecurrentCell[]) {
         const many = Float32Array.from({ length: batch * rowSize }, () => random.next());
         const times = timeEach(20, () => batchSession.run(many, batch));
         const perSecond = batch / (percentile(times, 0.5) / 1000);
-        console.log(`${tag}: ONNX batch ${batch}, ${threads} thread(s)`.padEnd(58), `${Math.round(perSecond)} forecasts/s`);
+        console.log(
+          `${tag}: ONNX batch ${batch}, ${threads} thread(s)`.padEnd(58),
+          `${Math.round(perSecond)} forecasts/s`,
+        );
       }
     }
     const many = Float32Array.from({ length: 256 * rowSize }, () => random.next());
     const tfjsTimes = timeEach(5, () =>
-      tf.tidy(() => (model.predict(tf.tensor3d(many, [256, input.sequenceSteps, input.inputSize])) as tf.Tensor).dataSync()),
+      tf.tidy(() =>
+        (model.predict(tf.tensor3d(many, [256, input.sequenceSteps, input.inputSize])) as tf.Tensor).dataSync(),
+      ),
     );
-    console.log(`${tag}: tfjs (WASM) batch 256`.padEnd(58), `${Math.round(256 / (percentile(tfjsTimes, 0.5) / 1000))} forecasts/s`);
+    console.log(
+      `${tag}: tfjs (WASM) batch 256`.padEnd(58),
+      `${Math.round(256 / (percentile(tfjsTimes, 0.5) / 1000))} forecasts/s`,
+    );
     model.dispose();
   }
 }
