@@ -4,7 +4,7 @@
 // Targets: ≥ 2,000 requests/s with p99 ≤ 5 ms. Command: npx tsx bench/service-forecast.bench.ts
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { readTraceFile } from '../src/collector/trace-file.js';
@@ -30,27 +30,40 @@ interface CannonResult {
 
 let bodyFiles = 0;
 
-/** One autocannon run in a child process (the body from a file: batches exceed the argument limit). */
-async function cannon(url: string, body: string, args: string[]): Promise<CannonResult> {
+/**
+ * One autocannon run in a child process (the body from a file: batches exceed the argument limit). Also the
+ * server's CPU time per request, which does not depend on what else the shared machine is doing.
+ */
+async function cannon(url: string, body: string, args: string[]): Promise<CannonResult & { cpuMicros: number }> {
   const bodyFile = join(dir, `body-${bodyFiles++}.json`);
   await writeFile(bodyFile, body);
+  const before = process.cpuUsage();
   const { stdout } = await execFileAsync(
     process.execPath,
     [autocannon, '-m', 'POST', '-H', 'content-type=application/json', '-i', bodyFile, '--json', ...args, url],
     { maxBuffer: 64 * 1024 * 1024 },
   );
-  return JSON.parse(stdout) as CannonResult;
+  const cpu = process.cpuUsage(before);
+  const result = JSON.parse(stdout) as CannonResult;
+  return { ...result, cpuMicros: (cpu.user + cpu.system) / Math.max(1, result.requests.total) };
 }
 
-function report(what: string, r: CannonResult, perRequest = 1): void {
+function report(what: string, r: CannonResult & { cpuMicros: number }, perRequest = 1): void {
   const rps = r.requests.average;
-  const forecasts = perRequest > 1 ? `  ${Math.round(rps * perRequest)} forecasts/s` : '';
+  const forecasts =
+    perRequest > 1
+      ? `  ${Math.round(rps * perRequest)} forecasts/s (server CPU ${Math.round(r.cpuMicros / perRequest)} µs per forecast)`
+      : `  server CPU ${Math.round(r.cpuMicros)} µs per request`;
   console.log(
     `${what.padEnd(52)} ${Math.round(rps)} req/s  p50 ${r.latency.p50} ms  p90 ${r.latency.p90} ms  p99 ${r.latency.p99} ms  errors ${r.errors + r.non2xx}${forecasts}`,
   );
 }
 
 const dir = await mkdtemp(join(tmpdir(), 'prescale-bench-'));
+const [load1] = loadavg();
+console.log(
+  `machine: ${cpus().length} cores, load average ${load1.toFixed(1)} at the start (other work shares the cores)`,
+);
 try {
   const trace = await readTraceFile(join(sharedRoot, 'data/nasa-http/nasa_jul95_requests_per_minute.csv'));
   const week = 7 * 1440;
