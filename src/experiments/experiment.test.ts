@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { after, test } from 'node:test';
 import { PrescaleError } from '../core/index.js';
 import { parseSimulationConfig } from '../simulator/config.js';
@@ -92,7 +92,7 @@ test('results.json, the CSVs, the provenance and the report are written with the
   assert.ok(csv[0].startsWith('dataset,policy,seed,sloViolationMinutes,podHours,cost'));
   const experiment = JSON.parse(await readFile(join(dir, 'experiment.json'), 'utf8'));
   assert.equal(experiment.config, 'config.json');
-  assert.match(experiment.sha256[BUNDLED_DATASETS_PATH], /^[0-9a-f]{64}$/);
+  assert.match(experiment.sha256[relative(process.cwd(), BUNDLED_DATASETS_PATH)], /^[0-9a-f]{64}$/);
   // The recorded config parses back into the same simulated world.
   const recorded = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8'));
   assert.deepEqual(parseSimulationConfig(recorded).cluster, config.cluster);

@@ -1,11 +1,10 @@
 import { PrescaleError } from '../core/index.js';
-import { DEFAULT_INTERVAL_LEVEL } from '../models/common.js';
-import { modelDefinition } from '../models/registry.js';
 import type { PodProfile } from '../planner/types.js';
 import type { SimulationConfig } from '../simulator/config.js';
 import type { ScaledLoad } from '../simulator/load.js';
 import { hpaPolicy } from '../simulator/policies/hpa.js';
-import { modelForecastSource, plannedPolicy, trueFutureSource } from '../simulator/policies/planned.js';
+import { integrationHpa, liveServicePolicy } from '../simulator/policies/live.js';
+import { plannedPolicy, trueFutureSource } from '../simulator/policies/planned.js';
 import { staticPolicy } from '../simulator/policies/static.js';
 import { buildQueueTable, type QueueTable } from '../simulator/queueing.js';
 import { buildScenario, type Scenario, scenarioArrivals, simulationInput } from '../simulator/scenario.js';
@@ -90,12 +89,6 @@ export interface ExperimentResult {
   readonly wallMilliseconds: number;
 }
 
-/** The model a spec names, checked against the registry before any run starts. */
-function modelFor(config: SimulationConfig): string {
-  modelDefinition(config.workload.model, 'workload.spec.model');
-  return config.workload.model;
-}
-
 /** A dataset and its scenario. */
 interface DatasetSetup {
   readonly loaded: LoadedDataset;
@@ -120,8 +113,7 @@ function createPolicy(
   config: SimulationConfig,
   setup: DatasetSetup,
   arrivals: Float64Array,
-  model: string | null,
-): { policy: AutoscalingPolicy; fits?: { atSeconds: number; milliseconds: number }[] } {
+): { policy: AutoscalingPolicy; fits?: readonly { atSeconds: number; milliseconds: number }[] } {
   const { workload } = config;
   const pod: PodProfile = {
     loadPerPod: config.perPodRate,
@@ -139,35 +131,32 @@ function createPolicy(
       return {
         policy: staticPolicy({ replicas: config.staticReplicas, syncPeriodSeconds: config.hpaSyncPeriodSeconds }),
       };
-    case 'oracle':
-      return {
-        policy: plannedPolicy({
-          name,
-          policy: workload.policy,
-          pod,
-          source: trueFutureSource({
-            arrivals,
-            startSeconds: setup.scenario.startSeconds,
-            stepSeconds: step,
-            horizonSteps,
-          }),
+    case 'oracle': {
+      const oracle = plannedPolicy({
+        name,
+        policy: workload.policy,
+        pod,
+        source: trueFutureSource({
+          arrivals,
+          startSeconds: setup.scenario.startSeconds,
+          stepSeconds: step,
+          horizonSteps,
         }),
-      };
+      });
+      return { policy: config.prescale.hpa === null ? oracle : integrationHpa(oracle, config.prescale.hpa) };
+    }
     case 'prescale': {
-      const forecaster = modelDefinition(model!, 'workload.spec.model').create({
-        seasonSeconds: setup.loaded.dataset.season_seconds,
-        horizonSteps,
+      const live = liveServicePolicy({
+        name,
+        workload: config.prescale.workload,
+        loop: config.prescale.loop,
+        queries: config.prescale.queries,
+        syncPeriodSeconds: workload.policy.syncPeriodSeconds,
       });
-      const source = modelForecastSource({
-        forecaster,
-        horizonSteps,
-        level: DEFAULT_INTERVAL_LEVEL,
-        trainStartSeconds: setup.loaded.dataset.train_start,
-        firstFitSeconds: setup.scenario.startSeconds,
-        retrainEverySeconds: workload.prediction.retrainEverySeconds,
-        historySeconds: workload.prediction.historySeconds,
-      });
-      return { policy: plannedPolicy({ name, policy: workload.policy, pod, source }), fits: source.fits };
+      return {
+        policy: config.prescale.hpa === null ? live : integrationHpa(live, config.prescale.hpa),
+        fits: live.fits,
+      };
     }
   }
 }
@@ -189,21 +178,21 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
       },
     );
   }
-  const model = options.policies.includes('prescale') ? modelFor(config) : null;
+  const model = options.policies.includes('prescale') ? config.workload.model : null;
   const queue = buildQueueTable(config.cluster.pod.service, config.slo.latencyP95Seconds);
   const setups: DatasetSetup[] = [];
   for (const name of options.datasets) setups.push(await setUpDataset(name, options));
   const datasets: DatasetExperiment[] = [];
   for (const setup of setups) {
     const runs: ExperimentRun[] = [];
-    let fitsOfFirstSeed: { atSeconds: number; milliseconds: number }[] = [];
+    let fitsOfFirstSeed: readonly { atSeconds: number; milliseconds: number }[] = [];
     const { scenario } = setup;
     const period = scenario.endSeconds - scenario.startSeconds;
     const total = period * options.seeds;
     for (let seed = 1; seed <= options.seeds; seed++) {
       const arrivals = scenarioArrivals(scenario, config, seed);
       for (const name of options.policies) {
-        const { policy, fits } = createPolicy(name, config, setup, arrivals, model);
+        const { policy, fits } = createPolicy(name, config, setup, arrivals);
         const input = simulationInput(
           scenario,
           config,

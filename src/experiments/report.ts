@@ -169,8 +169,8 @@ function barSpec(d: DatasetExperiment, field: 'sloViolationMinutes' | 'cost', ti
     return { policy, mean: a.mean, low: a.mean - a.std, high: a.mean + a.std };
   });
   return {
-    width: 380,
-    height: 160,
+    width: 330,
+    height: 150,
     title,
     data: { values: rows },
     layer: [
@@ -259,7 +259,7 @@ function tableHtml(d: DatasetExperiment, seeds: number): string {
 function percentChange(value: number, reference: number): string {
   if (!(reference > 0)) return '–';
   const change = ((value - reference) / reference) * 100;
-  return `${change >= 0 ? '+' : ''}${change.toFixed(0)}%`;
+  return `${change >= 0 ? '+' : '−'}${Math.abs(change).toFixed(1)}%`;
 }
 
 /** What the prescale row shows against hpa, in one sentence (the issue's yardstick: −50 % violations at ≤ +10 % cost). */
@@ -272,7 +272,7 @@ function verdictHtml(d: DatasetExperiment): string {
   const oracleText = oracle
     ? ` The oracle (the same planner fed the true future) has ${oracle.sloViolationMinutes.mean.toFixed(1)} violation minutes at ${percentChange(oracle.cost.mean, hpa.cost.mean)} cost.`
     : '';
-  return `<p class="verdict ${holds ? 'holds' : 'fails'}">prescale has ${(fewer * 100).toFixed(0)}% ${fewer >= 0 ? 'fewer' : 'more'} SLO-violation minutes than hpa at ${percentChange(prescale.cost.mean, hpa.cost.mean)} cost: the target (≥ 50% fewer at ≤ +10% cost) ${holds ? 'holds' : 'does not hold'}.${oracleText}</p>`;
+  return `<p class="verdict ${holds ? 'holds' : 'fails'}">prescale has ${Math.abs(fewer * 100).toFixed(1)}% ${fewer >= 0 ? 'fewer' : 'more'} SLO-violation minutes than hpa at ${percentChange(prescale.cost.mean, hpa.cost.mean)} cost: the target (≥ 50% fewer at ≤ +10% cost) ${holds ? 'holds' : 'does not hold'}.${oracleText}</p>`;
 }
 
 const STYLE = `
@@ -383,7 +383,8 @@ Re-run: <code>${escapeHtml(provenance.command)}</code> (the full configuration i
 ${(pod.memoryRequestBytes / 2 ** 30).toFixed(2)} GiB at $${config.cluster.costPerPodHour.toFixed(4)} per pod-hour, ${pod.service.concurrency} workers,
 ${(pod.service.serviceTimeSeconds * 1000).toFixed(0)} ms mean service time, at most ${pod.service.queueLimit} requests per pod; SLO p95 ≤ ${(config.slo.latencyP95Seconds * 1000).toFixed(0)} ms
 and drops ≤ ${(config.slo.maxDropShare * 100).toFixed(2)}% per minute. The HPA sees metrics-server CPU (15 s resolution) and syncs every
-${config.hpaSyncPeriodSeconds} s; Prescale reads Prometheus scrapes (every ${config.cluster.prometheusScrapeIntervalSeconds} s). See <code>docs/simulator.md</code>.</p>
+${config.hpaSyncPeriodSeconds} s. Prescale is the live service's own loop (<code>src/predictor</code>) reading Prometheus scrapes (every
+${config.cluster.prometheusScrapeIntervalSeconds} s), its published replicas ${config.prescale.hpa === null ? 'applied directly' : 'reaching the Deployment through an HPA on the External metric'} (<code>integration: ${escapeHtml(config.workload.integration)}</code>). See <code>docs/simulator.md</code>.</p>
 ${sections.join('\n')}
 <h2>Definitions</h2>
 <dl>
@@ -392,7 +393,8 @@ ${sections.join('\n')}
 <dt>mean CPU utilization</dt><dd>CPU used over CPU requested by billed pods.</dd>
 <dt>over-/under-provisioned pod-hours</dt><dd>Billed pods above, and ready pods below, the pods the load needs at the target utilization (the noise-free trace rate ÷ capacity per pod, at least 1), integrated over time.</dd>
 <dt>scaling actions, oscillations</dt><dd>Changes of spec.replicas; oscillations are reversals of the scaling direction, per hour.</dd>
-<dt>oracle</dt><dd>Prescale's planner with the same settings, fed the true future requests instead of a forecast: how far better forecasts could take it.</dd>
+<dt>prescale</dt><dd>The service's loop as deployed: model from the registry refitted daily, forecasts every sync from what Prometheus scraped, online accuracy and the central fallback, the planner, then the HPA in front of the published value.</dd>
+<dt>oracle</dt><dd>Prescale's planner with the same settings, fed the true future requests instead of a forecast, behind the same HPA: how far better forecasts could take it.</dd>
 </dl>
 </body></html>
 `;

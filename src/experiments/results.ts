@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { isAbsolute, join, relative } from 'node:path';
 import { writeFileAtomic } from '../collector/atomic-write.js';
 import type { ServiceLevel } from '../simulator/summary.js';
 import { SUMMARY_FIELDS, violatesSlo } from '../simulator/summary.js';
@@ -45,7 +45,7 @@ export function resultsJson(result: ExperimentResult, slo: ServiceLevel, provena
 
 function datasetJson(d: DatasetExperiment) {
   return {
-    file: d.dataset.seriesPath,
+    file: portablePath(d.dataset.seriesPath),
     period: {
       startSeconds: d.startSeconds,
       endSeconds: d.endSeconds,
@@ -125,6 +125,12 @@ export function eventsCsv(d: DatasetExperiment, runIndex: number): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** A path as a re-run on another machine needs it: relative to the working directory when inside it. */
+function portablePath(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
+}
+
 function round(value: number, digits: number): number {
   const f = 10 ** digits;
   return Math.round(value * f) / f;
@@ -160,8 +166,10 @@ export async function writeResults(
   reportHtml: string,
 ): Promise<void> {
   await mkdir(join(outDir, 'runs'), { recursive: true });
-  const hashes: Record<string, string> = { [provenance.datasetsFile]: await fileSha256(provenance.datasetsFile) };
-  for (const d of result.datasets) hashes[d.dataset.seriesPath] = await fileSha256(d.dataset.seriesPath);
+  const hashes: Record<string, string> = {
+    [portablePath(provenance.datasetsFile)]: await fileSha256(provenance.datasetsFile),
+  };
+  for (const d of result.datasets) hashes[portablePath(d.dataset.seriesPath)] = await fileSha256(d.dataset.seriesPath);
   const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
   await writeFileAtomic(join(outDir, OUTPUT_FILES.results), json(resultsJson(result, slo, provenance)), 'results');
   await writeFileAtomic(join(outDir, OUTPUT_FILES.runsCsv), runsCsv(result), 'results CSV');

@@ -1,10 +1,12 @@
 import { z } from 'zod';
 import { type PredictiveAutoscaler, parsePredictiveAutoscaler } from '../config/predictive-autoscaler.js';
+import { type ServiceConfig, safeParseServiceConfig, type WorkloadConfig } from '../config/service.js';
 import { parseDurationSeconds } from '../config/units.js';
 import { PrescaleError } from '../core/index.js';
 import type { DelayDistribution } from './distributions.js';
 import { hpaSpecSchema } from './hpa/schema.js';
 import type { HpaSpec } from './hpa/types.js';
+import type { SimQueries } from './prometheus-api.js';
 import type { ClusterModel } from './simulate.js';
 import type { ServiceLevel } from './summary.js';
 
@@ -100,6 +102,46 @@ export const SIMULATION_DEFAULTS = {
           stabilizationWindowSeconds: 600,
           selectPolicy: 'Max',
           policies: [{ type: 'Percent', value: 10, periodSeconds: 60 }],
+        },
+      },
+    },
+    // Prescale as a service runs it (src/predictor's loop); the service-config blocks of the workload.
+    prescale: {
+      // What the service reads besides metric.query (a service config's `queries` block). No CPU query:
+      // capacity.perPod is known, and with one the planner refits load→CPU on every sync (docs/simulator.md).
+      // To read it: cpu: 'sum(rate(container_cpu_usage_seconds_total{namespace="default",pod=~"web-.*",container!=""}[1m]))'
+      queries: { cpu: null, replicas: 'kube_deployment_spec_replicas{namespace="default",deployment="web"}' },
+      // The service's `loop` settings (the service defaults).
+      loop: { contextWindow: '1d', accuracyWindow: '1h', retrainRetry: '5m' },
+      // The HPA that `integration: HPA` (or KEDA) puts in front of the published replicas: the External
+      // metric at an AverageValue of 1, no stabilization and no tolerance band of its own (the planner already
+      // stabilizes; a 10 % band would swallow a one-pod change above 10 replicas), the default rate limits.
+      hpa: {
+        metrics: [
+          {
+            type: 'External',
+            external: {
+              metric: { name: 'prescale_desired_replicas', selector: { matchLabels: { workload: 'web' } } },
+              target: { type: 'AverageValue', averageValue: '1' },
+            },
+          },
+        ],
+        behavior: {
+          scaleUp: {
+            stabilizationWindowSeconds: 0,
+            selectPolicy: 'Max',
+            policies: [
+              { type: 'Pods', value: 4, periodSeconds: 15 },
+              { type: 'Percent', value: 100, periodSeconds: 15 },
+            ],
+            tolerance: '0',
+          },
+          scaleDown: {
+            stabilizationWindowSeconds: 0,
+            selectPolicy: 'Max',
+            policies: [{ type: 'Percent', value: 100, periodSeconds: 15 }],
+            tolerance: '0',
+          },
         },
       },
     },
@@ -209,6 +251,11 @@ const clusterSchema = z.strictObject({
 const policiesSchema = z.strictObject({
   hpa: z.record(z.string(), z.unknown()),
   'hpa-tuned': z.record(z.string(), z.unknown()),
+  prescale: z.strictObject({
+    queries: z.strictObject({ cpu: z.string().min(1).nullable(), replicas: z.string().min(1).nullable() }),
+    loop: z.record(z.string(), z.unknown()),
+    hpa: z.record(z.string(), z.unknown()),
+  }),
   static: z.strictObject({ replicas: z.number().int().min(1).nullable() }),
 });
 
@@ -231,6 +278,13 @@ export interface SimulationConfig {
   readonly perPodRate: number;
   readonly hpa: HpaSpec;
   readonly hpaTuned: HpaSpec;
+  /** Prescale as the service runs it: its workload entry, loop settings, queries, and the HPA in front (null: Direct). */
+  readonly prescale: {
+    readonly workload: WorkloadConfig;
+    readonly loop: ServiceConfig['loop'];
+    readonly queries: SimQueries;
+    readonly hpa: HpaSpec | null;
+  };
   readonly staticReplicas: number;
   /** The configuration as written, with every default filled in: what `experiment.json` records. */
   readonly resolved: unknown;
@@ -302,8 +356,8 @@ export function parseSimulationConfig(userConfig: unknown = {}, source = 'config
       `workload.spec.capacity: one pod serves at most ${maxRate.toFixed(1)} requests/s (concurrency / serviceTime) but the capacity at the target is ${perPodRate.toFixed(1)}; lower the target or capacity.perPod`,
     ]);
   }
-  const hpaSpec = (name: 'hpa' | 'hpa-tuned'): HpaSpec => {
-    const given = c.policies[name];
+  const hpaSpec = (name: 'hpa' | 'hpa-tuned' | 'prescale'): HpaSpec => {
+    const given = name === 'prescale' ? c.policies.prescale.hpa : c.policies[name];
     const spec = {
       minReplicas: workload.policy.minReplicas,
       maxReplicas: workload.policy.maxReplicas,
@@ -311,12 +365,24 @@ export function parseSimulationConfig(userConfig: unknown = {}, source = 'config
     };
     const result = hpaSpecSchema.safeParse(spec);
     if (!result.success) {
-      return fail(result.error.issues.map((issue) => `${dotted(['policies', name, ...issue.path])}: ${issue.message}`));
+      return fail(
+        result.error.issues.map(
+          (issue) =>
+            `${dotted(['policies', name, ...(name === 'prescale' ? ['hpa'] : []), ...issue.path])}: ${issue.message}`,
+        ),
+      );
     }
     return result.data;
   };
   const hpa = hpaSpec('hpa');
   const hpaTuned = hpaSpec('hpa-tuned');
+  const prescaleHpa = workload.integration === 'Direct' ? null : hpaSpec('prescale');
+  const prescale = serviceWorkload(c.workload, c.policies.prescale, workload, perPodRate, {
+    cpuRequestMillicores,
+    memoryRequestBytes: pod.requests.memory,
+    costPerPodHour,
+  });
+  if ('issues' in prescale) return fail(prescale.issues);
   const resolvedOut = mergeConfig(resolved, {
     policies: {
       hpa: { minReplicas: hpa.minReplicas, maxReplicas: hpa.maxReplicas, ...c.policies.hpa },
@@ -348,8 +414,64 @@ export function parseSimulationConfig(userConfig: unknown = {}, source = 'config
     perPodRate,
     hpa,
     hpaTuned,
+    prescale: { ...prescale, hpa: prescaleHpa },
     staticReplicas: c.policies.static.replicas ?? Math.ceil(c.load.peakPods),
     resolved: resolvedOut,
+  };
+}
+
+/**
+ * The workload as the service's config would hold it (`src/config/service.ts`): the resource, its `queries`
+ * and `pod` blocks, and the service's `loop` settings, parsed by the service's own parser. capacity.perPod is
+ * filled with the pod model's capacity when the resource leaves it out (what the service would learn from
+ * a long CPU history), and an `integration: Direct` resource is read as HPA for the service (Direct only
+ * changes who applies the value).
+ */
+function serviceWorkload(
+  workloadJson: unknown,
+  settings: { queries: { cpu: string | null; replicas: string | null }; loop: Record<string, unknown> },
+  workload: PredictiveAutoscaler,
+  perPodRate: number,
+  pod: { cpuRequestMillicores: number; memoryRequestBytes: number; costPerPodHour: number },
+): { workload: WorkloadConfig; loop: ServiceConfig['loop']; queries: SimQueries } | { issues: string[] } {
+  const resource = mergeConfig(workloadJson, {
+    spec: {
+      capacity: { perPod: workload.capacityPerPod ?? perPodRate },
+      integration: workload.integration === 'Direct' ? 'HPA' : workload.integration,
+    },
+  });
+  const parsed = safeParseServiceConfig({
+    loop: { ...settings.loop, trainer: 'in-process' },
+    workloads: [
+      {
+        ...(resource as Record<string, unknown>),
+        queries: {
+          ...(settings.queries.cpu !== null && { cpu: settings.queries.cpu }),
+          ...(settings.queries.replicas !== null && { replicas: settings.queries.replicas }),
+        },
+        pod: {
+          cpuRequest: `${pod.cpuRequestMillicores}m`,
+          memoryRequest: pod.memoryRequestBytes,
+          costPerPodHour: pod.costPerPodHour,
+        },
+      },
+    ],
+  });
+  if (!parsed.success) {
+    return {
+      issues: parsed.issues.map(
+        (issue) =>
+          `${issue.path
+            .replace(/^workloads\[0\]\.(queries|pod)\b/, 'policies.prescale.$1')
+            .replace(/^workloads\[0\]/, 'workload')
+            .replace(/^loop\b/, 'policies.prescale.loop')}: ${issue.message}`,
+      ),
+    };
+  }
+  return {
+    workload: parsed.data.workloads[0],
+    loop: parsed.data.loop,
+    queries: { requests: workload.metric.query, cpu: settings.queries.cpu, replicas: settings.queries.replicas },
   };
 }
 

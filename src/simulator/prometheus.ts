@@ -17,6 +17,8 @@ export interface PrometheusView {
    * over `kube_pod_container_resource_requests`). Null before two scrapes `windowSeconds` apart exist.
    */
   recent(windowSeconds: number): { readonly load: number; readonly cpuUtilizationPercent: number } | null;
+  /** A PromQL evaluation at `evalSeconds` as of now (see `SimPrometheus.evaluate`). */
+  evaluate(signal: 'requests' | 'cpu' | 'replicas', evalSeconds: number, windowSeconds: number): number | null;
 }
 
 /**
@@ -29,6 +31,7 @@ export class SimPrometheus {
   private readonly scrapeArrivals: Float64Array;
   private readonly scrapeCpu: Float64Array;
   private readonly scrapeRequested: Float64Array;
+  private readonly scrapeReplicas: Float64Array;
   private scrapes = 0;
   private readonly buckets: Float64Array;
   private readonly historyBuckets: number;
@@ -57,6 +60,7 @@ export class SimPrometheus {
     this.scrapeArrivals = new Float64Array(scrapeCount);
     this.scrapeCpu = new Float64Array(scrapeCount);
     this.scrapeRequested = new Float64Array(scrapeCount);
+    this.scrapeReplicas = new Float64Array(scrapeCount);
     this.historyBuckets = history.values.length;
     const testBuckets = Math.ceil((endSeconds - startSeconds) / step);
     this.buckets = new Float64Array(this.historyBuckets + testBuckets).fill(Number.NaN);
@@ -64,6 +68,8 @@ export class SimPrometheus {
     this.view = {
       loadSeries: () => this.loadSeriesAt(this.nowSeconds),
       recent: (windowSeconds) => this.recentAt(this.nowSeconds, windowSeconds),
+      evaluate: (signal, evalSeconds, windowSeconds) =>
+        this.evaluate(signal, evalSeconds, this.nowSeconds, windowSeconds),
     };
   }
 
@@ -74,14 +80,16 @@ export class SimPrometheus {
 
   /**
    * Records the scrape at `t`: requests received since the simulation start, CPU core-seconds used by the
-   * workload's containers since the start, and the CPU requested by its running pods (millicores).
+   * workload's containers since the start, the CPU requested by its running pods (millicores), and the
+   * Deployment's `spec.replicas` (kube-state-metrics).
    */
-  scrape(t: number, arrivals: number, cpuCoreSeconds: number, requestedMillicores: number): void {
+  scrape(t: number, arrivals: number, cpuCoreSeconds: number, requestedMillicores: number, specReplicas = 0): void {
     const i = this.scrapes++;
     this.scrapeTimes[i] = t;
     this.scrapeArrivals[i] = arrivals;
     this.scrapeCpu[i] = cpuCoreSeconds;
     this.scrapeRequested[i] = requestedMillicores;
+    this.scrapeReplicas[i] = specReplicas;
     const step = this.history.stepSeconds;
     if (t > this.startSeconds && (t - this.startSeconds) % step === 0) {
       const back = i - step / this.scrapeIntervalSeconds;
@@ -91,6 +99,59 @@ export class SimPrometheus {
       this.writtenBuckets = k + 1;
       this.lastBucketEndSeconds = t;
     }
+  }
+
+  /**
+   * What PromQL would return at evaluation time `T` for a decision at `nowSeconds` (samples scraped strictly
+   * before `nowSeconds` only): `rate(<counter>[window])` of the requests or the CPU, or the latest
+   * `spec.replicas` gauge. The rate uses the newest scrape at or before T and the newest at or before
+   * T − window. Before the simulation, the requests rate comes from the history buckets (the CPU and replicas
+   * were not simulated then: null). Null when Prometheus has no data for T.
+   */
+  evaluate(
+    signal: 'requests' | 'cpu' | 'replicas',
+    evalSeconds: number,
+    nowSeconds: number,
+    windowSeconds: number,
+  ): number | null {
+    const start = this.startSeconds;
+    if (evalSeconds <= start) {
+      if (signal !== 'requests') return null;
+      const step = this.history.stepSeconds;
+      const k = Math.floor((evalSeconds - windowSeconds - this.history.startSeconds) / step);
+      const last = Math.floor((evalSeconds - this.history.startSeconds) / step) - 1;
+      let sum = 0;
+      let n = 0;
+      for (let i = Math.max(0, k); i <= last && i < this.historyBuckets; i++) {
+        if (Number.isFinite(this.buckets[i])) {
+          sum += this.buckets[i];
+          n++;
+        }
+      }
+      return n > 0 ? sum / n : null;
+    }
+    const at = this.scrapeIndexAtOrBefore(Math.min(evalSeconds, nowSeconds - 1e-9));
+    if (at < 0 || this.scrapeTimes[at] < evalSeconds - this.scrapeIntervalSeconds) return null;
+    if (signal === 'replicas') return this.scrapeReplicas[at];
+    const from = this.scrapeIndexAtOrBefore(this.scrapeTimes[at] - windowSeconds);
+    if (from < 0 && signal === 'requests') {
+      // The window reaches back before the simulation: the history covers that part.
+      const before = this.scrapeTimes[at] - windowSeconds;
+      const historyRate = this.evaluate('requests', start, nowSeconds, start - before);
+      if (historyRate === null) return null;
+      return (this.scrapeArrivals[at] + historyRate * (start - before)) / windowSeconds;
+    }
+    if (from < 0 || from === at) return null;
+    const dt = this.scrapeTimes[at] - this.scrapeTimes[from];
+    const counter = signal === 'requests' ? this.scrapeArrivals : this.scrapeCpu;
+    return (counter[at] - counter[from]) / dt;
+  }
+
+  /** Index of the newest scrape at or before `t` (scrapes are on a fixed grid), or -1. */
+  private scrapeIndexAtOrBefore(t: number): number {
+    if (this.scrapes === 0 || t < this.scrapeTimes[0]) return -1;
+    const i = Math.floor((t - this.scrapeTimes[0]) / this.scrapeIntervalSeconds + 1e-9);
+    return Math.min(i, this.scrapes - 1);
   }
 
   /** The view for a decision at `t`: everything scraped strictly before `t`. */

@@ -81,9 +81,9 @@ export interface SimulationRecord {
   readonly underPodSeconds: Float64Array;
   readonly costPerPodHour: number;
   readonly events: readonly ScalingEvent[];
-  /** Wall time of the whole run and of the policy's `prepare` (model fitting), milliseconds. */
+  /** Wall time of the whole run and of the policy's model fitting within it, milliseconds. */
   readonly wallMilliseconds: number;
-  readonly prepareMilliseconds: number;
+  readonly trainingMilliseconds: number;
 }
 
 /** Progress of a run, in simulated seconds. */
@@ -152,7 +152,6 @@ export async function simulate(
   let lastMetricsScrape = Number.NaN;
   let cumulativeArrivals = 0;
   let cumulativeCpu = 0;
-  let prepareMilliseconds = 0;
   let lastYield = performance.now();
 
   for (let t = startSeconds; t < endSeconds; t++) {
@@ -166,7 +165,7 @@ export async function simulate(
     if (prometheus.isScrapeTime(t)) {
       let requested = 0;
       for (const p of deployment.pods) if (p.runsAt(t)) requested += pod.cpuRequestMillicores;
-      prometheus.scrape(t, cumulativeArrivals, cumulativeCpu, requested);
+      prometheus.scrape(t, cumulativeArrivals, cumulativeCpu, requested, deployment.specReplicas);
     }
     if (s > 0 && s % policy.syncPeriodSeconds === 0) {
       const snapshotAt = lastMetricsScrape;
@@ -177,13 +176,8 @@ export async function simulate(
         pods: () => podSnapshots(deployment.pods, t, requests, snapshotAt, resolution),
         prometheus: prometheus.viewAt(t),
       };
-      // Timed from the call: a fit may run synchronously before the promise is returned.
-      const beforePrepare = performance.now();
       const preparing = policy.prepare?.(observation, t, options.signal);
-      if (preparing !== undefined) {
-        await preparing;
-        prepareMilliseconds += performance.now() - beforePrepare;
-      }
+      if (preparing !== undefined) await preparing;
       const decision = policy.decide(observation, state, t);
       state = decision.state;
       options.onDecision?.(t, decision);
@@ -251,6 +245,6 @@ export async function simulate(
     costPerPodHour: cluster.costPerPodHour,
     events,
     wallMilliseconds: performance.now() - started,
-    prepareMilliseconds,
+    trainingMilliseconds: policy.trainingMilliseconds?.() ?? 0,
   };
 }

@@ -27,7 +27,7 @@ function minute(arrivals: number, dropped: number, slow: number, events: Scaling
     costPerPodHour: 0.05,
     events,
     wallMilliseconds: 0,
-    prepareMilliseconds: 0,
+    trainingMilliseconds: 0,
   };
 }
 

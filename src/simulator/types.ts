@@ -43,4 +43,6 @@ export interface AutoscalingPolicy<S = unknown> {
    */
   prepare?(observation: Observation, nowSeconds: number, signal?: AbortSignal): Promise<void> | undefined;
   decide(observation: Observation, state: S, nowSeconds: number): PolicyDecision<S>;
+  /** Wall time spent fitting models so far, milliseconds (speed targets exclude training). */
+  trainingMilliseconds?(): number;
 }

@@ -1,0 +1,48 @@
+/** Experiments: the model backtest suite and the HPA-vs-Prescale experiment on the simulated cluster. */
+
+/** The backtest of several models on a benchmark dataset. */
+export {
+  type BacktestSuiteOptions,
+  type BacktestSuiteResult,
+  type ModelBacktest,
+  planForDataset,
+  runBacktestSuite,
+} from './backtest-suite.js';
+/** The benchmark datasets and where they are. */
+export {
+  BUNDLED_DATASETS_PATH,
+  defaultDatasetsPath,
+  type LoadedDataset,
+  loadDataset,
+  readDatasetsFile,
+  SHARED_DATASETS_PATH,
+} from './datasets.js';
+/** The experiment runner: policies × datasets × seeds on the simulated cluster. */
+export {
+  type DatasetExperiment,
+  type ExperimentOptions,
+  type ExperimentResult,
+  type ExperimentRun,
+  POLICY_NAMES,
+  type PolicyName,
+  parsePolicyNames,
+  runExperiment,
+} from './experiment.js';
+/** Versions, commit and platform recorded next to the results. */
+export { collectProvenance } from './provenance.js';
+/** The self-contained HTML report with server-rendered charts. */
+export { renderSvg, reportHtml } from './report.js';
+/** results.json, CSVs and the other output files. */
+export {
+  eventsCsv,
+  minutesCsv,
+  OUTPUT_FILES,
+  type Provenance,
+  RESULTS_SCHEMA_VERSION,
+  resultsJson,
+  runsCsv,
+  summaryCsv,
+  writeResults,
+} from './results.js';
+/** Screenshots of a report in headless Chromium. */
+export { CHROMIUM_PATH, type PageLook, screenshotReport } from './screenshot.js';

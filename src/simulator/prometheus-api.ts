@@ -1,0 +1,86 @@
+import type { InstantSample } from '../collector/prometheus.js';
+import type { LabeledSeries, RangeQuery } from '../collector/types.js';
+import { parseDurationSeconds } from '../config/units.js';
+import { PrescaleError } from '../core/index.js';
+import type { PrometheusView } from './prometheus.js';
+
+/** The PromQL the simulated workload is read with, and what each one measures. */
+export interface SimQueries {
+  /** `metric.query`: the request rate (e.g. `sum(rate(nginx_ingress_controller_requests{…}[1m]))`). */
+  readonly requests: string;
+  /** The workload's CPU cores (`sum(rate(container_cpu_usage_seconds_total{…}[1m]))`); null = not read. */
+  readonly cpu: string | null;
+  /** `spec.replicas` of the Deployment (kube-state-metrics); null = not read. */
+  readonly replicas: string | null;
+}
+
+/** The `[1m]` of a rate query, in seconds (60 when the query has none). */
+function rateWindowSeconds(query: string): number {
+  const match = /\[(\d+(?:ms|s|m|h))\]/.exec(query);
+  return match ? parseDurationSeconds(match[1]) : 60;
+}
+
+/**
+ * Prometheus' query API (`queryRange`, `queryInstant`, as `PrometheusClient` offers them) answered from the
+ * simulated scrapes, so the live service's own loop reads the simulated cluster exactly as it reads a real
+ * one: a point at T is the PromQL value evaluated at T (a rate over the window ending at T), only from
+ * samples scraped before the current moment, and only for the workload's configured queries.
+ */
+export class SimPrometheusApi {
+  private view: PrometheusView | null = null;
+  private nowSeconds = Number.NaN;
+  private readonly signals: Map<string, { signal: 'requests' | 'cpu' | 'replicas'; windowSeconds: number }>;
+
+  constructor(queries: SimQueries) {
+    this.signals = new Map([
+      [queries.requests.trim(), { signal: 'requests', windowSeconds: rateWindowSeconds(queries.requests) }],
+    ]);
+    if (queries.cpu !== null) {
+      this.signals.set(queries.cpu.trim(), { signal: 'cpu', windowSeconds: rateWindowSeconds(queries.cpu) });
+    }
+    if (queries.replicas !== null) this.signals.set(queries.replicas.trim(), { signal: 'replicas', windowSeconds: 0 });
+  }
+
+  /** Moves the API to the moment `nowSeconds` of a simulation whose Prometheus is `view`. */
+  at(view: PrometheusView, nowSeconds: number): void {
+    this.view = view;
+    this.nowSeconds = nowSeconds;
+  }
+
+  private signalOf(query: string) {
+    const known = this.signals.get(query.trim());
+    if (known === undefined || this.view === null) {
+      throw new PrescaleError(
+        'prometheus-error',
+        `simulated Prometheus: no data for ${JSON.stringify(query)}; the simulator answers only the workload's metric.query and its cpu and replicas queries`,
+        { field: 'query' },
+      );
+    }
+    return { ...known, view: this.view };
+  }
+
+  /** `query_range`: the value at start + k·step for every k while ≤ end, where Prometheus has one. */
+  async queryRange(q: RangeQuery, _signal?: AbortSignal): Promise<LabeledSeries[]> {
+    const { signal, windowSeconds, view } = this.signalOf(q.query);
+    const times: number[] = [];
+    const values: number[] = [];
+    const end = Math.min(q.endSeconds, this.nowSeconds);
+    for (let t = q.startSeconds; t <= end; t += q.stepSeconds) {
+      const value = view.evaluate(signal, t, windowSeconds);
+      if (value !== null) {
+        times.push(t);
+        values.push(value);
+      }
+    }
+    if (times.length === 0) return [];
+    return [{ labels: {}, series: { timestampsSeconds: Float64Array.from(times), values: Float64Array.from(values) } }];
+  }
+
+  /** An instant query at `timeSeconds` (default now), never later than now. */
+  async queryInstant(query: string, timeSeconds?: number, _signal?: AbortSignal): Promise<InstantSample[]> {
+    const { signal, windowSeconds, view } = this.signalOf(query);
+    const at = Math.min(timeSeconds ?? this.nowSeconds, this.nowSeconds);
+    const value = view.evaluate(signal, at, windowSeconds);
+    return value === null ? [] : [{ labels: {}, timestampSeconds: at, value }];
+  }
+}
