@@ -74,9 +74,11 @@ function startLoadGenerator(
   const agent = new Agent({ connections: 8 });
   const startedMs = Date.now();
   let stopped = false;
+  /** Requests per real second `secondsAgo` ago: that trace minute's count, sped up COMPRESSION times. */
   const rateAt = (secondsAgo: number) => {
-    const second = Math.floor((Date.now() - startedMs) / 1000 - secondsAgo);
-    return perMinute[Math.max(0, second) % perMinute.length];
+    const traceSeconds = ((Date.now() - startedMs) / 1000 - secondsAgo) * COMPRESSION;
+    const minute = Math.max(0, Math.floor(traceSeconds / 60)) % perMinute.length;
+    return (perMinute[minute] * COMPRESSION) / 60;
   };
   const tick = async () => {
     while (!stopped) {
@@ -292,7 +294,7 @@ async function status(name: string): Promise<WorkloadStatus> {
 }
 
 /** Polls `check`; on timeout the error shows where each workload stood. */
-async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs = 40_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) {
