@@ -146,11 +146,6 @@ export class WorkloadLoop {
     return this.holder.current;
   }
 
-  /** The last published decision; before the first sync, minReplicas with the reason "no sample yet". */
-  get decision(): ScalingDecision {
-    return this.published;
-  }
-
   /** Reads the saved model and publishes the initial decision, so no door ever answers "nothing". */
   async start(nowSeconds: number): Promise<void> {
     await this.holder.loadSaved(nowSeconds);
