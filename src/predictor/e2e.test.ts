@@ -62,7 +62,12 @@ async function startDemoService(): Promise<{ port: number; close(): Promise<void
   const address = server.address();
   return {
     port: typeof address === 'object' && address !== null ? address.port : 0,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    // Keep-alive sockets of the load generator would hold close() open forever: end them first.
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }
 
