@@ -1,3 +1,4 @@
+import { fallbackHysteresis } from '../planner/index.js';
 import type {
   FallbackPolicy,
   FallbackReason,
@@ -71,24 +72,22 @@ export function decideFallback(
       healthySinceSeconds: null,
     };
   }
-  if (!previous.active) return initialFallbackState;
-  const error = health.rollingErrorPercent;
-  if (error !== null && error > policy.recoverBelowPercent) {
+  const step = fallbackHysteresis(previous, false, health.rollingErrorPercent, nowSeconds, policy);
+  if (!step.active) return initialFallbackState;
+  if (step.heldByError) {
     return {
       active: true,
       reasons: [
         {
           cause: 'error-above-threshold',
-          message: `rolling error ${error.toFixed(1)}% is not yet at or below ${policy.recoverBelowPercent}% to recover`,
+          message: `rolling error ${health.rollingErrorPercent!.toFixed(1)}% is not yet at or below ${policy.recoverBelowPercent}% to recover`,
         },
       ],
       sinceSeconds: previous.sinceSeconds,
       healthySinceSeconds: null,
     };
   }
-  const healthySinceSeconds = previous.healthySinceSeconds ?? nowSeconds;
-  if (nowSeconds - healthySinceSeconds >= policy.recoverAfterSeconds) return initialFallbackState;
-  return { ...previous, healthySinceSeconds };
+  return { ...previous, healthySinceSeconds: step.healthySinceSeconds };
 }
 
 /** One line for status and logs: why the workload is in fallback, and how far recovery has come. */

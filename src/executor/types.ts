@@ -32,17 +32,8 @@ export interface WorkloadHealth {
   readonly planProblem: string | null;
 }
 
-/** When to enter fallback and how long the forecast must stay healthy to leave it (durations in seconds). */
-export interface FallbackPolicy {
-  /** `fallback.maxError`: rolling WAPE (percent) above which the forecast is not trusted. */
-  readonly maxErrorPercent: number;
-  /** Leave fallback only with the error at or below this (hysteresis band below maxErrorPercent). */
-  readonly recoverBelowPercent: number;
-  /** `fallback.staleAfter`: no new load sample for this long means the data is stale. */
-  readonly staleAfterSeconds: number;
-  /** The forecast must stay healthy this long in a row before it is trusted again. */
-  readonly recoverAfterSeconds: number;
-}
+/** When to enter fallback and how long the forecast must stay healthy to leave it: the planner's policy. */
+export type { FallbackPolicy } from '../planner/index.js';
 
 /** Fallback memory between syncs: state in, state out, time passed explicitly. */
 export interface FallbackState {

@@ -40,11 +40,40 @@ export function assessForecast(
   return { cause: null, window };
 }
 
+/** One step of fallback hysteresis, the part the planner and the service's fallback module share. */
+export interface FallbackHysteresis {
+  readonly active: boolean;
+  /** Start of the current healthy run while still in fallback; null when not recovering. */
+  readonly healthySinceSeconds: number | null;
+  /** True when only an error above `recoverBelowPercent` keeps fallback active. */
+  readonly heldByError: boolean;
+}
+
 /**
  * Fallback with hysteresis: any cause enters it at once; leaving it takes a forecast that has been healthy,
  * with its error at or below `recoverBelowPercent`, for `recoverAfterSeconds` in a row. So a forecast
- * whose error hovers around the threshold cannot flip the planner between predictive and reactive.
+ * whose error hovers around the threshold cannot flip between predictive and reactive.
  */
+export function fallbackHysteresis(
+  previous: { readonly active: boolean; readonly healthySinceSeconds: number | null },
+  unhealthy: boolean,
+  errorPercent: number | null,
+  nowSeconds: number,
+  policy: Pick<FallbackPolicy, 'recoverBelowPercent' | 'recoverAfterSeconds'>,
+): FallbackHysteresis {
+  if (unhealthy) return { active: true, healthySinceSeconds: null, heldByError: false };
+  if (!previous.active) return { active: false, healthySinceSeconds: null, heldByError: false };
+  if (errorPercent !== null && errorPercent > policy.recoverBelowPercent) {
+    return { active: true, healthySinceSeconds: null, heldByError: true };
+  }
+  const healthySinceSeconds = previous.healthySinceSeconds ?? nowSeconds;
+  if (nowSeconds - healthySinceSeconds >= policy.recoverAfterSeconds) {
+    return { active: false, healthySinceSeconds: null, heldByError: false };
+  }
+  return { active: true, healthySinceSeconds, heldByError: false };
+}
+
+/** The planner's fallback memory after a decision: `fallbackHysteresis` plus the cause it reports. */
 export function updateFallback(
   previous: FallbackState,
   cause: FallbackCause | null,
@@ -52,15 +81,12 @@ export function updateFallback(
   nowSeconds: number,
   policy: FallbackPolicy,
 ): FallbackState {
+  const step = fallbackHysteresis(previous, cause !== null, errorPercent, nowSeconds, policy);
+  if (!step.active) return previous.active ? initialFallbackState : previous;
   if (cause !== null) {
     if (previous.active && previous.cause === cause && previous.healthySinceSeconds === null) return previous;
     return { active: true, cause, healthySinceSeconds: null };
   }
-  if (!previous.active) return previous;
-  if (errorPercent !== null && errorPercent > policy.recoverBelowPercent) {
-    return { active: true, cause: 'error', healthySinceSeconds: null };
-  }
-  const healthySinceSeconds = previous.healthySinceSeconds ?? nowSeconds;
-  if (nowSeconds - healthySinceSeconds >= policy.recoverAfterSeconds) return initialFallbackState;
-  return { active: true, cause: previous.cause, healthySinceSeconds };
+  if (step.heldByError) return { active: true, cause: 'error', healthySinceSeconds: null };
+  return { active: true, cause: previous.cause, healthySinceSeconds: step.healthySinceSeconds };
 }

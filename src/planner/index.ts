@@ -8,7 +8,14 @@ export {
   MIN_FIT_SAMPLES,
   resolveCapacity,
 } from './capacity.js';
-export { assessForecast, type ForecastHealth, initialFallbackState, updateFallback } from './fallback.js';
+export {
+  assessForecast,
+  type FallbackHysteresis,
+  type ForecastHealth,
+  fallbackHysteresis,
+  initialFallbackState,
+  updateFallback,
+} from './fallback.js';
 export { budgetReplicas, initialPlannerState, PRECEDENCE, planReplicas, planSchedule } from './horizontal.js';
 export { type PlanInput, type PlanResult, plan } from './plan.js';
 export { normalQuantile, upperSpreadFactor } from './quantile.js';
