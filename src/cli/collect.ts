@@ -177,7 +177,7 @@ export async function collectToFile(
 export const registerCollect: RegisterCommand = (program, run) => {
   program
     .command('collect')
-    .description('Read one series from Prometheus (query_range) and save it as a trace file (timestamp,value CSV)')
+    .description('read one series from Prometheus (query_range) and save it as a trace file (timestamp,value CSV)')
     .requiredOption('--prometheus <url>', 'Prometheus server root, e.g. http://prometheus.monitoring:9090')
     .requiredOption(
       '--query <promql>',
