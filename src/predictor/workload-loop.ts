@@ -269,7 +269,7 @@ export class WorkloadLoop {
       mode: r.policy.mode,
       fallbackActive: fallback.active,
       plannedReplicas: planResult?.decision.desiredReplicas ?? null,
-      reactiveReplicas: planResult?.decision.reactiveReplicas ?? null,
+      reactiveReplicas: publishedReactiveReplicas(planResult, fallback.active && r.policy.mode === 'Auto'),
       lastPublishedReplicas: this.published?.replicas ?? null,
       minReplicas: r.policy.minReplicas,
       maxReplicas: r.policy.maxReplicas,
@@ -544,4 +544,16 @@ function onGrid(
     if (j >= 0 && j < values.length && Number.isFinite(raw.values[i])) values[j] = raw.values[i];
   }
   return { startSeconds: start, stepSeconds: step, values };
+}
+
+/**
+ * The reactive value to publish; null without a fresh metric. In Auto-mode fallback the planner ran without
+ * the forecast, so its decision is the reactive value through its ramp and scale-down stabilization: the raw
+ * reactive value would oscillate behind an HPA that leaves stabilization to Prescale (measured in
+ * docs/simulator.md). ForecastOnly publishes what a plain reactive HPA would.
+ */
+function publishedReactiveReplicas(planResult: PlanResult | null, throughRamp: boolean): number | null {
+  const reactive = planResult?.decision.reactiveReplicas ?? null;
+  if (reactive === null) return null;
+  return throughRamp ? planResult!.decision.desiredReplicas : reactive;
 }
