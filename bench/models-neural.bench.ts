@@ -88,6 +88,7 @@ for (const cell of ['lstm', 'gru'] as RecurrentCell[]) {
       base: { kind: 'constant', value: 50 },
       calibration: calibrateConformal(Array.from({ length: H }, () => [-1, 0, 1])),
       scaleFloor: 0.1,
+      anchorSteps: 1,
       nonNegative: true,
       training: {
         windows: 0,

@@ -25,6 +25,13 @@ const PROPHET_MIN_TRAIN_SECONDS = 3 * DAY_SECONDS;
  */
 const MAX_RESIDUAL_DAYS = 7;
 
+/**
+ * The residual forecast starts from the mean residual of the last 15 minutes, not the last residual: Prophet has
+ * taken out the daily shape, so averaging does not lag behind a ramp as it would on raw values, and it removes
+ * most of the last bucket's noise, which the network would otherwise have to learn to cancel.
+ */
+const ANCHOR_SECONDS = 900;
+
 /** Options of the hybrid: the neural options plus how many out-of-sample days to train on. */
 export interface ProphetLstmOptions extends NeuralOptions {
   readonly residualDays?: number;
@@ -70,7 +77,11 @@ class ProphetLstmForecaster implements Forecaster {
     const started = performance.now();
     const step = train.stepSeconds;
     const seasonSeconds = this.options.seasonSeconds ?? DEFAULT_SEASON_SECONDS;
-    const settings = resolveNeuralSettings('lstm', train, this.options);
+    const settings = {
+      ...resolveNeuralSettings('lstm', train, this.options),
+      anchorSteps: Math.max(1, Math.round(ANCHOR_SECONDS / step)),
+      ...this.options.settings,
+    };
     const trainEnd = seriesEndSeconds(train);
     const spanDays = Math.floor((train.values.length * step - PROPHET_MIN_TRAIN_SECONDS) / DAY_SECONDS);
     const days = Math.min(this.options.residualDays ?? MAX_RESIDUAL_DAYS, spanDays);

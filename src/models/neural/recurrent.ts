@@ -41,6 +41,11 @@ export interface NeuralSettings {
   readonly validationFraction: number;
   /** Windows are taken every k steps so that at most this many are trained on (the time budget of a fit). */
   readonly maxTrainingWindows: number;
+  /**
+   * The forecast is the base plus the anchor plus the network's output, the anchor being the mean of the anchor
+   * channel over the last `anchorSteps` buckets: 1 (the last value, the reference setup) for LSTM and GRU.
+   */
+  readonly anchorSteps: number;
 }
 
 /** Options of a neural forecaster beyond the shared `ModelOptions`. */
@@ -85,6 +90,7 @@ export function defaultNeuralSettings(
     seed: 42,
     validationFraction: 0.15,
     maxTrainingWindows: 6000,
+    anchorSteps: 1,
   };
 }
 
@@ -127,6 +133,14 @@ function scalerParts(json: ScalerJSON): { mean: number; std: number } {
   return { mean: json.mean, std: json.std > 0 ? json.std : 1 };
 }
 
+/** Mean of `values` over the `steps` buckets before `end` (fewer at the start). */
+function meanBefore(values: Float64Array, end: number, steps: number): number {
+  const from = Math.max(0, end - steps);
+  let sum = 0;
+  for (let i = from; i < end; i++) sum += values[i];
+  return sum / (end - from);
+}
+
 /** Gap-filled values (linear, any gap length: a window must be complete) and the anchor channel over them. */
 function channelsOf(
   values: Float64Array,
@@ -151,6 +165,7 @@ function buildWindows(
   scaler: ScalerJSON,
   maxWindows: number,
   scaleFloor: number,
+  anchorSteps: number,
 ): WindowSet {
   const W = layout.windowSteps;
   const H = horizonSteps;
@@ -182,7 +197,7 @@ function buildWindows(
   picked.forEach(({ segment, channels, origin }, r) => {
     const { series, base } = segment;
     writeWindow(set.inputs, r * rowSize, layout, channels, series.startSeconds, series.stepSeconds, origin);
-    const last = channels.anchor[origin - 1];
+    const last = meanBefore(channels.anchor, origin, anchorSteps);
     set.lastAnchor[r] = last;
     for (let h = 0; h < H; h++) {
       const actual = series.values[origin + h];
@@ -224,6 +239,8 @@ export interface NeuralParameters {
   readonly base: NeuralBase;
   readonly calibration: ConformalCalibration;
   readonly scaleFloor: number;
+  /** Buckets the anchor is averaged over (see `NeuralSettings.anchorSteps`). */
+  readonly anchorSteps: number;
   readonly nonNegative: boolean;
   readonly training: {
     readonly windows: number;
@@ -276,7 +293,15 @@ export async function fitNeural(
   const scaler = fitScaler('standard', train.values).toJSON();
   const { std } = scalerParts(scaler);
   const scaleFloor = 0.01 * std;
-  const windows = buildWindows(plan.segments, layout, H, scaler, settings.maxTrainingWindows, scaleFloor);
+  const windows = buildWindows(
+    plan.segments,
+    layout,
+    H,
+    scaler,
+    settings.maxTrainingWindows,
+    scaleFloor,
+    settings.anchorSteps,
+  );
   // The validation tail starts H steps after the last training origin, so no training target overlaps its targets.
   const fromSeconds = plan.validationFromSeconds;
   const validationCount =
@@ -366,6 +391,7 @@ export async function fitNeural(
     base: plan.base,
     calibration,
     scaleFloor,
+    anchorSteps: settings.anchorSteps,
     nonNegative: train.values.every((v) => !(v < 0)),
     training: {
       windows: trainingRows,
@@ -471,7 +497,7 @@ export class FittedNeural implements FittedForecaster {
     const channels = channelsOf(recent, base, this.parameters.scaler, windowStart, step);
     writeWindow(this.input, 0, layout, channels, windowStart, step, recent.length);
     const deltas = this.session.run(this.input, 1);
-    const last = channels.anchor[recent.length - 1];
+    const last = meanBefore(channels.anchor, recent.length, this.parameters.anchorSteps);
     const point = new Float64Array(horizonSteps);
     for (let h = 0; h < horizonSteps; h++) point[h] = base[recent.length + h] + this.std * (last + deltas[h]);
     const scale = localScale(recent, recent.length, W, this.parameters.scaleFloor);
@@ -520,6 +546,7 @@ const parametersSchema = z.object({
     windows: positiveInt,
   }),
   scaleFloor: finite.pipe(z.number().positive()),
+  anchorSteps: positiveInt,
   nonNegative: z.boolean(),
   onnxSha256: z.string().regex(/^[0-9a-f]{64}$/),
 });
