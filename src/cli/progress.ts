@@ -6,11 +6,16 @@ export interface ProgressBars {
   stop(): void;
 }
 
-/** Creates bars for the given tasks, in order; a task's bar appears on its first update. */
-export function createProgressBars(label: string): ProgressBars {
+/**
+ * Creates bars for the given tasks, in order; a task's bar appears on its first update. On a stream that
+ * is not a terminal it writes nothing: cli-progress would print each bar once at `stop()` without its
+ * payload (a literal `{task}`), or with `noTTYOutput` every bar every 2 s, which floods a log.
+ */
+export function createProgressBars(label: string, stream: NodeJS.WriteStream = process.stderr): ProgressBars {
+  if (stream.isTTY !== true) return { update: () => {}, stop: () => {} };
   const multibar = new cliProgress.MultiBar(
     {
-      stream: process.stderr,
+      stream,
       format: `${label} {task} [{bar}] {percentage}% {value}/{total} | {eta_formatted} left`,
       hideCursor: true,
       clearOnComplete: false,

@@ -24,8 +24,11 @@ export const FORECAST_LEVEL = 0.8;
 export interface WorkloadLoopOptions {
   readonly workload: WorkloadConfig;
   readonly loop: ServiceConfig['loop'];
-  /** The client of the workload's Prometheus (its `metric.prometheus`, else the service's). */
-  readonly prometheus: PrometheusClient;
+  /**
+   * The client of the workload's Prometheus (its `metric.prometheus`, else the service's): only the two
+   * queries the loop makes, so the simulator can answer them from its simulated Prometheus.
+   */
+  readonly prometheus: Pick<PrometheusClient, 'queryRange' | 'queryInstant'>;
   readonly trainer: Trainer;
   readonly clock: Clock;
   /** Where the fitted model is saved; null = not persisted. */

@@ -1,4 +1,3 @@
-import type { PrometheusClient } from '../../collector/prometheus.js';
 import type { ServiceConfig, WorkloadConfig } from '../../config/service.js';
 import type { Clock } from '../../core/index.js';
 import type { Publisher, ScalingDecision } from '../../executor/types.js';
@@ -89,8 +88,7 @@ export function liveServicePolicy(options: {
           loop = new WorkloadLoop({
             workload: options.workload,
             loop: options.loop,
-            // The loop calls only queryRange and queryInstant, which the simulated API answers.
-            prometheus: api as unknown as PrometheusClient,
+            prometheus: api,
             trainer,
             clock,
             modelPath: null,
