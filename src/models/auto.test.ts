@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -91,4 +92,31 @@ test('auto refuses training data too short to fit on one day and compare on the 
     autoModel.create(options(['naive'])).fit(train),
     (error: unknown) => error instanceof PrescaleError && error.code === 'not-enough-data' && error.field === 'auto',
   );
+});
+
+test('auto compares neural candidates from scratch; only the winner trains with the checkpoint directory', async () => {
+  const { series, dataset } = await loadDataset('nasa-jul95');
+  const train = sliceSeries(series, dataset.train_start, dataset.train_start + 3 * 86400);
+  const dir = await mkdtemp(join(tmpdir(), 'prescale-auto-ckpt-'));
+  try {
+    const fitted = (await autoModel
+      .create({
+        ...options(['lstm', 'gru']),
+        horizonSteps: 10,
+        settings: { windowSteps: 40, hiddenUnits: 4, maxEpochs: 1, batchSize: 64, maxTrainingWindows: 300 },
+        checkpointDir: dir,
+      } as AutoOptions)
+      .fit(train)) as FittedAuto;
+    assert.deepEqual(
+      fitted.selection.candidates.map((c) => [c.model, Number.isFinite(c.rmse), c.skipped]),
+      [
+        ['lstm', true, undefined],
+        ['gru', true, undefined],
+      ],
+    );
+    assert.ok(existsSync(join(dir, 'checkpoint.json')), 'the winner trained with the checkpoint');
+    assert.equal(fitted.artifacts?.()['model.onnx'] instanceof Uint8Array, true, 'a neural winner saves as a folder');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });

@@ -121,7 +121,7 @@ class AutoForecaster implements Forecaster {
     const results: CandidateResult[] = [];
     for (const name of this.candidates) {
       signal?.throwIfAborted();
-      const forecaster = this.lookup(name).create(this.createOptions());
+      const forecaster = this.lookup(name).create(this.createOptions(false));
       try {
         const backtest = await runBacktest(train, forecaster, plan, { signal });
         results.push({
@@ -156,7 +156,7 @@ class AutoForecaster implements Forecaster {
       validationEndSeconds: trainEnd,
       candidates: results,
     };
-    const chosen = await this.lookup(best.model).create(this.createOptions()).fit(train, signal);
+    const chosen = await this.lookup(best.model).create(this.createOptions(true)).fit(train, signal);
     return new FittedAuto(
       metadataFor('auto', train, { chosen: best.model, candidates: this.candidates }),
       chosen,
@@ -164,9 +164,15 @@ class AutoForecaster implements Forecaster {
     );
   }
 
-  private createOptions(): ModelOptions {
+  /**
+   * Options for a candidate or the winner. A training checkpoint (`checkpointDir` of the neural models) belongs to
+   * one training run, so only the winner's final fit gets it; the comparison fits train from scratch.
+   */
+  private createOptions(final: boolean): ModelOptions {
+    const { checkpointDir, ...rest } = this.options as AutoOptions & { checkpointDir?: string };
     return {
-      ...this.options,
+      ...rest,
+      ...(final && checkpointDir ? { checkpointDir } : {}),
       seasonSeconds: this.options.seasonSeconds ?? DEFAULT_SEASON_SECONDS,
       horizonSteps: this.horizonSteps,
     };
