@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { PrescaleError } from '../core/index.js';
 import type { PlanInput } from '../planner/plan.js';
 import type { PlannerPolicy, PlannerState, ScalingRules } from '../planner/types.js';
-import { parseDurationSeconds } from './units.js';
+import { describeValue, dottedPath, durationSeconds } from './issues.js';
 
 /**
  * Defaults of the planning policy, written as a user writes them (field names and duration strings of the
@@ -34,33 +34,6 @@ export const PLAN_POLICY_DEFAULTS = {
 const DEFAULT_STALE_AFTER_SECONDS = 90;
 /** `recoverBelow` default as a fraction of `maxError`. */
 const RECOVER_BELOW_FRACTION = 0.8;
-
-/** A duration (`"60s"`, `"5m"`, or seconds as a number) converted to seconds within [min, max]. */
-function duration(minSeconds: number, maxSeconds: number) {
-  return z.unknown().transform((value, ctx) => {
-    const fix = `write a duration between ${minSeconds}s and ${maxSeconds}s, like 60s or 5m`;
-    let seconds: number;
-    if (typeof value === 'number') {
-      seconds = value;
-    } else if (typeof value === 'string') {
-      try {
-        seconds = parseDurationSeconds(value, 'duration');
-      } catch (error) {
-        ctx.issues.push({ code: 'custom', input: value, message: (error as Error).message.replace(/^duration: /, '') });
-        return z.NEVER;
-      }
-    } else {
-      const problem = value === undefined ? 'required' : `${describe(value)} is not a duration`;
-      ctx.issues.push({ code: 'custom', input: value, message: `${problem}; ${fix}` });
-      return z.NEVER;
-    }
-    if (!(Number.isFinite(seconds) && seconds >= minSeconds && seconds <= maxSeconds)) {
-      ctx.issues.push({ code: 'custom', input: value, message: `${JSON.stringify(value)} is out of range; ${fix}` });
-      return z.NEVER;
-    }
-    return seconds;
-  });
-}
 
 const BINARY_SUFFIX: Record<string, number> = {
   Ki: 2 ** 10,
@@ -106,7 +79,7 @@ function quantity(unitsPerOne: number, example: string) {
       }
     }
     if (!(Number.isFinite(amount) && amount >= 0)) {
-      ctx.issues.push({ code: 'custom', input: value, message: `${describe(value)} is not a quantity; ${fix}` });
+      ctx.issues.push({ code: 'custom', input: value, message: `${describeValue(value)} is not a quantity; ${fix}` });
       return z.NEVER;
     }
     return amount * unitsPerOne;
@@ -120,10 +93,10 @@ const percent = (max: number) => finite.min(0).max(max);
 
 const scalingRulesSchema = (defaults: { readonly stabilizationWindow: string; readonly period: string }) =>
   z.strictObject({
-    stabilizationWindow: duration(0, 3600).prefault(defaults.stabilizationWindow),
+    stabilizationWindow: durationSeconds(0, 3600).prefault(defaults.stabilizationWindow),
     maxPodsPerPeriod: z.number().int().min(1).optional(),
     maxPercentPerPeriod: finite.gt(0).optional(),
-    period: duration(1, 1800).prefault(defaults.period),
+    period: durationSeconds(1, 1800).prefault(defaults.period),
   });
 
 /** Fills a direction's rate pair from its defaults only when the user set neither (HPA `policies` semantics). */
@@ -156,7 +129,7 @@ const policySchema = z.strictObject({
   planner: z
     .strictObject({
       headroomPercent: percent(1000).default(D.planner.headroomPercent),
-      podStartup: duration(0, 3600).prefault(D.planner.podStartup),
+      podStartup: durationSeconds(0, 3600).prefault(D.planner.podStartup),
       scaleUp: scalingRulesSchema(D.planner.scaleUp).prefault({}),
       scaleDown: scalingRulesSchema(D.planner.scaleDown).prefault({}),
       reactiveFloor: z.boolean().default(D.planner.reactiveFloor),
@@ -165,15 +138,15 @@ const policySchema = z.strictObject({
         .strictObject({ maxCores: finite.gt(0).optional(), maxCostPerHour: finite.gt(0).optional() })
         .prefault({}),
       slo: z.strictObject({ maxLoadPerPod: finite.gt(0).optional() }).prefault({}),
-      syncPeriod: duration(1, 3600).prefault(D.planner.syncPeriod),
+      syncPeriod: durationSeconds(1, 3600).prefault(D.planner.syncPeriod),
     })
     .prefault({}),
   fallback: z
     .strictObject({
       maxError: finite.gt(0).default(D.fallback.maxError),
       recoverBelow: finite.min(0).optional(),
-      staleAfter: duration(0, 86_400).optional(),
-      recoverAfter: duration(0, 86_400).prefault(D.fallback.recoverAfter),
+      staleAfter: durationSeconds(0, 86_400).optional(),
+      recoverAfter: durationSeconds(0, 86_400).prefault(D.fallback.recoverAfter),
     })
     .prefault({}),
   resources: z
@@ -188,7 +161,7 @@ const numberArray = z.array(finite);
 
 const forecastSchema = z.strictObject({
   startSeconds: finite,
-  step: duration(1, 86_400),
+  step: durationSeconds(1, 86_400),
   point: numberArray.min(1),
   intervals: z.strictObject({ level: finite.gt(0).lt(1), lower: numberArray, upper: numberArray }).optional(),
   recentErrorPercent: nonNegative.optional(),
@@ -429,46 +402,27 @@ export function parsePlanRequest(json: unknown): PlanInput {
   throw new PrescaleError('invalid-input', message, { field: result.issues[0]?.path });
 }
 
-/** `policy.planner.scaleUp.period`, `forecast.point[3]`; `(root)` for the request itself. */
-function dottedPath(path: readonly PropertyKey[]): string {
-  let text = '';
-  for (const part of path) {
-    if (typeof part === 'number') text += `[${part}]`;
-    else text += text === '' ? String(part) : `.${String(part)}`;
-  }
-  return text === '' ? '(root)' : text;
-}
-
-function describe(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  if (value === null) return 'null';
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'object') return 'an object';
-  return String(value);
-}
-
 /** zod's issues in Prescale's words: every message says what is wrong and how to fix it. */
 function problemAndFix(issue: z.core.$ZodRawIssue): string | undefined {
   switch (issue.code) {
     case 'invalid_type': {
       if (issue.input === undefined) return `required; give a ${issue.expected}`;
       const expected = issue.expected === 'int' ? 'whole number' : issue.expected;
-      return `expected a ${expected}, got ${describe(issue.input)}; give a ${expected}`;
+      return `expected a ${expected}, got ${describeValue(issue.input)}; give a ${expected}`;
     }
     case 'too_small':
       if (issue.origin === 'array') {
         return `has ${(issue.input as unknown[]).length} items; give at least ${issue.minimum}`;
       }
       return issue.inclusive
-        ? `${describe(issue.input)} is below the minimum ${issue.minimum}; use a value ≥ ${issue.minimum}`
-        : `${describe(issue.input)} must be above ${issue.minimum}; use a value > ${issue.minimum}`;
+        ? `${describeValue(issue.input)} is below the minimum ${issue.minimum}; use a value ≥ ${issue.minimum}`
+        : `${describeValue(issue.input)} must be above ${issue.minimum}; use a value > ${issue.minimum}`;
     case 'too_big':
       return issue.inclusive
-        ? `${describe(issue.input)} is above the maximum ${issue.maximum}; use a value ≤ ${issue.maximum}`
-        : `${describe(issue.input)} must be below ${issue.maximum}; use a value < ${issue.maximum}`;
+        ? `${describeValue(issue.input)} is above the maximum ${issue.maximum}; use a value ≤ ${issue.maximum}`
+        : `${describeValue(issue.input)} must be below ${issue.maximum}; use a value < ${issue.maximum}`;
     case 'invalid_value':
-      return `${describe(issue.input)} is not one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}; use one of them`;
+      return `${describeValue(issue.input)} is not one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}; use one of them`;
     case 'unrecognized_keys': {
       const shape = (issue.inst as { shape?: Record<string, unknown> } | undefined)?.shape;
       const known = shape ? `; known fields here: ${Object.keys(shape).join(', ')}` : '';

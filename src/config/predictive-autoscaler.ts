@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { PrescaleError } from '../core/index.js';
 import type { PlannerPolicy } from '../planner/types.js';
+import { dottedPath, durationSeconds } from './issues.js';
 import { PLAN_POLICY_DEFAULTS, safeParsePlanRequest } from './plan-request.js';
-import { parseDurationSeconds } from './units.js';
 
 /**
  * The `PredictiveAutoscaler` resource (`shared/spec/predictive-autoscaler-crd.md`): the one shape of a
@@ -62,28 +62,6 @@ export const PREDICTIVE_AUTOSCALER_DEFAULTS = {
 
 const D = PREDICTIVE_AUTOSCALER_DEFAULTS;
 
-/** A duration string (`30s`, `10m`, `14d`) or seconds, converted to seconds within [min, max]. */
-function duration(minSeconds: number, maxSeconds: number) {
-  return z.union([z.string(), z.number()]).transform((value, ctx) => {
-    let seconds: number;
-    try {
-      seconds = typeof value === 'number' ? value : parseDurationSeconds(value, 'duration');
-    } catch (error) {
-      ctx.issues.push({ code: 'custom', input: value, message: (error as Error).message.replace(/^duration: /, '') });
-      return z.NEVER;
-    }
-    if (!(Number.isFinite(seconds) && seconds >= minSeconds && seconds <= maxSeconds)) {
-      ctx.issues.push({
-        code: 'custom',
-        input: value,
-        message: `${JSON.stringify(value)} is out of range; write a duration between ${minSeconds}s and ${maxSeconds}s`,
-      });
-      return z.NEVER;
-    }
-    return seconds;
-  });
-}
-
 /** Kubernetes object names: DNS-1123 subdomain. */
 const objectName = z
   .string()
@@ -94,7 +72,7 @@ const objectName = z
 const ownSpecSchema = z.object({
   targetRef: z.strictObject({ apiVersion: z.string().min(1), kind: z.string().min(1), name: objectName }),
   integration: z.enum(['Direct', 'HPA', 'KEDA']).default(D.spec.integration),
-  predictionHorizon: duration(60, 86_400).prefault(D.spec.predictionHorizon),
+  predictionHorizon: durationSeconds(60, 86_400).prefault(D.spec.predictionHorizon),
   model: z
     .enum([...SPEC_MODEL_NAMES, 'prophet-lstm-hybrid'])
     .default(D.spec.model)
@@ -103,13 +81,13 @@ const ownSpecSchema = z.object({
     .strictObject({
       query: z.string().min(1).optional(),
       prometheus: z.url().optional(),
-      step: duration(1, 86_400).prefault(D.spec.metric.step),
+      step: durationSeconds(1, 86_400).prefault(D.spec.metric.step),
     })
     .prefault({}),
   prediction: z
     .strictObject({
-      history: duration(3600, 365 * 86_400).prefault(D.spec.prediction.history),
-      retrainEvery: duration(3600, 365 * 86_400).prefault(D.spec.prediction.retrainEvery),
+      history: durationSeconds(3600, 365 * 86_400).prefault(D.spec.prediction.history),
+      retrainEvery: durationSeconds(3600, 365 * 86_400).prefault(D.spec.prediction.retrainEvery),
       // Checked by the planner's schema with the other planning fields.
       quantile: z.unknown().optional(),
     })
@@ -172,7 +150,7 @@ export function safeParsePredictiveAutoscaler(
   const issues: ResourceIssue[] = [];
   const resource = resourceSchema.safeParse(json);
   if (!resource.success) {
-    for (const issue of resource.error.issues) issues.push({ path: dotted(issue.path), message: issue.message });
+    for (const issue of resource.error.issues) issues.push({ path: dottedPath(issue.path), message: issue.message });
     return { success: false, issues };
   }
   const spec = resource.data.spec;
@@ -182,12 +160,12 @@ export function safeParsePredictiveAutoscaler(
       if (issue.code === 'unrecognized_keys') {
         for (const key of issue.keys) {
           issues.push({
-            path: dotted(['spec', ...issue.path, key]),
+            path: dottedPath(['spec', ...issue.path, key]),
             message: 'unknown field; remove it or fix its spelling',
           });
         }
       } else {
-        issues.push({ path: dotted(['spec', ...issue.path]), message: issue.message });
+        issues.push({ path: dottedPath(['spec', ...issue.path]), message: issue.message });
       }
     }
   }
@@ -287,14 +265,4 @@ function parsePolicy(
     return null;
   }
   return { policy: parsed.data.policy, resources: parsed.data.resources };
-}
-
-/** `spec.planner.scaleUp`, `spec.metadata[0]`; `(root)` for the document itself. */
-function dotted(path: readonly PropertyKey[]): string {
-  let text = '';
-  for (const part of path) {
-    if (typeof part === 'number') text += `[${part}]`;
-    else text += text === '' ? String(part) : `.${String(part)}`;
-  }
-  return text === '' ? '(root)' : text;
 }

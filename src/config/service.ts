@@ -3,13 +3,13 @@ import { z } from 'zod';
 import { PrescaleError } from '../core/index.js';
 import { modelNames } from '../models/registry.js';
 import type { PodResources } from '../planner/vertical.js';
+import { dottedPath, durationSeconds } from './issues.js';
 import { safeParsePlanRequest } from './plan-request.js';
 import {
   PREDICTIVE_AUTOSCALER_DEFAULTS,
   type PredictiveAutoscaler,
   safeParsePredictiveAutoscaler,
 } from './predictive-autoscaler.js';
-import { parseDurationSeconds } from './units.js';
 
 /**
  * The configuration of `prescale serve`: where Prometheus is, where each door listens, and the workloads.
@@ -46,28 +46,6 @@ export const SERVICE_DEFAULTS = {
 
 const D = SERVICE_DEFAULTS;
 
-/** A duration string (`10s`, `1h`) or seconds, converted to seconds within [min, max]. */
-function duration(minSeconds: number, maxSeconds: number) {
-  return z.union([z.string(), z.number()]).transform((value, ctx) => {
-    let seconds: number;
-    try {
-      seconds = typeof value === 'number' ? value : parseDurationSeconds(value, 'duration');
-    } catch (error) {
-      ctx.issues.push({ code: 'custom', input: value, message: (error as Error).message.replace(/^duration: /, '') });
-      return z.NEVER;
-    }
-    if (!(Number.isFinite(seconds) && seconds >= minSeconds && seconds <= maxSeconds)) {
-      ctx.issues.push({
-        code: 'custom',
-        input: value,
-        message: `${JSON.stringify(value)} is out of range; write a duration between ${minSeconds}s and ${maxSeconds}s`,
-      });
-      return z.NEVER;
-    }
-    return seconds;
-  });
-}
-
 const listen = z
   .string()
   .regex(/^(\[[^\]]+\]|[^:]*):\d{1,5}$/, 'is not host:port; write it like 0.0.0.0:8080 (port 0 picks a free one)');
@@ -78,7 +56,7 @@ const serviceSchema = z.strictObject({
   prometheus: z
     .strictObject({
       url: z.url('is not a URL; write it like http://prometheus:9090').default(D.prometheus.url),
-      timeout: duration(1, 300).prefault(D.prometheus.timeout),
+      timeout: durationSeconds(1, 300).prefault(D.prometheus.timeout),
       retries: z.number().int().min(0).max(10).default(D.prometheus.retries),
       bearerTokenFile: filePath.optional(),
       caFile: filePath.optional(),
@@ -127,9 +105,9 @@ const serviceSchema = z.strictObject({
     .prefault({}),
   loop: z
     .strictObject({
-      contextWindow: duration(60, 30 * 86_400).prefault(D.loop.contextWindow),
-      accuracyWindow: duration(60, 30 * 86_400).prefault(D.loop.accuracyWindow),
-      retrainRetry: duration(1, 86_400).prefault(D.loop.retrainRetry),
+      contextWindow: durationSeconds(60, 30 * 86_400).prefault(D.loop.contextWindow),
+      accuracyWindow: durationSeconds(60, 30 * 86_400).prefault(D.loop.accuracyWindow),
+      retrainRetry: durationSeconds(1, 86_400).prefault(D.loop.retrainRetry),
       trainer: z.enum(['worker', 'in-process']).default(D.loop.trainer),
       autoCandidates: z.array(z.string()).min(1).default(D.loop.autoCandidates),
     })
@@ -237,10 +215,13 @@ export function safeParseServiceConfig(
     for (const issue of top.error.issues) {
       if (issue.code === 'unrecognized_keys') {
         for (const key of issue.keys) {
-          issues.push({ path: dotted([...issue.path, key]), message: 'unknown field; remove it or fix its spelling' });
+          issues.push({
+            path: dottedPath([...issue.path, key]),
+            message: 'unknown field; remove it or fix its spelling',
+          });
         }
       } else {
-        issues.push({ path: dotted(issue.path), message: issue.message });
+        issues.push({ path: dottedPath(issue.path), message: issue.message });
       }
     }
     // Still check the workloads, so one run reports every problem of the file.
@@ -313,7 +294,7 @@ function parseWorkload(
       const keys = issue.code === 'unrecognized_keys' ? issue.keys : [undefined];
       for (const key of keys) {
         issues.push({
-          path: `${at}.${dotted(key === undefined ? issue.path : [...issue.path, key])}`,
+          path: `${at}.${dottedPath(key === undefined ? issue.path : [...issue.path, key])}`,
           message:
             issue.code === 'unrecognized_keys'
               ? 'unknown field; a workload has metadata, spec (the PredictiveAutoscaler) and the service blocks queries and pod'
@@ -517,16 +498,6 @@ function unique(issues: ConfigIssue[]): ConfigIssue[] {
     seen.add(key);
     return true;
   });
-}
-
-/** `workloads[0].spec.model`; `(root)` for the document itself. */
-function dotted(path: readonly PropertyKey[]): string {
-  let text = '';
-  for (const part of path) {
-    if (typeof part === 'number') text += `[${part}]`;
-    else text += text === '' ? String(part) : `.${String(part)}`;
-  }
-  return text === '' ? '(root)' : text;
 }
 
 /**

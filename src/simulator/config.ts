@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { dottedPath } from '../config/issues.js';
 import { type PredictiveAutoscaler, parsePredictiveAutoscaler } from '../config/predictive-autoscaler.js';
 import { type ServiceConfig, safeParseServiceConfig, type WorkloadConfig } from '../config/service.js';
 import { parseDurationSeconds } from '../config/units.js';
@@ -325,8 +326,8 @@ export function parseSimulationConfig(userConfig: unknown = {}, source = 'config
     fail(
       parsed.error.issues.flatMap((issue) =>
         issue.code === 'unrecognized_keys'
-          ? issue.keys.map((key) => `${dotted([...issue.path, key])}: unknown field; remove it or fix its spelling`)
-          : [`${dotted(issue.path)}: ${issue.message}`],
+          ? issue.keys.map((key) => `${dottedPath([...issue.path, key])}: unknown field; remove it or fix its spelling`)
+          : [`${dottedPath(issue.path)}: ${issue.message}`],
       ),
     );
   }
@@ -368,7 +369,7 @@ export function parseSimulationConfig(userConfig: unknown = {}, source = 'config
       return fail(
         result.error.issues.map(
           (issue) =>
-            `${dotted(['policies', name, ...(name === 'prescale' ? ['hpa'] : []), ...issue.path])}: ${issue.message}`,
+            `${dottedPath(['policies', name, ...(name === 'prescale' ? ['hpa'] : []), ...issue.path])}: ${issue.message}`,
         ),
       );
     }
@@ -473,13 +474,4 @@ function serviceWorkload(
     loop: parsed.data.loop,
     queries: { requests: workload.metric.query, cpu: settings.queries.cpu, replicas: settings.queries.replicas },
   };
-}
-
-function dotted(path: readonly PropertyKey[]): string {
-  let text = '';
-  for (const part of path) {
-    if (typeof part === 'number') text += `[${part}]`;
-    else text += text === '' ? String(part) : `.${String(part)}`;
-  }
-  return text === '' ? '(root)' : text;
 }

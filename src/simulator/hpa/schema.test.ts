@@ -243,7 +243,7 @@ const errorRows: { name: string; input: unknown; want: { path: string; message: 
   {
     name: 'a quantity of the wrong JSON type',
     input: withChange((i) => (i.externalMetrics.queue_depth = true)),
-    want: [{ path: 'externalMetrics.queue_depth', message: /^expected a quantity, got boolean true; write e\.g\./ }],
+    want: [{ path: 'externalMetrics.queue_depth', message: /^expected a quantity, got true; write e\.g\./ }],
   },
   {
     name: 'an empty policy list',
@@ -329,7 +329,7 @@ const errorRows: { name: string; input: unknown; want: { path: string; message: 
   {
     name: 'now missing, and not an object at all',
     input: 42,
-    want: [{ path: '(input)', message: /^expected an object, got number 42; give an object$/ }],
+    want: [{ path: '(root)', message: /^expected an object, got 42; give an object$/ }],
   },
 ];
 

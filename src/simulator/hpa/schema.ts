@@ -4,6 +4,7 @@
  * Quantities become milli-units and times seconds here, once; inside, only parsed types travel.
  */
 import { z } from 'zod';
+import { describeValue, dottedPath } from '../../config/issues.js';
 import { PrescaleError } from '../../core/index.js';
 import {
   DEFAULT_CONTROLLER_CONFIG,
@@ -436,14 +437,6 @@ export interface HpaInputIssue {
   readonly message: string;
 }
 
-function describeValue(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'object') return 'an object';
-  return `${typeof value} ${JSON.stringify(value)}`;
-}
-
 const EXPECTED_TEXT: Readonly<Record<string, string>> = {
   int: 'an integer',
   number: 'a number',
@@ -481,15 +474,6 @@ function describeIssue(issue: z.core.$ZodRawIssue): string | undefined {
     default:
       return undefined;
   }
-}
-
-function dottedPath(path: readonly PropertyKey[]): string {
-  let text = '';
-  for (const key of path) {
-    if (typeof key === 'number') text += `[${key}]`;
-    else text += text === '' ? String(key) : `.${String(key)}`;
-  }
-  return text === '' ? '(input)' : text;
 }
 
 /** Validates an `hpa-step` input object and reports every problem, not just the first. */
