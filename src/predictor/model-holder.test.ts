@@ -3,8 +3,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Series } from '../core/index.js';
+import { ManualClock } from '../testing/manual-clock.js';
 import { tempDir } from '../testing/temp-dir.js';
-import { ManualClock } from './manual-clock.js';
 import { ModelHolder } from './model-holder.js';
 import { type FitRequest, type FitResult, inProcessTrainer, type Trainer } from './trainer.js';
 
