@@ -111,6 +111,18 @@ for (const cell of ['lstm', 'gru'] as RecurrentCell[]) {
       ),
     );
 
+    for (const count of [256, 1024]) {
+      const contexts = Array.from({ length: count }, (_, i) => ({
+        ...series,
+        values: series.values.subarray(i % 200),
+      }));
+      const times = timeEach(10, () => fitted.forecastMany(contexts, H));
+      console.log(
+        `${tag}: forecastMany ${count} series (features + 1 run + intervals)`.padEnd(58),
+        `${Math.round(count / (percentile(times, 0.5) / 1000))} forecasts/s`,
+      );
+    }
+
     const model = buildTfModel(shape, 0);
     setTfModelWeights(model, weights);
     const tfjsOne = () =>

@@ -56,6 +56,22 @@ test('a forecast has H finite steps from the origin with intervals around the po
   assert.notDeepEqual(Array.from(later.point), Array.from(forecast.point));
 });
 
+test('forecastMany runs one batch and gives what forecast gives for each context', () => {
+  const origins = [1, 2, 3].map((k) => train.startSeconds + 2 * 86400 + k * 1800);
+  const contexts = origins.map(contextUpTo);
+  const batch = lstm.forecastMany(contexts, 10, 0.9);
+  assert.equal(batch.length, 3);
+  // float32 batch arithmetic may differ from a batch of one in the last bits
+  batch.forEach((forecast, i) => {
+    const single = lstm.forecast(contexts[i], 10, 0.9);
+    assert.equal(forecast.startSeconds, origins[i]);
+    for (let h = 0; h < 10; h++) {
+      assert.ok(Math.abs(forecast.point[h] - single.point[h]) < 1e-6 * Math.max(1, Math.abs(single.point[h])));
+      assert.ok(Math.abs(forecast.intervals!.upper[h] - single.intervals!.upper[h]) < 1e-4);
+    }
+  });
+});
+
 test('meta.json records scaler, window, step, horizon, features, training range, validation scores and versions', () => {
   const saved = lstm.toJSON();
   const p = lstm.parameters;

@@ -469,7 +469,14 @@ export class FittedNeural implements FittedForecaster {
   }
 
   forecast(context: Series, horizonSteps: number, level = DEFAULT_INTERVAL_LEVEL): Forecast {
-    checkContextStep(context, this.metadata);
+    return this.forecastMany([context], horizonSteps, level)[0];
+  }
+
+  /**
+   * Forecasts for many series at once (e.g. every workload a predictor serves) with one ONNX Runtime run over all
+   * their windows; each result equals `forecast` on that context.
+   */
+  forecastMany(contexts: readonly Series[], horizonSteps: number, level = DEFAULT_INTERVAL_LEVEL): Forecast[] {
     checkLevel(level);
     const H = this.parameters.horizonSteps;
     if (!(Number.isInteger(horizonSteps) && horizonSteps >= 1 && horizonSteps <= H)) {
@@ -479,6 +486,29 @@ export class FittedNeural implements FittedForecaster {
         { field: 'horizonSteps' },
       );
     }
+    const rowSize = this.input.length;
+    const input = contexts.length === 1 ? this.input : new Float32Array(contexts.length * rowSize);
+    const prepared = contexts.map((context, r) => this.prepare(context, horizonSteps, input, r * rowSize));
+    const deltas = this.session.run(input, contexts.length);
+    return prepared.map(({ context, recent, base, last }, r) => {
+      const point = new Float64Array(horizonSteps);
+      for (let h = 0; h < horizonSteps; h++) {
+        point[h] = base[recent.length + h] + this.std * (last + deltas[r * H + h]);
+      }
+      const scale = localScale(recent, recent.length, this.parameters.layout.windowSteps, this.parameters.scaleFloor);
+      const { lower, upper } = conformalInterval(point, scale, this.parameters.calibration, level);
+      if (this.parameters.nonNegative) {
+        for (const values of [point, lower, upper])
+          for (let i = 0; i < values.length; i++) values[i] = Math.max(0, values[i]);
+      }
+      const { stepSeconds } = context;
+      return { startSeconds: seriesEndSeconds(context), stepSeconds, point, intervals: { level, lower, upper } };
+    });
+  }
+
+  /** Checks one context and writes its window into `input` at `offset`; returns what composing the forecast needs. */
+  private prepare(context: Series, horizonSteps: number, input: Float32Array, offset: number) {
+    checkContextStep(context, this.metadata);
     const { layout } = this.parameters;
     const W = layout.windowSteps;
     const step = context.stepSeconds;
@@ -495,17 +525,9 @@ export class FittedNeural implements FittedForecaster {
     const windowStart = context.startSeconds + from * step;
     const base = this.baseOver(windowStart, recent.length + horizonSteps, step);
     const channels = channelsOf(recent, base, this.parameters.scaler, windowStart, step);
-    writeWindow(this.input, 0, layout, channels, windowStart, step, recent.length);
-    const deltas = this.session.run(this.input, 1);
+    writeWindow(input, offset, layout, channels, windowStart, step, recent.length);
     const last = meanBefore(channels.anchor, recent.length, this.parameters.anchorSteps);
-    const point = new Float64Array(horizonSteps);
-    for (let h = 0; h < horizonSteps; h++) point[h] = base[recent.length + h] + this.std * (last + deltas[h]);
-    const scale = localScale(recent, recent.length, W, this.parameters.scaleFloor);
-    const { lower, upper } = conformalInterval(point, scale, this.parameters.calibration, level);
-    if (this.parameters.nonNegative)
-      for (const values of [point, lower, upper])
-        for (let i = 0; i < values.length; i++) values[i] = Math.max(0, values[i]);
-    return { startSeconds: seriesEndSeconds(context), stepSeconds: step, point, intervals: { level, lower, upper } };
+    return { context, recent, base, last };
   }
 
   toJSON(): SavedModel {
