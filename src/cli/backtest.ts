@@ -8,6 +8,12 @@ import type { RegisterCommand } from './commands.js';
 import { createProgressBars } from './progress.js';
 import { formatNumber, formatTable } from './table.js';
 
+/**
+ * Models backtested when `--model` is not given: the classic ones, a few minutes in all. The neural models
+ * and `auto` train networks at every daily re-estimation, so they are asked for by name.
+ */
+const DEFAULT_BACKTEST_MODELS = ['naive', 'seasonal-naive', 'ets', 'mstl', 'prophet'] as const;
+
 /** Parses `--level`: an interval coverage strictly between 0 and 1. */
 function parseLevel(text: string): number {
   const level = Number(text);
@@ -109,7 +115,7 @@ export const registerBacktest: RegisterCommand = (program, run) => {
       '--datasets <file>',
       'datasets file (default: ../shared/bench/datasets.json if present, else the bundled data/datasets.json)',
     )
-    .option('--model <list>', `comma-separated models (${modelNames.join(', ')})`, modelNames.join(','))
+    .option('--model <list>', `comma-separated models, of: ${modelNames.join(', ')}`, DEFAULT_BACKTEST_MODELS.join(','))
     .option('--horizon <steps>', "override the dataset's horizon (steps)")
     .option('--level <coverage>', 'prediction interval coverage', '0.8')
     .option('--out <dir>', 'write one scorer-format CSV per model (origin,h,yhat,lo,hi) into this directory')
