@@ -1,4 +1,3 @@
-import type { Command } from 'commander';
 import { PrescaleError } from '../core/index.js';
 import { type BacktestSuiteResult, runBacktestSuite } from '../experiments/backtest-suite.js';
 import { defaultDatasetsPath } from '../experiments/datasets.js';

@@ -97,7 +97,7 @@ test("the seasonal-naive CSV scores identically to the scorer's own --baseline s
   assert.equal(a.mean_1_to_H.rmse_vs_snaive, 1);
 });
 
-test('the bundled datasets file runs without ../shared (the npm start default)', async (t) => {
+test('the bundled datasets file runs without ../shared (the npm start default)', async (_t) => {
   const suite = await runBacktestSuite({
     datasetName: 'nasa-jul95',
     datasetsPath: BUNDLED_DATASETS_PATH,

@@ -28,7 +28,7 @@ const rows = [
   },
 ];
 for (const row of rows) {
-  test(row.name, async (t) => {
+  test(row.name, async (_t) => {
     const fitted = await row.model.create({ horizonSteps: 3 }).fit(twoDays);
     const forecast = fitted.forecast(series(row.context), row.want.length);
     assert.deepEqual([...forecast.point], row.want);
@@ -36,7 +36,7 @@ for (const row of rows) {
   });
 }
 
-test('seasonal naive forecasts the same time one day earlier, and the last value where that is missing', async (t) => {
+test('seasonal naive forecasts the same time one day earlier, and the last value where that is missing', async (_t) => {
   const fitted = await seasonalNaiveModel.create({ seasonSeconds: 86400, horizonSteps: 5 }).fit(twoDays);
   const context = Float64Array.from(twoDays.values);
   context[DAY_STEPS + 2] = Number.NaN; // yesterday's bucket for h = 3 is missing
@@ -47,7 +47,7 @@ test('seasonal naive forecasts the same time one day earlier, and the last value
   assert.equal(forecast.point[2], context[origin - 1]);
 });
 
-test('intervals at 80% hold lower ≤ point ≤ upper and widen at a higher level', async (t) => {
+test('intervals at 80% hold lower ≤ point ≤ upper and widen at a higher level', async (_t) => {
   const fitted = await naiveModel.create({ horizonSteps: 10 }).fit(twoDays);
   const f80 = fitted.forecast(twoDays, 10);
   const f95 = fitted.forecast(twoDays, 10, 0.95);
