@@ -25,23 +25,19 @@ const PROPHET_MIN_TRAIN_SECONDS = 3 * DAY_SECONDS;
  */
 const MAX_RESIDUAL_DAYS = 7;
 
-/**
- * The residual forecast starts from the mean residual of the last 15 minutes, not the last residual: Prophet has
- * taken out the daily shape, so averaging does not lag behind a ramp as it would on raw values, and it removes
- * most of the last bucket's noise, which the network would otherwise have to learn to cancel.
- */
-const ANCHOR_SECONDS = 900;
-
 /** Options of the hybrid: the neural options plus how many out-of-sample days to train on. */
 export interface ProphetLstmOptions extends NeuralOptions {
   readonly residualDays?: number;
 }
 
-/** Prophet fitted on `train` (the Prophet model of `prophet.ts`), as its raw path: trend + seasonality, uncorrected. */
-async function prophetPath(train: Series, seasonSeconds: number, horizonSteps: number, signal?: AbortSignal) {
+/**
+ * Prophet fitted on `train` (the Prophet model of `prophet.ts`): the fitted model, whose forecast follows the level
+ * through its residual correction, and its raw path (trend + seasonality, uncorrected).
+ */
+async function fitProphet(train: Series, seasonSeconds: number, horizonSteps: number, signal?: AbortSignal) {
   const fitted = await prophetModel.create({ seasonSeconds, horizonSteps }).fit(train, signal);
   const { path } = fitted.toJSON().parameters as CorrectedParameters;
-  return { startSeconds: path.startSeconds, values: Float64Array.from(path.values) };
+  return { fitted, path: { startSeconds: path.startSeconds, values: Float64Array.from(path.values) } };
 }
 
 /** The path on the grid of `series`: base[i] for bucket i (NaN where the path does not reach). */
@@ -77,11 +73,7 @@ class ProphetLstmForecaster implements Forecaster {
     const started = performance.now();
     const step = train.stepSeconds;
     const seasonSeconds = this.options.seasonSeconds ?? DEFAULT_SEASON_SECONDS;
-    const settings = {
-      ...resolveNeuralSettings('lstm', train, this.options),
-      anchorSteps: Math.max(1, Math.round(ANCHOR_SECONDS / step)),
-      ...this.options.settings,
-    };
+    const settings = resolveNeuralSettings('lstm', train, this.options);
     const trainEnd = seriesEndSeconds(train);
     const spanDays = Math.floor((train.values.length * step - PROPHET_MIN_TRAIN_SECONDS) / DAY_SECONDS);
     const days = Math.min(this.options.residualDays ?? MAX_RESIDUAL_DAYS, spanDays);
@@ -92,26 +84,30 @@ class ProphetLstmForecaster implements Forecaster {
         { field: this.name },
       );
     }
+    const H = settings.horizonSteps;
     const segments: TrainingSegment[] = [];
     for (let k = days; k >= 1; k--) {
       const cut = trainEnd - k * DAY_SECONDS;
-      const path = await prophetPath(
-        sliceSeries(train, train.startSeconds, cut),
-        seasonSeconds,
-        settings.horizonSteps,
-        signal,
-      );
+      const prophet = await fitProphet(sliceSeries(train, train.startSeconds, cut), seasonSeconds, H, signal);
       const firstOrigin = Math.round((cut - train.startSeconds) / step);
       segments.push({
         series: train,
-        base: alignPath(path, train),
+        base: alignPath(prophet.path, train),
+        // what the deployed Prophet (fitted before this day, correcting with the day's residuals) forecasts here
+        forecastAt: (origin) =>
+          prophet.fitted.forecast(sliceSeries(train, train.startSeconds, train.startSeconds + origin * step), H).point,
         firstOrigin,
         endOrigin: Math.min(train.values.length, firstOrigin + Math.round(DAY_SECONDS / step)),
       });
     }
     const prophetMilliseconds = performance.now() - started;
-    const served = await prophetPath(train, seasonSeconds, settings.horizonSteps, signal);
-    const base: NeuralBase = { kind: 'path', startSeconds: served.startSeconds, values: Array.from(served.values) };
+    const served = await fitProphet(train, seasonSeconds, H, signal);
+    const base: NeuralBase = {
+      kind: 'path',
+      startSeconds: served.path.startSeconds,
+      values: Array.from(served.path.values),
+      forecaster: served.fitted.toJSON(),
+    };
     // With two days or more, the last day is the validation tail and the days before it train the network.
     return fitNeural(
       this.name,
@@ -122,6 +118,7 @@ class ProphetLstmForecaster implements Forecaster {
         base,
         extra: { residualDays: days, prophetFits: days + 1, prophetMilliseconds },
         validationFromSeconds: days > 1 ? trainEnd - DAY_SECONDS : undefined,
+        baseForecaster: served.fitted,
       },
       this.options,
       signal,
@@ -134,5 +131,5 @@ export const prophetLstmModel: ModelDefinition = {
   name: 'prophet-lstm',
   description: "Prophet's trend and seasonality + an LSTM on its out-of-sample residuals and the recent values",
   create: (options) => new ProphetLstmForecaster(options as ProphetLstmOptions | undefined),
-  load: (saved, artifacts) => loadNeural('prophet-lstm', saved, artifacts),
+  load: (saved, artifacts) => loadNeural('prophet-lstm', saved, artifacts, (base) => prophetModel.load(base)),
 };
