@@ -52,12 +52,13 @@ function alignPath(path: { startSeconds: number; values: Float64Array }, series:
 }
 
 /**
- * Prophet + LSTM. Prophet keeps trend and seasonality; an LSTM reads the last window of Prophet's residuals and of
- * the observed values (scaled) with the calendar, and forecasts the residual over 1..H as a change from the last
- * residual; the forecast is Prophet's path plus that residual. The network trains on residuals as deployment sees
- * them: for each of the last days of the training range, Prophet is fitted on the data before that day and its path
- * (never fitted on the day) gives the day's residuals. The last day of those is the validation tail (early stopping
- * and conformal intervals). The served Prophet is then fitted on the whole range.
+ * Prophet + LSTM. Prophet keeps trend and seasonality: the base forecast is the Prophet model of `prophet.ts`
+ * (its path plus its residual correction, which follows the current level). An LSTM reads the last window of the
+ * residuals against Prophet's path and of the observed values (scaled) with the calendar, and forecasts what that
+ * base misses over 1..H; the forecast is their sum. The network trains on what deployment sees: for each of the
+ * last days of the training range, Prophet is fitted on the data before that day, and that day's windows use its
+ * path (inputs) and its corrected forecast from each origin (targets). The last of those days is the validation
+ * tail (early stopping and conformal intervals). The served Prophet is then fitted on the whole range.
  */
 class ProphetLstmForecaster implements Forecaster {
   readonly name = 'prophet-lstm' as const;
@@ -129,7 +130,7 @@ class ProphetLstmForecaster implements Forecaster {
 /** The hybrid's registry entry; a saved hybrid is meta.json (with Prophet's path) + model.onnx, loaded without tfjs. */
 export const prophetLstmModel: ModelDefinition = {
   name: 'prophet-lstm',
-  description: "Prophet's trend and seasonality + an LSTM on its out-of-sample residuals and the recent values",
+  description: 'Prophet (residual-corrected) + an LSTM on its out-of-sample residuals and the recent values',
   create: (options) => new ProphetLstmForecaster(options as ProphetLstmOptions | undefined),
   load: (saved, artifacts) => loadNeural('prophet-lstm', saved, artifacts, (base) => prophetModel.load(base)),
 };
