@@ -18,7 +18,7 @@ test('a window holds each bucket as [anchor, value?, sin/cos of the day, sin/cos
   const monday = 4 * 86400;
   writeWindow(out, 0, layout, { anchor: Float64Array.of(0.5, -1), values: Float64Array.of(2, 3) }, monday, 21600, 2);
   const want = [0.5, 2, 0, 1, 0, 1, -1, 3, 1, 0, Math.sin((2 * Math.PI) / 28), Math.cos((2 * Math.PI) / 28)];
-  want.forEach((w, i) => assert.ok(close(out[i], w), `${i}: ${out[i]} vs ${w}`));
+  for (const [i, w] of want.entries()) assert.ok(close(out[i], w), `${i}: ${out[i]} vs ${w}`);
 });
 
 test('a window longer than the history repeats the first bucket', () => {

@@ -150,7 +150,7 @@ function scalerParts(json: ScalerJSON): { mean: number; std: number } {
 /** Buckets that hold an observation (not NaN); a plain loop, as this runs for every served forecast. */
 function countObserved(values: Float64Array): number {
   let n = 0;
-  for (let i = 0; i < values.length; i++) if (values[i] === values[i]) n++;
+  for (let i = 0; i < values.length; i++) if (!Number.isNaN(values[i])) n++;
   return n;
 }
 
