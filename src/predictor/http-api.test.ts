@@ -4,11 +4,12 @@ import { after, before, test } from 'node:test';
 import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
 import { readTraceFile } from '../collector/trace-file.js';
-import type { Series } from '../core/index.js';
+import type { Forecast, Series } from '../core/index.js';
+import type { FittedNeural, NeuralOptions } from '../models/neural/index.js';
 import { modelDefinition } from '../models/registry.js';
 import type { FittedForecaster } from '../models/types.js';
 import { sharedRoot } from '../testing/paths.js';
-import { type ApiErrorBody, buildHttpApi } from './http-api.js';
+import { type ApiErrorBody, buildHttpApi, parseBatchRequest, parseForecastRequest } from './http-api.js';
 import { ServiceMetrics } from './metrics.js';
 
 const BODY_LIMIT = 64 * 1024;
@@ -16,6 +17,15 @@ let app: FastifyInstance;
 let base: string;
 let nasa: Series;
 let naive: FittedForecaster;
+let lstm: FittedNeural;
+/** The sizes of the batched calls the API made to the LSTM (the real model, counted). */
+const lstmBatches: number[] = [];
+
+/** A small network (the code path of the defaults, a fraction of the training). */
+const tiny: NeuralOptions = {
+  horizonSteps: 10,
+  settings: { windowSteps: 40, patchSteps: 4, hiddenUnits: 6, maxEpochs: 2, batchSize: 64, maxTrainingWindows: 400 },
+};
 
 before(async () => {
   const trace = await readTraceFile(join(sharedRoot, 'data/nasa-http/nasa_jul95_requests_per_minute.csv'));
@@ -26,12 +36,22 @@ before(async () => {
     values: trace.series.values.slice(0, n),
   };
   naive = await modelDefinition('naive').create({ horizonSteps: 30 }).fit(nasa);
+  lstm = (await modelDefinition('lstm')
+    .create(tiny)
+    .fit({ ...nasa, values: trace.series.values.slice(0, 2 * n) })) as FittedNeural;
+  const countedLstm = Object.assign(Object.create(lstm) as FittedNeural, {
+    forecastMany: (contexts: readonly Series[], horizonSteps: number, level?: number) => {
+      lstmBatches.push(contexts.length);
+      return lstm.forecastMany(contexts, horizonSteps, level);
+    },
+  });
+  const models: Record<string, FittedForecaster> = { 'nasa-naive': naive, 'nasa-lstm': countedLstm };
   const metrics = new ServiceMetrics({ processMetrics: false });
   app = buildHttpApi(
     {
       workloads: () => [],
-      model: (name) => (name === 'nasa-naive' ? naive : undefined),
-      modelNames: () => ['nasa-naive'],
+      model: (name) => models[name],
+      modelNames: () => Object.keys(models),
       metrics,
       health: () => ({ ok: true, reasons: [] }),
       readiness: () => ({ ok: true, reasons: [] }),
@@ -109,6 +129,86 @@ test('POST /v1/forecast/batch: one request carries many series, each forecast on
   );
 });
 
+/** A forecast as the API answers it, against the model's own: float32 batches may differ in the last bits. */
+function assertCloseForecast(got: unknown, want: Forecast, what: string): void {
+  const answer = got as { startSeconds: number; point: number[]; intervals: { lower: number[]; upper: number[] } };
+  assert.equal(answer.startSeconds, want.startSeconds, what);
+  assert.equal(answer.point.length, want.point.length, what);
+  for (let h = 0; h < want.point.length; h++) {
+    assert.ok(Math.abs(answer.point[h] - want.point[h]) <= 1e-6 * Math.max(1, Math.abs(want.point[h])), what);
+    assert.ok(Math.abs(answer.intervals.lower[h] - (want.intervals?.lower[h] ?? Number.NaN)) <= 1e-4, what);
+    assert.ok(Math.abs(answer.intervals.upper[h] - (want.intervals?.upper[h] ?? Number.NaN)) <= 1e-4, what);
+  }
+}
+
+/** The NASA minutes ending `k` minutes before the end of day one, as a request series. */
+const lstmContext = (k: number) => ({
+  startSeconds: nasa.startSeconds + (1440 - 100 - k) * 60,
+  values: [...nasa.values.slice(1440 - 100 - k, 1440 - k)],
+});
+const asSeries = (s: { startSeconds: number; values: number[] }): Series => ({
+  startSeconds: s.startSeconds,
+  stepSeconds: 60,
+  values: Float64Array.from(s.values),
+});
+
+test('POST /v1/forecast/batch with a neural model: one ONNX run for the batch, each forecast its own series', async () => {
+  const series = [0, 7, 30, 200].map(lstmContext);
+  lstmBatches.length = 0;
+  const { status, body } = await post('/v1/forecast/batch', { model: 'nasa-lstm', series, horizonSteps: 10 });
+  assert.equal(status, 200, JSON.stringify(body));
+  assert.deepEqual(lstmBatches, [4]);
+  const forecasts = body.forecasts as unknown[];
+  for (const [i, s] of series.entries()) {
+    assertCloseForecast(forecasts[i], lstm.forecast(asSeries(s), 10), `series[${i}]`);
+  }
+});
+
+test('POST /v1/forecast/batch with a neural model: a series it cannot forecast is named, not the batch', async () => {
+  const series = [lstmContext(0), lstmContext(5), { values: [null, null] }];
+  const { status, body } = await post('/v1/forecast/batch', { model: 'nasa-lstm', series, horizonSteps: 10 });
+  assert.equal(status, 400);
+  const { error } = body as unknown as ApiErrorBody;
+  assert.equal(error.code, 'not-enough-data');
+  assert.equal(error.field, 'series[2]');
+  assert.match(error.message, /^series\[2\]: .*no observed value/);
+});
+
+test('POST /v1/forecast: concurrent requests to a neural model share one ONNX run; each gets its own answer', async () => {
+  const good = [0, 3, 11, 60, 150, 400].map(lstmContext);
+  const bodies: unknown[] = good.map((series) => ({ model: 'nasa-lstm', series, horizonSteps: 10 }));
+  bodies.splice(2, 0, { model: 'nasa-lstm', series: { values: [null, null, null] }, horizonSteps: 10 });
+  bodies.splice(5, 0, { model: 'nasa-lstm', series: { ...lstmContext(1), step: '30s' }, horizonSteps: 10 });
+  lstmBatches.length = 0;
+  // Injected together, the requests reach the handler in one turn of the event loop, as concurrent requests read
+  // in one poll do; over real sockets that depends on how the client spreads them over connections.
+  const answers = await Promise.all(
+    bodies.map(async (b) => {
+      const response = await app.inject({ method: 'POST', url: '/v1/forecast', payload: b as object });
+      return { status: response.statusCode, body: response.json() as Record<string, unknown> };
+    }),
+  );
+  // One batched call for the eight; the two it refuses are then tried alone (a forecast of one is a batch of one).
+  assert.deepEqual(lstmBatches, [8, 1, 1, 1, 1, 1, 1, 1, 1], `batched calls: ${JSON.stringify(lstmBatches)}`);
+  const errors = [answers[2], answers[5]].map((a) => ({
+    status: a.status,
+    ...(a.body as unknown as ApiErrorBody).error,
+  }));
+  assert.deepEqual(
+    errors.map((e) => [e.status, e.code, e.field]),
+    [
+      [400, 'not-enough-data', 'series'],
+      [400, 'model-mismatch', 'series.step'],
+    ],
+  );
+  const oks = answers.filter((_, i) => i !== 2 && i !== 5);
+  oks.forEach((a, i) => {
+    assert.equal(a.status, 200, JSON.stringify(a.body));
+    assert.equal(a.body.kind, 'lstm');
+    assertCloseForecast(a.body, lstm.forecast(asSeries(good[i]), 10), `request ${i}`);
+  });
+});
+
 test('POST /v1/plan: a plan request in, the decision with its reason out', async () => {
   const { status, body } = await post('/v1/plan', {
     nowSeconds: 1000,
@@ -140,7 +240,7 @@ const errorRows: {
     name: 'an unknown model lists the loaded ones',
     path: '/v1/forecast',
     body: { model: 'prophet', series: { values: [1] }, horizonSteps: 1 },
-    want: { status: 400, field: 'model', text: 'loaded: nasa-naive' },
+    want: { status: 400, field: 'model', text: 'loaded: nasa-naive, nasa-lstm' },
   },
   {
     name: 'values not a list',
@@ -339,4 +439,123 @@ test('fuzzed bodies (fast-check) never produce a 5xx and the server keeps answer
   );
   const health = await fetch(`${base}/healthz`);
   assert.equal(health.status, 200);
+});
+
+/** Bodies as the wire gives them (JSON has no NaN, no Infinity, no -0 and no undefined). */
+const wire = (value: unknown): unknown => JSON.parse(JSON.stringify(value) ?? 'null');
+const finiteNumber = fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.integer());
+/** Valid series and fields, each key sometimes left out, and the same with wrong values mixed in. */
+const validSeries = fc.record(
+  {
+    startSeconds: finiteNumber,
+    step: fc.constantFrom('60s', '1m', 60, 0.5, '1h30m', ' 30s', '15'),
+    values: fc.array(fc.oneof(finiteNumber, fc.constant(null)), { minLength: 1, maxLength: 40 }),
+  },
+  { requiredKeys: ['values'] },
+);
+const validFields = {
+  model: fc.string({ minLength: 1 }),
+  horizonSteps: fc.integer({ min: 1, max: 10_000 }),
+  level: fc.double({ min: Number.MIN_VALUE, max: 0.9999, noNaN: true }),
+};
+const wrongSeries = fc.record(
+  {
+    startSeconds: fc.oneof(finiteNumber, anyValue),
+    step: fc.oneof(fc.constantFrom('0s', '-1s', 'PT1M', '1e999', -60, 0, ''), anyValue),
+    values: fc.oneof(
+      fc.array(fc.oneof(fc.double(), fc.constant(null), anyValue), { minLength: 0, maxLength: 40 }),
+      anyValue,
+    ),
+    extra: anyValue,
+  },
+  { requiredKeys: [] },
+);
+const wrongFields = {
+  model: fc.oneof(fc.constant(''), anyValue),
+  horizonSteps: fc.oneof(fc.integer({ min: -2, max: 10_002 }), fc.double(), anyValue),
+  level: fc.oneof(fc.double({ min: -0.5, max: 1.5 }), fc.constantFrom(0, 1), anyValue),
+};
+/** Mostly valid bodies (the fast path's), the rest with one or more wrong parts (the schema's). */
+function bodies<S>(series: (s: fc.Arbitrary<unknown>) => fc.Arbitrary<S>): fc.Arbitrary<unknown> {
+  const required = { requiredKeys: ['model' as const, 'series' as const, 'horizonSteps' as const] };
+  return fc.oneof(
+    { weight: 3, arbitrary: fc.record({ ...validFields, series: series(validSeries) }, required) },
+    {
+      weight: 1,
+      arbitrary: fc.record(
+        {
+          model: fc.oneof(validFields.model, wrongFields.model),
+          horizonSteps: fc.oneof(validFields.horizonSteps, wrongFields.horizonSteps),
+          level: fc.oneof(validFields.level, wrongFields.level),
+          series: series(fc.oneof(validSeries, wrongSeries)),
+          extra: anyValue,
+        },
+        { requiredKeys: [] },
+      ),
+    },
+  );
+}
+
+/** Both ways of reading a body: the result, or the error's status, field and message. */
+function outcome(parse: () => unknown): unknown {
+  try {
+    return { ok: parse() };
+  } catch (error) {
+    const e = error as { statusCode: number; field: string | null; message: string };
+    return { statusCode: e.statusCode, field: e.field, message: e.message };
+  }
+}
+
+test('the fast path reads every body exactly as the zod schema does (fast-check)', () => {
+  const cases: [string, fc.Arbitrary<unknown>, (body: unknown, viaSchema: boolean) => unknown][] = [
+    [
+      'forecast',
+      fc.oneof(
+        bodies((s) => s),
+        nearForecast,
+      ),
+      parseForecastRequest,
+    ],
+    ['batch', bodies((s) => fc.array(s, { minLength: 0, maxLength: 4 })), parseBatchRequest],
+  ];
+  for (const [name, arbitrary, parse] of cases) {
+    let read = 0;
+    fc.assert(
+      fc.property(arbitrary, (body) => {
+        const received = wire(body);
+        const fast = outcome(() => parse(received, false));
+        assert.deepEqual(
+          fast,
+          outcome(() => parse(received, true)),
+        );
+        if ((fast as { ok?: unknown }).ok !== undefined) read++;
+      }),
+      { numRuns: 2000 },
+    );
+    assert.ok(read > 500, `${name}: only ${read} of 2,000 bodies were valid; the fast path was barely tried`);
+  }
+  // JSON text can hold numbers beyond a double (1e999 parses to Infinity), which JSON.stringify cannot write.
+  for (const text of [
+    '{"model":"m","series":{"values":[1,1e999]},"horizonSteps":1}',
+    '{"model":"m","series":{"startSeconds":-1e999,"values":[1]},"horizonSteps":1}',
+    '{"model":"m","series":{"step":1e999,"values":[1]},"horizonSteps":1}',
+    '{"model":"m","series":{"values":[1]},"horizonSteps":1e999}',
+    '{"model":"m","series":{"values":[1]},"horizonSteps":1,"level":1e-999}',
+  ]) {
+    const body = JSON.parse(text);
+    const fast = outcome(() => parseForecastRequest(body));
+    assert.deepEqual(
+      fast,
+      outcome(() => parseForecastRequest(body, true)),
+      text,
+    );
+    assert.equal((fast as { statusCode?: number }).statusCode, 400, text);
+  }
+  const read = parseForecastRequest({ model: 'm', series: { step: '1m', values: [1, null, 2.5] }, horizonSteps: 3 });
+  assert.deepEqual(read, {
+    model: 'm',
+    series: { startSeconds: 0, stepSeconds: 60, values: Float64Array.from([1, Number.NaN, 2.5]) },
+    horizonSteps: 3,
+    level: 0.8,
+  });
 });
