@@ -1,7 +1,6 @@
 import { type Forecast, PrescaleError, type Series, seriesEndSeconds } from '../core/index.js';
 import { runBacktest } from './backtest.js';
-import { metadataFor } from './common.js';
-import { DEFAULT_CALIBRATED_HORIZON_STEPS, DEFAULT_SEASON_SECONDS } from './naive.js';
+import { DEFAULT_CALIBRATED_HORIZON_STEPS, DEFAULT_SEASON_SECONDS, metadataFor } from './common.js';
 import type {
   FittedForecaster,
   Forecaster,

@@ -5,6 +5,12 @@ import type { ModelMetadata, ModelName, SavedModel } from './types.js';
 /** The version written into every saved model, so a loader can tell where a file came from. */
 export const PRESCALE_VERSION = '0.1.0';
 
+/** Default horizon the intervals are calibrated for when none is given. */
+export const DEFAULT_CALIBRATED_HORIZON_STEPS = 60;
+
+/** Default season: load repeats daily. */
+export const DEFAULT_SEASON_SECONDS = 86400;
+
 /** Default interval level when a caller does not ask for one. */
 export const DEFAULT_INTERVAL_LEVEL = 0.8;
 

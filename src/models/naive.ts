@@ -2,7 +2,9 @@ import { PrescaleError, type Series } from '../core/index.js';
 import {
   checkContextStep,
   checkSavedModel,
+  DEFAULT_CALIBRATED_HORIZON_STEPS,
   DEFAULT_INTERVAL_LEVEL,
+  DEFAULT_SEASON_SECONDS,
   historicalErrorPercentiles,
   lastObservedIndex,
   metadataFor,
@@ -148,12 +150,6 @@ export function seasonStepsFor(seasonSeconds: number, stepSeconds: number): numb
   }
   return steps;
 }
-
-/** Default horizon the intervals are calibrated for when none is given. */
-export const DEFAULT_CALIBRATED_HORIZON_STEPS = 60;
-
-/** Default season: load repeats daily. */
-export const DEFAULT_SEASON_SECONDS = 86400;
 
 /** Last observed value, repeated over the horizon: the reference every model must beat at short h. */
 export const naiveModel = defineHistoryRule(

@@ -1,8 +1,15 @@
 import { z } from 'zod';
 import { type Forecast, PrescaleError, type Series, seriesEndSeconds } from '../core/index.js';
-import { checkContextStep, checkSavedModel, DEFAULT_INTERVAL_LEVEL, lastObservedIndex, metadataFor } from './common.js';
+import {
+  checkContextStep,
+  checkSavedModel,
+  DEFAULT_CALIBRATED_HORIZON_STEPS,
+  DEFAULT_INTERVAL_LEVEL,
+  DEFAULT_SEASON_SECONDS,
+  lastObservedIndex,
+  metadataFor,
+} from './common.js';
 import { type ErrorPercentiles, errorPercentiles, intervalsFromErrors } from './empirical-intervals.js';
-import { DEFAULT_CALIBRATED_HORIZON_STEPS, DEFAULT_SEASON_SECONDS } from './naive.js';
 import type {
   FittedForecaster,
   Forecaster,

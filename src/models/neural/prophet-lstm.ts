@@ -1,7 +1,6 @@
 import { PrescaleError, type Series, seriesEndSeconds } from '../../core/index.js';
 import { sliceSeries } from '../backtest.js';
-import { lastObservedIndex } from '../common.js';
-import { DEFAULT_SEASON_SECONDS } from '../naive.js';
+import { DEFAULT_SEASON_SECONDS, lastObservedIndex } from '../common.js';
 import { prophetModel } from '../prophet.js';
 import type { CorrectedParameters } from '../residual-correction.js';
 import type { FittedForecaster, Forecaster, ModelDefinition } from '../types.js';

@@ -3,8 +3,14 @@ import { env as ortEnv } from 'onnxruntime-node';
 import { z } from 'zod';
 import { type Forecast, PrescaleError, type Series, seriesEndSeconds } from '../../core/index.js';
 import { fillGaps, fitScaler, type ScalerJSON, slidingWindows } from '../../preprocessor/index.js';
-import { checkContextStep, checkSavedModel, DEFAULT_INTERVAL_LEVEL, metadataFor, PRESCALE_VERSION } from '../common.js';
-import { DEFAULT_CALIBRATED_HORIZON_STEPS } from '../naive.js';
+import {
+  checkContextStep,
+  checkSavedModel,
+  DEFAULT_CALIBRATED_HORIZON_STEPS,
+  DEFAULT_INTERVAL_LEVEL,
+  metadataFor,
+  PRESCALE_VERSION,
+} from '../common.js';
 import type { FittedForecaster, ModelMetadata, ModelName, ModelOptions, SavedModel } from '../types.js';
 import { type ConformalCalibration, calibrateConformal, checkLevel, conformalInterval } from './conformal.js';
 import {
