@@ -139,7 +139,7 @@ export class ServiceMetrics {
     });
     this.apiForecastSeconds = new Histogram({
       name: 'prescale_api_forecast_duration_seconds',
-      help: 'Model time of POST /v1/forecast (per series for the batch form)',
+      help: 'Model time per forecast of POST /v1/forecast: a run shared by several requests or series counts its time divided among them',
       labelNames: ['model'],
       buckets: LATENCY_BUCKETS,
       registers,
