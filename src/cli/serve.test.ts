@@ -4,6 +4,8 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { stringify } from 'yaml';
+import { saveFittedModel } from '../models/persistence.js';
+import { modelDefinition } from '../models/registry.js';
 import { repoRoot } from '../testing/paths.js';
 import { type PrometheusServer, startPrometheus } from '../testing/prometheus-server.js';
 import { tempDir } from '../testing/temp-dir.js';
@@ -115,4 +117,50 @@ test('prescale serve refuses a bad config with the file, line and field, exit 2'
   const run = prescale(['serve', '--config', config]);
   assert.equal(await run.exited, 2);
   assert.match(run.output(), new RegExp(`prescale: ${config}:2: api\\.listen: `));
+});
+
+test('prescale serve with saved models and no workloads keeps answering until SIGTERM', async (t) => {
+  const dir = await tempDir(t);
+  const hourly = {
+    startSeconds: 0,
+    stepSeconds: 3600,
+    values: Float64Array.from({ length: 96 }, (_, i) => 10 + (i % 24)),
+  };
+  const modelPath = join(dir, 'seasonal');
+  await saveFittedModel(await modelDefinition('seasonal-naive').create({ horizonSteps: 6 }).fit(hourly), modelPath);
+  const config = join(dir, 'prescale.yaml');
+  await writeFile(
+    config,
+    stringify({
+      api: { listen: '127.0.0.1:0' },
+      keda: { enabled: false },
+      externalMetrics: { enabled: false },
+      models: { dir: join(dir, 'models'), serve: [{ name: 'seasonal', path: modelPath }] },
+    }),
+  );
+  const run = prescale(['serve', '--config', config]);
+  t.after(() => run.child.kill('SIGKILL'));
+  const api = await waitFor('the serving log line', () => {
+    const line = run
+      .output()
+      .split('\n')
+      .find((l) => l.includes('"prescale serving"'));
+    return line === undefined ? undefined : `http://127.0.0.1:${(JSON.parse(line) as { api: number }).api}`;
+  });
+  await new Promise((resolve) => setTimeout(resolve, 500)); // a service that stopped on its own would be gone by now
+  const response = await fetch(`${api}/v1/forecast`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      model: 'seasonal',
+      series: { startSeconds: 0, step: '1h', values: [...hourly.values] },
+      horizonSteps: 6,
+    }),
+  });
+  const answer = await response.text();
+  assert.equal(response.status, 200, answer);
+  assert.deepEqual((JSON.parse(answer) as { point: number[] }).point, [10, 11, 12, 13, 14, 15]);
+  assert.equal(run.child.exitCode, null, 'still running');
+  run.child.kill('SIGTERM');
+  assert.equal(await run.exited, 0);
 });

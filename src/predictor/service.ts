@@ -229,6 +229,8 @@ export class PrescaleService {
         }
       }),
     );
+    // A service that only serves models (no workloads) still answers until it is told to stop.
+    if (!signal.aborted) await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
   }
 
   /** Resolves when no background fit is running. */
