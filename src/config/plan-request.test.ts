@@ -213,13 +213,13 @@ const badFields: { path: (string | number)[]; value: unknown; want: { path: stri
     value: '5 cores',
     want: {
       path: 'workload.resources.cpuRequest',
-      says: '"5 cores" is not a quantity; write a Kubernetes quantity like 500m',
+      says: '"5 cores" is not a Kubernetes quantity; write e.g. "500m"',
     },
   },
   {
     path: ['workload', 'resources', 'memoryLimit'],
     value: '-1Gi',
-    want: { path: 'workload.resources.memoryLimit', says: 'not a quantity' },
+    want: { path: 'workload.resources.memoryLimit', says: '"-1Gi" is negative; give a value ≥ 0' },
   },
   {
     path: ['policy', 'mode'],

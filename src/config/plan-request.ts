@@ -3,6 +3,7 @@ import { PrescaleError } from '../core/index.js';
 import type { PlanInput } from '../planner/plan.js';
 import type { PlannerPolicy, PlannerState, ScalingRules } from '../planner/types.js';
 import { describeValue, dottedPath, durationSeconds } from './issues.js';
+import { quantitySchema } from './quantity.js';
 
 /**
  * Defaults of the planning policy, written as a user writes them (field names and duration strings of the
@@ -34,57 +35,6 @@ export const PLAN_POLICY_DEFAULTS = {
 const DEFAULT_STALE_AFTER_SECONDS = 90;
 /** `recoverBelow` default as a fraction of `maxError`. */
 const RECOVER_BELOW_FRACTION = 0.8;
-
-const BINARY_SUFFIX: Record<string, number> = {
-  Ki: 2 ** 10,
-  Mi: 2 ** 20,
-  Gi: 2 ** 30,
-  Ti: 2 ** 40,
-  Pi: 2 ** 50,
-  Ei: 2 ** 60,
-};
-const DECIMAL_SUFFIX: Record<string, number> = {
-  n: 1e-9,
-  u: 1e-6,
-  m: 1e-3,
-  '': 1,
-  k: 1e3,
-  M: 1e6,
-  G: 1e9,
-  T: 1e12,
-  P: 1e15,
-  E: 1e18,
-};
-const QUANTITY_PATTERN = /^([0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:([eE][+-]?[0-9]+)|(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE])?)$/;
-
-/**
- * A Kubernetes quantity (`"500m"`, `"0.5"`, `"512Mi"`, `"1e3"`) or a plain number, in `unit`s per 1 of the
- * quantity: 1000 for CPU in millicores, 1 for memory in bytes.
- */
-function quantity(unitsPerOne: number, example: string) {
-  return z.unknown().transform((value, ctx) => {
-    const fix = `write a Kubernetes quantity like ${example}, or a number`;
-    let amount = Number.NaN;
-    if (typeof value === 'number') {
-      amount = value;
-    } else if (typeof value === 'string') {
-      const match = QUANTITY_PATTERN.exec(value.trim());
-      if (match !== null) {
-        const [, digits, exponent, suffix = ''] = match;
-        amount =
-          Number(digits) *
-          (exponent === undefined
-            ? (BINARY_SUFFIX[suffix] ?? DECIMAL_SUFFIX[suffix])
-            : 10 ** Number(exponent.slice(1)));
-      }
-    }
-    if (!(Number.isFinite(amount) && amount >= 0)) {
-      ctx.issues.push({ code: 'custom', input: value, message: `${describeValue(value)} is not a quantity; ${fix}` });
-      return z.NEVER;
-    }
-    return amount * unitsPerOne;
-  });
-}
 
 // zod 4 numbers are finite already (NaN and ±Infinity rejected).
 const finite = z.number();
@@ -197,10 +147,10 @@ const requestSchema = z
       .strictObject({
         resources: z
           .strictObject({
-            cpuRequest: quantity(1000, '500m').optional(),
-            cpuLimit: quantity(1000, '1').optional(),
-            memoryRequest: quantity(1, '512Mi').optional(),
-            memoryLimit: quantity(1, '1Gi').optional(),
+            cpuRequest: quantitySchema('milli').optional(),
+            cpuLimit: quantitySchema('milli').optional(),
+            memoryRequest: quantitySchema('one').optional(),
+            memoryLimit: quantitySchema('one').optional(),
           })
           .prefault({}),
         costPerPodHour: finite.gt(0).optional(),

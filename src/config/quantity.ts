@@ -1,7 +1,10 @@
+import { z } from 'zod';
+
 /**
  * Kubernetes `resource.Quantity` parsing, exact where the controller is exact: `MilliValue()` is
  * `ceil(q × 1000)` computed on the decimal digits, so "0.1" is 100 and "1Ki" is 1024000, never a
- * float approximation.
+ * float approximation. The one quantity parser of Prescale: the HPA emulation, the planner's request and the
+ * simulator's cluster all read "500m" and "1Gi" through it.
  */
 
 const DECIMAL_SUFFIX_EXPONENT: Readonly<Record<string, number>> = {
@@ -82,4 +85,23 @@ function milliValue(digits: bigint, powerOfTen: number, powerOfTwo: number): num
 /** Formats a milli-value as a quantity string Kubernetes parses back to the same value ("250m", "3"). */
 export function formatMilli(milli: number): string {
   return milli % 1000 === 0 ? String(milli / 1000) : `${milli}m`;
+}
+
+/**
+ * A config field holding a Kubernetes quantity (`"500m"`, `"0.5"`, `"512Mi"`, `"1e3"`) or a plain number ≥ 0, as
+ * a number of `unit`s: `'milli'` (CPU in millicores, the controller's exact `MilliValue`) or `'one'` (cores, bytes).
+ */
+export function quantitySchema(unit: 'milli' | 'one') {
+  return z.unknown().transform((value, ctx) => {
+    if (typeof value === 'number' && Number.isFinite(value) && value >= 0)
+      return unit === 'milli' ? value * 1000 : value;
+    const parsed = typeof value === 'string' ? parseQuantity(value.trim()) : null;
+    if (parsed === null || isQuantityProblem(parsed)) {
+      const problem =
+        parsed?.problem ?? `${JSON.stringify(value)} is not a quantity; write e.g. "500m", "2" or "256Mi"`;
+      ctx.issues.push({ code: 'custom', input: value, message: problem });
+      return z.NEVER;
+    }
+    return unit === 'milli' ? parsed.milli : parsed.approximate;
+  });
 }

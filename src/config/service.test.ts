@@ -139,7 +139,7 @@ const errorRows: { name: string; input: unknown; want: { path: string; text: str
   {
     name: 'a bad pod quantity',
     input: { workloads: [workload({ pod: { cpuRequest: 'half a core' } })] },
-    want: [{ path: 'workloads[0].pod.cpuRequest', text: 'not a quantity' }],
+    want: [{ path: 'workloads[0].pod.cpuRequest', text: 'not a Kubernetes quantity' }],
   },
   {
     name: 'the same workload twice',

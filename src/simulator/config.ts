@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { dottedPath } from '../config/issues.js';
 import { type PredictiveAutoscaler, parsePredictiveAutoscaler } from '../config/predictive-autoscaler.js';
+import { quantitySchema } from '../config/quantity.js';
 import { type ServiceConfig, safeParseServiceConfig, type WorkloadConfig } from '../config/service.js';
 import { parseDurationSeconds } from '../config/units.js';
 import { PrescaleError } from '../core/index.js';
@@ -178,36 +179,6 @@ function duration(minSeconds: number, maxSeconds: number) {
   });
 }
 
-const QUANTITY = /^([0-9]+(?:\.[0-9]*)?|\.[0-9]+)(Ki|Mi|Gi|Ti|m|k|M|G|T)?$/;
-const QUANTITY_FACTOR: Record<string, number> = {
-  '': 1,
-  m: 1e-3,
-  k: 1e3,
-  M: 1e6,
-  G: 1e9,
-  T: 1e12,
-  Ki: 2 ** 10,
-  Mi: 2 ** 20,
-  Gi: 2 ** 30,
-  Ti: 2 ** 40,
-};
-
-/** A Kubernetes quantity (`"500m"`, `"1Gi"`) or a number, as a plain number (cores, bytes). */
-const quantity = z.union([z.string(), z.number()]).transform((value, ctx) => {
-  const match = typeof value === 'string' ? QUANTITY.exec(value.trim()) : null;
-  const amount =
-    typeof value === 'number' ? value : match ? Number(match[1]) * QUANTITY_FACTOR[match[2] ?? ''] : Number.NaN;
-  if (!(Number.isFinite(amount) && amount >= 0)) {
-    ctx.issues.push({
-      code: 'custom',
-      input: value,
-      message: `${JSON.stringify(value)} is not a quantity; write e.g. "500m", "2" or "1Gi"`,
-    });
-    return z.NEVER;
-  }
-  return amount;
-});
-
 const delaySchema = z
   .discriminatedUnion('distribution', [
     z.strictObject({ distribution: z.literal('constant'), value: duration(0, 3600) }),
@@ -239,11 +210,11 @@ const delaySchema = z
 
 const clusterSchema = z.strictObject({
   pod: z.strictObject({
-    requests: z.strictObject({ cpu: quantity, memory: quantity }),
+    requests: z.strictObject({ cpu: quantitySchema('one'), memory: quantitySchema('one') }),
     concurrency: z.number().int().min(1).max(1000),
     serviceTime: duration(0.0001, 60),
     queueLimit: z.number().int().min(1).max(100_000),
-    cpuIdle: quantity,
+    cpuIdle: quantitySchema('one'),
     cpuTimePerRequest: duration(0, 60),
   }),
   startup: z.strictObject({ scheduling: delaySchema, containerStart: delaySchema, readiness: delaySchema }),

@@ -35,8 +35,6 @@ export {
   type PodMetric,
   type PodMetricsInfo,
 } from './pods.js';
-/** Quantity parsing shared with anything that reads Kubernetes manifests. */
-export { formatMilli, isQuantityProblem, type ParsedQuantity, parseQuantity } from './quantity.js';
 /** One reconcile, the condition merge and the reconcile schedule: what the simulator calls. */
 export {
   applyConditions,

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { describeValue, dottedPath } from '../../config/issues.js';
+import { formatMilli, isQuantityProblem, parseQuantity } from '../../config/quantity.js';
 import { PrescaleError } from '../../core/index.js';
 import {
   DEFAULT_CONTROLLER_CONFIG,
@@ -12,7 +13,6 @@ import {
   DEFAULT_SCALE_DOWN_RULES,
   DEFAULT_SCALE_UP_RULES,
 } from './defaults.js';
-import { formatMilli, isQuantityProblem, parseQuantity } from './quantity.js';
 import type {
   AverageValueTarget,
   HpaBehavior,
