@@ -42,6 +42,11 @@ export interface FittedForecaster {
   readonly metadata: ModelMetadata;
   /** H steps from the end of `context`; `level` is the interval coverage (default 0.8). */
   forecast(context: Series, horizonSteps: number, level?: number): Forecast;
+  /**
+   * Forecasts for many series at once, each equal to `forecast` on its context; a model has it when batching is
+   * cheaper than one call per series (a neural model: one ONNX Runtime run for all of them).
+   */
+  forecastMany?(contexts: readonly Series[], horizonSteps: number, level?: number): Forecast[];
   /** JSON-serializable parameters; `registry.loadFitted` rebuilds the model from them. */
   toJSON(): SavedModel;
   /**

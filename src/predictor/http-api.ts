@@ -408,13 +408,11 @@ function findModel(context: ApiContext, name: string): FittedForecaster {
   return model;
 }
 
-/** A model that forecasts many series in one call (a neural model: one ONNX Runtime run for all of them). */
-interface ManySeriesForecaster {
-  forecastMany(contexts: readonly Series[], horizonSteps: number, level?: number): Forecast[];
-}
+/** A model with `forecastMany`. */
+type ManySeriesForecaster = FittedForecaster & Required<Pick<FittedForecaster, 'forecastMany'>>;
 
-function forecastsMany(model: FittedForecaster): model is FittedForecaster & ManySeriesForecaster {
-  return typeof (model as Partial<ManySeriesForecaster>).forecastMany === 'function';
+function forecastsMany(model: FittedForecaster): model is ManySeriesForecaster {
+  return model.forecastMany !== undefined;
 }
 
 function contextOf(model: FittedForecaster, series: RequestSeries): Series {
@@ -458,7 +456,7 @@ function forecastEach(
 }
 
 interface PendingForecast {
-  readonly model: FittedForecaster & ManySeriesForecaster;
+  readonly model: ManySeriesForecaster;
   readonly request: ForecastRequest<RequestSeries>;
   readonly resolve: (forecast: Forecast) => void;
   readonly reject: (error: unknown) => void;
@@ -476,7 +474,7 @@ class ForecastCoalescer {
 
   constructor(private readonly observe: (model: string, seconds: number) => void) {}
 
-  forecast(model: FittedForecaster & ManySeriesForecaster, request: ForecastRequest<RequestSeries>): Promise<Forecast> {
+  forecast(model: ManySeriesForecaster, request: ForecastRequest<RequestSeries>): Promise<Forecast> {
     return new Promise((resolve, reject) => {
       this.pending.push({ model, request, resolve, reject });
       if (!this.scheduled) {
