@@ -110,6 +110,20 @@ for (const cell of ['lstm', 'gru'] as RecurrentCell[]) {
         timeEach(5000, () => fitted.forecast(series, H)),
       ),
     );
+    // A context a day past the training data: the rolling recalibration adds its 95 recent windows to the run.
+    const rolling = new FittedNeural(
+      metadataFor(cell, series, {}),
+      { ...parameters, rollingCalibration: { gridSteps: H / 2, spanSeconds: 86_400 } },
+      onnx,
+      session,
+    );
+    const dayAfter = { ...series, values: Float64Array.from({ length: 2880 }, (_, i) => 50 + 20 * Math.sin(i / 100)) };
+    console.log(
+      line(
+        `${tag}: forecast a day past training (+ 95 recalibration windows)`,
+        timeEach(1000, () => rolling.forecast(dayAfter, H)),
+      ),
+    );
 
     for (const count of [256, 1024]) {
       const contexts = Array.from({ length: count }, (_, i) => ({

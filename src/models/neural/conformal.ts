@@ -37,22 +37,76 @@ export function checkLevel(level: number): void {
 }
 
 /**
- * The interval at `level` around `point`: point + scale · q, with q the calibration's score quantiles at the
- * finite-sample level ⌈(n + 1)·level⌉ / n (split conformal), capped below 1.
+ * The calibration's score quantiles at `level` for each of `steps` horizon steps, at the split-conformal
+ * finite-sample level ⌈(n + 1)·level⌉ / n (capped below 1): an interval is point + scale · offset. They depend
+ * only on the level, so a served model computes them once per level.
  */
+export function conformalOffsets(
+  calibration: ConformalCalibration,
+  level: number,
+  steps: number,
+): { lower: Float64Array; upper: Float64Array } {
+  checkLevel(level);
+  const n = calibration.windows;
+  const adjusted = Math.min(Math.ceil((n + 1) * level) / n, 0.999);
+  return intervalsFromErrors(new Float64Array(steps), calibration.scores, adjusted);
+}
+
+/** The interval at `level` around `point`: point + scale · the calibration's offsets (`conformalOffsets`). */
 export function conformalInterval(
   point: Float64Array,
   scale: number,
   calibration: ConformalCalibration,
   level: number,
 ): { lower: Float64Array; upper: Float64Array } {
-  checkLevel(level);
-  const n = calibration.windows;
-  const adjusted = Math.min(Math.ceil((n + 1) * level) / n, 0.999);
-  const { lower, upper } = intervalsFromErrors(new Float64Array(point.length), calibration.scores, adjusted);
+  const { lower, upper } = conformalOffsets(calibration, level, point.length);
   for (let i = 0; i < point.length; i++) {
     lower[i] = point[i] + scale * lower[i];
     upper[i] = point[i] + scale * upper[i];
   }
   return { lower, upper };
+}
+
+/**
+ * Rolling recalibration: the intervals at `level` from the model's own scores on the last `spanWindows` windows of
+ * the forecast's context that it never trained on (origins after its training ended), the validation tail's
+ * scores filling the part of the span those do not cover yet. Under drift (test days busier than the training
+ * days) the intervals follow what the model's errors are now, which the validation tail alone cannot tell.
+ * `recentByStep[h-1]` holds the recent scores at step h (NaN where the actual was missing); a step without recent
+ * scores gets the validation tail's interval exactly (`conformalOffsets`).
+ */
+export function rollingConformalOffsets(
+  calibration: ConformalCalibration,
+  recentByStep: readonly Float64Array[],
+  spanWindows: number,
+  level: number,
+): { lower: Float64Array; upper: Float64Array } {
+  const steps = recentByStep.length;
+  const { lower, upper } = conformalOffsets(calibration, level, steps);
+  for (let h = 0; h < steps; h++) {
+    const recent = recentByStep[h].filter(Number.isFinite);
+    if (recent.length === 0) continue;
+    // The validation tail's 101 percentiles stand for the windows of the span not yet covered by recent ones.
+    const percentiles = calibration.scores.byStep[Math.min(h, calibration.scores.byStep.length - 1)];
+    const validationWeight = Math.max(0, spanWindows - recent.length);
+    const n = validationWeight + recent.length;
+    const adjusted = Math.min(Math.ceil((n + 1) * level) / n, 0.999);
+    const points = [
+      ...percentiles.map((value) => ({ value, weight: validationWeight / percentiles.length })),
+      ...Array.from(recent, (value) => ({ value, weight: 1 })),
+    ].sort((a, b) => a.value - b.value);
+    lower[h] = Math.min(weightedQuantile(points, n, (1 - adjusted) / 2), 0);
+    upper[h] = Math.max(weightedQuantile(points, n, (1 + adjusted) / 2), 0);
+  }
+  return { lower, upper };
+}
+
+/** The smallest value whose cumulative weight reaches q of `total` (points ascending). */
+function weightedQuantile(points: readonly { value: number; weight: number }[], total: number, q: number): number {
+  let cumulative = 0;
+  for (const point of points) {
+    cumulative += point.weight;
+    if (cumulative >= q * total - 1e-9) return point.value;
+  }
+  return points[points.length - 1].value;
 }

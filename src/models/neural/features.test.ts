@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { PrescaleError } from '../../core/index.js';
-import { calibrateConformal, conformalInterval } from './conformal.js';
+import { calibrateConformal, conformalInterval, conformalOffsets, rollingConformalOffsets } from './conformal.js';
 import { type FeatureLayout, localScale, networkInputShape, writeWindow } from './features.js';
 
 const close = (a: number, b: number) => Math.abs(a - b) < 1e-6;
@@ -19,6 +19,26 @@ test('a window holds each bucket as [anchor, value?, sin/cos of the day, sin/cos
   writeWindow(out, 0, layout, { anchor: Float64Array.of(0.5, -1), values: Float64Array.of(2, 3) }, monday, 21600, 2);
   const want = [0.5, 2, 0, 1, 0, 1, -1, 3, 1, 0, Math.sin((2 * Math.PI) / 28), Math.cos((2 * Math.PI) / 28)];
   for (const [i, w] of want.entries()) assert.ok(close(out[i], w), `${i}: ${out[i]} vs ${w}`);
+});
+
+test("a long window's calendar columns are the sin/cos of each bucket's own phase, buckets before the history included", () => {
+  const layout: FeatureLayout = {
+    windowSteps: 2880,
+    patchSteps: 1,
+    calendar: ['time-of-day', 'day-of-week'],
+    valueChannel: false,
+  };
+  const out = new Float32Array(2880 * 5);
+  const startSeconds = 1_000_000_037; // not on a minute boundary, so no phase is a round number
+  const originIndex = 100; // 2,780 buckets lie before the history's first
+  writeWindow(out, 0, layout, { anchor: new Float64Array(originIndex) }, startSeconds, 60, originIndex);
+  for (let j = 0; j < 2880; j++) {
+    const seconds = startSeconds + (originIndex - 2880 + j) * 60;
+    const day = (2 * Math.PI * (((seconds % 86400) + 86400) % 86400)) / 86400;
+    const week = (2 * Math.PI * ((((seconds + 3 * 86400) % 604800) + 604800) % 604800)) / 604800;
+    const want = [Math.sin(day), Math.cos(day), Math.sin(week), Math.cos(week)];
+    for (let c = 0; c < 4; c++) assert.ok(close(out[j * 5 + 1 + c], want[c]), `bucket ${j}, column ${c}`);
+  }
 });
 
 test('a window longer than the history repeats the first bucket', () => {
@@ -76,4 +96,19 @@ test('conformal interval: point + local scale × score quantiles at the finite-s
     () => conformalInterval(Float64Array.of(1), 1, calibration, 0),
     (error: unknown) => error instanceof PrescaleError && error.field === 'level',
   );
+});
+
+test('rolling recalibration: recent scores filling the span replace the validation tail; none leave it as is', () => {
+  const validation = calibrateConformal([Array.from({ length: 200 }, (_, i) => (i - 100) / 100)]); // scores in [-1, 1)
+  const none = rollingConformalOffsets(validation, [Float64Array.of(Number.NaN)], 100, 0.8);
+  assert.deepEqual(none, conformalOffsets(validation, 0.8, 1));
+  // 100 recent scores -50..49 fill a span of 100 windows: n = 100, level ⌈101·0.8⌉/100 = 0.81, so the 9.5% and
+  // 90.5% weighted quantiles are the 10th and 91st smallest scores.
+  const busy = Float64Array.from({ length: 100 }, (_, i) => i - 50);
+  const full = rollingConformalOffsets(validation, [busy], 100, 0.8);
+  assert.deepEqual([full.lower[0], full.upper[0]], [-41, 40]);
+  // Half the span: the validation tail weighs as much as the 50 recent scores, so the interval lies in between.
+  const half = rollingConformalOffsets(validation, [busy.subarray(25, 75)], 100, 0.8);
+  assert.ok(half.upper[0] > none.upper[0] && half.upper[0] < full.upper[0], `${half.upper[0]}`);
+  assert.ok(half.lower[0] < none.lower[0] && half.lower[0] > full.lower[0], `${half.lower[0]}`);
 });

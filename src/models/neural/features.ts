@@ -52,25 +52,15 @@ export function networkInputShape(layout: FeatureLayout): { sequenceSteps: numbe
 }
 
 const DAY_SECONDS = 86_400;
-const TWO_PI = 2 * Math.PI;
+const WEEK_SECONDS = 7 * DAY_SECONDS;
+/** 1970-01-01 (second 0) was a Thursday: day 3 of a week that starts on Monday. */
+const WEEK_OFFSET_SECONDS = 3 * DAY_SECONDS;
 
-/** Writes the calendar pairs of the bucket starting at `seconds` (UTC; 1970-01-01 was a Thursday, day 3 from Monday). */
-function writeCalendar(
-  out: Float32Array,
-  offset: number,
-  calendar: readonly CalendarFeature[],
-  seconds: number,
-): number {
-  let k = offset;
-  for (const feature of calendar) {
-    const phase =
-      feature === 'time-of-day'
-        ? (((seconds % DAY_SECONDS) + DAY_SECONDS) % DAY_SECONDS) / DAY_SECONDS
-        : ((((seconds / DAY_SECONDS + 3) % 7) + 7) % 7) / 7;
-    out[k++] = Math.sin(TWO_PI * phase);
-    out[k++] = Math.cos(TWO_PI * phase);
-  }
-  return k;
+/** The cycle each calendar feature is the phase of (UTC). */
+function cycleOf(feature: CalendarFeature): { periodSeconds: number; offsetSeconds: number } {
+  return feature === 'time-of-day'
+    ? { periodSeconds: DAY_SECONDS, offsetSeconds: 0 }
+    : { periodSeconds: WEEK_SECONDS, offsetSeconds: WEEK_OFFSET_SECONDS };
 }
 
 /**
@@ -87,12 +77,35 @@ export function writeWindow(
   stepSeconds: number,
   originIndex: number,
 ): void {
+  const perStep = featuresPerStep(layout);
+  const first = originIndex - layout.windowSteps;
   let k = offset;
-  for (let t = originIndex - layout.windowSteps; t < originIndex; t++) {
+  for (let t = first; t < originIndex; t++) {
     const i = Math.max(t, 0);
-    out[k++] = channels.anchor[i];
-    if (layout.valueChannel) out[k++] = channels.values![i];
-    k = writeCalendar(out, k, layout.calendar, startSeconds + t * stepSeconds);
+    out[k] = channels.anchor[i];
+    if (layout.valueChannel) out[k + 1] = channels.values![i];
+    k += perStep;
+  }
+  // Each calendar pair is a point turning by a fixed angle per bucket: one sin/cos for the first bucket, then a
+  // rotation per bucket (4 trigonometric calls per bucket were most of a served forecast's feature time).
+  let column = offset + (layout.valueChannel ? 2 : 1);
+  for (const feature of layout.calendar) {
+    const { periodSeconds, offsetSeconds } = cycleOf(feature);
+    const firstSeconds = startSeconds + first * stepSeconds + offsetSeconds;
+    const angle = (2 * Math.PI * (((firstSeconds % periodSeconds) + periodSeconds) % periodSeconds)) / periodSeconds;
+    const turn = (2 * Math.PI * (stepSeconds % periodSeconds)) / periodSeconds;
+    const cosTurn = Math.cos(turn);
+    const sinTurn = Math.sin(turn);
+    let sin = Math.sin(angle);
+    let cos = Math.cos(angle);
+    for (let j = 0, at = column; j < layout.windowSteps; j++, at += perStep) {
+      out[at] = sin;
+      out[at + 1] = cos;
+      const nextSin = sin * cosTurn + cos * sinTurn;
+      cos = cos * cosTurn - sin * sinTurn;
+      sin = nextSin;
+    }
+    column += 2;
   }
 }
 

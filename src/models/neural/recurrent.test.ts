@@ -9,9 +9,11 @@ import { loadDataset } from '../../experiments/datasets.js';
 import { repoRoot } from '../../testing/paths.js';
 import { sliceSeries } from '../backtest.js';
 import { readFittedModel, saveFittedModel } from '../persistence.js';
+import { conformalInterval, rollingConformalOffsets } from './conformal.js';
+import { localScale } from './features.js';
 import { gruModel } from './gru.js';
 import { lstmModel } from './lstm.js';
-import type { FittedNeural, NeuralOptions } from './recurrent.js';
+import { defaultValidationCount, type FittedNeural, type NeuralOptions, type NeuralSettings } from './recurrent.js';
 
 /** A small, fast network: the same code path as the defaults, a fraction of the work. */
 const tiny: NeuralOptions = {
@@ -70,6 +72,98 @@ test('forecastMany runs one batch and gives what forecast gives for each context
       assert.ok(Math.abs(forecast.intervals!.upper[h] - single.intervals!.upper[h]) < 1e-4);
     }
   });
+});
+
+test("each level's interval is point ± local scale × that level's conformal quantiles, whatever was asked before", () => {
+  const context = contextUpTo(train.startSeconds + 2 * 86400); // ends with the training data: nothing to recalibrate on
+  const first80 = lstm.forecast(context, 10, 0.8);
+  const at95 = lstm.forecast(context, 10, 0.95);
+  const again80 = lstm.forecast(context, 10, 0.8);
+  assert.deepEqual(again80, first80);
+  const { windowSteps } = lstm.parameters.layout;
+  const scale = localScale(context.values, context.values.length, windowSteps, lstm.parameters.scaleFloor);
+  for (const [level, forecast] of [
+    [0.8, first80],
+    [0.95, at95],
+  ] as const) {
+    const want = conformalInterval(forecast.point, scale, lstm.parameters.calibration, level);
+    for (let h = 0; h < 10; h++) {
+      assert.ok(
+        Math.abs(forecast.intervals!.lower[h] - Math.max(0, want.lower[h])) < 1e-9,
+        `${level} lower h=${h + 1}`,
+      );
+      assert.ok(Math.abs(forecast.intervals!.upper[h] - want.upper[h]) < 1e-9, `${level} upper h=${h + 1}`);
+    }
+  }
+  assert.ok(
+    at95.intervals!.upper[9] - at95.intervals!.lower[9] > first80.intervals!.upper[9] - first80.intervals!.lower[9],
+  );
+});
+
+test('past the training data, intervals recalibrate on the scores of the recent windows of the context', () => {
+  const trainEnd = lstm.metadata.trainEndSeconds;
+  const context = contextUpTo(trainEnd + 3 * 3600);
+  const { gridSteps, spanSeconds } = lstm.parameters.rollingCalibration!;
+  const { windowSteps } = lstm.parameters.layout;
+  const H = lstm.parameters.horizonSteps;
+  // The recent windows, scored one by one through forecast (the batch of the served forecast must agree).
+  const n = context.values.length;
+  const origins: number[] = [];
+  for (let i = n - H; context.startSeconds + i * 60 >= trainEnd; i -= gridSteps) origins.push(i);
+  assert.equal(origins.length, (180 - 10) / 5 + 1, 'one window every 5 minutes whose 10 minutes have been observed');
+  const recentByStep = Array.from({ length: H }, () => new Float64Array(origins.length));
+  origins.forEach((i, j) => {
+    const window = { ...context, values: context.values.subarray(0, i) };
+    const { point } = lstm.forecast(window, H);
+    const scale = localScale(window.values, i, windowSteps, lstm.parameters.scaleFloor);
+    for (let h = 0; h < H; h++) recentByStep[h][j] = (context.values[i + h] - point[h]) / scale;
+  });
+  const offsets = rollingConformalOffsets(
+    lstm.parameters.calibration,
+    recentByStep,
+    spanSeconds / (gridSteps * 60),
+    0.8,
+  );
+  const forecast = lstm.forecast(context, H, 0.8);
+  const scale = localScale(context.values, n, windowSteps, lstm.parameters.scaleFloor);
+  for (let h = 0; h < H; h++) {
+    const tolerance = 1e-4 * Math.max(1, Math.abs(forecast.point[h]));
+    assert.ok(Math.abs(forecast.intervals!.upper[h] - (forecast.point[h] + scale * offsets.upper[h])) < tolerance);
+    assert.ok(
+      Math.abs(forecast.intervals!.lower[h] - Math.max(0, forecast.point[h] + scale * offsets.lower[h])) < tolerance,
+    );
+  }
+  // and it differs from the validation tail's interval alone
+  const validationOnly = conformalInterval(forecast.point, scale, lstm.parameters.calibration, 0.8);
+  assert.ok(Array.from(validationOnly.upper).some((u, h) => Math.abs(u - forecast.intervals!.upper[h]) > 1e-6));
+});
+
+test('scores kept from earlier forecasts never change a result: edited data is scored anew', () => {
+  const fresh = () => lstmModel.load(lstm.toJSON(), lstm.artifacts()) as FittedNeural;
+  const served = fresh();
+  const context = contextUpTo(lstm.metadata.trainEndSeconds + 3 * 3600);
+  served.forecast(context, 10); // keeps the recent windows' scores
+  const edited = { ...context, values: Float64Array.from(context.values) };
+  edited.values[edited.values.length - 60] *= 3; // inside the horizon of several recent windows
+  const close = (a: Float64Array, b: Float64Array) =>
+    a.every((v, i) => Math.abs(v - b[i]) <= 1e-6 * Math.max(1, Math.abs(v)));
+  for (const data of [context, edited, context]) {
+    const kept = served.forecast(data, 10);
+    const unkept = fresh().forecast(data, 10);
+    assert.ok(close(kept.intervals!.upper, unkept.intervals!.upper), 'upper');
+    assert.ok(close(kept.intervals!.lower, unkept.intervals!.lower), 'lower');
+  }
+  const before = served.forecast(context, 10);
+  const after = served.forecast(edited, 10);
+  assert.ok(!close(before.intervals!.upper, after.intervals!.upper), 'the edit changed the recalibration');
+});
+
+test('the validation tail is the last 15% of windows, or the last day when that is more, up to half', () => {
+  const settings = { validationFraction: 0.15, validationMinSeconds: 86400 } as NeuralSettings;
+  const minutes = (days: number) => Float64Array.from({ length: days * 1440 }, (_, i) => i * 60);
+  assert.equal(defaultValidationCount(minutes(14), settings), Math.round(14 * 1440 * 0.15)); // 2.1 days
+  assert.equal(defaultValidationCount(minutes(4), settings), 1440); // the last day's origins
+  assert.equal(defaultValidationCount(minutes(1), settings), 720); // half
 });
 
 test('meta.json records scaler, window, step, horizon, features, training range, validation scores and versions', () => {

@@ -8,11 +8,19 @@ import {
   checkSavedModel,
   DEFAULT_CALIBRATED_HORIZON_STEPS,
   DEFAULT_INTERVAL_LEVEL,
+  DEFAULT_SEASON_SECONDS,
   metadataFor,
   PRESCALE_VERSION,
 } from '../common.js';
 import type { FittedForecaster, ModelMetadata, ModelName, ModelOptions, SavedModel } from '../types.js';
-import { type ConformalCalibration, calibrateConformal, checkLevel, conformalInterval } from './conformal.js';
+import {
+  type ConformalCalibration,
+  calibrateConformal,
+  checkLevel,
+  conformalInterval,
+  conformalOffsets,
+  rollingConformalOffsets,
+} from './conformal.js';
 import {
   CALENDAR_FEATURES,
   type FeatureLayout,
@@ -45,6 +53,11 @@ export interface NeuralSettings {
   readonly seed: number;
   /** Share of the training windows, the latest, held out for early stopping and interval calibration. */
   readonly validationFraction: number;
+  /**
+   * The held-out tail spans at least this much time (one season, a day by default), up to half the windows, so
+   * that early stopping and the intervals see every hour of the day and not only the last few.
+   */
+  readonly validationMinSeconds: number;
   /** Windows are taken every k steps so that at most this many are trained on (the time budget of a fit). */
   readonly maxTrainingWindows: number;
   /**
@@ -80,6 +93,7 @@ export function defaultNeuralSettings(
   stepSeconds: number,
   horizonSteps: number,
   trainSeconds: number,
+  seasonSeconds: number,
 ): NeuralSettings {
   return {
     cell,
@@ -95,6 +109,7 @@ export function defaultNeuralSettings(
     learningRate: 0.002,
     seed: 42,
     validationFraction: 0.15,
+    validationMinSeconds: seasonSeconds,
     maxTrainingWindows: 6000,
     anchorSteps: 1,
   };
@@ -168,14 +183,18 @@ function meanBefore(values: Float64Array, end: number, steps: number): number {
   return sum / (end - from);
 }
 
-/** Gap-filled values (linear, any gap length: a window must be complete) and the anchor channel over them. */
+/**
+ * Gap-filled values (linear, any gap length: a window must be complete), the anchor channel over them and, when the
+ * layout has one, the value channel.
+ */
 function channelsOf(
   values: Float64Array,
   base: ArrayLike<number>,
   scaler: ScalerJSON,
+  layout: FeatureLayout,
   startSeconds: number,
   stepSeconds: number,
-) {
+): { anchor: Float64Array; values?: Float64Array } {
   const { mean, std } = scalerParts(scaler);
   // A window without gaps (the usual case) skips the general gap filler, the costliest step of a served forecast.
   const filled =
@@ -185,11 +204,10 @@ function channelsOf(
       : values;
   // Plain loops: Float64Array.from with a map callback was a quarter of a served forecast's time.
   const anchor = new Float64Array(filled.length);
+  for (let i = 0; i < filled.length; i++) anchor[i] = (filled[i] - base[i]) / std;
+  if (!layout.valueChannel) return { anchor };
   const scaledValues = new Float64Array(filled.length);
-  for (let i = 0; i < filled.length; i++) {
-    anchor[i] = (filled[i] - base[i]) / std;
-    scaledValues[i] = (filled[i] - mean) / std;
-  }
+  for (let i = 0; i < filled.length; i++) scaledValues[i] = (filled[i] - mean) / std;
   return { anchor, values: scaledValues };
 }
 
@@ -215,7 +233,7 @@ function buildWindows(
     const to = Math.min(series.values.length, segment.endOrigin - 1 + H);
     if (to - from < W + H) continue;
     const windows = slidingWindows(series.values.subarray(from, to), { inputSteps: W, horizonSteps: H, stride });
-    const channels = channelsOf(series.values, segment.base, scaler, series.startSeconds, series.stepSeconds);
+    const channels = channelsOf(series.values, segment.base, scaler, layout, series.startSeconds, series.stepSeconds);
     for (const local of windows.originIndex) picked.push({ segment, channels, origin: from + local });
   }
   const rowSize = W * featuresPerStep(layout);
@@ -278,6 +296,11 @@ export interface NeuralParameters {
   readonly scaler: ScalerJSON;
   readonly base: NeuralBase;
   readonly calibration: ConformalCalibration;
+  /**
+   * Forecasts recalibrate their intervals on the model's scores over the last `spanSeconds` of the context after
+   * the training data, one window every `gridSteps` (absent in models saved before it existed: no recalibration).
+   */
+  readonly rollingCalibration?: { readonly gridSteps: number; readonly spanSeconds: number };
   readonly scaleFloor: number;
   /** Buckets the anchor is averaged over (see `NeuralSettings.anchorSteps`). */
   readonly anchorSteps: number;
@@ -346,7 +369,7 @@ export async function fitNeural(
   const fromSeconds = plan.validationFromSeconds;
   const validationCount =
     fromSeconds === undefined
-      ? Math.max(1, Math.round(windows.count * settings.validationFraction))
+      ? defaultValidationCount(windows.originSeconds, settings)
       : windows.originSeconds.filter((o) => o >= fromSeconds).length;
   const firstValidation = windows.count - validationCount;
   const step = train.stepSeconds;
@@ -430,6 +453,7 @@ export async function fitNeural(
     scaler,
     base: plan.base,
     calibration,
+    rollingCalibration: { gridSteps: Math.ceil(H / 2), spanSeconds: settings.validationMinSeconds },
     scaleFloor,
     anchorSteps: settings.anchorSteps,
     nonNegative: train.values.every((v) => !(v < 0)),
@@ -460,6 +484,14 @@ export async function fitNeural(
   return new FittedNeural(metadataFor(name, train, { ...settings }), parameters, onnx, session, plan.baseForecaster);
 }
 
+/** The latest `validationFraction` of the windows, or more so that they span `validationMinSeconds`, up to half. */
+export function defaultValidationCount(originSeconds: Float64Array, settings: NeuralSettings): number {
+  const count = originSeconds.length;
+  const spanFrom = originSeconds[count - 1] - settings.validationMinSeconds;
+  const spanning = originSeconds.filter((o) => o > spanFrom).length;
+  return Math.max(1, Math.round(count * settings.validationFraction), Math.min(spanning, Math.floor(count / 2)));
+}
+
 /** Rows [0, first) and [second, end) of a row-major array, joined: the training rows and the validation tail. */
 function concatRows(all: Float32Array, rowSize: number, first: number, second: number): Float32Array {
   const head = all.subarray(0, first * rowSize);
@@ -468,6 +500,35 @@ function concatRows(all: Float32Array, rowSize: number, first: number, second: n
   out.set(head);
   out.set(tail, head.length);
   return out;
+}
+
+/** Recent-window scores kept per model: a day of windows for ~200 series at one-minute steps. */
+const MAX_KEPT_RECENT_WINDOWS = 20_000;
+
+/**
+ * For each `end` (a bucket count), a key of the context's first `end` buckets: its grid and two 32-bit FNV-1a
+ * hashes of the values' bits. Everything a recent window's score depends on is in that prefix (the hybrid's
+ * residual filter reads the whole of it), so equal keys mean equal scores. One pass over the context.
+ */
+function prefixKeys(context: Series, ends: readonly number[]): string[] {
+  const keys = new Array<string>(ends.length);
+  if (ends.length === 0) return keys;
+  const order = ends.map((_, j) => j).sort((a, b) => ends[a] - ends[b]);
+  const { values } = context;
+  const words = new Uint32Array(values.buffer, values.byteOffset, 2 * ends[order[order.length - 1]]);
+  let first = 0x811c9dc5;
+  let second = 0x01000193;
+  let done = 0;
+  for (const j of order) {
+    for (; done < ends[j]; done++) {
+      const low = words[2 * done];
+      const high = words[2 * done + 1];
+      first = Math.imul(Math.imul(first ^ low, 16777619) ^ high, 16777619);
+      second = Math.imul(Math.imul(second ^ high, 2246822519) ^ low, 3266489917);
+    }
+    keys[j] = `${context.startSeconds}/${context.stepSeconds}/${ends[j]}/${first >>> 0}/${second >>> 0}`;
+  }
+  return keys;
 }
 
 /**
@@ -479,6 +540,9 @@ export class FittedNeural implements FittedForecaster {
   private readonly mean: number;
   private readonly input: Float32Array;
   private readonly pathValues?: Float64Array;
+  private readonly offsetsByLevel = new Map<number, { lower: Float64Array; upper: Float64Array }>();
+  /** Scores of recent windows (rolling recalibration) by `prefixKeys` of what they depend on. */
+  private readonly recentScores = new Map<string, Float64Array>();
 
   constructor(
     readonly metadata: ModelMetadata,
@@ -516,7 +580,8 @@ export class FittedNeural implements FittedForecaster {
 
   /**
    * Forecasts for many series at once (e.g. every workload a predictor serves) with one ONNX Runtime run over all
-   * their windows; each result equals `forecast` on that context.
+   * their windows, and over the recent windows their intervals are recalibrated on; each result equals `forecast`
+   * on that context.
    */
   forecastMany(contexts: readonly Series[], horizonSteps: number, level = DEFAULT_INTERVAL_LEVEL): Forecast[] {
     checkLevel(level);
@@ -528,24 +593,106 @@ export class FittedNeural implements FittedForecaster {
         { field: 'horizonSteps' },
       );
     }
-    const rowSize = this.input.length;
-    const input = contexts.length === 1 ? this.input : new Float32Array(contexts.length * rowSize);
-    const prepared = contexts.map((context, r) => this.prepare(context, horizonSteps, input, r * rowSize));
-    const deltas = this.session.run(input, contexts.length);
-    return prepared.map(({ context, recent, base, last }, r) => {
-      const point = new Float64Array(horizonSteps);
-      for (let h = 0; h < horizonSteps; h++) {
-        point[h] = base[recent.length + h] + this.std * (last + deltas[r * H + h]);
+    // Rows: every context, then the recent windows not scored before (full horizon, to score them against what
+    // followed). A window's scores depend on the context up to the end of its horizon only, so they are kept by a
+    // hash of that prefix: a forecast a sync later scores just the windows whose horizon has newly completed.
+    const recent = contexts.map((context) => {
+      const indices = this.recentOriginIndices(context);
+      const keys = prefixKeys(
+        context,
+        indices.map((i) => i + H),
+      );
+      return { indices, keys, missing: keys.flatMap((key, j) => (this.recentScores.has(key) ? [] : [j])) };
+    });
+    const rows = contexts.map((context) => ({ context, steps: horizonSteps }));
+    recent.forEach(({ missing }, r) => {
+      const { startSeconds, stepSeconds, values } = contexts[r];
+      for (const j of missing) {
+        rows.push({
+          context: { startSeconds, stepSeconds, values: values.subarray(0, recent[r].indices[j]) },
+          steps: H,
+        });
       }
-      const scale = localScale(recent, recent.length, this.parameters.layout.windowSteps, this.parameters.scaleFloor);
-      const { lower, upper } = conformalInterval(point, scale, this.parameters.calibration, level);
-      if (this.parameters.nonNegative) {
-        for (const values of [point, lower, upper])
-          for (let i = 0; i < values.length; i++) values[i] = Math.max(0, values[i]);
+    });
+    const rowSize = this.input.length;
+    const input = rows.length === 1 ? this.input : new Float32Array(rows.length * rowSize);
+    const prepared = rows.map(({ context, steps }, r) => this.prepare(context, steps, input, r * rowSize));
+    const deltas = this.session.run(input, rows.length);
+    const { windowSteps } = this.parameters.layout;
+    const pointAt = (row: number, h: number) => {
+      const { recent, base, last } = prepared[row];
+      return base[recent.length + h] + this.std * (last + deltas[row * H + h]);
+    };
+    const scaleOf = (row: number) =>
+      localScale(prepared[row].recent, prepared[row].recent.length, windowSteps, this.parameters.scaleFloor);
+    if (this.recentScores.size > MAX_KEPT_RECENT_WINDOWS) this.recentScores.clear();
+    let row = contexts.length;
+    recent.forEach(({ indices, keys, missing }, r) => {
+      const values = contexts[r].values;
+      for (const j of missing) {
+        const scores = new Float64Array(H);
+        const scale = scaleOf(row);
+        for (let h = 0; h < H; h++) scores[h] = (values[indices[j] + h] - pointAt(row, h)) / scale;
+        this.recentScores.set(keys[j], scores);
+        row++;
+      }
+    });
+    const clampAt = this.parameters.nonNegative ? 0 : Number.NEGATIVE_INFINITY;
+    return contexts.map((context, r) => {
+      const { keys } = recent[r];
+      let offsets = this.offsetsAt(level);
+      if (keys.length > 0) {
+        const recentByStep = Array.from({ length: horizonSteps }, (_, h) =>
+          Float64Array.from(keys, (key) => this.recentScores.get(key)![h]),
+        );
+        const rolling = this.parameters.rollingCalibration!;
+        const spanWindows = Math.floor(rolling.spanSeconds / (rolling.gridSteps * context.stepSeconds));
+        offsets = rollingConformalOffsets(this.parameters.calibration, recentByStep, spanWindows, level);
+      }
+      const point = new Float64Array(horizonSteps);
+      const lower = new Float64Array(horizonSteps);
+      const upper = new Float64Array(horizonSteps);
+      const scale = scaleOf(r);
+      for (let h = 0; h < horizonSteps; h++) {
+        const value = pointAt(r, h);
+        point[h] = Math.max(clampAt, value);
+        lower[h] = Math.max(clampAt, value + scale * offsets.lower[h]);
+        upper[h] = Math.max(clampAt, value + scale * offsets.upper[h]);
       }
       const { stepSeconds } = context;
       return { startSeconds: seriesEndSeconds(context), stepSeconds, point, intervals: { level, lower, upper } };
     });
+  }
+
+  /**
+   * Origins (bucket indices of `context`) of the windows the rolling recalibration scores the model on: every
+   * `gridSteps` back from the latest whose horizon has been observed, within `spanSeconds` of the context's end and
+   * after the training data ended (the model never saw their targets), each with an observed value in its window.
+   */
+  private recentOriginIndices(context: Series): number[] {
+    const rolling = this.parameters.rollingCalibration;
+    if (!rolling) return [];
+    const { startSeconds, stepSeconds, values } = context;
+    const H = this.parameters.horizonSteps;
+    const W = this.parameters.layout.windowSteps;
+    const earliest = Math.max(this.metadata.trainEndSeconds, seriesEndSeconds(context) - rolling.spanSeconds);
+    const indices: number[] = [];
+    for (let i = values.length - H; i >= W && startSeconds + i * stepSeconds >= earliest; i -= rolling.gridSteps) {
+      if (countObserved(values.subarray(i - W, i)) > 0) indices.push(i);
+    }
+    return indices;
+  }
+
+  /** The conformal offsets over the trained horizon at `level`, computed once per level asked for. */
+  private offsetsAt(level: number): { lower: Float64Array; upper: Float64Array } {
+    let offsets = this.offsetsByLevel.get(level);
+    if (!offsets) {
+      offsets = conformalOffsets(this.parameters.calibration, level, this.parameters.horizonSteps);
+      // Levels come from requests: keep a few, not one per distinct number a client ever sent.
+      if (this.offsetsByLevel.size >= 16) this.offsetsByLevel.clear();
+      this.offsetsByLevel.set(level, offsets);
+    }
+    return offsets;
   }
 
   /** Checks one context and writes its window into `input` at `offset`; returns what composing the forecast needs. */
@@ -566,7 +713,7 @@ export class FittedNeural implements FittedForecaster {
     }
     const windowStart = context.startSeconds + from * step;
     const base = this.baseOver(windowStart, recent.length + horizonSteps, step);
-    const channels = channelsOf(recent, base, this.parameters.scaler, windowStart, step);
+    const channels = channelsOf(recent, base, this.parameters.scaler, layout, windowStart, step);
     writeWindow(input, offset, layout, channels, windowStart, step, recent.length);
     if (this.baseForecaster) {
       base.set(this.baseForecaster.forecast(context, horizonSteps).point, recent.length);
@@ -618,6 +765,7 @@ const parametersSchema = z.object({
     scores: z.object({ byStep: z.array(z.array(finite).length(101)).min(1) }),
     windows: positiveInt,
   }),
+  rollingCalibration: z.object({ gridSteps: positiveInt, spanSeconds: finite.pipe(z.number().positive()) }).optional(),
   scaleFloor: finite.pipe(z.number().positive()),
   anchorSteps: positiveInt,
   nonNegative: z.boolean(),
@@ -706,5 +854,6 @@ export function loadNeural(
 export function resolveNeuralSettings(cell: RecurrentCell, train: Series, options?: NeuralOptions): NeuralSettings {
   const horizon = options?.horizonSteps ?? DEFAULT_CALIBRATED_HORIZON_STEPS;
   const trainSeconds = train.values.length * train.stepSeconds;
-  return { ...defaultNeuralSettings(cell, train.stepSeconds, horizon, trainSeconds), ...options?.settings };
+  const season = options?.seasonSeconds ?? DEFAULT_SEASON_SECONDS;
+  return { ...defaultNeuralSettings(cell, train.stepSeconds, horizon, trainSeconds, season), ...options?.settings };
 }
