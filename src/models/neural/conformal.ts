@@ -84,29 +84,39 @@ export function rollingConformalOffsets(
   const steps = recentByStep.length;
   const { lower, upper } = conformalOffsets(calibration, level, steps);
   for (let h = 0; h < steps; h++) {
-    const recent = recentByStep[h].filter(Number.isFinite);
+    const recent = recentByStep[h].filter(Number.isFinite).sort();
     if (recent.length === 0) continue;
     // The validation tail's 101 percentiles stand for the windows of the span not yet covered by recent ones.
     const percentiles = calibration.scores.byStep[Math.min(h, calibration.scores.byStep.length - 1)];
     const validationWeight = Math.max(0, spanWindows - recent.length);
     const n = validationWeight + recent.length;
     const adjusted = Math.min(Math.ceil((n + 1) * level) / n, 0.999);
-    const points = [
-      ...percentiles.map((value) => ({ value, weight: validationWeight / percentiles.length })),
-      ...Array.from(recent, (value) => ({ value, weight: 1 })),
-    ].sort((a, b) => a.value - b.value);
-    lower[h] = Math.min(weightedQuantile(points, n, (1 - adjusted) / 2), 0);
-    upper[h] = Math.max(weightedQuantile(points, n, (1 + adjusted) / 2), 0);
+    const weight = validationWeight / percentiles.length;
+    lower[h] = Math.min(weightedQuantile(percentiles, weight, recent, n, (1 - adjusted) / 2), 0);
+    upper[h] = Math.max(weightedQuantile(percentiles, weight, recent, n, (1 + adjusted) / 2), 0);
   }
   return { lower, upper };
 }
 
-/** The smallest value whose cumulative weight reaches q of `total` (points ascending). */
-function weightedQuantile(points: readonly { value: number; weight: number }[], total: number, q: number): number {
+/**
+ * The smallest value whose cumulative weight reaches q of `total`, over two ascending lists merged: `weighted`,
+ * each value of weight `weight`, and `unit`, each of weight 1 (on a tie the weighted value comes first).
+ */
+function weightedQuantile(
+  weighted: readonly number[],
+  weight: number,
+  unit: Float64Array,
+  total: number,
+  q: number,
+): number {
+  const target = q * total - 1e-9;
   let cumulative = 0;
-  for (const point of points) {
-    cumulative += point.weight;
-    if (cumulative >= q * total - 1e-9) return point.value;
+  let value = Number.NaN;
+  for (let i = 0, j = 0; i < weighted.length || j < unit.length; ) {
+    const takeWeighted = j >= unit.length || (i < weighted.length && weighted[i] <= unit[j]);
+    value = takeWeighted ? weighted[i++] : unit[j++];
+    cumulative += takeWeighted ? weight : 1;
+    if (cumulative >= target) return value;
   }
-  return points[points.length - 1].value;
+  return value;
 }

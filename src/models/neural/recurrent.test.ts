@@ -138,6 +138,20 @@ test('past the training data, intervals recalibrate on the scores of the recent 
   assert.ok(Array.from(validationOnly.upper).some((u, h) => Math.abs(u - forecast.intervals!.upper[h]) > 1e-6));
 });
 
+test('the recalibration windows lie on a grid fixed in time: one more bucket of context scores the same windows', () => {
+  const { windowSteps } = lstm.parameters.layout;
+  const offsetsOf = (end: number) => {
+    const context = contextUpTo(end);
+    const forecast = lstm.forecast(context, 10);
+    const scale = localScale(context.values, context.values.length, windowSteps, lstm.parameters.scaleFloor);
+    return Array.from(forecast.point, (p, h) => (forecast.intervals!.upper[h] - p) / scale);
+  };
+  const base = lstm.metadata.trainEndSeconds + 3 * 3600;
+  // The latest window whose 10 minutes are observed starts at 2 h 50 min past the training end in both cases.
+  const [a, b] = [offsetsOf(base + 60), offsetsOf(base + 120)];
+  for (const [h, offset] of a.entries()) assert.ok(Math.abs(offset - b[h]) < 1e-9, `h=${h + 1}: ${offset} vs ${b[h]}`);
+});
+
 test('scores kept from earlier forecasts never change a result: edited data is scored anew', () => {
   const fresh = () => lstmModel.load(lstm.toJSON(), lstm.artifacts()) as FittedNeural;
   const served = fresh();

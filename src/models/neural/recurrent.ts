@@ -175,6 +175,12 @@ function countObserved(values: Float64Array): number {
   return n;
 }
 
+/** Whether any of values[from, to) is observed (stops at the first). */
+function hasObserved(values: Float64Array, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (!Number.isNaN(values[i])) return true;
+  return false;
+}
+
 /** Mean of `values` over the `steps` buckets before `end` (fewer at the start). */
 function meanBefore(values: Float64Array, end: number, steps: number): number {
   const from = Math.max(0, end - steps);
@@ -504,6 +510,8 @@ function concatRows(all: Float32Array, rowSize: number, first: number, second: n
 
 /** Recent-window scores kept per model: a day of windows for ~200 series at one-minute steps. */
 const MAX_KEPT_RECENT_WINDOWS = 20_000;
+/** Recalibrated offsets kept per model: one per series and level in use. */
+const MAX_KEPT_ROLLING_OFFSETS = 1_000;
 
 /**
  * For each `end` (a bucket count), a key of the context's first `end` buckets: its grid and two 32-bit FNV-1a
@@ -543,6 +551,8 @@ export class FittedNeural implements FittedForecaster {
   private readonly offsetsByLevel = new Map<number, { lower: Float64Array; upper: Float64Array }>();
   /** Scores of recent windows (rolling recalibration) by `prefixKeys` of what they depend on. */
   private readonly recentScores = new Map<string, Float64Array>();
+  /** Recalibrated offsets by the latest recent window's key and the level (`rollingOffsetsAt`). */
+  private readonly rollingOffsets = new Map<string, { lower: Float64Array; upper: Float64Array }>();
 
   constructor(
     readonly metadata: ModelMetadata,
@@ -642,12 +652,7 @@ export class FittedNeural implements FittedForecaster {
       const { keys } = recent[r];
       let offsets = this.offsetsAt(level);
       if (keys.length > 0) {
-        const recentByStep = Array.from({ length: horizonSteps }, (_, h) =>
-          Float64Array.from(keys, (key) => this.recentScores.get(key)![h]),
-        );
-        const rolling = this.parameters.rollingCalibration!;
-        const spanWindows = Math.floor(rolling.spanSeconds / (rolling.gridSteps * context.stepSeconds));
-        offsets = rollingConformalOffsets(this.parameters.calibration, recentByStep, spanWindows, level);
+        offsets = this.rollingOffsetsAt(keys, context.stepSeconds, horizonSteps, level);
       }
       const point = new Float64Array(horizonSteps);
       const lower = new Float64Array(horizonSteps);
@@ -665,9 +670,11 @@ export class FittedNeural implements FittedForecaster {
   }
 
   /**
-   * Origins (bucket indices of `context`) of the windows the rolling recalibration scores the model on: every
-   * `gridSteps` back from the latest whose horizon has been observed, within `spanSeconds` of the context's end and
-   * after the training data ended (the model never saw their targets), each with an observed value in its window.
+   * Origins (bucket indices of `context`) of the windows the rolling recalibration scores the model on: on a grid
+   * of `gridSteps` buckets fixed in time (so a window stays one as the context grows and its kept scores serve the
+   * next forecasts), back from the latest whose horizon has been observed, within `spanSeconds` of the context's
+   * end and after the training data ended (the model never saw their targets), each with an observed value in its
+   * window.
    */
   private recentOriginIndices(context: Series): number[] {
     const rolling = this.parameters.rollingCalibration;
@@ -676,11 +683,42 @@ export class FittedNeural implements FittedForecaster {
     const H = this.parameters.horizonSteps;
     const W = this.parameters.layout.windowSteps;
     const earliest = Math.max(this.metadata.trainEndSeconds, seriesEndSeconds(context) - rolling.spanSeconds);
+    const gridSeconds = rolling.gridSteps * stepSeconds;
+    const lastSeconds = startSeconds + (values.length - H) * stepSeconds;
+    const offGrid = (((lastSeconds % gridSeconds) + gridSeconds) % gridSeconds) / stepSeconds;
+    // A context whose buckets are not on the grid's boundaries anchors the grid at its end instead.
+    const latest = values.length - H - (Number.isInteger(offGrid) ? offGrid : 0);
     const indices: number[] = [];
-    for (let i = values.length - H; i >= W && startSeconds + i * stepSeconds >= earliest; i -= rolling.gridSteps) {
-      if (countObserved(values.subarray(i - W, i)) > 0) indices.push(i);
+    for (let i = latest; i >= W && startSeconds + i * stepSeconds >= earliest; i -= rolling.gridSteps) {
+      if (hasObserved(values, i - W, i)) indices.push(i);
     }
     return indices;
+  }
+
+  /**
+   * The recalibrated offsets over the recent windows whose scores are kept under `keys` (latest first). The latest
+   * key covers all the data behind the others, so it and the level identify the result: a forecast repeated before
+   * a new window completes reuses it.
+   */
+  private rollingOffsetsAt(
+    keys: readonly string[],
+    stepSeconds: number,
+    horizonSteps: number,
+    level: number,
+  ): { lower: Float64Array; upper: Float64Array } {
+    const id = `${keys[0]}|${keys.length}|${horizonSteps}|${level}`;
+    let offsets = this.rollingOffsets.get(id);
+    if (!offsets) {
+      const recentByStep = Array.from({ length: horizonSteps }, (_, h) =>
+        Float64Array.from(keys, (key) => this.recentScores.get(key)![h]),
+      );
+      const rolling = this.parameters.rollingCalibration!;
+      const spanWindows = Math.floor(rolling.spanSeconds / (rolling.gridSteps * stepSeconds));
+      offsets = rollingConformalOffsets(this.parameters.calibration, recentByStep, spanWindows, level);
+      if (this.rollingOffsets.size >= MAX_KEPT_ROLLING_OFFSETS) this.rollingOffsets.clear();
+      this.rollingOffsets.set(id, offsets);
+    }
+    return offsets;
   }
 
   /** The conformal offsets over the trained horizon at `level`, computed once per level asked for. */
