@@ -58,6 +58,17 @@ async function waitFor<T>(
   }
 }
 
+/** The ports of the service's "prescale serving" log line, once it is written. */
+function servingPorts(run: ReturnType<typeof prescale>): Promise<{ api: number; keda: number | null }> {
+  return waitFor('the serving log line', () => {
+    const line = run
+      .output()
+      .split('\n')
+      .find((l) => l.includes('"prescale serving"'));
+    return line === undefined ? undefined : (JSON.parse(line) as { api: number; keda: number | null });
+  });
+}
+
 test('prescale serve runs the loop with the worker trainer, serves the API, and stops cleanly on SIGTERM', async (t) => {
   const dir = await tempDir(t);
   const config = join(dir, 'prescale.yaml');
@@ -86,14 +97,7 @@ test('prescale serve runs the loop with the worker trainer, serves the API, and 
   );
   const run = prescale(['serve', '--config', config]);
   t.after(() => run.child.kill('SIGKILL'));
-  const started = await waitFor('the serving log line', () => {
-    const line = run
-      .output()
-      .split('\n')
-      .find((l) => l.includes('"prescale serving"'));
-    return line === undefined ? undefined : (JSON.parse(line) as { api: number; keda: number });
-  });
-  const api = `http://127.0.0.1:${started.api}`;
+  const api = `http://127.0.0.1:${(await servingPorts(run)).api}`;
   const status = await waitFor('a fitted model', async () => {
     const body = (await (await fetch(`${api}/v1/workloads/demo`)).json()) as {
       model: { current: string | null };
@@ -140,13 +144,7 @@ test('prescale serve with saved models and no workloads keeps answering until SI
   );
   const run = prescale(['serve', '--config', config]);
   t.after(() => run.child.kill('SIGKILL'));
-  const api = await waitFor('the serving log line', () => {
-    const line = run
-      .output()
-      .split('\n')
-      .find((l) => l.includes('"prescale serving"'));
-    return line === undefined ? undefined : `http://127.0.0.1:${(JSON.parse(line) as { api: number }).api}`;
-  });
+  const api = `http://127.0.0.1:${(await servingPorts(run)).api}`;
   await new Promise((resolve) => setTimeout(resolve, 500)); // a service that stopped on its own would be gone by now
   const response = await fetch(`${api}/v1/forecast`, {
     method: 'POST',
