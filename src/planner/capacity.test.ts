@@ -107,6 +107,20 @@ test('resolveCapacity: the fit is reported even when the capacity is given', () 
   assert.notEqual(resolveCapacity({ ...base, perPod: 120, history: exact }).fit, null);
 });
 
+test('resolveCapacity: a history is fitted once per pair of arrays; new arrays are fitted anew', () => {
+  const first = resolveCapacity({ ...base, history: exact });
+  assert.equal(resolveCapacity({ ...base, history: { ...exact } }).fit, first.fit, 'same arrays: the kept fit');
+  const steeper = { load: [...exact.load], cpuMillicores: exact.load.map((x) => 50 + 6 * x) };
+  assert.ok(Math.abs(resolveCapacity({ ...base, history: steeper }).loadPerPod - 50) < 1e-9, '(350 − 50) / 6');
+  const tooFew = { load: [1, 2], cpuMillicores: [10, 20] };
+  for (let i = 0; i < 2; i++) {
+    assert.throws(
+      () => resolveCapacity({ ...base, history: tooFew }),
+      (error: unknown) => error instanceof PrescaleError && error.code === 'not-enough-data',
+    );
+  }
+});
+
 const resolveErrors: { name: string; input: Partial<CapacityInput>; want: { code: string; field: string } }[] = [
   { name: 'nothing to derive it from', input: {}, want: { code: 'invalid-input', field: 'capacity.perPod' } },
   {

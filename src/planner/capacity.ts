@@ -1,5 +1,5 @@
 import { PrescaleError } from '../core/index.js';
-import { nearestRank, sortedFinite } from './stats.js';
+import { derivedOnce, nearestRank, sortedFinite } from './stats.js';
 
 /** Fewest paired (load, CPU) samples a regression is fitted on. */
 export const MIN_FIT_SAMPLES = 10;
@@ -102,6 +102,23 @@ export function fitLoadCpu(
   };
 }
 
+/** Fits (or why there is none) per pair of read-only history arrays (see `UsageHistory`). */
+const fitsByLoad = new WeakMap<object, WeakMap<object, LoadCpuFit | { error: unknown }>>();
+
+/** `fitLoadCpu`, computed once per pair of history arrays: the planner reads the same history on every sync. */
+function fitLoadCpuOnce(load: ArrayLike<number>, cpuMillicores: ArrayLike<number>): LoadCpuFit {
+  const byCpu = derivedOnce(fitsByLoad, load, () => new WeakMap<object, LoadCpuFit | { error: unknown }>());
+  const fit = derivedOnce(byCpu, cpuMillicores, () => {
+    try {
+      return fitLoadCpu(load, cpuMillicores);
+    } catch (error) {
+      return { error };
+    }
+  });
+  if ('error' in fit) throw fit.error;
+  return fit;
+}
+
 /** CPU (millicores) a pod uses at `load` at the fit's P90: the line plus the 90th percentile of its residuals. */
 export function cpuAtLoadP90(fit: LoadCpuFit, load: number): number {
   return fit.interceptMillicores + fit.millicoresPerLoadUnit * load + fit.residualP90Millicores;
@@ -144,7 +161,7 @@ export function resolveCapacity(input: CapacityInput): CapacityModel {
   let fitError: unknown = null;
   if (input.history !== null) {
     try {
-      fit = fitLoadCpu(input.history.load, input.history.cpuMillicores);
+      fit = fitLoadCpuOnce(input.history.load, input.history.cpuMillicores);
     } catch (error) {
       fitError = error;
     }

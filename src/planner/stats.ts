@@ -22,3 +22,16 @@ export function nearestRank(sorted: ArrayLike<number>, p: number): number {
 export function formatLoad(value: number): string {
   return String(Math.round(value * 100) / 100);
 }
+
+/**
+ * Results derived from a read-only array, computed once per array: a usage history is replaced whole at each
+ * refit and read on every sync, and sorting it each time was most of a simulated week's planning time.
+ */
+export function derivedOnce<T>(cache: WeakMap<object, T>, values: ArrayLike<number>, derive: () => T): T {
+  let derived = cache.get(values);
+  if (derived === undefined) {
+    derived = derive();
+    cache.set(values, derived);
+  }
+  return derived;
+}

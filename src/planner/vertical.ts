@@ -1,5 +1,5 @@
 import { type CapacityModel, cpuAtLoadP90 } from './capacity.js';
-import { formatLoad, nearestRank, sortedFinite } from './stats.js';
+import { derivedOnce, formatLoad, nearestRank, sortedFinite } from './stats.js';
 
 const MIB = 1024 * 1024;
 
@@ -37,8 +37,13 @@ export interface PodResources {
 /**
  * Per-pod usage history: one sample per pod and time (or per time, averaged over pods). `load` pairs each
  * CPU sample with the pod's load then; without it CPU cannot be tied to capacity. Give memory as
- * per-interval peaks for parity with the VPA (it keeps one peak per 24 h).
+ * per-interval peaks for parity with the VPA (it keeps one peak per 24 h). Read-only: the planner keeps what it
+ * derives from these arrays (sorted samples, the load→CPU fit) per array, so give new arrays for new history.
  */
+/** Sorted usable samples per usage array (`UsageHistory` is read-only). */
+const sortedCpuSamples = new WeakMap<object, Float64Array>();
+const sortedMemorySamples = new WeakMap<object, Float64Array>();
+
 export interface UsageHistory {
   readonly cpuMillicores: ArrayLike<number>;
   readonly memoryBytes: ArrayLike<number>;
@@ -185,7 +190,8 @@ function recommendCpu(input: ResourcePlanInput): Sized {
       basis: 'capacity',
     };
   }
-  const samples = sortedFinite(input.usage?.cpuMillicores ?? []);
+  const cpu = input.usage?.cpuMillicores ?? [];
+  const samples = derivedOnce(sortedCpuSamples, cpu, () => sortedFinite(cpu));
   if (samples.length > 0) {
     const margin = 1 + VPA_DEFAULTS.safetyMarginFraction;
     return {
@@ -209,7 +215,10 @@ function recommendMemory(input: ResourcePlanInput): Sized & { oomBumped: boolean
       bumps.push(Math.max(used * VPA_DEFAULTS.oomBumpUpRatio, used + VPA_DEFAULTS.oomMinBumpUpBytes));
     }
   }
-  const samples = sortedFinite([...Array.from(usage, (bytes) => (bytes >= 0 ? bytes : Number.NaN)), ...bumps]);
+  const usable = derivedOnce(sortedMemorySamples, usage, () =>
+    sortedFinite(Array.from(usage, (bytes) => (bytes >= 0 ? bytes : Number.NaN))),
+  );
+  const samples = bumps.length === 0 ? usable : sortedFinite([...usable, ...bumps]);
   if (samples.length === 0) return { ...keepOrMinimum(input.current.memoryRequestBytes, min, MIB), oomBumped: false };
   const margin = 1 + VPA_DEFAULTS.safetyMarginFraction;
   const largestBump = bumps.length > 0 ? Math.max(...bumps) : 0;

@@ -115,7 +115,7 @@ export const SIMULATION_DEFAULTS = {
     // Prescale as a service runs it (src/predictor's loop); the service-config blocks of the workload.
     prescale: {
       // What the service reads besides metric.query (a service config's `queries` block). No CPU query:
-      // capacity.perPod is known, and with one the planner refits load→CPU on every sync (docs/simulator.md).
+      // capacity.perPod is known; with one the planner also learns load→CPU and recommends resources.
       // To read it: cpu: 'sum(rate(container_cpu_usage_seconds_total{namespace="default",pod=~"web-.*",container!=""}[1m]))'
       queries: { cpu: null, replicas: 'kube_deployment_spec_replicas{namespace="default",deployment="web"}' },
       // The service's `loop` settings (the service defaults).
