@@ -13,7 +13,13 @@ import { conformalInterval, rollingConformalOffsets } from './conformal.js';
 import { localScale } from './features.js';
 import { gruModel } from './gru.js';
 import { lstmModel } from './lstm.js';
-import { defaultValidationCount, type FittedNeural, type NeuralOptions, type NeuralSettings } from './recurrent.js';
+import {
+  defaultValidationCount,
+  type FittedNeural,
+  MAX_KEPT_RECENT_WINDOWS,
+  type NeuralOptions,
+  type NeuralSettings,
+} from './recurrent.js';
 
 /** A small, fast network: the same code path as the defaults, a fraction of the work. */
 const tiny: NeuralOptions = {
@@ -170,6 +176,25 @@ test('scores kept from earlier forecasts never change a result: edited data is s
   const before = served.forecast(context, 10);
   const after = served.forecast(edited, 10);
   assert.ok(!close(before.intervals!.upper, after.intervals!.upper), 'the edit changed the recalibration');
+});
+
+test('past the limit of kept scores they are forgotten, and every forecast still gets its interval', () => {
+  const served = lstmModel.load(lstm.toJSON(), lstm.artifacts()) as FittedNeural;
+  const day = contextUpTo(lstm.metadata.trainEndSeconds + 86400);
+  // Series that differ everywhere, so no two share a window's scores: ~290 windows each.
+  const series = Array.from({ length: Math.ceil(MAX_KEPT_RECENT_WINDOWS / 280) }, (_, k) => ({
+    ...day,
+    values: day.values.map((v) => v * (1 + k / 1000)),
+  }));
+  served.forecastMany(series, 10);
+  // Over the limit now. The first series five and ten minutes later: new windows beside kept ones; the forecast
+  // forgets before it looks any up, and scores what it needs.
+  const end = lstm.metadata.trainEndSeconds + 86400;
+  for (const context of [contextUpTo(end + 300), contextUpTo(end + 600)]) {
+    const forecast = served.forecast(context, 10);
+    assert.ok(forecast.intervals!.upper.every(Number.isFinite));
+    assert.deepEqual(forecast, served.forecast(context, 10));
+  }
 });
 
 test('the validation tail is the last 15% of windows, or the last day when that is more, up to half', () => {

@@ -509,7 +509,7 @@ function concatRows(all: Float32Array, rowSize: number, first: number, second: n
 }
 
 /** Recent-window scores kept per model: a day of windows for ~200 series at one-minute steps. */
-const MAX_KEPT_RECENT_WINDOWS = 20_000;
+export const MAX_KEPT_RECENT_WINDOWS = 20_000;
 /** Recalibrated offsets kept per model: one per series and level in use. */
 const MAX_KEPT_ROLLING_OFFSETS = 1_000;
 
@@ -606,6 +606,8 @@ export class FittedNeural implements FittedForecaster {
     // Rows: every context, then the recent windows not scored before (full horizon, to score them against what
     // followed). A window's scores depend on the context up to the end of its horizon only, so they are kept by a
     // hash of that prefix: a forecast a sync later scores just the windows whose horizon has newly completed.
+    // (Forgetting happens here, before the lookups, so that every score looked up stays until it is read.)
+    if (this.recentScores.size > MAX_KEPT_RECENT_WINDOWS) this.recentScores.clear();
     const recent = contexts.map((context) => {
       const indices = this.recentOriginIndices(context);
       const keys = prefixKeys(
@@ -635,7 +637,6 @@ export class FittedNeural implements FittedForecaster {
     };
     const scaleOf = (row: number) =>
       localScale(prepared[row].recent, prepared[row].recent.length, windowSteps, this.parameters.scaleFloor);
-    if (this.recentScores.size > MAX_KEPT_RECENT_WINDOWS) this.recentScores.clear();
     let row = contexts.length;
     recent.forEach(({ indices, keys, missing }, r) => {
       const values = contexts[r].values;
@@ -650,10 +651,8 @@ export class FittedNeural implements FittedForecaster {
     const clampAt = this.parameters.nonNegative ? 0 : Number.NEGATIVE_INFINITY;
     return contexts.map((context, r) => {
       const { keys } = recent[r];
-      let offsets = this.offsetsAt(level);
-      if (keys.length > 0) {
-        offsets = this.rollingOffsetsAt(keys, context.stepSeconds, horizonSteps, level);
-      }
+      const offsets =
+        keys.length > 0 ? this.rollingOffsetsAt(keys, context.stepSeconds, horizonSteps, level) : this.offsetsAt(level);
       const point = new Float64Array(horizonSteps);
       const lower = new Float64Array(horizonSteps);
       const upper = new Float64Array(horizonSteps);
