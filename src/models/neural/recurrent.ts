@@ -508,10 +508,13 @@ function concatRows(all: Float32Array, rowSize: number, first: number, second: n
   return out;
 }
 
-/** Recent-window scores kept per model: a day of windows for ~200 series at one-minute steps. */
-export const MAX_KEPT_RECENT_WINDOWS = 20_000;
+/**
+ * Recent-window scores kept per model (~0.7 MB): a day of one-minute windows for ~20 series. A workload's model
+ * serves one series; a model serving more (the batch API) re-scores past that, which costs time, never a result.
+ */
+export const MAX_KEPT_RECENT_WINDOWS = 2_000;
 /** Recalibrated offsets kept per model: one per series and level in use. */
-const MAX_KEPT_ROLLING_OFFSETS = 1_000;
+const MAX_KEPT_ROLLING_OFFSETS = 200;
 
 /**
  * For each `end` (a bucket count), a key of the context's first `end` buckets: its grid and two 32-bit FNV-1a
