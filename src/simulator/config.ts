@@ -17,6 +17,15 @@ import type { ServiceLevel } from './summary.js';
  * cluster it runs in, how the trace is scaled, the SLO, and the settings of the baseline policies. Written
  * as a user writes YAML or JSON; every default is here, so `prescale experiment --print-config` shows it.
  */
+/** The HPA's default rate policies (kubernetes-integration.md §1.8), shared by the baseline and Prescale's HPA. */
+const KUBERNETES_DEFAULT_POLICIES = {
+  scaleUp: [
+    { type: 'Pods', value: 4, periodSeconds: 15 },
+    { type: 'Percent', value: 100, periodSeconds: 15 },
+  ],
+  scaleDown: [{ type: 'Percent', value: 100, periodSeconds: 15 }],
+} as const;
+
 export const SIMULATION_DEFAULTS = {
   workload: {
     apiVersion: 'autoscaler.ml.dev/v1alpha1',
@@ -79,15 +88,12 @@ export const SIMULATION_DEFAULTS = {
         scaleUp: {
           stabilizationWindowSeconds: 0,
           selectPolicy: 'Max',
-          policies: [
-            { type: 'Pods', value: 4, periodSeconds: 15 },
-            { type: 'Percent', value: 100, periodSeconds: 15 },
-          ],
+          policies: KUBERNETES_DEFAULT_POLICIES.scaleUp,
         },
         scaleDown: {
           stabilizationWindowSeconds: 300,
           selectPolicy: 'Max',
-          policies: [{ type: 'Percent', value: 100, periodSeconds: 15 }],
+          policies: KUBERNETES_DEFAULT_POLICIES.scaleDown,
         },
       },
     },
@@ -137,16 +143,13 @@ export const SIMULATION_DEFAULTS = {
           scaleUp: {
             stabilizationWindowSeconds: 0,
             selectPolicy: 'Max',
-            policies: [
-              { type: 'Pods', value: 4, periodSeconds: 15 },
-              { type: 'Percent', value: 100, periodSeconds: 15 },
-            ],
+            policies: KUBERNETES_DEFAULT_POLICIES.scaleUp,
             tolerance: '0',
           },
           scaleDown: {
             stabilizationWindowSeconds: 0,
             selectPolicy: 'Max',
-            policies: [{ type: 'Percent', value: 100, periodSeconds: 15 }],
+            policies: KUBERNETES_DEFAULT_POLICIES.scaleDown,
             tolerance: '0',
           },
         },
