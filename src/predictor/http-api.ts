@@ -263,11 +263,16 @@ export function buildHttpApi(context: ApiContext, options: { readonly bodyLimitB
   app.post('/v1/forecast/batch', async (request) => {
     const body = parseBatchRequest(request.body ?? null);
     const model = findModel(context, body.model);
-    const started = performance.now();
-    const forecasts = forecastEach(model, body.series, body.horizonSteps, body.level, (i) => `series[${i}]`);
-    const perSeconds = (performance.now() - started) / 1000 / forecasts.length;
-    for (let i = 0; i < forecasts.length; i++)
-      context.metrics.apiForecastSeconds.observe({ model: body.model }, perSeconds);
+    const { forecasts, secondsEach } = forecastEach(
+      model,
+      body.series,
+      body.horizonSteps,
+      body.level,
+      (i) => `series[${i}]`,
+    );
+    for (let i = 0; i < forecasts.length; i++) {
+      context.metrics.apiForecastSeconds.observe({ model: body.model }, secondsEach);
+    }
     const failed = forecasts.find((f) => f instanceof ApiError);
     if (failed !== undefined) throw failed;
     return { model: body.model, kind: model.metadata.model, forecasts: (forecasts as Forecast[]).map(forecastJson) };
@@ -426,7 +431,8 @@ function contextOf(model: FittedForecaster, series: RequestSeries): Series {
 /**
  * The forecasts of many series to one model: one `forecastMany` call when the model has it, else one forecast per
  * series. If the batched call throws, the series run one by one, so that each error names its own series (`at(i)`)
- * and the others still get their forecast.
+ * and the others still get their forecast. `secondsEach` is each series' share of the time, for the latency
+ * histogram.
  */
 function forecastEach(
   model: FittedForecaster,
@@ -434,25 +440,34 @@ function forecastEach(
   horizonSteps: number,
   level: number,
   at: (i: number) => string,
-): (Forecast | ApiError)[] {
+): { forecasts: (Forecast | ApiError)[]; secondsEach: number } {
+  const started = performance.now();
+  const timed = (forecasts: (Forecast | ApiError)[]) => ({
+    forecasts,
+    secondsEach: (performance.now() - started) / 1000 / forecasts.length,
+  });
   if (series.length > 1 && forecastsMany(model)) {
     try {
-      return model.forecastMany(
-        series.map((s) => contextOf(model, s)),
-        horizonSteps,
-        level,
+      return timed(
+        model.forecastMany(
+          series.map((s) => contextOf(model, s)),
+          horizonSteps,
+          level,
+        ),
       );
     } catch {
       // found again below, series by series
     }
   }
-  return series.map((s, i) => {
-    try {
-      return runForecast(model, s, horizonSteps, level, at(i));
-    } catch (error) {
-      return error as ApiError;
-    }
-  });
+  return timed(
+    series.map((s, i) => {
+      try {
+        return runForecast(model, s, horizonSteps, level, at(i));
+      } catch (error) {
+        return error as ApiError;
+      }
+    }),
+  );
 }
 
 interface PendingForecast {
@@ -499,17 +514,15 @@ class ForecastCoalescer {
 
   private settle(group: readonly PendingForecast[]): void {
     const { model, request } = group[0];
-    const started = performance.now();
-    const forecasts = forecastEach(
+    const { forecasts, secondsEach } = forecastEach(
       model,
       group.map((p) => p.request.series),
       request.horizonSteps,
       request.level,
       () => 'series',
     );
-    const perSeconds = (performance.now() - started) / 1000 / group.length;
     group.forEach((p, i) => {
-      this.observe(p.request.model, perSeconds);
+      this.observe(p.request.model, secondsEach);
       const forecast = forecasts[i];
       if (forecast instanceof ApiError) p.reject(forecast);
       else p.resolve(forecast);

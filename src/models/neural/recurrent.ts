@@ -757,10 +757,10 @@ export class FittedNeural implements FittedForecaster {
     writeWindow(input, offset, layout, channels, windowStart, step, recent.length);
     if (this.baseForecaster) {
       base.set(this.baseForecaster.forecast(context, horizonSteps).point, recent.length);
-      return { context, recent, base, last: 0 };
+      return { recent, base, last: 0 };
     }
     const last = meanBefore(channels.anchor, recent.length, this.parameters.anchorSteps);
-    return { context, recent, base, last };
+    return { recent, base, last };
   }
 
   toJSON(): SavedModel {
