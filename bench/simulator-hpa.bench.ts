@@ -1,18 +1,18 @@
-// Reconciles per second of the HPA emulation (src/simulator/hpa/reconcile.ts) on a typical input: one CPU
+// Reconciles per second of the HPA emulation (src/hpa/reconcile.ts) on a typical input: one CPU
 // utilization metric, pods that each report a sample, a day of NASA July 1995 load in closed loop at 15 s
 // steps. The simulator calls reconcileHpa a few hundred thousand times per run.
 // Command: npx tsx bench/simulator-hpa.bench.ts
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { DEFAULT_SCALE_DOWN_RULES, DEFAULT_SCALE_UP_RULES } from '../src/simulator/hpa/defaults.js';
-import { cpuUtilization, hpaSpec, observation, podsUsing } from '../src/simulator/hpa/fixtures.js';
+import { DEFAULT_SCALE_DOWN_RULES, DEFAULT_SCALE_UP_RULES } from '../src/hpa/defaults.js';
 import {
   EMPTY_CONTROLLER_STATE,
   type HpaControllerState,
   type HpaObservation,
   type HpaSpec,
   reconcileHpa,
-} from '../src/simulator/hpa/index.js';
+} from '../src/hpa/index.js';
+import { cpuUtilization, hpaSpec, observation, podsUsing } from '../src/testing/hpa-fixtures.js';
 
 const csv = readFileSync(
   new URL('../../shared/data/nasa-http/nasa_jul95_requests_per_minute.csv', import.meta.url),

@@ -1,4 +1,5 @@
-import { parseHpaStepInput, reconcileHpa, toHpaStepOutput } from '../simulator/hpa/index.js';
+import { parseHpaStepInput, toHpaStepOutput } from '../config/hpa-step.js';
+import { reconcileHpa } from '../hpa/index.js';
 import type { RegisterCommand } from './commands.js';
 import { readJsonInput } from './json-input.js';
 

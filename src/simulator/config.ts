@@ -1,13 +1,13 @@
 import { z } from 'zod';
+import { hpaSpecSchema } from '../config/hpa-spec.js';
 import { dottedPath } from '../config/issues.js';
 import { type PredictiveAutoscaler, parsePredictiveAutoscaler } from '../config/predictive-autoscaler.js';
 import { quantitySchema } from '../config/quantity.js';
 import { type ServiceConfig, safeParseServiceConfig, type WorkloadConfig } from '../config/service.js';
 import { parseDurationSeconds } from '../config/units.js';
 import { PrescaleError } from '../core/index.js';
+import type { HpaSpec } from '../hpa/types.js';
 import type { DelayDistribution } from './distributions.js';
-import { hpaSpecSchema } from './hpa/schema.js';
-import type { HpaSpec } from './hpa/types.js';
 import type { SimQueries } from './prometheus-api.js';
 import type { ClusterModel } from './simulate.js';
 import type { ServiceLevel } from './summary.js';

@@ -1,5 +1,5 @@
+import type { PodSnapshot, ResourceSample } from '../hpa/types.js';
 import type { SimPod } from './cluster.js';
-import type { PodSnapshot, ResourceSample } from './hpa/types.js';
 
 /**
  * metrics-server as the HPA sees it (`kubernetes-integration.md` §2): every `resolution` seconds it scrapes

@@ -1,4 +1,4 @@
-import type { PodSnapshot } from './hpa/types.js';
+import type { PodSnapshot } from '../hpa/types.js';
 import type { PrometheusView } from './prometheus.js';
 
 /**

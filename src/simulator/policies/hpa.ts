@@ -1,10 +1,10 @@
-import { DEFAULT_CONTROLLER_CONFIG } from '../hpa/defaults.js';
-import { EMPTY_CONTROLLER_STATE, reconcileHpa } from '../hpa/reconcile.js';
-import type { HpaControllerConfig, HpaControllerState, HpaSpec } from '../hpa/types.js';
+import { DEFAULT_CONTROLLER_CONFIG } from '../../hpa/defaults.js';
+import { EMPTY_CONTROLLER_STATE, reconcileHpa } from '../../hpa/reconcile.js';
+import type { HpaControllerConfig, HpaControllerState, HpaSpec } from '../../hpa/types.js';
 import type { AutoscalingPolicy } from '../types.js';
 
 /**
- * The Kubernetes HPA as a policy: every sync runs the exact reconcile (`src/simulator/hpa`) on what the
+ * The Kubernetes HPA as a policy: every sync runs the exact reconcile (`src/hpa`) on what the
  * controller would read (the pods with their metrics-server samples, the scale subresource) and keeps the
  * controller's memory as the policy state. `hpa` and `hpa-tuned` differ only in their spec.
  */

@@ -1,11 +1,11 @@
 import type { ServiceConfig, WorkloadConfig } from '../../config/service.js';
 import type { Clock } from '../../core/index.js';
 import type { Publisher, ScalingDecision } from '../../executor/types.js';
+import { DEFAULT_CONTROLLER_CONFIG } from '../../hpa/defaults.js';
+import { EMPTY_CONTROLLER_STATE, reconcileHpa } from '../../hpa/reconcile.js';
+import type { HpaControllerConfig, HpaControllerState, HpaSpec } from '../../hpa/types.js';
 import { fitModel, type Trainer } from '../../predictor/trainer.js';
 import { WorkloadLoop } from '../../predictor/workload-loop.js';
-import { DEFAULT_CONTROLLER_CONFIG } from '../hpa/defaults.js';
-import { EMPTY_CONTROLLER_STATE, reconcileHpa } from '../hpa/reconcile.js';
-import type { HpaControllerConfig, HpaControllerState, HpaSpec } from '../hpa/types.js';
 import { SimPrometheusApi, type SimQueries } from '../prometheus-api.js';
 import type { AutoscalingPolicy, Observation } from '../types.js';
 

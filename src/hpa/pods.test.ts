@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { pod } from '../testing/hpa-fixtures.js';
 import { DEFAULT_CONTROLLER_CONFIG } from './defaults.js';
-import { pod } from './fixtures.js';
 import { countReadyPods, cpuSampleReadiness, groupPods, type PodMetricsInfo, podRequestsMilli } from './pods.js';
 import type { PodSnapshot } from './types.js';
 

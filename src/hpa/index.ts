@@ -1,4 +1,8 @@
-/** The exact Kubernetes HPA emulation: one reconcile as a pure function, its kernel, and the hpa-step contract. */
+/**
+ * The Kubernetes HPA's rules, once: one reconcile as a pure function and the kernel under it (replica proposals,
+ * stabilization, rate policies, defaults). The simulator emulates the HPA with it; the planner's ramp and reactive
+ * floor are adapters over it. Parsing the HPA's JSON lives in `config/hpa-spec.ts`.
+ */
 
 /** Controller flags, default scaling rules and the default metric, as Kubernetes sets them. */
 export {
@@ -55,16 +59,5 @@ export {
   type Tolerances,
   tolerancesForHpa,
 } from './replicas.js';
-/** The hpa-step JSON contract: input schema (also the HPA spec alone), validation with every issue, output. */
-export {
-  checkHpaStepInput,
-  controllerConfigSchema,
-  type HpaInputIssue,
-  type HpaStepRequest,
-  hpaSpecSchema,
-  hpaStepInputSchema,
-  parseHpaStepInput,
-  toHpaStepOutput,
-} from './schema.js';
 /** Plain data of a reconcile. */
 export type * from './types.js';

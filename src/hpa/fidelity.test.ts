@@ -4,8 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { cpuUtilization, externalPerPod, hpaSpec, observation, pod, podsUsing } from '../testing/hpa-fixtures.js';
 import { DEFAULT_SCALE_DOWN_RULES, DEFAULT_SCALE_UP_RULES, DEFAULT_SYNC_PERIOD_SECONDS } from './defaults.js';
-import { cpuUtilization, externalPerPod, hpaSpec, observation, pod, podsUsing } from './fixtures.js';
 import { EMPTY_CONTROLLER_STATE, nextReconcileSeconds, reconcileHpa } from './reconcile.js';
 import type { HpaBehavior, HpaControllerState, HpaSpec, MetricSpec } from './types.js';
 

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
+import { cpuUtilization, externalPerPod, hpaSpec, observation, podsUsing } from '../testing/hpa-fixtures.js';
+import { sharedRoot } from '../testing/paths.js';
 import { DEFAULT_SCALE_DOWN_RULES, DEFAULT_SCALE_UP_RULES } from './defaults.js';
-import { cpuUtilization, externalPerPod, hpaSpec, observation, podsUsing } from './fixtures.js';
 import { applyConditions, EMPTY_CONTROLLER_STATE, nextReconcileSeconds, reconcileHpa } from './reconcile.js';
 import type {
   HpaBehavior,
@@ -495,7 +497,7 @@ test('property: controller memory stays bounded over long 15 s sequences', () =>
 
 /** The first day of the NASA July 1995 trace (requests/minute), one CPU demand value per 15 s reconcile. */
 function nasaDemandMillicores(): number[] {
-  const path = new URL('../../../../shared/data/nasa-http/nasa_jul95_requests_per_minute.csv', import.meta.url);
+  const path = resolve(sharedRoot, 'data/nasa-http/nasa_jul95_requests_per_minute.csv');
   const rows = readFileSync(path, 'utf8')
     .trim()
     .split('\n')

@@ -2,8 +2,8 @@
  * Builders for HPA-emulation tests and the benchmark: plain pods and observations with Kubernetes'
  * usual shapes, overridable field by field. Not exported from index.ts.
  */
-import { DEFAULT_CONTROLLER_CONFIG } from './defaults.js';
-import type { HpaObservation, HpaSpec, MetricSpec, PodSnapshot } from './types.js';
+import { DEFAULT_CONTROLLER_CONFIG } from '../hpa/defaults.js';
+import type { HpaObservation, HpaSpec, MetricSpec, PodSnapshot } from '../hpa/types.js';
 
 /** A Running, Ready pod started long ago, with a 1-core CPU request and a fresh 15 s CPU sample. */
 export function pod(name: string, overrides: Partial<PodSnapshot> & { cpuMilli?: number } = {}): PodSnapshot {

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { pod } from './fixtures.js';
+import { pod } from '../testing/hpa-fixtures.js';
 import type { PodMetricsInfo } from './pods.js';
 import {
   isWithinTolerance,

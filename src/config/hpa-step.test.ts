@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { PrescaleError } from '../../core/index.js';
+import { PrescaleError } from '../core/index.js';
 import {
   DEFAULT_CONTROLLER_CONFIG,
   DEFAULT_METRICS,
   DEFAULT_SCALE_DOWN_RULES,
   DEFAULT_SCALE_UP_RULES,
-} from './defaults.js';
-import { reconcileHpa } from './reconcile.js';
-import { checkHpaStepInput, parseHpaStepInput, toHpaStepOutput } from './schema.js';
+} from '../hpa/defaults.js';
+import { reconcileHpa } from '../hpa/reconcile.js';
+import { checkHpaStepInput, parseHpaStepInput, toHpaStepOutput } from './hpa-step.js';
 
 /** The input example of spec/hpa-step.md with its placeholders filled in. */
 function contractExample(): Record<string, unknown> {
