@@ -18,16 +18,20 @@ export { computeReplicasForMetric, computeReplicasForMetrics, type MetricsVerdic
 export {
   type LimitedReplicas,
   limitReplicasLegacy,
+  limitReplicasToRate,
   limitReplicasWithBehavior,
   type NormalizationArgs,
   type Normalized,
   normalizeLegacy,
   normalizeWithBehavior,
+  type PeriodStartReplicas,
+  periodStartFromEvents,
   type RateLimit,
   scaleDownLimit,
   scaleUpLimit,
   stabilizeRecommendation,
   stabilizeRecommendationWithBehaviors,
+  stabilizeWithinWindows,
   storeScaleEvent,
 } from './normalize.js';
 /** Pod grouping and the CPU readiness test. */
@@ -50,7 +54,9 @@ export {
 /** The replica calculator per target type, and the tolerance band. */
 export {
   isWithinTolerance,
+  MAX_REPLICAS,
   type ProposalRule,
+  proposeFromReadyPods,
   type ReplicaDecision,
   replicasForAverageValue,
   replicasForPerPodValue,

@@ -7,6 +7,7 @@ import {
   markScaleEventsOutdated,
   normalizeLegacy,
   normalizeWithBehavior,
+  periodStartFromEvents,
   replicasChangedInPeriod,
   scaleDownLimit,
   scaleUpLimit,
@@ -15,6 +16,8 @@ import {
   storeScaleEvent,
 } from './normalize.js';
 import type { HpaBehavior, ScalingRules, TimestampedRecommendation, TimestampedScaleEvent } from './types.js';
+
+const replicaChange = (event: TimestampedScaleEvent): number => event.replicaChange;
 
 const NOW = 10_000;
 const DEFAULT_BEHAVIOR: HpaBehavior = { scaleUp: DEFAULT_SCALE_UP_RULES, scaleDown: DEFAULT_SCALE_DOWN_RULES };
@@ -239,7 +242,10 @@ const upLimitRows: {
 for (const row of upLimitRows) {
   test(`scaleUpLimit: ${row.name}`, () => {
     const { current, up = [], down = [], rules } = row.input;
-    assert.equal(scaleUpLimit(current, up, down, rules, NOW).limit, row.want);
+    assert.equal(
+      scaleUpLimit(current, rules, periodStartFromEvents(current, up, down, NOW, replicaChange)).limit,
+      row.want,
+    );
   });
 }
 
@@ -280,27 +286,40 @@ const downLimitRows: typeof upLimitRows = [
 for (const row of downLimitRows) {
   test(`scaleDownLimit: ${row.name}`, () => {
     const { current, up = [], down = [], rules } = row.input;
-    assert.equal(scaleDownLimit(current, up, down, rules, NOW).limit, row.want);
+    assert.equal(
+      scaleDownLimit(current, rules, periodStartFromEvents(current, up, down, NOW, replicaChange)).limit,
+      row.want,
+    );
   });
 }
 
 test('scaleUpLimit names the policy that set the limit and its period start', () => {
   const [pods, percent] = DEFAULT_SCALE_UP_RULES.policies;
-  assert.deepEqual(scaleUpLimit(2, [], [], DEFAULT_SCALE_UP_RULES, NOW), {
+  assert.deepEqual(scaleUpLimit(2, DEFAULT_SCALE_UP_RULES, periodStartFromEvents(2, [], [], NOW, replicaChange)), {
     limit: 6,
     policy: pods,
     periodStartReplicas: 2,
   });
-  assert.deepEqual(scaleUpLimit(10, [event(5, 4)], [], DEFAULT_SCALE_UP_RULES, NOW), {
-    limit: 12,
-    policy: percent,
-    periodStartReplicas: 6,
-  });
-  assert.deepEqual(scaleDownLimit(9, [], [], { ...DOCS_SCALE_DOWN, selectPolicy: 'Disabled' }, NOW), {
-    limit: 9,
-    policy: null,
-    periodStartReplicas: 9,
-  });
+  assert.deepEqual(
+    scaleUpLimit(10, DEFAULT_SCALE_UP_RULES, periodStartFromEvents(10, [event(5, 4)], [], NOW, replicaChange)),
+    {
+      limit: 12,
+      policy: percent,
+      periodStartReplicas: 6,
+    },
+  );
+  assert.deepEqual(
+    scaleDownLimit(
+      9,
+      { ...DOCS_SCALE_DOWN, selectPolicy: 'Disabled' },
+      periodStartFromEvents(9, [], [], NOW, replicaChange),
+    ),
+    {
+      limit: 9,
+      policy: null,
+      periodStartReplicas: 9,
+    },
+  );
 });
 
 const behaviorLimitRows: {
@@ -380,8 +399,8 @@ for (const row of behaviorLimitRows) {
 
 test('replicasChangedInPeriod counts events strictly after now − period, outdated or not', () => {
   const events = [event(60, 5), event(59, 2), event(10, 1, true)];
-  assert.equal(replicasChangedInPeriod(events, 60, NOW), 3);
-  assert.equal(replicasChangedInPeriod(events, 61, NOW), 8);
+  assert.equal(replicasChangedInPeriod(events, 60, NOW, replicaChange), 3);
+  assert.equal(replicasChangedInPeriod(events, 61, NOW, replicaChange), 8);
 });
 
 test('markScaleEventsOutdated flags events strictly older than the longest period and never clears the flag', () => {

@@ -100,10 +100,44 @@ export function limitReplicasLegacy(
 }
 
 /**
- * `stabilizeRecommendationWithBehaviors` (§1.8 step 1): clamp the current replicas into
- * [min of recent records, max of recent records], "recent" meaning strictly after each cutoff, so a
- * scale-up needs every record in the up window above current and a scale-down goes no lower than the
- * highest record in the down window.
+ * The clamp of `stabilizeRecommendationWithBehaviors` (§1.8 step 1): the current replicas moved into
+ * [lowest record of the up window, highest record of the down window], the raw proposal counting in both.
+ * "In the window" means strictly after `now − window`, so a scale-up needs every record in the up window
+ * above current and a scale-down goes no lower than the highest record in the down window. Generic over
+ * the record so the planner's memory, which names the value differently, uses the same rule.
+ */
+export function stabilizeWithinWindows<R extends { readonly timestampSeconds: number }>(
+  records: readonly R[],
+  replicasOf: (record: R) => number,
+  args: {
+    readonly rawReplicas: number;
+    readonly currentReplicas: number;
+    readonly scaleUpWindowSeconds: number;
+    readonly scaleDownWindowSeconds: number;
+    readonly nowSeconds: number;
+  },
+): number {
+  const upCutoff = args.nowSeconds - args.scaleUpWindowSeconds;
+  const downCutoff = args.nowSeconds - args.scaleDownWindowSeconds;
+  let upRecommendation = args.rawReplicas;
+  let downRecommendation = args.rawReplicas;
+  for (let i = 0; i < records.length; i++) {
+    const timestampSeconds = records[i].timestampSeconds;
+    const replicas = replicasOf(records[i]);
+    if (timestampSeconds > upCutoff && replicas < upRecommendation) upRecommendation = replicas;
+    if (timestampSeconds > downCutoff && replicas > downRecommendation) downRecommendation = replicas;
+  }
+  let replicas = args.currentReplicas;
+  if (replicas < upRecommendation) replicas = upRecommendation;
+  if (replicas > downRecommendation) replicas = downRecommendation;
+  return replicas;
+}
+
+const replicasOfRecommendation = (record: TimestampedRecommendation): number => record.replicas;
+
+/**
+ * `stabilizeRecommendationWithBehaviors` (§1.8 step 1): `stabilizeWithinWindows`, then `(now, raw)` is
+ * stored over the last record older than both windows, or appended.
  */
 export function stabilizeRecommendationWithBehaviors(args: {
   readonly recommendations: readonly TimestampedRecommendation[];
@@ -114,20 +148,14 @@ export function stabilizeRecommendationWithBehaviors(args: {
   readonly nowSeconds: number;
 }): Stabilized & { readonly reason: 'ScaleUpStabilized' | 'ScaleDownStabilized'; readonly message: string } {
   const { recommendations, rawReplicas, nowSeconds } = args;
+  const replicas = stabilizeWithinWindows(recommendations, replicasOfRecommendation, args);
   const upCutoff = nowSeconds - args.scaleUpWindowSeconds;
   const downCutoff = nowSeconds - args.scaleDownWindowSeconds;
-  let upRecommendation = rawReplicas;
-  let downRecommendation = rawReplicas;
   let staleIndex = -1;
   for (let i = 0; i < recommendations.length; i++) {
-    const { timestampSeconds, replicas } = recommendations[i];
-    if (timestampSeconds > upCutoff && replicas < upRecommendation) upRecommendation = replicas;
-    if (timestampSeconds > downCutoff && replicas > downRecommendation) downRecommendation = replicas;
+    const timestampSeconds = recommendations[i].timestampSeconds;
     if (timestampSeconds < upCutoff && timestampSeconds < downCutoff) staleIndex = i;
   }
-  let replicas = args.currentReplicas;
-  if (replicas < upRecommendation) replicas = upRecommendation;
-  if (replicas > downRecommendation) replicas = downRecommendation;
   const stored = recordRecommendation(recommendations, staleIndex, {
     timestampSeconds: nowSeconds,
     replicas: rawReplicas,
@@ -144,18 +172,21 @@ export function stabilizeRecommendationWithBehaviors(args: {
 }
 
 /** `getReplicasChangePerPeriod`: replicas changed by events strictly after `now − period`. */
-export function replicasChangedInPeriod(
-  events: readonly TimestampedScaleEvent[],
+export function replicasChangedInPeriod<E extends { readonly timestampSeconds: number }>(
+  events: readonly E[],
   periodSeconds: number,
   nowSeconds: number,
+  changeOf: (event: E) => number,
 ): number {
   const cutoff = nowSeconds - periodSeconds;
   let changed = 0;
-  for (const event of events) {
-    if (event.timestampSeconds > cutoff) changed += event.replicaChange;
+  for (let i = 0; i < events.length; i++) {
+    if (events[i].timestampSeconds > cutoff) changed += changeOf(events[i]);
   }
   return changed;
 }
+
+const replicaChangeOf = (event: TimestampedScaleEvent): number => event.replicaChange;
 
 /** A rate limit with the policy that set it (null when selectPolicy is Disabled) and that policy's period start. */
 export interface RateLimit {
@@ -164,19 +195,24 @@ export interface RateLimit {
   readonly periodStartReplicas: number;
 }
 
-/** Replicas at the start of a policy's period: current, minus what was added, plus what was removed in it. */
-function periodStartReplicas(
+/** Replicas at the start of a period of `periodSeconds` that ends now. */
+export type PeriodStartReplicas = (periodSeconds: number) => number;
+
+/**
+ * Period start from a scale-event memory: current, minus what was added, plus what was removed in the period.
+ * Generic over the event so the planner's memory, which names the change differently, uses the same rule.
+ */
+export function periodStartFromEvents<E extends { readonly timestampSeconds: number }>(
   currentReplicas: number,
-  periodSeconds: number,
-  scaleUpEvents: readonly TimestampedScaleEvent[],
-  scaleDownEvents: readonly TimestampedScaleEvent[],
+  scaleUpEvents: readonly E[],
+  scaleDownEvents: readonly E[],
   nowSeconds: number,
-): number {
-  return (
+  changeOf: (event: E) => number,
+): PeriodStartReplicas {
+  return (periodSeconds) =>
     currentReplicas -
-    replicasChangedInPeriod(scaleUpEvents, periodSeconds, nowSeconds) +
-    replicasChangedInPeriod(scaleDownEvents, periodSeconds, nowSeconds)
-  );
+    replicasChangedInPeriod(scaleUpEvents, periodSeconds, nowSeconds, changeOf) +
+    replicasChangedInPeriod(scaleDownEvents, periodSeconds, nowSeconds, changeOf);
 }
 
 /**
@@ -185,10 +221,8 @@ function periodStartReplicas(
  */
 export function scaleUpLimit(
   currentReplicas: number,
-  scaleUpEvents: readonly TimestampedScaleEvent[],
-  scaleDownEvents: readonly TimestampedScaleEvent[],
   rules: ScalingRules,
-  nowSeconds: number,
+  periodStart: PeriodStartReplicas,
 ): RateLimit {
   if (rules.selectPolicy === 'Disabled') {
     return { limit: currentReplicas, policy: null, periodStartReplicas: currentReplicas };
@@ -198,13 +232,7 @@ export function scaleUpLimit(
   let chosen: ScalingPolicy | null = null;
   let chosenStart = currentReplicas;
   for (const policy of rules.policies) {
-    const start = periodStartReplicas(
-      currentReplicas,
-      policy.periodSeconds,
-      scaleUpEvents,
-      scaleDownEvents,
-      nowSeconds,
-    );
+    const start = periodStart(policy.periodSeconds);
     const proposed = policy.type === 'Pods' ? start + policy.value : Math.ceil(start * (1 + policy.value / 100));
     if (takeMin ? proposed < limit : proposed > limit) {
       limit = proposed;
@@ -217,14 +245,13 @@ export function scaleUpLimit(
 
 /**
  * `calculateScaleDownLimitWithBehaviors`: the fewest replicas the scale-down policies allow now.
- * Pods: start − value; Percent: trunc(start × (1 − value/100)); Max picks the largest change (lowest limit).
+ * Pods: start − value; Percent: trunc(start × (1 − value/100)), as Go's int32 conversion truncates (so
+ * 10 × (1 − 0.8) = 1.999… allows 1); Max picks the largest change (lowest limit).
  */
 export function scaleDownLimit(
   currentReplicas: number,
-  scaleUpEvents: readonly TimestampedScaleEvent[],
-  scaleDownEvents: readonly TimestampedScaleEvent[],
   rules: ScalingRules,
-  nowSeconds: number,
+  periodStart: PeriodStartReplicas,
 ): RateLimit {
   if (rules.selectPolicy === 'Disabled') {
     return { limit: currentReplicas, policy: null, periodStartReplicas: currentReplicas };
@@ -234,13 +261,7 @@ export function scaleDownLimit(
   let chosen: ScalingPolicy | null = null;
   let chosenStart = currentReplicas;
   for (const policy of rules.policies) {
-    const start = periodStartReplicas(
-      currentReplicas,
-      policy.periodSeconds,
-      scaleUpEvents,
-      scaleDownEvents,
-      nowSeconds,
-    );
+    const start = periodStart(policy.periodSeconds);
     const proposed = policy.type === 'Pods' ? start - policy.value : Math.trunc(start * (1 - policy.value / 100));
     if (takeHighest ? proposed > limit : proposed < limit) {
       limit = proposed;
@@ -253,27 +274,21 @@ export function scaleDownLimit(
 
 /**
  * `convertDesiredReplicasWithBehaviorRate` (§1.8 step 2): the rate limit of the direction of travel,
- * never past current, then maxReplicas (up) or minReplicas (down).
+ * never past current, then maxReplicas (up) or minReplicas (down). The period start is passed in so a
+ * caller with its own event memory (the planner) applies the same rule.
  */
-export function limitReplicasWithBehavior(args: {
-  readonly behavior: HpaBehavior;
-  readonly scaleUpEvents: readonly TimestampedScaleEvent[];
-  readonly scaleDownEvents: readonly TimestampedScaleEvent[];
+export function limitReplicasToRate(args: {
+  readonly scaleUp: ScalingRules;
+  readonly scaleDown: ScalingRules;
+  readonly periodStart: PeriodStartReplicas;
   readonly currentReplicas: number;
   readonly desiredReplicas: number;
   readonly minReplicas: number;
   readonly maxReplicas: number;
-  readonly nowSeconds: number;
 }): LimitedReplicas & { readonly rateLimit: RateLimit | null } {
   const { currentReplicas, desiredReplicas } = args;
   if (desiredReplicas > currentReplicas) {
-    const rate = scaleUpLimit(
-      currentReplicas,
-      args.scaleUpEvents,
-      args.scaleDownEvents,
-      args.behavior.scaleUp,
-      args.nowSeconds,
-    );
+    const rate = scaleUpLimit(currentReplicas, args.scaleUp, args.periodStart);
     const limit = Math.max(rate.limit, currentReplicas);
     const rateBinds = args.maxReplicas > limit;
     const maximumAllowed = rateBinds ? limit : args.maxReplicas;
@@ -284,13 +299,7 @@ export function limitReplicasWithBehavior(args: {
     return { replicas: desiredReplicas, reason: 'DesiredWithinRange', message: WITHIN_RANGE, rateLimit: rate };
   }
   if (desiredReplicas < currentReplicas) {
-    const rate = scaleDownLimit(
-      currentReplicas,
-      args.scaleUpEvents,
-      args.scaleDownEvents,
-      args.behavior.scaleDown,
-      args.nowSeconds,
-    );
+    const rate = scaleDownLimit(currentReplicas, args.scaleDown, args.periodStart);
     const limit = Math.min(rate.limit, currentReplicas);
     const rateBinds = args.minReplicas < limit;
     const minimumAllowed = rateBinds ? limit : args.minReplicas;
@@ -301,6 +310,34 @@ export function limitReplicasWithBehavior(args: {
     return { replicas: desiredReplicas, reason: 'DesiredWithinRange', message: WITHIN_RANGE, rateLimit: rate };
   }
   return { replicas: desiredReplicas, reason: 'DesiredWithinRange', message: WITHIN_RANGE, rateLimit: null };
+}
+
+/** `limitReplicasToRate` over the HPA's own scale-event memory. */
+export function limitReplicasWithBehavior(args: {
+  readonly behavior: HpaBehavior;
+  readonly scaleUpEvents: readonly TimestampedScaleEvent[];
+  readonly scaleDownEvents: readonly TimestampedScaleEvent[];
+  readonly currentReplicas: number;
+  readonly desiredReplicas: number;
+  readonly minReplicas: number;
+  readonly maxReplicas: number;
+  readonly nowSeconds: number;
+}): LimitedReplicas & { readonly rateLimit: RateLimit | null } {
+  return limitReplicasToRate({
+    scaleUp: args.behavior.scaleUp,
+    scaleDown: args.behavior.scaleDown,
+    periodStart: periodStartFromEvents(
+      args.currentReplicas,
+      args.scaleUpEvents,
+      args.scaleDownEvents,
+      args.nowSeconds,
+      replicaChangeOf,
+    ),
+    currentReplicas: args.currentReplicas,
+    desiredReplicas: args.desiredReplicas,
+    minReplicas: args.minReplicas,
+    maxReplicas: args.maxReplicas,
+  });
 }
 
 /** `getLongestPolicyPeriod`. */

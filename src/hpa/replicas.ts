@@ -136,6 +136,27 @@ function missingValueOnScaleDown(model: UsageModel, podName: string): number {
 }
 
 /**
+ * Step 5 of §1.5.3 when no pod is missing or unready: keep `currentReplicas` inside the tolerance band, else
+ * ceil(usage ratio × ready pods). Also the planner's reactive floor for a CPU utilization target.
+ */
+export function proposeFromReadyPods(
+  currentReplicas: number,
+  usageRatio: number,
+  readyPodCount: number,
+  tolerances: Tolerances,
+): ReplicaDecision {
+  if (isWithinTolerance(tolerances, usageRatio)) {
+    return { replicas: currentReplicas, reason: 'within tolerance', usageRatio, podCount: null };
+  }
+  return {
+    replicas: Math.ceil(usageRatio * readyPodCount),
+    reason: 'ceil(usage ratio × ready pods)',
+    usageRatio,
+    podCount: readyPodCount,
+  };
+}
+
+/**
  * Steps 5–6 of §1.5.3, shared by utilization and average-value targets: propose from ready pods
  * when nothing is missing, else fill in missing/unready pods conservatively and re-check the
  * direction so the fill-in can only damp a change, never reverse it.
@@ -153,16 +174,7 @@ export function proposeWithMissingAndUnready(args: {
   const { currentReplicas, usageRatio, groups, values, tolerances, model } = args;
   const scaleUpWithUnready = groups.unready.size > 0 && usageRatio > 1;
   if (!scaleUpWithUnready && groups.missing.size === 0) {
-    if (isWithinTolerance(tolerances, usageRatio)) {
-      return { replicas: currentReplicas, reason: 'within tolerance', usageRatio, podCount: null };
-    }
-    const podCount = args.readyPodCount;
-    return {
-      replicas: Math.ceil(usageRatio * podCount),
-      reason: 'ceil(usage ratio × ready pods)',
-      usageRatio,
-      podCount,
-    };
+    return proposeFromReadyPods(currentReplicas, usageRatio, args.readyPodCount, tolerances);
   }
   if (usageRatio < 1) {
     for (const podName of groups.missing) values.set(podName, missingValueOnScaleDown(model, podName));

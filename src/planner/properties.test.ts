@@ -188,11 +188,11 @@ function upLimit(current: number, up: TimedValue[], down: TimedValue[], now: num
   const byPercent =
     rules.maxPercentPerPeriod === null
       ? Number.NEGATIVE_INFINITY
-      : Math.ceil(start * (1 + rules.maxPercentPerPeriod / 100) - 1e-9);
+      : Math.ceil(start * (1 + rules.maxPercentPerPeriod / 100));
   return Math.max(current, byPods, byPercent);
 }
 
-/** Lowest replicas the scale-down rules allow from `current` now. */
+/** Lowest replicas the scale-down rules allow from `current` now (the HPA truncates, as Go's int32 conversion). */
 function downLimit(current: number, up: TimedValue[], down: TimedValue[], now: number, rules: ScalingRules): number {
   if (rules.maxPodsPerPeriod === null && rules.maxPercentPerPeriod === null) return Number.NEGATIVE_INFINITY;
   const start = current - sumAfter(up, now - rules.periodSeconds) + sumAfter(down, now - rules.periodSeconds);
@@ -200,7 +200,7 @@ function downLimit(current: number, up: TimedValue[], down: TimedValue[], now: n
   const byPercent =
     rules.maxPercentPerPeriod === null
       ? Number.POSITIVE_INFINITY
-      : Math.floor(start * (1 - rules.maxPercentPerPeriod / 100) + 1e-9);
+      : Math.trunc(start * (1 - rules.maxPercentPerPeriod / 100));
   return Math.min(current, byPods, byPercent);
 }
 

@@ -1,11 +1,24 @@
-import { ceilReplicas } from './reactive.js';
+import {
+  type ScalingRules as HpaScalingRules,
+  limitReplicasToRate,
+  MAX_REPLICAS,
+  periodStartFromEvents,
+  stabilizeWithinWindows,
+} from '../hpa/index.js';
 import type { ScalingRules, TimedValue } from './types.js';
 
 /**
- * HPA stabilization (`kubernetes-integration.md` §1.8 step 1): scale up only as far as the lowest
- * recommendation in the scale-up window, down only as far as the highest in the scale-down window, i.e.
- * clamp `current` into [min(raw, recent up-window recs), max(raw, recent down-window recs)]. A record counts
- * when its time is strictly after `now − window`.
+ * The planner's ramp over the HPA kernel (`src/hpa`): the same stabilization and rate-policy rules the HPA
+ * applies, read from the planner's memory (`TimedValue` records) and its one-period rules. Only the memory
+ * bookkeeping is the planner's own.
+ */
+
+const valueOf = (record: TimedValue): number => record.value;
+
+/**
+ * HPA stabilization (the kernel's `stabilizeWithinWindows`): scale up only as far as the lowest recommendation
+ * in the scale-up window, down only as far as the highest in the scale-down window. A record counts when its
+ * time is strictly after `now − window`.
  */
 export function stabilize(
   raw: number,
@@ -15,19 +28,13 @@ export function stabilize(
   scaleUp: ScalingRules,
   scaleDown: ScalingRules,
 ): number {
-  const upCutoff = nowSeconds - scaleUp.stabilizationWindowSeconds;
-  const downCutoff = nowSeconds - scaleDown.stabilizationWindowSeconds;
-  let upRecommendation = raw;
-  let downRecommendation = raw;
-  for (let i = 0; i < recommendations.length; i++) {
-    const { timestampSeconds, value } = recommendations[i];
-    if (timestampSeconds > upCutoff && value < upRecommendation) upRecommendation = value;
-    if (timestampSeconds > downCutoff && value > downRecommendation) downRecommendation = value;
-  }
-  let stabilized = current;
-  if (stabilized < upRecommendation) stabilized = upRecommendation;
-  if (stabilized > downRecommendation) stabilized = downRecommendation;
-  return stabilized;
+  return stabilizeWithinWindows(recommendations, valueOf, {
+    rawReplicas: raw,
+    currentReplicas: current,
+    scaleUpWindowSeconds: scaleUp.stabilizationWindowSeconds,
+    scaleDownWindowSeconds: scaleDown.stabilizationWindowSeconds,
+    nowSeconds,
+  });
 }
 
 /**
@@ -50,25 +57,52 @@ export function recordRecommendation(
   return kept;
 }
 
-/** Sum of the event sizes strictly after `cutoffSeconds`. */
-function changedSince(events: readonly TimedValue[], cutoffSeconds: number): number {
-  let sum = 0;
-  for (let i = 0; i < events.length; i++) if (events[i].timestampSeconds > cutoffSeconds) sum += events[i].value;
-  return sum;
-}
-
 /** The outcome of the rate limits and min/max: the replicas and what bound them (null when nothing did). */
 export interface RateLimited {
   readonly replicas: number;
   readonly boundBy: 'scale-up-limit' | 'scale-down-limit' | 'max-replicas' | 'min-replicas' | null;
 }
 
+const BOUND_BY = {
+  DesiredWithinRange: null,
+  ScaleUpLimit: 'scale-up-limit',
+  ScaleDownLimit: 'scale-down-limit',
+  TooManyReplicas: 'max-replicas',
+  TooFewReplicas: 'min-replicas',
+} as const satisfies Record<string, RateLimited['boundBy']>;
+
+const kernelRulesCache = new WeakMap<ScalingRules, HpaScalingRules>();
+
 /**
- * HPA rate limits with min/max (`kubernetes-integration.md` §1.8 step 2, `selectPolicy: Max`). Replicas at the
- * period start = current − pods added + pods removed within the period. Scale up: at most
- * max(start + maxPods, ceil(start × (1 + maxPercent/100))), never below current, then maxReplicas. Scale down:
- * at least min(start − maxPods, floor(start × (1 − maxPercent/100))), never above current, then minReplicas.
- * Expects `current` within [minReplicas, maxReplicas].
+ * The planner's rules as the HPA's: a Pods and a Percent policy over one period, `selectPolicy: Max`. A
+ * direction with neither policy is not rate-limited, which a Pods policy of int32-max pods expresses exactly.
+ */
+export function toHpaScalingRules(rules: ScalingRules): HpaScalingRules {
+  let converted = kernelRulesCache.get(rules);
+  if (converted === undefined) {
+    const { periodSeconds } = rules;
+    const policies: HpaScalingRules['policies'][number][] = [];
+    if (rules.maxPodsPerPeriod !== null) policies.push({ type: 'Pods', value: rules.maxPodsPerPeriod, periodSeconds });
+    if (rules.maxPercentPerPeriod !== null) {
+      policies.push({ type: 'Percent', value: rules.maxPercentPerPeriod, periodSeconds });
+    }
+    if (policies.length === 0) policies.push({ type: 'Pods', value: MAX_REPLICAS, periodSeconds });
+    converted = {
+      stabilizationWindowSeconds: rules.stabilizationWindowSeconds,
+      selectPolicy: 'Max',
+      policies,
+      tolerance: null,
+    };
+    kernelRulesCache.set(rules, converted);
+  }
+  return converted;
+}
+
+/**
+ * HPA rate limits with min/max (the kernel's `limitReplicasToRate`): the replicas at the period start are
+ * current − pods added + pods removed within the period; scale-up by at most max(start + pods,
+ * ceil(start × (1 + percent/100))), scale-down by at most min(start − pods, trunc(start × (1 − percent/100))),
+ * never past current, then max/minReplicas. Expects `current` within [minReplicas, maxReplicas].
  */
 export function limitRate(
   desired: number,
@@ -81,47 +115,21 @@ export function limitRate(
   minReplicas: number,
   maxReplicas: number,
 ): RateLimited {
-  if (desired > current) {
-    const cutoff = nowSeconds - scaleUp.periodSeconds;
-    const periodStart = current - changedSince(scaleUpEvents, cutoff) + changedSince(scaleDownEvents, cutoff);
-    let limit = Number.POSITIVE_INFINITY;
-    if (scaleUp.maxPodsPerPeriod !== null || scaleUp.maxPercentPerPeriod !== null) {
-      limit = Number.NEGATIVE_INFINITY;
-      if (scaleUp.maxPodsPerPeriod !== null) limit = periodStart + scaleUp.maxPodsPerPeriod;
-      if (scaleUp.maxPercentPerPeriod !== null) {
-        limit = Math.max(limit, ceilReplicas(periodStart * (1 + scaleUp.maxPercentPerPeriod / 100)));
-      }
-    }
-    if (limit < current) limit = current;
-    const rateBinds = limit < maxReplicas;
-    const maxAllowed = rateBinds ? limit : maxReplicas;
-    if (desired <= maxAllowed) return { replicas: desired, boundBy: null };
-    return { replicas: maxAllowed, boundBy: rateBinds ? 'scale-up-limit' : 'max-replicas' };
-  }
-  if (desired < current) {
-    const cutoff = nowSeconds - scaleDown.periodSeconds;
-    const periodStart = current - changedSince(scaleUpEvents, cutoff) + changedSince(scaleDownEvents, cutoff);
-    let limit = Number.NEGATIVE_INFINITY;
-    if (scaleDown.maxPodsPerPeriod !== null || scaleDown.maxPercentPerPeriod !== null) {
-      limit = Number.POSITIVE_INFINITY;
-      if (scaleDown.maxPodsPerPeriod !== null) limit = periodStart - scaleDown.maxPodsPerPeriod;
-      if (scaleDown.maxPercentPerPeriod !== null) {
-        // Truncation rounds the pods removed up, as the HPA does; the 1e-9 forgives float noise (30 × 0.7).
-        limit = Math.min(limit, Math.floor(periodStart * (1 - scaleDown.maxPercentPerPeriod / 100) + 1e-9));
-      }
-    }
-    if (limit > current) limit = current;
-    const rateBinds = limit > minReplicas;
-    const minAllowed = rateBinds ? limit : minReplicas;
-    if (desired >= minAllowed) return { replicas: desired, boundBy: null };
-    return { replicas: minAllowed, boundBy: rateBinds ? 'scale-down-limit' : 'min-replicas' };
-  }
-  return { replicas: desired, boundBy: null };
+  const limited = limitReplicasToRate({
+    scaleUp: toHpaScalingRules(scaleUp),
+    scaleDown: toHpaScalingRules(scaleDown),
+    periodStart: periodStartFromEvents(current, scaleUpEvents, scaleDownEvents, nowSeconds, valueOf),
+    currentReplicas: current,
+    desiredReplicas: desired,
+    minReplicas,
+    maxReplicas,
+  });
+  return { replicas: limited.replicas, boundBy: BOUND_BY[limited.reason] };
 }
 
 /**
  * Records a rescale from `current` to `desired` in the direction's event list and drops events older than
- * both periods (they can no longer count, `kubernetes-integration.md` §1.8 step 3). Returns the new lists.
+ * both periods (they can no longer count). Returns the new lists.
  */
 export function recordScaleEvent(
   scaleUpEvents: readonly TimedValue[],
