@@ -1,6 +1,6 @@
 import { parseHpaStepInput, reconcileHpa, toHpaStepOutput } from '../simulator/hpa/index.js';
-import type { RegisterCommand } from './commands.js';
 import { readJsonInput } from './json-input.js';
+import type { RegisterCommand } from './run.js';
 
 /** `prescale hpa-step [file]`: one reconcile of the Kubernetes HPA controller, JSON in, JSON out. */
 export const registerHpaStep: RegisterCommand = (program, run) => {
