@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { PrescaleError, type RawSeries } from '../core/index.js';
-import { readTraceCsv, sharedDataPath } from './fixtures.js';
+import { readTraceCsv, sharedDataPath } from '../testing/trace-csv.js';
 import { type ResampleOptions, resampleToStep } from './resample.js';
 
 /** The scorer's bucketize, copied verbatim from ../shared/bench/score-forecasts.mjs: the reference we must equal. */
