@@ -197,7 +197,9 @@ describe('architecture: imports between source files', () => {
     const present = new Set(imports.map(({ from, to }) => `${display(from)} -> ${to && display(to)}`));
     const stale = allowedUpwardImports
       .filter((entry) => !present.has(`${entry.from} -> ${entry.to}`))
-      .map((entry) => `${entry.from} no longer imports ${entry.to}: remove it from allowedUpwardImports`);
+      .map(
+        (entry) => `${entry.from} no longer imports ${entry.to} (${entry.why}): remove it from allowedUpwardImports`,
+      );
     assert.deepEqual(stale, []);
   });
 
