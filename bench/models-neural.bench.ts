@@ -5,10 +5,11 @@ import * as tf from '@tensorflow/tfjs';
 import { metadataFor } from '../src/models/common.js';
 import { calibrateConformal } from '../src/models/neural/conformal.js';
 import { CALENDAR_FEATURES, type FeatureLayout, networkInputShape } from '../src/models/neural/features.js';
+import { FittedNeural } from '../src/models/neural/fitted-neural.js';
 import type { NetworkShape, NetworkWeights, RecurrentCell } from '../src/models/neural/network.js';
 import { exportOnnx } from '../src/models/neural/onnx-export.js';
 import { OnnxSession } from '../src/models/neural/onnx-session.js';
-import { FittedNeural, type NeuralParameters, sha256Hex } from '../src/models/neural/recurrent.js';
+import { type NeuralParameters, sha256Hex } from '../src/models/neural/saved-format.js';
 import { buildTfModel, ensureWasmBackend, SeededRandom, setTfModelWeights } from '../src/models/neural/train.js';
 
 const WINDOW = 120;

@@ -15,7 +15,7 @@ import {
   planSchedule,
   resolveCapacity,
 } from '../src/planner/index.js';
-import { readTraceCsv, sharedDataPath } from '../src/preprocessor/fixtures.js';
+import { readTraceCsv, sharedDataPath } from '../src/testing/trace-csv.js';
 
 const trace = readTraceCsv(sharedDataPath('nasa-http/nasa_jul95_requests_per_minute.csv'));
 const load = trace.values;

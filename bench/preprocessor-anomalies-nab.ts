@@ -10,8 +10,8 @@ import {
   scoreAgainstWindows,
   type WindowScore,
 } from '../src/preprocessor/anomalies.js';
-import { readTraceCsv, sharedDataPath } from '../src/preprocessor/fixtures.js';
 import { resampleToStep } from '../src/preprocessor/resample.js';
+import { readTraceCsv, sharedDataPath } from '../src/testing/trace-csv.js';
 
 const FOLDERS = ['realAWSCloudwatch', 'realKnownCause'];
 

@@ -1,8 +1,8 @@
 // Throughput of resampleToStep (target ≥ 5 million input points/s): npx tsx bench/preprocessor-resample.bench.ts
 import { performance } from 'node:perf_hooks';
 import type { RawSeries } from '../src/core/index.js';
-import { readTraceCsv, sharedDataPath } from '../src/preprocessor/fixtures.js';
 import { type Aggregation, resampleToStep } from '../src/preprocessor/resample.js';
+import { readTraceCsv, sharedDataPath } from '../src/testing/trace-csv.js';
 
 /** Best of `repeats` runs (after one warm-up), in million input points per second. */
 function millionPointsPerSecond(

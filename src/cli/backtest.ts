@@ -3,8 +3,8 @@ import { type BacktestSuiteResult, runBacktestSuite } from '../experiments/backt
 import { defaultDatasetsPath } from '../experiments/datasets.js';
 import { modelNames } from '../models/registry.js';
 import type { ForecastScore } from '../models/scoring.js';
-import type { RegisterCommand } from './commands.js';
 import { createProgressBars } from './progress.js';
+import type { RegisterCommand } from './run.js';
 import { formatNumber, formatTable } from './table.js';
 
 /**

@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import { formatLabels, PrometheusClient, selectSeries, writeTraceFile } from '../collector/index.js';
 import { parseDurationSeconds, parseTimeSeconds } from '../config/units.js';
 import { PrescaleError, systemClock } from '../core/index.js';
-import type { RegisterCommand } from './commands.js';
+import type { RegisterCommand } from './run.js';
 
 /** The flags of `prescale collect`, as text (commander gives strings). */
 export interface CollectFlags {

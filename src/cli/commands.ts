@@ -1,17 +1,13 @@
-import type { Command } from 'commander';
 import { registerBacktest } from './backtest.js';
 import { registerCollect } from './collect.js';
 import { registerConfig } from './config.js';
 import { registerExperiment } from './experiment.js';
 import { registerHpaStep } from './hpa-step.js';
 import { registerPlan } from './plan.js';
-import type { RunCommand } from './run.js';
+import type { RegisterCommand } from './run.js';
 import { registerServe } from './serve.js';
 import { registerStart } from './start.js';
 import { registerTrain } from './train.js';
-
-/** Registers one `prescale <command>`; each lives in its own file under `src/cli/`. */
-export type RegisterCommand = (program: Command, run: RunCommand) => void;
 
 /** Every CLI command, alphabetical. Adding a command is a file and one line here. */
 export const commands: RegisterCommand[] = [

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { defaultServiceConfigYaml, parseServiceConfigYaml } from '../config/service.js';
 import { PrescaleError } from '../core/index.js';
-import type { RegisterCommand } from './commands.js';
+import type { RegisterCommand } from './run.js';
 
 /** Reads a config file, naming it and the fix when it cannot be read. */
 export async function readConfigFile(path: string): Promise<string> {

@@ -15,8 +15,8 @@ import { reportHtml } from '../experiments/report.js';
 import { OUTPUT_FILES, writeResults } from '../experiments/results.js';
 import { mergeConfig, parseSimulationConfig, SIMULATION_DEFAULTS } from '../simulator/config.js';
 import type { Aggregate } from '../simulator/summary.js';
-import type { RegisterCommand } from './commands.js';
 import { createProgressBars } from './progress.js';
+import type { RegisterCommand } from './run.js';
 import { formatTable } from './table.js';
 
 /** What one experiment invocation needs; `prescale experiment` and `prescale start` both build one. */

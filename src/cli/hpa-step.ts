@@ -1,7 +1,7 @@
 import { parseHpaStepInput, toHpaStepOutput } from '../config/hpa-step.js';
 import { reconcileHpa } from '../hpa/index.js';
-import type { RegisterCommand } from './commands.js';
 import { readJsonInput } from './json-input.js';
+import type { RegisterCommand } from './run.js';
 
 /** `prescale hpa-step [file]`: one reconcile of the Kubernetes HPA controller, JSON in, JSON out. */
 export const registerHpaStep: RegisterCommand = (program, run) => {

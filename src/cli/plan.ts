@@ -2,8 +2,8 @@ import { parsePlanRequest } from '../config/plan-request.js';
 import { parseTimeSeconds } from '../config/units.js';
 import { systemClock } from '../core/index.js';
 import { plan } from '../planner/index.js';
-import type { RegisterCommand } from './commands.js';
 import { parseJsonText, readInputText } from './json-input.js';
+import type { RegisterCommand } from './run.js';
 
 /**
  * Runs `prescale plan` on request text: parses it (every issue reported, prefixed by the source), plans,

@@ -1,3 +1,4 @@
+import type { Command } from 'commander';
 import { PrescaleError } from '../core/index.js';
 
 /**
@@ -24,3 +25,9 @@ export function runCommand<A extends unknown[]>(action: (...args: A) => Promise<
 
 /** Wraps an action so errors are reported, not thrown. */
 export type RunCommand = typeof runCommand;
+
+/**
+ * Registers one `prescale <command>`; each lives in its own file under `src/cli/` and `commands.ts` lists them.
+ * Declared here, not in `commands.ts`, so command files do not import the list that imports them.
+ */
+export type RegisterCommand = (program: Command, run: RunCommand) => void;

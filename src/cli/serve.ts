@@ -1,8 +1,8 @@
 import { pino } from 'pino';
 import { parseServiceConfigYaml } from '../config/service.js';
 import { PrescaleService } from '../predictor/index.js';
-import type { RegisterCommand } from './commands.js';
 import { readConfigFile } from './config.js';
+import type { RegisterCommand } from './run.js';
 
 /**
  * `prescale serve --config prescale.yaml`: runs the service until SIGTERM or SIGINT — every workload's live

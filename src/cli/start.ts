@@ -1,7 +1,7 @@
 import { PrescaleError } from '../core/index.js';
 import { BUNDLED_DATASETS_PATH } from '../experiments/datasets.js';
-import type { RegisterCommand } from './commands.js';
 import { runExperimentInvocation } from './experiment.js';
+import type { RegisterCommand } from './run.js';
 
 /** The embedded default: the NASA July 1995 trace shipped in `data/`. */
 const DEFAULT_DATASET = 'nasa-jul95';

@@ -6,7 +6,7 @@ import { sliceSeries } from '../models/backtest.js';
 import type { EpochProgress, NeuralOptions } from '../models/neural/index.js';
 import { saveFittedModel } from '../models/persistence.js';
 import { modelDefinition, modelNames } from '../models/registry.js';
-import type { RegisterCommand } from './commands.js';
+import type { RegisterCommand } from './run.js';
 
 /** One line per finished epoch: what a person watching a long training wants to see. */
 export function formatEpoch(p: EpochProgress): string {

@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../collector/atomic-write.js';
+import { writeFileAtomic } from '../core/atomic-write.js';
 import { PrescaleError } from '../core/index.js';
 import {
   type BacktestForecasts,

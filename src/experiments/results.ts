@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { isAbsolute, join, relative } from 'node:path';
-import { writeFileAtomic } from '../collector/atomic-write.js';
+import { writeFileAtomic } from '../core/atomic-write.js';
 import type { ServiceLevel } from '../simulator/summary.js';
 import { SUMMARY_FIELDS, violatesSlo } from '../simulator/summary.js';
 import type { DatasetExperiment, ExperimentResult } from './experiment.js';

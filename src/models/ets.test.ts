@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { assertRejectsPrescale, testCorrectedModel } from './corrected-model-cases.js';
+import { assertRejectsPrescale, testCorrectedModel } from '../testing/corrected-model-cases.js';
+import { head, nasaRequests } from '../testing/model-fixtures.js';
 import { etsModel } from './ets.js';
-import { head, nasaRequests } from './fixtures.js';
 
 testCorrectedModel(etsModel);
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Series } from '../core/index.js';
-import { assertRejectsPrescale, testCorrectedModel } from './corrected-model-cases.js';
-import { head, nasaRequests, sharedTrace } from './fixtures.js';
+import { assertRejectsPrescale, testCorrectedModel } from '../testing/corrected-model-cases.js';
+import { head, nasaRequests, sharedTrace } from '../testing/model-fixtures.js';
 import { mstlModel } from './mstl.js';
 
 testCorrectedModel(mstlModel);

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { writeFileAtomic } from '../collector/atomic-write.js';
+import { writeFileAtomic } from '../core/atomic-write.js';
 import { PrescaleError } from '../core/index.js';
 import { loadFittedModel } from './registry.js';
 import type { FittedForecaster, SavedModel } from './types.js';

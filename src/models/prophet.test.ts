@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { testCorrectedModel } from './corrected-model-cases.js';
-import { head, nasaRequests } from './fixtures.js';
+import { testCorrectedModel } from '../testing/corrected-model-cases.js';
+import { head, nasaRequests } from '../testing/model-fixtures.js';
 import { prophetModel } from './prophet.js';
 
 testCorrectedModel(prophetModel);

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { type Series, seriesEndSeconds } from '../core/index.js';
 import { loadAugurs } from '../preprocessor/index.js';
-import { assertRejectsPrescale } from './corrected-model-cases.js';
-import { head, nasaRequests } from './fixtures.js';
+import { assertRejectsPrescale } from '../testing/corrected-model-cases.js';
+import { head, nasaRequests } from '../testing/model-fixtures.js';
 import {
   type BaseModel,
   CALIBRATION_SECONDS,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { readTraceCsv, sharedDataPath } from '../preprocessor/fixtures.js';
+import { readTraceCsv, sharedDataPath } from '../testing/trace-csv.js';
 import { type CapacityModel, fitLoadCpu, resolveCapacity } from './capacity.js';
 import { type PodResources, planResources, type ResourcePlanInput, VPA_DEFAULTS } from './vertical.js';
 

@@ -1,4 +1,5 @@
 import type { RawSeries, Series } from '../core/index.js';
+import { gridBucketIndex } from '../preprocessor/index.js';
 
 /**
  * The last `windowSeconds` of a workload's load on its step grid, refreshed incrementally: each sync reads
@@ -40,7 +41,7 @@ export class RecentSeries {
     for (let i = 0; i < raw.timestampsSeconds.length; i++) {
       const value = raw.values[i];
       if (!Number.isFinite(value)) continue;
-      const j = Math.floor((raw.timestampsSeconds[i] - start) / step + 1e-9);
+      const j = gridBucketIndex(raw.timestampsSeconds[i], start, step);
       if (j >= 0 && j < length) next[j] = value;
     }
     this.startSeconds = start;

@@ -11,6 +11,7 @@ import type { FallbackState, Publisher, ScalingDecision, WorkloadHealth } from '
 import { initialPlannerState, type PlanInput, type PlanResult, plan } from '../planner/index.js';
 import type { PlannerState } from '../planner/types.js';
 import type { UsageHistory } from '../planner/vertical.js';
+import { resampleToStep } from '../preprocessor/index.js';
 import { FALLBACK_CAUSES, reportedHorizonSteps, type ServiceMetrics } from './metrics.js';
 import { ModelHolder, type ModelStatus, servingModelName } from './model-holder.js';
 import { type HorizonAccuracy, OnlineAccuracy } from './online-accuracy.js';
@@ -410,7 +411,14 @@ export class WorkloadLoop {
         { query, startSeconds: start, endSeconds: end, stepSeconds: step },
         signal,
       );
-      return onGrid(sumSeries(result.map((s) => s.series)), start, end, step);
+      // Buckets [start, end]: query_range includes its end.
+      const raw = sumSeries(result.map((s) => s.series));
+      return resampleToStep(raw, {
+        stepSeconds: step,
+        aggregation: 'last',
+        startSeconds: start,
+        endSeconds: end + step,
+      });
     };
     const load = await range(r.metric.query);
     if (w.queries.cpu !== null) {
@@ -532,21 +540,6 @@ function sumSeries(series: readonly { timestampsSeconds: Float64Array; values: F
   }
   const times = [...totals.keys()].sort((a, b) => a - b);
   return { timestampsSeconds: Float64Array.from(times), values: Float64Array.from(times.map((t) => totals.get(t)!)) };
-}
-
-/** Raw points evaluated on the step grid as a regular series over [start, end] (NaN where absent). */
-function onGrid(
-  raw: { timestampsSeconds: Float64Array; values: Float64Array },
-  start: number,
-  end: number,
-  step: number,
-): Series {
-  const values = new Float64Array(Math.round((end - start) / step) + 1).fill(Number.NaN);
-  for (let i = 0; i < raw.values.length; i++) {
-    const j = Math.round((raw.timestampsSeconds[i] - start) / step);
-    if (j >= 0 && j < values.length && Number.isFinite(raw.values[i])) values[j] = raw.values[i];
-  }
-  return { startSeconds: start, stepSeconds: step, values };
 }
 
 /**

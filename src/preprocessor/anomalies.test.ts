@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { PrescaleError, type Series } from '../core/index.js';
+import { readTraceCsv, sharedDataPath } from '../testing/trace-csv.js';
 import {
   type AnomalyFilterOptions,
   DEFAULT_ANOMALY_FILTER,
   filterAnomalies,
   scoreAgainstWindows,
 } from './anomalies.js';
-import { readTraceCsv, sharedDataPath } from './fixtures.js';
 import { resampleToStep } from './resample.js';
 
 const N = Number.NaN;

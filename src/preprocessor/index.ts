@@ -19,7 +19,7 @@ export {
   type GapFillResult,
   type GapRange,
 } from './gaps.js';
-export { type Aggregation, type ResampleOptions, resampleToStep } from './resample.js';
+export { type Aggregation, gridBucketIndex, type ResampleOptions, resampleToStep } from './resample.js';
 export { fitScaler, type Scaler, type ScalerJSON, type ScalerKind, scalerFromJSON } from './scalers.js';
 export {
   DEFAULT_MIN_SEASONAL_STRENGTH,

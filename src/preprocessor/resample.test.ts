@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { PrescaleError, type RawSeries } from '../core/index.js';
-import { readTraceCsv, sharedDataPath } from './fixtures.js';
-import { type ResampleOptions, resampleToStep } from './resample.js';
+import { readTraceCsv, sharedDataPath } from '../testing/trace-csv.js';
+import { gridBucketIndex, type ResampleOptions, resampleToStep } from './resample.js';
 
 /** The scorer's bucketize, copied verbatim from ../shared/bench/score-forecasts.mjs: the reference we must equal. */
 function scorerBucketize(pts: [number, number][], step: number): Map<number, number> {
@@ -55,6 +55,30 @@ for (const c of realCases) {
     assert.equal(got.startSeconds + got.values.length * c.step, Math.max(...want.keys()) + c.step);
   });
 }
+
+test('gridBucketIndex: a sample opens the bucket it lies on, falls into the one it lies in, float error forgiven', () => {
+  // bucket k covers [start + k·step, start + (k+1)·step)
+  assert.equal(gridBucketIndex(1_800_000_060, 1_800_000_000, 60), 1);
+  assert.equal(gridBucketIndex(1_800_000_119.999, 1_800_000_000, 60), 1);
+  assert.equal(gridBucketIndex(1_800_000_000 - 0.001, 1_800_000_000, 60), -1);
+  // (0.3 − 0.1) / 0.1 is 1.9999999999999998 in floats: a range result at start + 2·step stays in bucket 2
+  assert.equal(gridBucketIndex(0.3, 0.1, 0.1), 2);
+  assert.equal(gridBucketIndex(0.7, 0.1, 0.1), 6);
+});
+
+test('a range result on a fractional grid lands one sample per bucket (float error does not shift it back)', () => {
+  const step = 0.1;
+  const times = Array.from({ length: 10 }, (_, k) => 0.2 + k * step); // as a client computes start + k·step
+  const series = resampleToStep(
+    raw(
+      times,
+      times.map((_, k) => k),
+    ),
+    { stepSeconds: step, aggregation: 'last' },
+  );
+  assert.equal(series.values.length, 10);
+  assert.deepEqual(Array.from(series.values), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+});
 
 test('NAB network-in: the 3840 s hole becomes NaN buckets, not zeros', () => {
   const series = readTraceCsv(sharedDataPath('nab/realAWSCloudwatch/ec2_network_in_5abac7.csv'));

@@ -19,8 +19,19 @@ const MAX_BUCKETS = 100_000_000;
 const AGGREGATIONS: readonly Aggregation[] = ['mean', 'sum', 'last', 'max'];
 
 /**
+ * The bucket of a grid of `stepSeconds` buckets from `gridStartSeconds` that holds `timeSeconds`: bucket k covers
+ * [start + k·step, start + (k+1)·step), as a `Series` does, so a sample on a boundary opens its bucket. The one rule
+ * that puts raw samples on a time grid (resampling, the live loop's recent window). Prometheus range results lie
+ * exactly on start + k·step; the 1e-9 step of tolerance keeps float error in (t − start) / step from moving such a
+ * sample into the bucket before (a trace file's sample is never that close to a boundary).
+ */
+export function gridBucketIndex(timeSeconds: number, gridStartSeconds: number, stepSeconds: number): number {
+  return Math.floor((timeSeconds - gridStartSeconds) / stepSeconds + 1e-9);
+}
+
+/**
  * Buckets raw points onto the absolute step grid of the forecast benchmark: bucket k covers
- * [k*step, (k+1)*step) and is labelled by its start `Math.floor(t/step)*step`, exactly as the scorer does.
+ * [k*step, (k+1)*step) and is labelled by its start (`gridBucketIndex`), as the scorer's `Math.floor(t/step)*step` does.
  * Empty buckets are NaN; points with a non-finite value are ignored (they carry no observation).
  * One pass over typed arrays; `raw` must be sorted by time (duplicates are fine: both count).
  */
@@ -60,10 +71,10 @@ export function resampleToStep(raw: RawSeries, options: ResampleOptions): Series
   if (n > 0 && !Number.isFinite(ts[n - 1])) throwUnsorted(n - 1, ts[n - 1], ts[n - 2] ?? Number.NEGATIVE_INFINITY);
   const firstIndex =
     bucketIndexOfBound(options.startSeconds, 'startSeconds', step, Math.floor) ??
-    (n > 0 ? Math.floor(ts[0] / step) : 0);
+    (n > 0 ? gridBucketIndex(ts[0], 0, step) : 0);
   const endIndex =
     bucketIndexOfBound(options.endSeconds, 'endSeconds', step, Math.ceil) ??
-    (n > 0 ? Math.floor(ts[n - 1] / step) + 1 : firstIndex);
+    (n > 0 ? gridBucketIndex(ts[n - 1], 0, step) + 1 : firstIndex);
   if (options.startSeconds !== undefined && options.endSeconds !== undefined && endIndex <= firstIndex) {
     throw new PrescaleError(
       'invalid-input',
@@ -120,6 +131,7 @@ function aggregateInto(
 ): void {
   const n = ts.length;
   const length = out.length;
+  const firstStart = firstIndex * step;
   if (aggregation === 'max') out.fill(Number.NEGATIVE_INFINITY);
   let previous = Number.NEGATIVE_INFINITY;
   for (let i = 0; i < n; i++) {
@@ -128,7 +140,7 @@ function aggregateInto(
     previous = t;
     const v = vs[i];
     if (v - v !== 0) continue; // NaN or ±Infinity: no observation
-    const k = Math.floor(t / step) - firstIndex;
+    const k = gridBucketIndex(t, firstStart, step);
     if (k < 0 || k >= length) continue; // outside [startSeconds, endSeconds); keep checking the order
     counts[k]++;
     switch (aggregation) {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { PrescaleError } from '../core/index.js';
-import { readTraceCsv, sharedDataPath } from './fixtures.js';
+import { readTraceCsv, sharedDataPath } from '../testing/trace-csv.js';
 import { fitScaler, type ScalerKind, scalerFromJSON } from './scalers.js';
 
 const N = Number.NaN;

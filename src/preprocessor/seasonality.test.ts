@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { PrescaleError, type Series } from '../core/index.js';
-import { readTraceCsv, sharedDataPath } from './fixtures.js';
+import { readTraceCsv, sharedDataPath } from '../testing/trace-csv.js';
 import { resampleToStep } from './resample.js';
 import { detectSeasonalPeriods, type SeasonalityOptions } from './seasonality.js';
 

@@ -1,4 +1,5 @@
 import { PrescaleError, type Series } from '../core/index.js';
+import { gridBucketIndex } from '../preprocessor/index.js';
 
 /**
  * What Prescale can read from Prometheus at one moment (docs/simulator.md, "What the autoscalers see"):
@@ -150,7 +151,7 @@ export class SimPrometheus {
   /** Index of the newest scrape at or before `t` (scrapes are on a fixed grid), or -1. */
   private scrapeIndexAtOrBefore(t: number): number {
     if (this.scrapes === 0 || t < this.scrapeTimes[0]) return -1;
-    const i = Math.floor((t - this.scrapeTimes[0]) / this.scrapeIntervalSeconds + 1e-9);
+    const i = gridBucketIndex(t, this.scrapeTimes[0], this.scrapeIntervalSeconds);
     return Math.min(i, this.scrapes - 1);
   }
 

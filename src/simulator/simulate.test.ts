@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { queueTableFor } from '../testing/simulation-fixtures.js';
 import { parseSimulationConfig } from './config.js';
-import { queueTableFor } from './fixtures.js';
 import { hpaPolicy } from './policies/hpa.js';
 import { staticPolicy } from './policies/static.js';
 import { type SimulationInput, simulate } from './simulate.js';

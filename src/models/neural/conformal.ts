@@ -12,7 +12,15 @@ export interface ConformalCalibration {
   readonly windows: number;
 }
 
-/** Calibrates from errors[h-1] = (actual − forecast) / localScale at each validation window. */
+/**
+ * The nonconformity score of one forecast step: its error in units of the window's local scale (`localScale`).
+ * Calibration (the validation tail) and rolling recalibration (recent windows) score with this one rule.
+ */
+export function nonconformityScore(actual: number, point: number, localScale: number): number {
+  return (actual - point) / localScale;
+}
+
+/** Calibrates from errors[h-1] = `nonconformityScore` at each validation window. */
 export function calibrateConformal(scaledErrorsByStep: number[][]): ConformalCalibration {
   const windows = Math.min(...scaledErrorsByStep.map((e) => e.length));
   if (!(windows >= 1)) {

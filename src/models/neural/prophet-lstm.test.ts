@@ -7,9 +7,9 @@ import { PrescaleError } from '../../core/index.js';
 import { loadDataset } from '../../experiments/datasets.js';
 import { sliceSeries } from '../backtest.js';
 import { readFittedModel, saveFittedModel } from '../persistence.js';
+import type { FittedNeural } from './fitted-neural.js';
 import type { ProphetLstmOptions } from './prophet-lstm.js';
 import { prophetLstmModel } from './prophet-lstm.js';
-import type { FittedNeural } from './recurrent.js';
 
 const tiny: ProphetLstmOptions = {
   seasonSeconds: 86400,

@@ -4,14 +4,11 @@ import { DEFAULT_SEASON_SECONDS, lastObservedIndex } from '../common.js';
 import { prophetModel } from '../prophet.js';
 import type { CorrectedParameters } from '../residual-correction.js';
 import type { FittedForecaster, Forecaster, ModelDefinition } from '../types.js';
-import {
-  fitNeural,
-  loadNeural,
-  type NeuralBase,
-  type NeuralOptions,
-  resolveNeuralSettings,
-  type TrainingSegment,
-} from './recurrent.js';
+import { fitNeural } from './fit.js';
+import { loadNeural } from './fitted-neural.js';
+import type { NeuralBase } from './saved-format.js';
+import { type NeuralOptions, resolveNeuralSettings } from './settings.js';
+import type { TrainingSegment } from './windows.js';
 
 const DAY_SECONDS = 86_400;
 

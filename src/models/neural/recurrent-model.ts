@@ -1,8 +1,10 @@
 import { PrescaleError, type Series } from '../../core/index.js';
 import { lastObservedIndex } from '../common.js';
 import type { FittedForecaster, Forecaster, ModelDefinition, ModelName } from '../types.js';
+import { fitNeural } from './fit.js';
+import { loadNeural } from './fitted-neural.js';
 import type { RecurrentCell } from './network.js';
-import { fitNeural, loadNeural, type NeuralOptions, resolveNeuralSettings } from './recurrent.js';
+import { type NeuralOptions, resolveNeuralSettings } from './settings.js';
 
 /** A plain recurrent forecaster: one training segment (the whole series) around the scaler's mean. */
 class RecurrentForecaster implements Forecaster {

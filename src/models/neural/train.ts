@@ -3,7 +3,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { writeFileAtomic } from '../../collector/atomic-write.js';
+import { writeFileAtomic } from '../../core/atomic-write.js';
 import { PrescaleError } from '../../core/index.js';
 import { GATES, type NetworkShape, type NetworkWeights } from './network.js';
 

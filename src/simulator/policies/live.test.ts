@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { nasaSimulationInput } from '../../testing/simulation-fixtures.js';
 import { parseSimulationConfig, type SimulationConfig } from '../config.js';
-import { nasaSimulationInput } from '../fixtures.js';
 import { simulate } from '../simulate.js';
 import type { AutoscalingPolicy } from '../types.js';
 import { integrationHpa, liveServicePolicy } from './live.js';

@@ -11,15 +11,11 @@ import { sliceSeries } from '../backtest.js';
 import { readFittedModel, saveFittedModel } from '../persistence.js';
 import { conformalInterval, rollingConformalOffsets } from './conformal.js';
 import { localScale } from './features.js';
+import { defaultValidationCount } from './fit.js';
+import { type FittedNeural, MAX_KEPT_RECENT_WINDOWS } from './fitted-neural.js';
 import { gruModel } from './gru.js';
 import { lstmModel } from './lstm.js';
-import {
-  defaultValidationCount,
-  type FittedNeural,
-  MAX_KEPT_RECENT_WINDOWS,
-  type NeuralOptions,
-  type NeuralSettings,
-} from './recurrent.js';
+import type { NeuralOptions, NeuralSettings } from './settings.js';
 
 /** A small, fast network: the same code path as the defaults, a fraction of the work. */
 const tiny: NeuralOptions = {

@@ -1,11 +1,11 @@
 import { resolve } from 'node:path';
 import { readTraceFile } from '../collector/index.js';
 import { resampleToStep } from '../preprocessor/index.js';
-import { repoRoot } from '../testing/paths.js';
-import { parseSimulationConfig, type SimulationConfig } from './config.js';
-import { buildQueueTable, type QueueTable } from './queueing.js';
-import { buildScenario, type Scenario, scenarioArrivals, simulationInput } from './scenario.js';
-import type { SimulationInput } from './simulate.js';
+import { parseSimulationConfig, type SimulationConfig } from '../simulator/config.js';
+import { buildQueueTable, type QueueTable } from '../simulator/queueing.js';
+import { buildScenario, type Scenario, scenarioArrivals, simulationInput } from '../simulator/scenario.js';
+import type { SimulationInput } from '../simulator/simulate.js';
+import { repoRoot } from './paths.js';
 
 /** The nasa-jul95 split (`data/datasets.json`): training 1–15 July 04:00 UTC, test the next 7 days. */
 export const NASA_SPLIT = { trainStartSeconds: 804_571_200, trainEndSeconds: 805_780_800, testEndSeconds: 806_385_600 };

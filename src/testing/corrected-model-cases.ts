@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { PrescaleError, type Series } from '../core/index.js';
-import { head, nasaRequests } from './fixtures.js';
-import type { FittedForecaster, ModelDefinition, SavedModel } from './types.js';
+import type { FittedForecaster, ModelDefinition, SavedModel } from '../models/types.js';
+import { head, nasaRequests } from './model-fixtures.js';
 
 const STEPS_PER_DAY = 1440;
 const HORIZON = 30;

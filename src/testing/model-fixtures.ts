@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { readTraceFile } from '../collector/index.js';
 import type { Series } from '../core/index.js';
 import { resampleToStep } from '../preprocessor/index.js';
-import { sharedRoot } from '../testing/paths.js';
+import { sharedRoot } from './paths.js';
 
 /** 1995-07-03 04:00 UTC, a Monday: the NASA slices used by the model tests start here. */
 export const NASA_MONDAY_SECONDS = 804_744_000;

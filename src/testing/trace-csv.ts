@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { RawSeries } from '../core/index.js';
-import { sharedRoot } from '../testing/paths.js';
+import { sharedRoot } from './paths.js';
 
 /** Absolute path of a file under the shared, read-only data folder (`../shared/data` from the repo root). */
 export function sharedDataPath(relative: string): string {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { PrescaleError } from '../core/index.js';
+import { PrescaleError } from './index.js';
 
 /**
  * Writes a file whole or not at all: into a temp file in the same directory, flushed, then renamed
