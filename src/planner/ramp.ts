@@ -13,7 +13,7 @@ import type { ScalingRules, TimedValue } from './types.js';
  * bookkeeping is the planner's own.
  */
 
-const valueOf = (record: TimedValue): number => record.value;
+const timedValueOf = (record: TimedValue): number => record.value;
 
 /**
  * HPA stabilization (the kernel's `stabilizeWithinWindows`): scale up only as far as the lowest recommendation
@@ -28,7 +28,7 @@ export function stabilize(
   scaleUp: ScalingRules,
   scaleDown: ScalingRules,
 ): number {
-  return stabilizeWithinWindows(recommendations, valueOf, {
+  return stabilizeWithinWindows(recommendations, timedValueOf, {
     rawReplicas: raw,
     currentReplicas: current,
     scaleUpWindowSeconds: scaleUp.stabilizationWindowSeconds,
@@ -118,7 +118,7 @@ export function limitRate(
   const limited = limitReplicasToRate({
     scaleUp: toHpaScalingRules(scaleUp),
     scaleDown: toHpaScalingRules(scaleDown),
-    periodStart: periodStartFromEvents(current, scaleUpEvents, scaleDownEvents, nowSeconds, valueOf),
+    periodStart: periodStartFromEvents(current, scaleUpEvents, scaleDownEvents, nowSeconds, timedValueOf),
     currentReplicas: current,
     desiredReplicas: desired,
     minReplicas,
