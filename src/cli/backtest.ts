@@ -161,7 +161,7 @@ export const registerBacktest: RegisterCommand = (program, run) => {
   program
     .command('backtest')
     .description(
-      'rolling-origin backtest of forecast models on a benchmark dataset or on your own trace (--file), scored like the benchmark scorer',
+      'rolling-origin backtest of forecast models on a named dataset or on your own trace (--file); protocol and flags: docs/models.md',
     )
     .option('--dataset <name>', 'dataset name in the datasets file, e.g. nasa-jul95')
     .option('--datasets <file>', 'datasets file (default: the bundled data/datasets.json)')
@@ -170,7 +170,10 @@ export const registerBacktest: RegisterCommand = (program, run) => {
       'your own trace instead of a dataset: timestamp,value / offset_seconds,value / ds,y; .gz ok',
     )
     .option('--step <duration>', 'with --file: bucket size the trace is averaged to, e.g. 1m or 5m')
-    .option('--train <length>', 'with --file: training period from the start, a share (0.75) or a duration (14d)')
+    .option(
+      '--train <length>',
+      'with --file: training period from the start, a share (0.7) or a duration (14d); default 0.75, or all before --test',
+    )
     .option('--test <length>', 'with --file: test period after training (default: the rest of the file)')
     .option(
       '--stride <steps>',
