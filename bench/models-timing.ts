@@ -1,9 +1,10 @@
 // Shared by bench/models-{ets,mstl,prophet}.bench.ts: fit and per-origin forecast time of one model on the
 // nasa-jul95 training split (14 days of 1-minute data), the way the backtest and the predictor call it.
 import { performance } from 'node:perf_hooks';
-import { loadDataset, SHARED_DATASETS_PATH } from '../src/experiments/datasets.js';
+import { loadDataset } from '../src/experiments/datasets.js';
 import { sliceSeries } from '../src/models/backtest.js';
 import type { ModelDefinition } from '../src/models/types.js';
+import { sharedDatasetsPath } from '../src/testing/paths.js';
 
 const HORIZON_STEPS = 30;
 const ORIGIN_EVERY_STEPS = 15;
@@ -11,7 +12,7 @@ const FORECAST_PASSES = 20;
 
 /** Times `fitRuns` fits (each: the calibration fit, the calibration and the final fit) and the forecasts of one day. */
 export async function benchModel(definition: ModelDefinition, fitRuns: number): Promise<void> {
-  const { dataset, series } = await loadDataset('nasa-jul95', SHARED_DATASETS_PATH);
+  const { dataset, series } = await loadDataset('nasa-jul95', sharedDatasetsPath);
   const train = sliceSeries(series, dataset.train_start, dataset.train_end);
   const forecaster = definition.create({ seasonSeconds: dataset.season_seconds, horizonSteps: HORIZON_STEPS });
   const fitMs: number[] = [];

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { PrescaleError, systemClock } from '../core/index.js';
-import { defaultDatasetsPath } from '../experiments/datasets.js';
+import { BUNDLED_DATASETS_PATH } from '../experiments/datasets.js';
 import {
   type ExperimentResult,
   POLICY_NAMES,
@@ -176,10 +176,7 @@ export const registerExperiment: RegisterCommand = (program, run) => {
       'simulate a cluster replaying a trace under each autoscaling policy; table, results.json, CSV and report.html',
     )
     .option('--dataset <names>', 'comma-separated dataset names from the datasets file, e.g. nasa-jul95')
-    .option(
-      '--datasets <file>',
-      'datasets file (default: ../shared/bench/datasets.json if present, else the bundled data/datasets.json)',
-    )
+    .option('--datasets <file>', 'datasets file (default: the bundled data/datasets.json)')
     .option('--policies <list>', `comma-separated policies (${POLICY_NAMES.join(', ')})`, 'hpa,prescale,oracle')
     .option('--seeds <n>', 'seeds to run (arrival noise and pod delays); figures are mean ± std over them', '3')
     .option(
@@ -233,7 +230,7 @@ export const registerExperiment: RegisterCommand = (program, run) => {
               : mergeConfig(fileConfig, { workload: { spec: { model: opts.model } } });
           const reportPath = await runExperimentInvocation({
             datasets: list(opts.dataset),
-            datasetsPath: opts.datasets ?? defaultDatasetsPath(),
+            datasetsPath: opts.datasets ?? BUNDLED_DATASETS_PATH,
             policies: parsePolicyNames(list(opts.policies)),
             seeds: positiveInteger(opts.seeds, '--seeds'),
             outDir: opts.out,

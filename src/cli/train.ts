@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PrescaleError } from '../core/index.js';
-import { defaultDatasetsPath, loadDataset } from '../experiments/datasets.js';
+import { BUNDLED_DATASETS_PATH, loadDataset } from '../experiments/datasets.js';
 import { sliceSeries } from '../models/backtest.js';
 import type { EpochProgress, NeuralOptions } from '../models/neural/index.js';
 import { saveFittedModel } from '../models/persistence.js';
@@ -28,10 +28,7 @@ export const registerTrain: RegisterCommand = (program, run) => {
     .requiredOption('--dataset <name>', 'dataset name in the datasets file, e.g. nasa-jul95')
     .requiredOption('--model <name>', `model to fit (${modelNames.join(', ')})`)
     .requiredOption('--out <path>', 'where to save the fitted model (a folder for neural models)')
-    .option(
-      '--datasets <file>',
-      'datasets file (default: ../shared/bench/datasets.json if present, else data/datasets.json)',
-    )
+    .option('--datasets <file>', 'datasets file (default: the bundled data/datasets.json)')
     .option('--max-epochs <n>', 'neural models: most epochs to train (early stopping usually ends sooner)')
     .option('--checkpoint <dir>', 'training checkpoint directory for neural models (default: <out>.checkpoint)')
     .action(
@@ -45,7 +42,7 @@ export const registerTrain: RegisterCommand = (program, run) => {
           maxEpochs?: string;
         }) => {
           const definition = modelDefinition(opts.model);
-          const loaded = await loadDataset(opts.dataset, opts.datasets ?? defaultDatasetsPath());
+          const loaded = await loadDataset(opts.dataset, opts.datasets ?? BUNDLED_DATASETS_PATH);
           const { dataset } = loaded;
           const train = sliceSeries(loaded.series, dataset.train_start, dataset.train_end);
           const checkpointDir = opts.checkpoint ?? `${opts.out}.checkpoint`;

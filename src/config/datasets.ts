@@ -3,9 +3,9 @@ import { z } from 'zod';
 const unixSeconds = z.number().finite();
 
 /**
- * One dataset of the forecast benchmark (`../shared/bench/datasets.json`): a series file and its
- * train/test split, exactly the fields of the shared protocol (snake_case kept so the same file serves
- * the shared scorer).
+ * One dataset of a datasets file (the bundled `data/datasets.json`, or another given with `--datasets`): a
+ * series file and its train/test split in the fields of the forecast benchmark protocol (docs/models.md;
+ * snake_case kept so the same file serves the benchmark's scorer).
  */
 export const datasetSchema = z
   .object({

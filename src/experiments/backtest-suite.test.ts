@@ -5,10 +5,10 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
-import { repoRoot, sharedRoot, sharedScorerPath } from '../testing/paths.js';
+import { repoRoot, sharedDatasetsPath, sharedRoot, sharedScorerPath } from '../testing/paths.js';
 import { tempDir } from '../testing/temp-dir.js';
 import { runBacktestSuite } from './backtest-suite.js';
-import { BUNDLED_DATASETS_PATH, SHARED_DATASETS_PATH } from './datasets.js';
+import { BUNDLED_DATASETS_PATH, loadDataset } from './datasets.js';
 
 const run = promisify(execFile);
 
@@ -38,8 +38,7 @@ for (const dataset of ['nasa-jul95', 'alibaba18-cpu', 'nab-ec2-cpu']) {
   test(`backtest scores equal the shared scorer's on the same CSVs (${dataset})`, async (t) => {
     const outDir = await tempDir(t, 'prescale-bt-');
     const suite = await runBacktestSuite({
-      datasetName: dataset,
-      datasetsPath: SHARED_DATASETS_PATH,
+      dataset: await loadDataset(dataset, sharedDatasetsPath),
       models: ['naive', 'seasonal-naive'],
       outDir,
     });
@@ -67,8 +66,7 @@ for (const dataset of ['nasa-jul95', 'alibaba18-cpu', 'nab-ec2-cpu']) {
 test("the seasonal-naive CSV scores identically to the scorer's own --baseline snaive", async (t) => {
   const outDir = await tempDir(t, 'prescale-bt-');
   await runBacktestSuite({
-    datasetName: 'nasa-jul95',
-    datasetsPath: SHARED_DATASETS_PATH,
+    dataset: await loadDataset('nasa-jul95', sharedDatasetsPath),
     models: ['seasonal-naive'],
     outDir,
   });
@@ -99,30 +97,31 @@ test("the seasonal-naive CSV scores identically to the scorer's own --baseline s
 
 test('the bundled datasets file runs without ../shared (the npm start default)', async (_t) => {
   const suite = await runBacktestSuite({
-    datasetName: 'nasa-jul95',
-    datasetsPath: BUNDLED_DATASETS_PATH,
+    dataset: await loadDataset('nasa-jul95', BUNDLED_DATASETS_PATH),
     models: ['naive'],
   });
   assert.equal(suite.results[0].forecasts.originsSeconds.length, 671);
   assert.ok(suite.results[0].scores.mean1ToH.rmseVsSnaive < 1);
 });
 
-const badInputs = [
-  {
-    name: 'unknown dataset',
-    options: { datasetName: 'nope', models: ['naive'] },
+test('an unknown dataset names --dataset, the file read and the known names', async () => {
+  await assert.rejects(loadDataset('nope', BUNDLED_DATASETS_PATH), {
     code: 'unknown-dataset',
     field: '--dataset',
-  },
+    message: `--dataset: unknown dataset 'nope' in ${BUNDLED_DATASETS_PATH}; known: nasa-jul95`,
+  });
+});
+
+const badInputs = [
   {
     name: 'unknown model',
-    options: { datasetName: 'nasa-jul95', models: ['naive', 'magic'] },
+    options: { models: ['naive', 'magic'] },
     code: 'unknown-model',
     field: '--model',
   },
   {
     name: 'horizon 0',
-    options: { datasetName: 'nasa-jul95', models: ['naive'], horizonSteps: 0 },
+    options: { models: ['naive'], horizonSteps: 0 },
     code: 'invalid-input',
     field: '--horizon',
   },
@@ -130,7 +129,8 @@ const badInputs = [
 for (const row of badInputs) {
   test(`bad input gives one clear error and writes nothing: ${row.name}`, async (t) => {
     const outDir = join(await tempDir(t, 'prescale-bt-'), 'out');
-    await assert.rejects(runBacktestSuite({ ...row.options, datasetsPath: BUNDLED_DATASETS_PATH, outDir }), {
+    const dataset = await loadDataset('nasa-jul95', BUNDLED_DATASETS_PATH);
+    await assert.rejects(runBacktestSuite({ ...row.options, dataset, outDir }), {
       code: row.code,
       field: row.field,
     });
@@ -155,15 +155,12 @@ test('an invalid datasets file is refused with every problem named by its path',
       },
     }),
   );
-  await assert.rejects(
-    runBacktestSuite({ datasetName: 'bad', datasetsPath: path, models: ['naive'] }),
-    (error: Error & { code: string }) => {
-      assert.equal(error.code, 'invalid-input');
-      for (const field of ['bad.step_seconds', 'bad.train_end', 'bad.report_h'])
-        assert.match(error.message, new RegExp(field.replace('.', '\\.')));
-      return true;
-    },
-  );
+  await assert.rejects(loadDataset('bad', path), (error: Error & { code: string }) => {
+    assert.equal(error.code, 'invalid-input');
+    for (const field of ['bad.step_seconds', 'bad.train_end', 'bad.report_h'])
+      assert.match(error.message, new RegExp(field.replace('.', '\\.')));
+    return true;
+  });
 });
 
 test('prescale backtest CLI: table on stdout; bad input exits non-zero with one message and no output file', async (t) => {

@@ -11,12 +11,12 @@ import {
 } from '../models/backtest.js';
 import { modelDefinition } from '../models/registry.js';
 import { type BacktestScores, scoreForecasts } from '../models/scoring.js';
-import { type LoadedDataset, loadDataset } from './datasets.js';
+import type { LoadedDataset } from './datasets.js';
 
-/** What `prescale backtest` (and `npm start`) runs: several models over one dataset's test period. */
+/** What `prescale backtest` runs: several models over one dataset's test period. */
 export interface BacktestSuiteOptions {
-  readonly datasetName: string;
-  readonly datasetsPath?: string;
+  /** A named dataset of a datasets file (`loadDataset`) or a user's trace split by flags (`loadTraceDataset`). */
+  readonly dataset: LoadedDataset;
   readonly models: readonly string[];
   /** Overrides the dataset's horizon (steps). */
   readonly horizonSteps?: number;
@@ -74,7 +74,7 @@ export function planForDataset(loaded: LoadedDataset, horizonSteps?: number): Ba
  * failure leaves no partial output.
  */
 export async function runBacktestSuite(options: BacktestSuiteOptions): Promise<BacktestSuiteResult> {
-  const loaded = await loadDataset(options.datasetName, options.datasetsPath);
+  const loaded = options.dataset;
   const plan = planForDataset(loaded, options.horizonSteps);
   const reportH = loaded.dataset.report_h.filter((h) => h <= plan.horizonSteps);
   const definitions = options.models.map((name) => modelDefinition(name));

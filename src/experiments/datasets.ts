@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,16 +9,11 @@ import { resampleToStep } from '../preprocessor/index.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
-/** The benchmark datasets shared by the team (`../shared/bench/datasets.json`), when present. */
-export const SHARED_DATASETS_PATH = resolve(repoRoot, '../shared/bench/datasets.json');
-
-/** The datasets file shipped with Prescale (the embedded NASA trace), so `npm start` needs nothing else. */
+/**
+ * The datasets file shipped with Prescale (the embedded NASA trace): the one default of every command, so
+ * what a command reads never depends on what lies beside the checkout. `--datasets FILE` names another.
+ */
 export const BUNDLED_DATASETS_PATH = resolve(repoRoot, 'data/datasets.json');
-
-/** The shared benchmark datasets where they exist, else the bundled ones. */
-export function defaultDatasetsPath(): string {
-  return existsSync(SHARED_DATASETS_PATH) ? SHARED_DATASETS_PATH : BUNDLED_DATASETS_PATH;
-}
 
 /** A dataset with its series read and resampled to the dataset's step (bucket means, as the scorer). */
 export interface LoadedDataset {
@@ -64,7 +58,7 @@ export async function readDatasetsFile(path: string): Promise<Record<string, Dat
 }
 
 /** Loads one named dataset: its split and its series on the dataset's step grid. */
-export async function loadDataset(name: string, datasetsPath = defaultDatasetsPath()): Promise<LoadedDataset> {
+export async function loadDataset(name: string, datasetsPath = BUNDLED_DATASETS_PATH): Promise<LoadedDataset> {
   const datasets = await readDatasetsFile(datasetsPath);
   const dataset = datasets[name];
   if (!dataset) {

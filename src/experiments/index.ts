@@ -11,11 +11,9 @@ export {
 /** The benchmark datasets and where they are. */
 export {
   BUNDLED_DATASETS_PATH,
-  defaultDatasetsPath,
   type LoadedDataset,
   loadDataset,
   readDatasetsFile,
-  SHARED_DATASETS_PATH,
 } from './datasets.js';
 /** The experiment runner: policies × datasets × seeds on the simulated cluster. */
 export {
@@ -28,6 +26,15 @@ export {
   parsePolicyNames,
   runExperiment,
 } from './experiment.js';
+/** A user's own trace split like a datasets-file entry (`prescale backtest --file`). */
+export {
+  loadTraceDataset,
+  type PeriodLength,
+  type StepCount,
+  splitForSeries,
+  stepsOf,
+  type TraceSplitOptions,
+} from './file-dataset.js';
 /** Versions, commit and platform recorded next to the results. */
 export { collectProvenance } from './provenance.js';
 /** The self-contained HTML report with server-rendered charts. */

@@ -9,3 +9,6 @@ export const sharedRoot = resolve(repoRoot, '../shared');
 
 /** The one scorer for forecast accuracy. */
 export const sharedScorerPath = resolve(sharedRoot, 'bench/score-forecasts.mjs');
+
+/** The team's forecast benchmark (more datasets than the bundled one); tests pass it as `--datasets` explicitly. */
+export const sharedDatasetsPath = resolve(sharedRoot, 'bench/datasets.json');
