@@ -112,6 +112,7 @@ interface BacktestFlags {
   level: string;
   out?: string;
   json?: boolean;
+  filterAnomalies?: boolean;
 }
 
 /** Flags that describe a split of `--file`; a named dataset's split comes from its datasets file. */
@@ -188,6 +189,7 @@ export const registerBacktest: RegisterCommand = (program, run) => {
     .option('--level <coverage>', 'prediction interval coverage', '0.8')
     .option('--out <dir>', 'write one scorer-format CSV per model (origin,h,yhat,lo,hi) into this directory')
     .option('--json', 'print the scores as JSON instead of a table')
+    .option('--filter-anomalies', "fit on training windows cleaned by the anomaly filter, as a workload's loop does")
     .action(
       run(async (opts: BacktestFlags) => {
         const level = parseLevel(opts.level);
@@ -201,6 +203,7 @@ export const registerBacktest: RegisterCommand = (program, run) => {
             horizonSteps,
             level,
             outDir: opts.out,
+            filterAnomalies: opts.filterAnomalies === true,
             onProgress: (model, p) => bars.update(model, p.doneOrigins, p.totalOrigins),
           });
         } finally {

@@ -11,6 +11,7 @@ import {
 } from '../models/backtest.js';
 import { modelDefinition } from '../models/registry.js';
 import { type BacktestScores, scoreForecasts } from '../models/scoring.js';
+import { cleanTrainingSeries } from '../preprocessor/index.js';
 import type { LoadedDataset } from './datasets.js';
 
 /** What `prescale backtest` runs: several models over one dataset's test period. */
@@ -26,6 +27,8 @@ export interface BacktestSuiteOptions {
   readonly signal?: AbortSignal;
   /** Called as each model advances, for progress bars. */
   readonly onProgress?: (model: string, progress: BacktestProgress) => void;
+  /** Fit on training windows cleaned by the anomaly filter (as the live loop does when the workload asks). */
+  readonly filterAnomalies?: boolean;
 }
 
 /** One model's backtest and its scores. */
@@ -91,6 +94,7 @@ export async function runBacktestSuite(options: BacktestSuiteOptions): Promise<B
       level: options.level,
       signal: options.signal,
       onProgress: (progress) => options.onProgress?.(definition.name, progress),
+      cleanTraining: options.filterAnomalies ? cleanTrainingSeries : undefined,
     });
     runs.push({ forecasts, scores: scoreForecasts(loaded.series, forecasts, reportH, loaded.dataset.season_seconds) });
   }

@@ -40,9 +40,12 @@ class SpyForecaster implements Forecaster {
   readonly name = 'naive' as const;
   readonly fits: { startSeconds: number; endSeconds: number }[] = [];
   readonly contextEnds: number[] = [];
+  readonly trainingMaxima: number[] = [];
+  readonly contextMaxima: number[] = [];
 
   async fit(train: Series): Promise<FittedForecaster> {
     this.fits.push({ startSeconds: train.startSeconds, endSeconds: train.startSeconds + train.values.length * 60 });
+    this.trainingMaxima.push(Math.max(...train.values));
     const spy = this;
     return {
       metadata: {
@@ -57,6 +60,7 @@ class SpyForecaster implements Forecaster {
       forecast(context: Series, horizonSteps: number): Forecast {
         const end = context.startSeconds + context.values.length * context.stepSeconds;
         spy.contextEnds.push(end);
+        spy.contextMaxima.push(Math.max(...context.values));
         const tail = context.values.subarray(-10);
         const mean = tail.reduce((a, b) => a + b, 0) / tail.length;
         return { startSeconds: end, stepSeconds: 60, point: new Float64Array(horizonSteps).fill(mean) };
@@ -142,3 +146,16 @@ for (const row of invalidPlans) {
     });
   });
 }
+
+test('cleanTraining cleans what each fit learns from and nothing else: forecast contexts keep the raw data', async () => {
+  const series = syntheticSeries(3);
+  const plan = planFor(series, 2, 1);
+  const spiked = Float64Array.from(series.values);
+  spiked[1000] = 1e6; // a one-minute burst inside the first training window
+  const spy = new SpyForecaster();
+  await runBacktest({ ...series, values: spiked }, spy, plan, {
+    cleanTraining: (training) => ({ ...training, values: training.values.map((v) => Math.min(v, 1000)) }),
+  });
+  assert.deepEqual(spy.trainingMaxima, [1000]);
+  assert.ok(spy.contextMaxima.every((max) => max === 1e6));
+});

@@ -112,7 +112,13 @@ export async function runBacktest(
   series: Series,
   forecaster: Forecaster,
   plan: BacktestPlan,
-  options: { level?: number; signal?: AbortSignal; onProgress?: (progress: BacktestProgress) => void } = {},
+  options: {
+    level?: number;
+    signal?: AbortSignal;
+    onProgress?: (progress: BacktestProgress) => void;
+    /** Applied to each fit's training window only (the live loop's anomaly filter); contexts stay raw. */
+    cleanTraining?: (training: Series) => Series;
+  } = {},
 ): Promise<BacktestForecasts> {
   checkPlan(series, plan);
   const level = options.level ?? DEFAULT_INTERVAL_LEVEL;
@@ -135,7 +141,8 @@ export async function runBacktest(
     const windowStart = Math.max(plan.trainStartSeconds, fitMoment - historySeconds);
     if (fitMoment !== fittedAt) {
       const started = performance.now();
-      fitted = await forecaster.fit(sliceSeries(series, windowStart, fitMoment), options.signal);
+      const training = sliceSeries(series, windowStart, fitMoment);
+      fitted = await forecaster.fit(options.cleanTraining?.(training) ?? training, options.signal);
       fitMilliseconds.push(performance.now() - started);
       fittedAt = fitMoment;
     }

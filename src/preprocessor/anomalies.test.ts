@@ -4,6 +4,7 @@ import { PrescaleError, type Series } from '../core/index.js';
 import { readTraceCsv, sharedDataPath } from '../testing/trace-csv.js';
 import {
   type AnomalyFilterOptions,
+  cleanTrainingSeries,
   DEFAULT_ANOMALY_FILTER,
   filterAnomalies,
   scoreAgainstWindows,
@@ -185,4 +186,16 @@ test('scoreAgainstWindows rejects a mask of the wrong length', () => {
     () => scoreAgainstWindows(series([1, 2, 3]), new Uint8Array(2), []),
     (err: unknown) => err instanceof PrescaleError && err.code === 'invalid-input' && err.field === 'flaggedMask',
   );
+});
+
+test('cleanTrainingSeries replaces an isolated burst by its rolling median and leaves the rest and the input as they are', () => {
+  const values = Float64Array.from({ length: 200 }, (_, i) => 100 + 10 * Math.sin(i / 10));
+  values[120] = 5000;
+  const series = { startSeconds: 0, stepSeconds: 60, values };
+  const cleaned = cleanTrainingSeries(series);
+  assert.equal(values[120], 5000);
+  assert.ok(cleaned.values[120] > 80 && cleaned.values[120] < 120);
+  for (let i = 0; i < values.length; i++) if (i !== 120) assert.equal(cleaned.values[i], values[i]);
+  assert.equal(cleaned.startSeconds, 0);
+  assert.equal(cleaned.stepSeconds, 60);
 });

@@ -42,6 +42,16 @@ export const DEFAULT_ANOMALY_FILTER = {
   mode: 'centered',
 } as const satisfies AnomalyFilterOptions;
 
+/**
+ * A training window as the forecasters should learn from it: isolated spikes (a burst of synthetic load, a
+ * scrape glitch) replaced by their rolling median with the default filter. The live loop applies it to a
+ * workload's training data when `prediction.filterAnomalies` is on, and `prescale backtest --filter-anomalies`
+ * the same way, so the two measure one thing.
+ */
+export function cleanTrainingSeries(series: Series): Series {
+  return filterAnomalies(series, DEFAULT_ANOMALY_FILTER).series;
+}
+
 /** 1.4826 × MAD estimates the standard deviation of normal data. */
 const MAD_TO_SIGMA = 1.4826;
 /**

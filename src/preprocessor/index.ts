@@ -3,6 +3,7 @@
 export {
   type AnomalyFilterOptions,
   type AnomalyFilterResult,
+  cleanTrainingSeries,
   DEFAULT_ANOMALY_FILTER,
   type ExclusionWindow,
   filterAnomalies,
