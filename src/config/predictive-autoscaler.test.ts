@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { PrescaleError } from '../core/index.js';
+import { UNKNOWN_POD } from './pod.js';
 import {
   PREDICTIVE_AUTOSCALER_DEFAULTS,
   parsePredictiveAutoscaler,
@@ -147,7 +148,7 @@ for (const row of invalid) {
       assert.ok(issue.message.includes(want.says), issue.message);
     }
     assert.throws(
-      () => parsePredictiveAutoscaler(row.input, {}, 'pa.yaml'),
+      () => parsePredictiveAutoscaler(row.input, UNKNOWN_POD, 'pa.yaml'),
       (error: unknown) =>
         error instanceof PrescaleError &&
         error.code === 'invalid-input' &&
@@ -161,7 +162,7 @@ test('budget fields are checked against what is known of the pod', () => {
   const withBudget = { ...minimal, spec: { ...minimal.spec, planner: { budget: { maxCostPerHour: 2 } } } };
   const unknownCost = safeParsePredictiveAutoscaler(withBudget);
   assert.equal(unknownCost.success, false);
-  const known = safeParsePredictiveAutoscaler(withBudget, { costPerPodHour: 0.05 });
+  const known = safeParsePredictiveAutoscaler(withBudget, { ...UNKNOWN_POD, costPerPodHour: 0.05 });
   assert.equal(known.success, true);
   if (known.success) assert.equal(known.data.policy.budget.maxCostPerHour, 2);
 });
