@@ -173,24 +173,34 @@ function startsWith(path: readonly PropertyKey[], prefix: readonly PropertyKey[]
  * A cross-field rule for a schema's `.check()`. zod skips refinements once any field of the object failed,
  * which would hide `minReplicas: 12 > maxReplicas: 10` behind an unrelated typo; a rule instead runs whenever
  * the fields it `reads` (paths relative to the object) parsed, so one run reports every problem. Only the
- * fields in `reads` may be used: the others may still hold the raw input.
+ * fields in `reads` may be used as parsed; `parsed(path)` tells whether another part (a list item) parsed.
  */
 export function rule<T>(
   reads: readonly (readonly PropertyKey[])[],
-  check: (value: T, report: (path: readonly PropertyKey[], message: string) => void) => void,
+  check: (
+    value: T,
+    report: (path: readonly PropertyKey[], message: string) => void,
+    parsed: (path: readonly PropertyKey[]) => boolean,
+  ) => void,
 ) {
+  // zod calls `when` with the object's issues just before the check, in the same synchronous parse.
+  let issues: readonly { readonly path?: readonly PropertyKey[]; readonly code?: string }[] = [];
+  const failedAt = (prefix: readonly PropertyKey[]) => issues.some((issue) => startsWith(issue.path ?? [], prefix));
   return z.superRefine<T>(
     (value, ctx) =>
-      check(value, (path, message) => ctx.addIssue({ code: 'custom', path: [...path], message, input: value })),
+      check(
+        value,
+        (path, message) => ctx.addIssue({ code: 'custom', path: [...path], message, input: value }),
+        (path) => !failedAt(path),
+      ),
     {
-      when: (payload) =>
-        typeof payload.value === 'object' &&
-        payload.value !== null &&
-        !payload.issues.some(
-          (issue) =>
-            ((issue.path ?? []).length === 0 && issue.code !== 'unrecognized_keys') ||
-            reads.some((prefix) => startsWith(issue.path ?? [], prefix)),
-        ),
+      when: (payload) => {
+        issues = payload.issues;
+        const objectFailed = payload.issues.some(
+          (issue) => (issue.path ?? []).length === 0 && issue.code !== 'unrecognized_keys',
+        );
+        return typeof payload.value === 'object' && payload.value !== null && !objectFailed && !reads.some(failedAt);
+      },
     },
   );
 }

@@ -2,12 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { stringify } from 'yaml';
 import { PrescaleError } from '../core/index.js';
-import {
-  defaultServiceConfigYaml,
-  parseServiceConfigYaml,
-  SERVICE_DEFAULTS,
-  safeParseServiceConfig,
-} from './service.js';
+import { SERVICE_DEFAULTS, safeParseServiceConfig } from './service.js';
+import { defaultServiceConfigYaml, parseServiceConfigYaml } from './service-yaml.js';
 
 /** A minimal valid workload: the CRD's minimal manifest plus what the service needs to derive capacity. */
 function workload(overrides: Record<string, unknown> = {}, spec: Record<string, unknown> = {}) {
@@ -93,7 +89,7 @@ const errorRows: { name: string; input: unknown; want: { path: string; text: str
     input: { prometheus: { url: 'not a url', timeout: '10 seconds' } },
     want: [
       { path: 'prometheus.url', text: 'is not a URL' },
-      { path: 'prometheus.timeout', text: 'write a duration like 30s' },
+      { path: 'prometheus.timeout', text: 'write a duration between 1s and 5m, like 30s or 1m' },
     ],
   },
   {
@@ -112,14 +108,14 @@ const errorRows: { name: string; input: unknown; want: { path: string; text: str
     want: [{ path: 'workloads[0].spec.integration', text: 'operator' }],
   },
   {
-    name: 'an auto candidate this build does not have',
+    name: 'an auto candidate that is not a model',
     input: { loop: { autoCandidates: ['naive', 'arima'] }, workloads: [workload({}, { model: 'auto' })] },
-    want: [{ path: 'loop.autoCandidates', text: 'arima not available' }],
+    want: [{ path: 'loop.autoCandidates[1]', text: '"arima" is not one of "ets", "gru"' }],
   },
   {
     name: 'auto as its own candidate',
     input: { loop: { autoCandidates: ['auto', 'naive'] }, workloads: [workload({}, { model: 'auto' })] },
-    want: [{ path: 'loop.autoCandidates', text: 'auto cannot be its own candidate' }],
+    want: [{ path: 'loop.autoCandidates[0]', text: 'auto cannot be its own candidate' }],
   },
   {
     name: 'capacity that cannot be derived',
