@@ -1,9 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { stringify } from 'yaml';
-import { PrescaleError } from '../core/index.js';
 import { SERVICE_DEFAULTS, safeParseServiceConfig } from './service.js';
-import { defaultServiceConfigYaml, parseServiceConfigYaml } from './service-yaml.js';
 
 /** A minimal valid workload: the CRD's minimal manifest plus what the service needs to derive capacity. */
 function workload(overrides: Record<string, unknown> = {}, spec: Record<string, unknown> = {}) {
@@ -173,37 +170,3 @@ for (const row of errorRows) {
     }
   });
 }
-
-test('YAML errors carry the file and line of the culprit', () => {
-  const yaml = stringify({ api: { listen: '0.0.0.0:8080' }, workloads: [workload({}, { maxReplicas: 0 })] });
-  assert.throws(
-    () => parseServiceConfigYaml(yaml, 'prescale.yaml'),
-    (error: unknown) => {
-      assert.ok(error instanceof PrescaleError);
-      assert.equal(error.code, 'invalid-input');
-      assert.equal(error.field, 'workloads[0].spec.maxReplicas');
-      const line = yaml.split('\n').findIndex((l) => l.includes('maxReplicas')) + 1;
-      assert.match(error.message, new RegExp(`^prescale.yaml:${line}: workloads\\[0\\]\\.spec\\.maxReplicas: `));
-      return true;
-    },
-  );
-  assert.throws(
-    () => parseServiceConfigYaml('api:\n  listen: [unclosed\n', 'bad.yaml'),
-    /^PrescaleError: bad\.yaml:\d+: /,
-  );
-});
-
-test('--print-defaults output parses back into a valid config with every default', () => {
-  const text = defaultServiceConfigYaml();
-  const config = parseServiceConfigYaml(text, 'defaults.yaml');
-  assert.equal(config.workloads.length, 1);
-  const [w] = config.workloads;
-  assert.equal(w.resource.model, 'auto');
-  assert.equal(w.resource.prediction.historySeconds, 14 * 86_400);
-  assert.equal(w.resource.prediction.retrainEverySeconds, 86_400);
-  assert.equal(w.resource.policy.scaleDown.stabilizationWindowSeconds, 300);
-  assert.equal(w.resource.policy.fallback.maxErrorPercent, 35);
-  for (const key of ['prometheus:', 'api:', 'keda:', 'externalMetrics:', 'models:', 'loop:', 'workloads:']) {
-    assert.ok(text.includes(`\n${key}`), key);
-  }
-});
