@@ -185,7 +185,14 @@ export function rule<T>(
 ) {
   // zod calls `when` with the object's issues just before the check, in the same synchronous parse.
   let issues: readonly { readonly path?: readonly PropertyKey[]; readonly code?: string }[] = [];
-  const failedAt = (prefix: readonly PropertyKey[]) => issues.some((issue) => startsWith(issue.path ?? [], prefix));
+  // A path failed when an issue lies inside it, or at an enclosing value that is itself wrong (a list where an
+  // object belongs); an unknown key beside it does not make it unreadable.
+  const failedAt = (path: readonly PropertyKey[]) =>
+    issues.some(
+      (issue) =>
+        startsWith(issue.path ?? [], path) ||
+        (issue.code !== 'unrecognized_keys' && startsWith(path, issue.path ?? [])),
+    );
   return z.superRefine<T>(
     (value, ctx) =>
       check(
@@ -196,7 +203,7 @@ export function rule<T>(
     {
       when: (payload) => {
         issues = payload.issues;
-        const objectFailed = payload.issues.some(
+        const objectFailed = issues.some(
           (issue) => (issue.path ?? []).length === 0 && issue.code !== 'unrecognized_keys',
         );
         return typeof payload.value === 'object' && payload.value !== null && !objectFailed && !reads.some(failedAt);

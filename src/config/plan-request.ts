@@ -6,7 +6,7 @@ import type { PlannerState } from '../planner/types.js';
 import { durationSeconds } from './duration.js';
 import { type ConfigIssue, type IssuesOr, issueLines, rule, safeParseWithIssues } from './issues.js';
 import { checkBudgetAgainstPod, costPerPodHourSchema, podResourcesShape, toPodResources } from './pod.js';
-import { type PolicyFields, policyRules, policyShape, quantileSchema, toPlannerPolicy } from './policy.js';
+import { policyRules, policyShape, quantileSchema, toPlannerPolicy } from './policy.js';
 
 /**
  * The `prescale plan` request (and `POST /v1/plan` body): a forecast, the current state, the pod and the

@@ -171,6 +171,8 @@ const serviceSchema = serviceFields
     rule<ServiceFields>([['models'], ['keda'], ['externalMetrics']], (c, report, parsed) => {
       const seen = new Map<string, number>();
       const served = new Set(c.models.serve.map((m) => m.name));
+      // The list may itself be wrong (not a list); its entries that parsed are still checked against each other.
+      if (!Array.isArray(c.workloads)) return;
       c.workloads.forEach((w, i) => {
         if (!parsed(['workloads', i])) return;
         const key = `${w.resource.namespace}/${w.resource.name}`;

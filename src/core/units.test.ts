@@ -136,6 +136,7 @@ test('sample values: Prometheus spellings of infinities and NaN both ways; other
   assert.equal(formatSampleValue(Number.NaN), 'NaN');
   assert.throws(
     () => parseSampleValue('many'),
-    (error: unknown) => error instanceof PrescaleError && error.code === 'prometheus-error' && /"many"/.test(error.message),
+    (error: unknown) =>
+      error instanceof PrescaleError && error.code === 'prometheus-error' && /"many"/.test(error.message),
   );
 });

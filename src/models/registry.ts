@@ -3,11 +3,11 @@ import { defineAutoModel } from './auto.js';
 import { etsModel } from './ets.js';
 import { mstlModel } from './mstl.js';
 import { naiveModel, seasonalNaiveModel } from './naive.js';
+import { MODEL_NAMES, type ModelName } from './names.js';
 import { gruModel } from './neural/gru.js';
 import { lstmModel } from './neural/lstm.js';
 import { prophetLstmModel } from './neural/prophet-lstm.js';
 import { prophetModel } from './prophet.js';
-import { MODEL_NAMES, type ModelName } from './names.js';
 import type { FittedForecaster, ModelDefinition, SavedModel } from './types.js';
 
 /** Every model by name, alphabetical. Adding a model is its file, its test and one line here. */
