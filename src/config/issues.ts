@@ -127,7 +127,7 @@ export function problemAndFix(issue: z.core.$ZodRawIssue): string {
 }
 
 /** zod's issues as `ConfigIssue`s under `at`; an unknown-keys issue becomes one issue per key, at that key. */
-export function listIssues(error: z.ZodError, at: readonly PropertyKey[] = []): ConfigIssue[] {
+function listIssues(error: z.ZodError, at: readonly PropertyKey[] = []): ConfigIssue[] {
   return error.issues.flatMap((issue) =>
     issue.code === 'unrecognized_keys'
       ? issue.keys.map((key) => ({ path: dottedPath([...at, ...issue.path, key]), message: issue.message }))

@@ -4,7 +4,7 @@ import { capacitySource } from '../planner/capacity.js';
 import type { PlanInput } from '../planner/plan.js';
 import type { PlannerState } from '../planner/types.js';
 import { durationSeconds } from './duration.js';
-import { type ConfigIssue, type IssuesOr, issueLines, rule, safeParseWithIssues } from './issues.js';
+import { type IssuesOr, issueLines, rule, safeParseWithIssues } from './issues.js';
 import { checkBudgetAgainstPod, costPerPodHourSchema, podResourcesShape, toPodResources } from './pod.js';
 import { policyRules, policyShape, quantileSchema, toPlannerPolicy } from './policy.js';
 
@@ -198,14 +198,8 @@ const requestSchema = requestFields
 /** The request as a user writes it (durations and quantities as strings), for documentation and tests. */
 export type PlanRequestJson = z.input<typeof requestSchema>;
 
-/** One problem with a request: where (dotted path, `[i]` for array items) and `<problem>; <fix>`. */
-export type PlanRequestIssue = ConfigIssue;
-
-/** `safeParsePlanRequest`'s answer: the parsed input, or every issue found. */
-export type PlanRequestParse = IssuesOr<PlanInput>;
-
 /** Parses a `prescale plan` request without throwing, collecting every issue (not only the first). */
-export function safeParsePlanRequest(json: unknown): PlanRequestParse {
+export function safeParsePlanRequest(json: unknown): IssuesOr<PlanInput> {
   return safeParseWithIssues(requestSchema, json);
 }
 

@@ -4,7 +4,7 @@ import { durationSeconds } from './duration.js';
 import { type IssuesOr, rule, safeParseWithIssues } from './issues.js';
 import { type WorkloadConfig, workloadEntrySchema } from './workload.js';
 
-export type { WorkloadConfig, WorkloadQueries } from './workload.js';
+export type { WorkloadConfig } from './workload.js';
 
 /**
  * The configuration of `prescale serve`: where Prometheus is, where each door listens, and the workloads
