@@ -103,7 +103,7 @@ const requestSchema = requestFields
         );
       }
     }),
-    rule<RequestFields>([['workload'], ['policy']], (r, report) => {
+    rule<RequestFields>([['workload'], ['policy', 'capacity'], ['policy', 'planner', 'budget']], (r, report) => {
       const pod = {
         resources: toPodResources(r.workload.resources),
         costPerPodHour: r.workload.costPerPodHour ?? null,

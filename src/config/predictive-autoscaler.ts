@@ -166,7 +166,7 @@ export function budgetRule<T extends ResourceFields>(
   pod: (value: T) => Pod,
   podPaths: { readonly cpuRequest: readonly PropertyKey[]; readonly costPerPodHour: readonly PropertyKey[] } | null,
 ) {
-  return rule<T>([['spec'], ...podReads], (value, report) =>
+  return rule<T>([['spec', 'planner', 'budget'], ...podReads], (value, report) =>
     checkBudgetAgainstPod(
       value.spec.planner.budget,
       pod(value),

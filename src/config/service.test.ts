@@ -120,6 +120,14 @@ const errorRows: { name: string; input: unknown; want: { path: string; text: str
     want: [{ path: 'workloads[0].spec.capacity.perPod', text: 'give queries.cpu' }],
   },
   {
+    name: 'capacity that cannot be derived, beside an unrelated bad field of the spec',
+    input: { workloads: [workload({}, { capacity: {}, predictionHorizon: 'soon' })] },
+    want: [
+      { path: 'workloads[0].spec.predictionHorizon', text: '"soon" is not a duration' },
+      { path: 'workloads[0].spec.capacity.perPod', text: 'give queries.cpu' },
+    ],
+  },
+  {
     name: 'an unknown block in a workload',
     input: { workloads: [workload({ querys: {} })] },
     want: [{ path: 'workloads[0].querys', text: 'unknown field' }],

@@ -70,7 +70,7 @@ export const workloadEntrySchema = entryFields
       cpuRequest: ['pod', 'cpuRequest'],
       costPerPodHour: ['pod', 'costPerPodHour'],
     }),
-    rule<EntryFields>([['spec']], (entry, report) => {
+    rule<EntryFields>([['spec', 'integration']], (entry, report) => {
       if (entry.spec.integration === 'Direct') {
         report(
           ['spec', 'integration'],
@@ -78,7 +78,7 @@ export const workloadEntrySchema = entryFields
         );
       }
     }),
-    rule<EntryFields>([['spec'], ['pod'], ['queries']], (entry, report) => {
+    rule<EntryFields>([['spec', 'capacity'], ['spec', 'metric'], ['pod'], ['queries']], (entry, report) => {
       const loadIsCpuCores = entry.spec.metric.query === undefined;
       const source = capacitySource({
         perPod: entry.spec.capacity.perPod ?? null,
