@@ -85,8 +85,14 @@ test('a file with five problems in three sections reports all five, each with it
     () => parseServiceConfigYaml(lines.join('\n'), 'five.yaml'),
     (error: unknown) => {
       assert.ok(error instanceof PrescaleError && error.code === 'invalid-input');
-      const reported = error.message.split('\n').sort();
+      const reported = error.message.split('\n');
       assert.equal(reported.length, 5, error.message);
+      assert.deepEqual(
+        reported.map((l) => Number(/^five\.yaml:(\d+): /.exec(l)?.[1])),
+        want.map((w) => w.line),
+        'in file order',
+      );
+      assert.equal(error.field, 'api.listen');
       for (const w of want) {
         const line = reported.find((l) => l.startsWith(`five.yaml:${w.line}: ${w.path}: `));
         assert.ok(line, `no line for ${w.path} at line ${w.line} in:\n${error.message}`);

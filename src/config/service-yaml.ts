@@ -10,7 +10,7 @@ import { SERVICE_DEFAULTS, type ServiceConfig, safeParseServiceConfig } from './
 
 /**
  * Reads a YAML service configuration: every problem on its own line as `<source>:<line>: <dotted.path>:
- * <problem>; <fix>`; throws `invalid-input` (field = the first path) when there is any.
+ * <problem>; <fix>`, in file order; throws `invalid-input` (field = the first path) when there is any.
  */
 export function parseServiceConfigYaml(text: string, source = 'config'): ServiceConfig {
   const lineCounter = new LineCounter();
@@ -24,11 +24,14 @@ export function parseServiceConfigYaml(text: string, source = 'config'): Service
   }
   const result = safeParseServiceConfig(doc.toJS());
   if (result.success) return result.data;
-  const lines = result.issues.map((issue) => {
-    const line = lineOf(doc, lineCounter, issue.path);
-    return `${source}${line === null ? '' : `:${line}`}: ${issue.path}: ${issue.message}`;
-  });
-  throw new PrescaleError('invalid-input', lines.join('\n'), { field: result.issues[0]?.path });
+  // In file order, as an editor shows them.
+  const located = result.issues
+    .map((issue) => ({ issue, line: lineOf(doc, lineCounter, issue.path) }))
+    .sort((a, b) => (a.line ?? Number.POSITIVE_INFINITY) - (b.line ?? Number.POSITIVE_INFINITY));
+  const lines = located.map(
+    ({ issue, line }) => `${source}${line === null ? '' : `:${line}`}: ${issue.path}: ${issue.message}`,
+  );
+  throw new PrescaleError('invalid-input', lines.join('\n'), { field: located[0]?.issue.path });
 }
 
 /** The line of the deepest node of `path` (`workloads[0].spec.model`) present in the document. */

@@ -45,7 +45,10 @@ export function readDurationSeconds(text: string): number | DurationProblem {
   while (durationPartPattern.lastIndex < trimmed.length) {
     const start = durationPartPattern.lastIndex;
     const match = durationPartPattern.exec(trimmed);
-    if (match === null) return { problem: `"${text}" is not a duration (unexpected "${trimmed.slice(start)}")` };
+    if (match === null) {
+      const after = start === 0 ? '' : ` (unexpected "${trimmed.slice(start)}")`;
+      return { problem: `"${text}" is not a duration${after}` };
+    }
     const [, amount, unit] = match;
     const rank = unitOrder.indexOf(unit);
     if (rank <= lastUnitRank) return { problem: `"${text}" repeats a unit or puts a smaller unit before a larger one` };
