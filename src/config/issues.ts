@@ -202,7 +202,7 @@ export function rule<T>(
       ),
     {
       when: (payload) => {
-        issues = payload.issues;
+        issues = [...payload.issues];
         const objectFailed = issues.some(
           (issue) => (issue.path ?? []).length === 0 && issue.code !== 'unrecognized_keys',
         );
