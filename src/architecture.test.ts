@@ -27,20 +27,6 @@ const layerOrder = [
 /** Test helpers and fixtures: imported by tests (and each other) only; they may import any layer. */
 const testingFolder = 'testing';
 
-/**
- * Known imports up the layer order, being removed by other changes of issue 13. Each entry must still exist:
- * the test fails once it is gone, so the entry is deleted with the fix instead of lingering as a licence.
- * (config → models for the model registry is not listed: models sits below config, so that import is not
- * upward; its problem is what the registry loads, which the config change of issue 13 deals with.)
- */
-const allowedUpwardImports: readonly { from: string; to: string; why: string }[] = [
-  {
-    from: 'src/collector/trace-file.ts',
-    to: 'src/config/units.ts',
-    why: 'the unit parsers move out of config into a lower layer (issue 13, configuration parsed once)',
-  },
-];
-
 const srcRoot = join(repoRoot, 'src');
 const sourceExtensions = ['.ts', '.mts', '.mjs', '.js'];
 
@@ -174,7 +160,6 @@ describe('architecture: imports between source files', () => {
   });
 
   it('no import runs up the layer order, and only tests use src/testing', () => {
-    const allowed = new Set(allowedUpwardImports.map((entry) => `${entry.from} -> ${entry.to}`));
     const violations: string[] = [];
     for (const { from, specifier, to } of imports) {
       if (to === undefined) continue;
@@ -183,7 +168,7 @@ describe('architecture: imports between source files', () => {
       if (fromLayer === testingFolder) continue;
       if (toLayer === testingFolder) {
         violations.push(`${display(from)} imports '${specifier}': only tests and src/testing may import src/testing`);
-      } else if (rankOf(toLayer) > rankOf(fromLayer) && !allowed.has(`${display(from)} -> ${display(to)}`)) {
+      } else if (rankOf(toLayer) > rankOf(fromLayer)) {
         violations.push(
           `${display(from)} imports '${specifier}': layer ${fromLayer} may not import the higher layer ${toLayer} ` +
             `(order, low to high: ${layerOrder.join(' < ')})`,
@@ -191,16 +176,6 @@ describe('architecture: imports between source files', () => {
       }
     }
     assert.deepEqual(violations, []);
-  });
-
-  it('every allowlisted upward import still exists (delete the entry once its fix is merged)', () => {
-    const present = new Set(imports.map(({ from, to }) => `${display(from)} -> ${to && display(to)}`));
-    const stale = allowedUpwardImports
-      .filter((entry) => !present.has(`${entry.from} -> ${entry.to}`))
-      .map(
-        (entry) => `${entry.from} no longer imports ${entry.to} (${entry.why}): remove it from allowedUpwardImports`,
-      );
-    assert.deepEqual(stale, []);
   });
 
   it('has no import circle between files', () => {

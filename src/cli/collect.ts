@@ -2,8 +2,8 @@ import { constants } from 'node:fs';
 import { access, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { formatLabels, PrometheusClient, selectSeries, writeTraceFile } from '../collector/index.js';
-import { parseDurationSeconds, parseTimeSeconds } from '../config/units.js';
 import { PrescaleError, systemClock } from '../core/index.js';
+import { parseDurationSeconds, parseTimeSeconds } from '../core/units.js';
 import type { RegisterCommand } from './run.js';
 
 /** The flags of `prescale collect`, as text (commander gives strings). */

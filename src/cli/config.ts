@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { defaultServiceConfigYaml, parseServiceConfigYaml } from '../config/service.js';
+import { defaultServiceConfigYaml, parseServiceConfigYaml } from '../config/service-yaml.js';
 import { PrescaleError } from '../core/index.js';
 import type { RegisterCommand } from './run.js';
 

@@ -1,6 +1,6 @@
 import { parsePlanRequest } from '../config/plan-request.js';
-import { parseTimeSeconds } from '../config/units.js';
 import { systemClock } from '../core/index.js';
+import { parseTimeSeconds } from '../core/units.js';
 import { plan } from '../planner/index.js';
 import { parseJsonText, readInputText } from './json-input.js';
 import type { RegisterCommand } from './run.js';

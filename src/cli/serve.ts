@@ -1,5 +1,5 @@
 import { pino } from 'pino';
-import { parseServiceConfigYaml } from '../config/service.js';
+import { parseServiceConfigYaml } from '../config/service-yaml.js';
 import { PrescaleService } from '../predictor/index.js';
 import { readConfigFile } from './config.js';
 import type { RegisterCommand } from './run.js';

@@ -1,5 +1,5 @@
-import { parseDurationSeconds } from '../config/units.js';
 import { PrescaleError } from '../core/index.js';
+import { parseDurationSeconds } from '../core/units.js';
 import type { PeriodLength, StepCount } from '../experiments/file-dataset.js';
 
 const plainNumberPattern = /^(\d+\.?\d*|\.\d+)$/;

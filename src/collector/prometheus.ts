@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Agent } from 'undici';
 import { z } from 'zod';
 import { type Clock, PrescaleError, type RawSeries, systemClock } from '../core/index.js';
-import { parseSampleValue } from './sample-value.js';
+import { parseSampleValue } from '../core/units.js';
 import type { LabeledSeries, MetricSource, RangeQuery } from './types.js';
 
 /** Prometheus refuses a range query whose (end − start) / step exceeds this (`web/api/v1/api.go`). */

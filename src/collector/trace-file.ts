@@ -1,9 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { parseDateTimeSeconds } from '../config/units.js';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { PrescaleError, type RawSeries } from '../core/index.js';
-import { formatSampleValue } from './sample-value.js';
+import { formatSampleValue, parseDateTimeSeconds } from '../core/units.js';
 import type { MetricSource, RangeQuery } from './types.js';
 
 /**

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { PrescaleError } from '../core/index.js';
-import { PLAN_POLICY_DEFAULTS, parsePlanRequest, safeParsePlanRequest } from './plan-request.js';
+import { parsePlanRequest, safeParsePlanRequest } from './plan-request.js';
+import { PLAN_POLICY_DEFAULTS } from './policy.js';
 
 const MI = 1024 * 1024;
 
@@ -195,7 +196,7 @@ const badFields: { path: (string | number)[]; value: unknown; want: { path: stri
   {
     path: ['forecast', 'step'],
     value: '0s',
-    want: { path: 'forecast.step', says: 'out of range; write a duration between 1s and 86400s' },
+    want: { path: 'forecast.step', says: 'out of range; write a duration between 1s and 1d, like 30s or 1m' },
   },
   { path: ['forecast', 'point'], value: [], want: { path: 'forecast.point', says: 'has 0 items; give at least 1' } },
   {
@@ -260,12 +261,12 @@ const badFields: { path: (string | number)[]; value: unknown; want: { path: stri
   {
     path: ['policy', 'planner', 'scaleUp', 'period'],
     value: '1h',
-    want: { path: 'policy.planner.scaleUp.period', says: 'between 1s and 1800s' },
+    want: { path: 'policy.planner.scaleUp.period', says: 'between 1s and 30m' },
   },
   {
     path: ['policy', 'planner', 'scaleDown', 'stabilizationWindow'],
     value: '2h',
-    want: { path: 'policy.planner.scaleDown.stabilizationWindow', says: 'between 0s and 3600s' },
+    want: { path: 'policy.planner.scaleDown.stabilizationWindow', says: 'between 0s and 1h' },
   },
   {
     path: ['policy', 'planner', 'scaleDown', 'maxPodsPerPeriod'],

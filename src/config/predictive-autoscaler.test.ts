@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { z } from 'zod';
 import { PrescaleError } from '../core/index.js';
+import { UNKNOWN_POD } from './pod.js';
 import {
   PREDICTIVE_AUTOSCALER_DEFAULTS,
   parsePredictiveAutoscaler,
+  predictiveAutoscalerSpecSchema,
   safeParsePredictiveAutoscaler,
 } from './predictive-autoscaler.js';
 
@@ -147,7 +150,7 @@ for (const row of invalid) {
       assert.ok(issue.message.includes(want.says), issue.message);
     }
     assert.throws(
-      () => parsePredictiveAutoscaler(row.input, {}, 'pa.yaml'),
+      () => parsePredictiveAutoscaler(row.input, UNKNOWN_POD, 'pa.yaml'),
       (error: unknown) =>
         error instanceof PrescaleError &&
         error.code === 'invalid-input' &&
@@ -161,7 +164,40 @@ test('budget fields are checked against what is known of the pod', () => {
   const withBudget = { ...minimal, spec: { ...minimal.spec, planner: { budget: { maxCostPerHour: 2 } } } };
   const unknownCost = safeParsePredictiveAutoscaler(withBudget);
   assert.equal(unknownCost.success, false);
-  const known = safeParsePredictiveAutoscaler(withBudget, { costPerPodHour: 0.05 });
+  const known = safeParsePredictiveAutoscaler(withBudget, { ...UNKNOWN_POD, costPerPodHour: 0.05 });
   assert.equal(known.success, true);
   if (known.success) assert.equal(known.data.policy.budget.maxCostPerHour, 2);
+});
+
+test('a bad name does not hide the spec: every problem of the resource at once', () => {
+  const result = safeParsePredictiveAutoscaler({
+    ...minimal,
+    metadata: { name: 'My_Scaler' },
+    spec: { ...minimal.spec, minReplicas: -1, metric: { step: 'often' } },
+  });
+  assert.equal(result.success, false);
+  if (result.success) return;
+  assert.deepEqual(result.issues.map((i) => i.path).sort(), ['metadata.name', 'spec.metric.step', 'spec.minReplicas']);
+});
+
+/** Every node of a JSON Schema that describes a value, with its path. */
+function schemaNodes(node: Record<string, unknown>, path = 'spec'): { path: string; node: Record<string, unknown> }[] {
+  const properties = (node.properties ?? {}) as Record<string, Record<string, unknown>>;
+  return [
+    { path, node },
+    ...Object.entries(properties).flatMap(([key, child]) => schemaNodes(child, `${path}.${key}`)),
+  ];
+}
+
+test('the spec schema is structural: its JSON Schema types every field and shows the defaults', () => {
+  const jsonSchema = z.toJSONSchema(predictiveAutoscalerSpecSchema, { io: 'input' }) as Record<string, unknown>;
+  const nodes = schemaNodes(jsonSchema);
+  for (const { path, node } of nodes) assert.ok(node.type !== undefined, `${path} has no type`);
+  const at = (path: string) => nodes.find((n) => n.path === path)?.node;
+  assert.deepEqual(at('spec.predictionHorizon')?.type, ['string', 'number'], 'durations are strings or seconds');
+  assert.equal(at('spec.predictionHorizon')?.default, PREDICTIVE_AUTOSCALER_DEFAULTS.spec.predictionHorizon);
+  assert.equal(at('spec.minReplicas')?.default, PREDICTIVE_AUTOSCALER_DEFAULTS.spec.minReplicas);
+  assert.equal(at('spec.planner.scaleDown.stabilizationWindow')?.default, '300s');
+  assert.ok((at('spec.model')?.enum as string[] | undefined)?.includes('prophet-lstm-hybrid'));
+  assert.deepEqual(jsonSchema.required, ['targetRef']);
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { describeValue } from './issues.js';
 
 /**
  * Kubernetes `resource.Quantity` parsing, exact where the controller is exact: `MilliValue()` is
@@ -90,18 +91,26 @@ export function formatMilli(milli: number): string {
 /**
  * A config field holding a Kubernetes quantity (`"500m"`, `"0.5"`, `"512Mi"`, `"1e3"`) or a plain number ≥ 0, as
  * a number of `unit`s: `'milli'` (CPU in millicores, the controller's exact `MilliValue`) or `'one'` (cores, bytes).
+ * Typed `string | number` on input, so a JSON Schema (the CRD's) can be generated from it.
  */
 export function quantitySchema(unit: 'milli' | 'one') {
-  return z.unknown().transform((value, ctx) => {
-    if (typeof value === 'number' && Number.isFinite(value) && value >= 0)
-      return unit === 'milli' ? value * 1000 : value;
-    const parsed = typeof value === 'string' ? parseQuantity(value.trim()) : null;
-    if (parsed === null || isQuantityProblem(parsed)) {
-      const problem =
-        parsed?.problem ?? `${JSON.stringify(value)} is not a quantity; write e.g. "500m", "2" or "256Mi"`;
-      ctx.issues.push({ code: 'custom', input: value, message: problem });
-      return z.NEVER;
-    }
-    return unit === 'milli' ? parsed.milli : parsed.approximate;
-  });
+  const fix = 'write e.g. "500m", "2" or "256Mi"';
+  return z
+    .union([z.string(), z.number()], {
+      error: (issue) =>
+        `${issue.input === undefined ? 'required' : `${describeValue(issue.input)} is not a quantity`}; ${fix}`,
+    })
+    .transform((value, ctx) => {
+      if (typeof value === 'number') {
+        if (value >= 0) return unit === 'milli' ? value * 1000 : value;
+        ctx.issues.push({ code: 'custom', input: value, message: `${value} is negative; give a value ≥ 0` });
+        return z.NEVER;
+      }
+      const parsed = parseQuantity(value.trim());
+      if (isQuantityProblem(parsed)) {
+        ctx.issues.push({ code: 'custom', input: value, message: parsed.problem });
+        return z.NEVER;
+      }
+      return unit === 'milli' ? parsed.milli : parsed.approximate;
+    });
 }

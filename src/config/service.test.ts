@@ -1,13 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { stringify } from 'yaml';
-import { PrescaleError } from '../core/index.js';
-import {
-  defaultServiceConfigYaml,
-  parseServiceConfigYaml,
-  SERVICE_DEFAULTS,
-  safeParseServiceConfig,
-} from './service.js';
+import { SERVICE_DEFAULTS, safeParseServiceConfig } from './service.js';
 
 /** A minimal valid workload: the CRD's minimal manifest plus what the service needs to derive capacity. */
 function workload(overrides: Record<string, unknown> = {}, spec: Record<string, unknown> = {}) {
@@ -93,7 +86,7 @@ const errorRows: { name: string; input: unknown; want: { path: string; text: str
     input: { prometheus: { url: 'not a url', timeout: '10 seconds' } },
     want: [
       { path: 'prometheus.url', text: 'is not a URL' },
-      { path: 'prometheus.timeout', text: 'write a duration like 30s' },
+      { path: 'prometheus.timeout', text: 'write a duration between 1s and 5m, like 30s or 1m' },
     ],
   },
   {
@@ -112,19 +105,27 @@ const errorRows: { name: string; input: unknown; want: { path: string; text: str
     want: [{ path: 'workloads[0].spec.integration', text: 'operator' }],
   },
   {
-    name: 'an auto candidate this build does not have',
+    name: 'an auto candidate that is not a model',
     input: { loop: { autoCandidates: ['naive', 'arima'] }, workloads: [workload({}, { model: 'auto' })] },
-    want: [{ path: 'loop.autoCandidates', text: 'arima not available' }],
+    want: [{ path: 'loop.autoCandidates[1]', text: '"arima" is not one of "ets", "gru"' }],
   },
   {
     name: 'auto as its own candidate',
     input: { loop: { autoCandidates: ['auto', 'naive'] }, workloads: [workload({}, { model: 'auto' })] },
-    want: [{ path: 'loop.autoCandidates', text: 'auto cannot be its own candidate' }],
+    want: [{ path: 'loop.autoCandidates[0]', text: 'auto cannot be its own candidate' }],
   },
   {
     name: 'capacity that cannot be derived',
     input: { workloads: [workload({}, { capacity: {} })] },
     want: [{ path: 'workloads[0].spec.capacity.perPod', text: 'give queries.cpu' }],
+  },
+  {
+    name: 'capacity that cannot be derived, beside an unrelated bad field of the spec',
+    input: { workloads: [workload({}, { capacity: {}, predictionHorizon: 'soon' })] },
+    want: [
+      { path: 'workloads[0].spec.predictionHorizon', text: '"soon" is not a duration' },
+      { path: 'workloads[0].spec.capacity.perPod', text: 'give queries.cpu' },
+    ],
   },
   {
     name: 'an unknown block in a workload',
@@ -177,37 +178,3 @@ for (const row of errorRows) {
     }
   });
 }
-
-test('YAML errors carry the file and line of the culprit', () => {
-  const yaml = stringify({ api: { listen: '0.0.0.0:8080' }, workloads: [workload({}, { maxReplicas: 0 })] });
-  assert.throws(
-    () => parseServiceConfigYaml(yaml, 'prescale.yaml'),
-    (error: unknown) => {
-      assert.ok(error instanceof PrescaleError);
-      assert.equal(error.code, 'invalid-input');
-      assert.equal(error.field, 'workloads[0].spec.maxReplicas');
-      const line = yaml.split('\n').findIndex((l) => l.includes('maxReplicas')) + 1;
-      assert.match(error.message, new RegExp(`^prescale.yaml:${line}: workloads\\[0\\]\\.spec\\.maxReplicas: `));
-      return true;
-    },
-  );
-  assert.throws(
-    () => parseServiceConfigYaml('api:\n  listen: [unclosed\n', 'bad.yaml'),
-    /^PrescaleError: bad\.yaml:\d+: /,
-  );
-});
-
-test('--print-defaults output parses back into a valid config with every default', () => {
-  const text = defaultServiceConfigYaml();
-  const config = parseServiceConfigYaml(text, 'defaults.yaml');
-  assert.equal(config.workloads.length, 1);
-  const [w] = config.workloads;
-  assert.equal(w.resource.model, 'auto');
-  assert.equal(w.resource.prediction.historySeconds, 14 * 86_400);
-  assert.equal(w.resource.prediction.retrainEverySeconds, 86_400);
-  assert.equal(w.resource.policy.scaleDown.stabilizationWindowSeconds, 300);
-  assert.equal(w.resource.policy.fallback.maxErrorPercent, 35);
-  for (const key of ['prometheus:', 'api:', 'keda:', 'externalMetrics:', 'models:', 'loop:', 'workloads:']) {
-    assert.ok(text.includes(`\n${key}`), key);
-  }
-});

@@ -14,7 +14,8 @@ import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
 import { ClusterRole, ClusterRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
 import { ConfigMap, Namespace, Service, ServiceAccount } from 'kubernetes-models/v1';
 import { parseAllDocuments } from 'yaml';
-import { parseServiceConfigYaml, type ServiceConfig } from '../config/service.js';
+import type { ServiceConfig } from '../config/service.js';
+import { parseServiceConfigYaml } from '../config/service-yaml.js';
 import { repoRoot } from '../testing/paths.js';
 import { DESIRED_REPLICAS_METRIC, EXTERNAL_METRICS_GROUP, splitListen } from './external-metrics.js';
 

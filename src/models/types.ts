@@ -1,16 +1,8 @@
 import type { Forecast, Series } from '../core/index.js';
 
-/** Every model Prescale knows; the registry in `registry.ts` must cover each one. */
-export type ModelName =
-  | 'naive'
-  | 'seasonal-naive'
-  | 'ets'
-  | 'mstl'
-  | 'prophet'
-  | 'lstm'
-  | 'gru'
-  | 'prophet-lstm'
-  | 'auto';
+import type { ModelName } from './names.js';
+
+export type { ModelName };
 
 /** What a fitted model records about itself, saved next to its parameters. */
 export interface ModelMetadata {

@@ -139,6 +139,22 @@ export interface CapacityModel {
   readonly fit: LoadCpuFit | null;
 }
 
+/**
+ * Where the capacity per pod comes from, decided before any data is read: given > CPU request (the load is CPU
+ * in cores) > learned from paired history; null when none applies. The one rule: `resolveCapacity` follows
+ * it, and the configuration schemas check it at the edge.
+ */
+export function capacitySource(input: {
+  readonly perPod: number | null;
+  readonly loadIsCpuCores: boolean;
+  readonly cpuRequestMillicores: number | null;
+  readonly hasHistory: boolean;
+}): CapacityModel['source'] | null {
+  if (input.perPod !== null) return 'given';
+  if (input.loadIsCpuCores && input.cpuRequestMillicores !== null) return 'cpu-request';
+  return input.hasHistory ? 'learned' : null;
+}
+
 /** What `resolveCapacity` reads. */
 export interface CapacityInput {
   readonly perPod: number | null;
@@ -167,18 +183,17 @@ export function resolveCapacity(input: CapacityInput): CapacityModel {
     }
   }
   const base = { targetUtilizationPercent: target, cpuRequestMillicores: request, fit };
-  if (perPod !== null) return { ...base, loadPerPod: perPod, source: 'given' };
-  if (input.loadIsCpuCores && request !== null) {
-    return { ...base, loadPerPod: ((request / 1000) * target) / 100, source: 'cpu-request' };
-  }
-  if (fit === null) {
-    if (fitError !== null) throw fitError;
+  const source = capacitySource({ ...input, hasHistory: input.history !== null });
+  if (source === 'given') return { ...base, loadPerPod: perPod as number, source };
+  if (source === 'cpu-request') return { ...base, loadPerPod: (((request as number) / 1000) * target) / 100, source };
+  if (source === null) {
     throw new PrescaleError(
       'invalid-input',
       'capacity.perPod: not given and cannot be learned without workload.usage (paired load and cpuMillicores); set capacity.perPod or give the history',
       { field: 'capacity.perPod' },
     );
   }
+  if (fit === null) throw fitError;
   if (request === null) {
     throw new PrescaleError(
       'invalid-input',

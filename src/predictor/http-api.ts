@@ -1,8 +1,8 @@
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { safeParsePlanRequest } from '../config/plan-request.js';
-import { parseDurationSeconds } from '../config/units.js';
 import { type Forecast, PrescaleError, type Series } from '../core/index.js';
+import { parseDurationSeconds } from '../core/units.js';
 import type { FittedForecaster } from '../models/types.js';
 import { plan } from '../planner/index.js';
 import type { ServiceMetrics } from './metrics.js';

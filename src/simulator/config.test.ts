@@ -73,7 +73,19 @@ const invalid: { name: string; input: unknown; want: string[] }[] = [
   {
     name: 'an invalid HPA spec names its path under policies',
     input: { policies: { hpa: { behavior: { scaleUp: { selectPolicy: 'Sometimes' } } } } },
-    want: ['config: policies.hpa.behavior.scaleUp.selectPolicy: '],
+    want: ['config: policies.hpa.behavior.scaleUp.selectPolicy: "Sometimes" is not one of "Max", "Min", "Disabled"'],
+  },
+  {
+    name: 'a bad workload does not hide bad cluster fields: all reported at once',
+    input: {
+      workload: { spec: { minReplicas: 60 } },
+      cluster: { pod: { serviceTime: 'fast', requests: { cpu: '2 cores' } } },
+    },
+    want: [
+      'config: workload.spec.minReplicas: 60 is above spec.maxReplicas (50)',
+      'config: cluster.pod.requests.cpu: "2 cores" is not a Kubernetes quantity',
+      'config: cluster.pod.serviceTime: "fast" is not a duration; write a duration between 0.0001 and 1m',
+    ],
   },
   {
     name: 'a target the pod cannot reach',

@@ -1,10 +1,15 @@
 import { z } from 'zod';
+import { durationSeconds as duration } from '../config/duration.js';
 import { hpaSpecSchema } from '../config/hpa-spec.js';
-import { dottedPath } from '../config/issues.js';
-import { type PredictiveAutoscaler, parsePredictiveAutoscaler } from '../config/predictive-autoscaler.js';
+import { type ConfigIssue, issueLines, rule, safeParseWithIssues } from '../config/issues.js';
+import {
+  type PredictiveAutoscaler,
+  predictiveAutoscalerShape,
+  toPredictiveAutoscaler,
+} from '../config/predictive-autoscaler.js';
 import { quantitySchema } from '../config/quantity.js';
-import { type ServiceConfig, safeParseServiceConfig, type WorkloadConfig } from '../config/service.js';
-import { parseDurationSeconds } from '../config/units.js';
+import { loopSchema, type ServiceConfig } from '../config/service.js';
+import { promqlSchema, type WorkloadConfig } from '../config/workload.js';
 import { PrescaleError } from '../core/index.js';
 import type { HpaSpec } from '../hpa/types.js';
 import type { DelayDistribution } from './distributions.js';
@@ -160,28 +165,6 @@ export const SIMULATION_DEFAULTS = {
   },
 } as const;
 
-/** A duration string or seconds, within [min, max] seconds. */
-function duration(minSeconds: number, maxSeconds: number) {
-  return z.union([z.string(), z.number()]).transform((value, ctx) => {
-    let seconds: number;
-    try {
-      seconds = typeof value === 'number' ? value : parseDurationSeconds(value, 'duration');
-    } catch (error) {
-      ctx.issues.push({ code: 'custom', input: value, message: (error as Error).message.replace(/^duration: /, '') });
-      return z.NEVER;
-    }
-    if (!(Number.isFinite(seconds) && seconds >= minSeconds && seconds <= maxSeconds)) {
-      ctx.issues.push({
-        code: 'custom',
-        input: value,
-        message: `${JSON.stringify(value)} is out of range; write a duration between ${minSeconds}s and ${maxSeconds}s`,
-      });
-      return z.NEVER;
-    }
-    return seconds;
-  });
-}
-
 const delaySchema = z
   .discriminatedUnion('distribution', [
     z.strictObject({ distribution: z.literal('constant'), value: duration(0, 3600) }),
@@ -213,7 +196,7 @@ const delaySchema = z
 
 const clusterSchema = z.strictObject({
   pod: z.strictObject({
-    requests: z.strictObject({ cpu: quantitySchema('one'), memory: quantitySchema('one') }),
+    requests: z.strictObject({ cpu: quantitySchema('milli'), memory: quantitySchema('one') }),
     concurrency: z.number().int().min(1).max(1000),
     serviceTime: duration(0.0001, 60),
     queueLimit: z.number().int().min(1).max(100_000),
@@ -232,20 +215,55 @@ const policiesSchema = z.strictObject({
   hpa: z.record(z.string(), z.unknown()),
   'hpa-tuned': z.record(z.string(), z.unknown()),
   prescale: z.strictObject({
-    queries: z.strictObject({ cpu: z.string().min(1).nullable(), replicas: z.string().min(1).nullable() }),
-    loop: z.record(z.string(), z.unknown()),
+    queries: z.strictObject({ cpu: promqlSchema.nullable(), replicas: promqlSchema.nullable() }),
+    loop: loopSchema,
     hpa: z.record(z.string(), z.unknown()),
   }),
   static: z.strictObject({ replicas: z.number().int().min(1).nullable() }),
 });
 
-const simulationSchema = z.strictObject({
-  workload: z.unknown(),
+const simulationFields = z.strictObject({
+  workload: z.strictObject(predictiveAutoscalerShape).transform(toPredictiveAutoscaler),
   cluster: clusterSchema,
   load: z.strictObject({ peakPods: z.number().min(0.1).max(100_000), noise: z.enum(['none', 'poisson']) }),
   slo: z.strictObject({ latencyP95: duration(0.001, 600), maxDropPercent: z.number().min(0).max(100) }),
   policies: policiesSchema,
 });
+
+type SimulationFields = z.output<typeof simulationFields>;
+
+/**
+ * Requests/s one pod serves at the workload's target utilization: `capacity.perPod` when given, else what the
+ * pod model gives (the CPU left at the target above idle, over the CPU time of one request): what the service
+ * would learn from a long CPU history.
+ */
+function perPodRateOf(c: SimulationFields): number {
+  const pod = c.cluster.pod;
+  const target = c.workload.policy.targetUtilizationPercent;
+  const derived = ((target / 100) * pod.requests.cpu - pod.cpuIdle * 1000) / (pod.cpuTimePerRequest * 1000);
+  return c.workload.capacityPerPod ?? derived;
+}
+
+const simulationSchema = simulationFields.check(
+  rule<SimulationFields>([['workload'], ['cluster', 'pod']], (c, report) => {
+    const pod = c.cluster.pod;
+    const perPodRate = perPodRateOf(c);
+    if (!(perPodRate > 0)) {
+      report(
+        ['cluster', 'pod', 'cpuIdle'],
+        `at ${c.workload.policy.targetUtilizationPercent}% of a ${pod.requests.cpu}m request an idle pod already uses ${pod.cpuIdle * 1000}m, leaving no capacity; lower cpuIdle or raise the request`,
+      );
+      return;
+    }
+    const maxRate = pod.concurrency / pod.serviceTime;
+    if (perPodRate >= maxRate) {
+      report(
+        ['workload', 'spec', 'capacity'],
+        `one pod serves at most ${maxRate.toFixed(1)} requests/s (concurrency / serviceTime) but the capacity at the target is ${perPodRate.toFixed(1)}; lower the target or capacity.perPod`,
+      );
+    }
+  }),
+);
 
 /** The simulated world, parsed: units in names, the workload and HPA specs validated. */
 export interface SimulationConfig {
@@ -295,74 +313,49 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
  */
 export function parseSimulationConfig(userConfig: unknown = {}, source = 'config'): SimulationConfig {
   const resolved = mergeConfig(SIMULATION_DEFAULTS, userConfig) as Record<string, unknown>;
-  const parsed = simulationSchema.safeParse(resolved);
-  const fail = (lines: string[]): never => {
-    throw new PrescaleError('invalid-input', lines.map((line) => `${source}: ${line}`).join('\n'), {
-      field: lines[0]?.split(':')[0],
-    });
+  const fail = (issues: readonly ConfigIssue[]): never => {
+    throw new PrescaleError('invalid-input', issueLines(issues, `${source}: `), { field: issues[0]?.path });
   };
-  if (!parsed.success) {
-    fail(
-      parsed.error.issues.flatMap((issue) =>
-        issue.code === 'unrecognized_keys'
-          ? issue.keys.map((key) => `${dottedPath([...issue.path, key])}: unknown field; remove it or fix its spelling`)
-          : [`${dottedPath(issue.path)}: ${issue.message}`],
-      ),
-    );
-  }
-  const c = parsed.data!;
+  const parsed = safeParseWithIssues(simulationSchema, resolved);
+  if (!parsed.success) return fail(parsed.issues);
+  const c = parsed.data;
+  const workload = c.workload;
   const pod = c.cluster.pod;
-  const cpuRequestMillicores = pod.requests.cpu * 1000;
+  const cpuRequestMillicores = pod.requests.cpu;
   const costPerPodHour =
-    pod.requests.cpu * c.cluster.price.cpuCoreHour + (pod.requests.memory / 2 ** 30) * c.cluster.price.memoryGiBHour;
-  let workload: PredictiveAutoscaler;
-  try {
-    workload = parsePredictiveAutoscaler(c.workload, { cpuRequest: `${cpuRequestMillicores}m`, costPerPodHour });
-  } catch (error) {
-    const message = (error as Error).message;
-    return fail(message.split('\n').map((line) => `workload.${line}`));
-  }
-  const target = workload.policy.targetUtilizationPercent;
-  const derivedPerPod = ((target / 100) * cpuRequestMillicores - pod.cpuIdle * 1000) / (pod.cpuTimePerRequest * 1000);
-  const perPodRate = workload.capacityPerPod ?? derivedPerPod;
-  if (!(perPodRate > 0)) {
-    fail([
-      `cluster.pod.cpuIdle: at ${target}% of a ${cpuRequestMillicores}m request an idle pod already uses ${pod.cpuIdle * 1000}m, leaving no capacity; lower cpuIdle or raise the request`,
-    ]);
-  }
-  const maxRate = pod.concurrency / pod.serviceTime;
-  if (perPodRate >= maxRate) {
-    fail([
-      `workload.spec.capacity: one pod serves at most ${maxRate.toFixed(1)} requests/s (concurrency / serviceTime) but the capacity at the target is ${perPodRate.toFixed(1)}; lower the target or capacity.perPod`,
-    ]);
-  }
+    (cpuRequestMillicores / 1000) * c.cluster.price.cpuCoreHour +
+    (pod.requests.memory / 2 ** 30) * c.cluster.price.memoryGiBHour;
+  const perPodRate = perPodRateOf(c);
   const hpaSpec = (name: 'hpa' | 'hpa-tuned' | 'prescale'): HpaSpec => {
     const given = name === 'prescale' ? c.policies.prescale.hpa : c.policies[name];
-    const spec = {
-      minReplicas: workload.policy.minReplicas,
-      maxReplicas: workload.policy.maxReplicas,
-      ...given,
-    };
-    const result = hpaSpecSchema.safeParse(spec);
-    if (!result.success) {
-      return fail(
-        result.error.issues.map(
-          (issue) =>
-            `${dottedPath(['policies', name, ...(name === 'prescale' ? ['hpa'] : []), ...issue.path])}: ${issue.message}`,
-        ),
-      );
-    }
-    return result.data;
+    const spec = { minReplicas: workload.policy.minReplicas, maxReplicas: workload.policy.maxReplicas, ...given };
+    const at = ['policies', name, ...(name === 'prescale' ? ['hpa'] : [])];
+    const result = safeParseWithIssues(hpaSpecSchema, spec, at);
+    return result.success ? result.data : fail(result.issues);
   };
   const hpa = hpaSpec('hpa');
   const hpaTuned = hpaSpec('hpa-tuned');
   const prescaleHpa = workload.integration === 'Direct' ? null : hpaSpec('prescale');
-  const prescale = serviceWorkload(c.workload, c.policies.prescale, workload, perPodRate, {
-    cpuRequestMillicores,
-    memoryRequestBytes: pod.requests.memory,
+  const queries = c.policies.prescale.queries;
+  // The service's view of the workload: capacity.perPod is the pod model's when the resource leaves it out
+  // (what the service would learn from a long CPU history), and Direct is read as HPA (Direct only changes
+  // who applies the value).
+  const serviceWorkload: WorkloadConfig = {
+    resource: {
+      ...workload,
+      capacityPerPod: workload.capacityPerPod ?? perPodRate,
+      integration: workload.integration === 'Direct' ? 'HPA' : workload.integration,
+    },
+    queries: { cpu: queries.cpu, memory: null, latency: null, replicas: queries.replicas },
+    podResources: {
+      cpuRequestMillicores,
+      cpuLimitMillicores: null,
+      memoryRequestBytes: pod.requests.memory,
+      memoryLimitBytes: null,
+    },
     costPerPodHour,
-  });
-  if ('issues' in prescale) return fail(prescale.issues);
+    loadIsCpuCores: workload.metric.isDefaultCpuQuery,
+  };
   const resolvedOut = mergeConfig(resolved, {
     policies: {
       hpa: { minReplicas: hpa.minReplicas, maxReplicas: hpa.maxReplicas, ...c.policies.hpa },
@@ -394,63 +387,13 @@ export function parseSimulationConfig(userConfig: unknown = {}, source = 'config
     perPodRate,
     hpa,
     hpaTuned,
-    prescale: { ...prescale, hpa: prescaleHpa },
+    prescale: {
+      workload: serviceWorkload,
+      loop: { ...c.policies.prescale.loop, trainer: 'in-process' },
+      queries: { requests: workload.metric.query, cpu: queries.cpu, replicas: queries.replicas },
+      hpa: prescaleHpa,
+    },
     staticReplicas: c.policies.static.replicas ?? Math.ceil(c.load.peakPods),
     resolved: resolvedOut,
-  };
-}
-
-/**
- * The workload as the service's config would hold it (`src/config/service.ts`): the resource, its `queries`
- * and `pod` blocks, and the service's `loop` settings, parsed by the service's own parser. capacity.perPod is
- * filled with the pod model's capacity when the resource leaves it out (what the service would learn from
- * a long CPU history), and an `integration: Direct` resource is read as HPA for the service (Direct only
- * changes who applies the value).
- */
-function serviceWorkload(
-  workloadJson: unknown,
-  settings: { queries: { cpu: string | null; replicas: string | null }; loop: Record<string, unknown> },
-  workload: PredictiveAutoscaler,
-  perPodRate: number,
-  pod: { cpuRequestMillicores: number; memoryRequestBytes: number; costPerPodHour: number },
-): { workload: WorkloadConfig; loop: ServiceConfig['loop']; queries: SimQueries } | { issues: string[] } {
-  const resource = mergeConfig(workloadJson, {
-    spec: {
-      capacity: { perPod: workload.capacityPerPod ?? perPodRate },
-      integration: workload.integration === 'Direct' ? 'HPA' : workload.integration,
-    },
-  });
-  const parsed = safeParseServiceConfig({
-    loop: { ...settings.loop, trainer: 'in-process' },
-    workloads: [
-      {
-        ...(resource as Record<string, unknown>),
-        queries: {
-          ...(settings.queries.cpu !== null && { cpu: settings.queries.cpu }),
-          ...(settings.queries.replicas !== null && { replicas: settings.queries.replicas }),
-        },
-        pod: {
-          cpuRequest: `${pod.cpuRequestMillicores}m`,
-          memoryRequest: pod.memoryRequestBytes,
-          costPerPodHour: pod.costPerPodHour,
-        },
-      },
-    ],
-  });
-  if (!parsed.success) {
-    return {
-      issues: parsed.issues.map(
-        (issue) =>
-          `${issue.path
-            .replace(/^workloads\[0\]\.(queries|pod)\b/, 'policies.prescale.$1')
-            .replace(/^workloads\[0\]/, 'workload')
-            .replace(/^loop\b/, 'policies.prescale.loop')}: ${issue.message}`,
-      ),
-    };
-  }
-  return {
-    workload: parsed.data.workloads[0],
-    loop: parsed.data.loop,
-    queries: { requests: workload.metric.query, cpu: settings.queries.cpu, replicas: settings.queries.replicas },
   };
 }

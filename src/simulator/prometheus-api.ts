@@ -1,7 +1,7 @@
 import type { InstantSample } from '../collector/prometheus.js';
 import type { LabeledSeries, RangeQuery } from '../collector/types.js';
-import { parseDurationSeconds } from '../config/units.js';
 import { PrescaleError } from '../core/index.js';
+import { parseDurationSeconds } from '../core/units.js';
 import type { PrometheusView } from './prometheus.js';
 
 /** The PromQL the simulated workload is read with, and what each one measures. */

@@ -4,8 +4,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { formatSampleValue } from '../collector/sample-value.js';
 import { type RawSeries, systemClock } from '../core/index.js';
+import { formatSampleValue } from '../core/units.js';
 
 const execFileAsync = promisify(execFile);
 const installHint = 'install the Debian package: apt-get update && apt-get install -y prometheus';

@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { PrescaleError } from '../core/index.js';
-import { parseDateTimeSeconds, parseDurationSeconds, parseTimeSeconds } from './units.js';
+import { PrescaleError } from './errors.js';
+import {
+  formatDurationSeconds,
+  formatSampleValue,
+  parseDateTimeSeconds,
+  parseDurationSeconds,
+  parseSampleValue,
+  parseTimeSeconds,
+} from './units.js';
 
 const durations: { name: string; input: string; want: number | 'error' }[] = [
   { name: 'seconds', input: '30s', want: 30 },
@@ -99,3 +106,37 @@ for (const row of dateTimes) {
     assert.equal(parseDateTimeSeconds(row.input), row.want);
   });
 }
+
+const written: { seconds: number; want: string }[] = [
+  { seconds: 0, want: '0s' },
+  { seconds: 90, want: '90s' },
+  { seconds: 1800, want: '30m' },
+  { seconds: 3600, want: '1h' },
+  { seconds: 14 * 86_400, want: '14d' },
+  { seconds: 0.5, want: '500ms' },
+  { seconds: 0.0001, want: '0.0001' },
+];
+for (const row of written) {
+  test(`formatDurationSeconds(${row.seconds}) = ${row.want}, and reads back`, () => {
+    assert.equal(formatDurationSeconds(row.seconds), row.want);
+    assert.equal(parseDurationSeconds(row.want), row.seconds);
+  });
+}
+
+test('sample values: Prometheus spellings of infinities and NaN both ways; other text names the value', () => {
+  for (const [text, value] of [
+    ['+Inf', Number.POSITIVE_INFINITY],
+    ['-Inf', Number.NEGATIVE_INFINITY],
+    ['0.25', 0.25],
+  ] as const) {
+    assert.equal(parseSampleValue(text), value);
+    assert.equal(formatSampleValue(value), text);
+  }
+  assert.ok(Number.isNaN(parseSampleValue('NaN')));
+  assert.equal(formatSampleValue(Number.NaN), 'NaN');
+  assert.throws(
+    () => parseSampleValue('many'),
+    (error: unknown) =>
+      error instanceof PrescaleError && error.code === 'prometheus-error' && /"many"/.test(error.message),
+  );
+});

@@ -1,4 +1,10 @@
-import { PrescaleError } from '../core/index.js';
+import { PrescaleError } from './errors.js';
+
+/**
+ * The pure unit parsers of Prescale: durations, points in time and Prometheus sample values, as users and
+ * Prometheus write them. Every stage reads units through these (the collector, the config schemas, the CLI flags),
+ * so `30s` and `+Inf` mean the same everywhere.
+ */
 
 /** Seconds per Prometheus duration unit (`docs/querying/basics.md`: ms, s, m, h, d, w, y; y = 365 d). */
 const secondsPerUnit: Record<string, number> = {
@@ -15,25 +21,23 @@ const unitOrder = ['y', 'w', 'd', 'h', 'm', 's', 'ms'];
 const durationPartPattern = /(\d+)(ms|y|w|d|h|m|s)/y;
 const plainSecondsPattern = /^(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
+/** Why a text is not a duration, phrased to follow `"<field>: "`; the caller adds the fix it can offer. */
+export interface DurationProblem {
+  readonly problem: string;
+}
+
 /**
- * Parses a duration the way Prometheus and Kubernetes users write it: `30s`, `10m`, `14d`, `1h30m`,
- * `500ms`, or a plain number of seconds (`15`, `0.5`). Units go largest first, each at most once.
- * Returns seconds (>= 0); throws `invalid-input` naming `field`.
+ * Reads a duration the way Prometheus and Kubernetes users write it: `30s`, `10m`, `14d`, `1h30m`, `500ms`, or
+ * a plain number of seconds (`15`, `0.5`). Units go largest first, each at most once. Returns seconds (>= 0),
+ * or what is wrong, so a schema can pair the problem with the range it accepts.
  */
-export function parseDurationSeconds(text: string, field = 'duration'): number {
+export function readDurationSeconds(text: string): number | DurationProblem {
   const trimmed = text.trim();
-  const fail = (problem: string): never => {
-    throw new PrescaleError(
-      'invalid-input',
-      `${field}: ${problem}; write a duration like 30s, 10m, 1h30m or 14d (units ms, s, m, h, d, w, y), or plain seconds`,
-      { field },
-    );
-  };
-  if (trimmed === '') fail('empty duration');
+  if (trimmed === '') return { problem: 'empty duration' };
+  const tooLarge = { problem: `"${text}" is too large` };
   if (plainSecondsPattern.test(trimmed)) {
     const seconds = Number(trimmed);
-    if (!Number.isFinite(seconds)) fail(`"${text}" is too large`);
-    return seconds;
+    return Number.isFinite(seconds) ? seconds : tooLarge;
   }
   let seconds = 0;
   let lastUnitRank = -1;
@@ -41,15 +45,28 @@ export function parseDurationSeconds(text: string, field = 'duration'): number {
   while (durationPartPattern.lastIndex < trimmed.length) {
     const start = durationPartPattern.lastIndex;
     const match = durationPartPattern.exec(trimmed);
-    if (match === null) fail(`"${text}" is not a duration (unexpected "${trimmed.slice(start)}")`);
-    const [, amount, unit] = match as RegExpExecArray;
+    if (match === null) {
+      const after = start === 0 ? '' : ` (unexpected "${trimmed.slice(start)}")`;
+      return { problem: `"${text}" is not a duration${after}` };
+    }
+    const [, amount, unit] = match;
     const rank = unitOrder.indexOf(unit);
-    if (rank <= lastUnitRank) fail(`"${text}" repeats a unit or puts a smaller unit before a larger one`);
+    if (rank <= lastUnitRank) return { problem: `"${text}" repeats a unit or puts a smaller unit before a larger one` };
     lastUnitRank = rank;
     seconds += Number(amount) * secondsPerUnit[unit];
   }
-  if (!Number.isFinite(seconds)) fail(`"${text}" is too large`);
-  return seconds;
+  return Number.isFinite(seconds) ? seconds : tooLarge;
+}
+
+/** `readDurationSeconds` for flags and files: seconds, or throws `invalid-input` naming `field` and the fix. */
+export function parseDurationSeconds(text: string, field = 'duration'): number {
+  const seconds = readDurationSeconds(text);
+  if (typeof seconds === 'number') return seconds;
+  throw new PrescaleError(
+    'invalid-input',
+    `${field}: ${seconds.problem}; write a duration like 30s, 10m, 1h30m or 14d (units ms, s, m, h, d, w, y), or plain seconds`,
+    { field },
+  );
 }
 
 const dateTimePattern =
@@ -113,4 +130,50 @@ export function parseTimeSeconds(text: string, field = 'time', nowSeconds?: numb
     `${field}: "${text}" is not a time; write RFC 3339 (2024-05-01T12:00:00Z) or unix seconds (1714564800)${nowHint}`,
     { field },
   );
+}
+
+/** Writes a sample value the way Prometheus does: shortest exact decimal, and `NaN`, `+Inf`, `-Inf`. */
+export function formatSampleValue(value: number): string {
+  if (Number.isNaN(value)) return 'NaN';
+  if (value === Number.POSITIVE_INFINITY) return '+Inf';
+  if (value === Number.NEGATIVE_INFINITY) return '-Inf';
+  return String(value);
+}
+
+/** Reads a Prometheus sample value string: decimals plus `NaN`, `+Inf`, `-Inf`. */
+export function parseSampleValue(text: string): number {
+  if (text === '+Inf' || text === 'Inf') return Number.POSITIVE_INFINITY;
+  if (text === '-Inf') return Number.NEGATIVE_INFINITY;
+  if (text === 'NaN') return Number.NaN;
+  const value = Number(text);
+  if (text.trim() === '' || Number.isNaN(value)) {
+    throw new PrescaleError(
+      'prometheus-error',
+      `Prometheus returned the sample value "${text}", which is not a number`,
+    );
+  }
+  return value;
+}
+
+/** Seconds per unit, largest first, for writing durations back (`1800` → `30m`); weeks and years read as days. */
+const writtenUnits: readonly (readonly [string, number])[] = [
+  ['d', 86_400],
+  ['h', 3600],
+  ['m', 60],
+  ['s', 1],
+  ['ms', 0.001],
+];
+
+/**
+ * Writes seconds as the shortest duration `parseDurationSeconds` reads back to the same value, in the largest
+ * unit that divides it (`86400` → `1d`, `90` → `90s`, `0.5` → `500ms`; plain seconds otherwise), so messages speak the user's units.
+ */
+export function formatDurationSeconds(seconds: number): string {
+  if (seconds === 0) return '0s';
+  for (const [unit, size] of writtenUnits) {
+    const amount = seconds / size;
+    if (Number.isInteger(amount)) return `${amount}${unit}`;
+  }
+  // Units take whole amounts only; plain seconds take fractions.
+  return String(seconds);
 }

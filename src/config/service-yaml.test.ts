@@ -1,0 +1,160 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { pathToFileURL } from 'node:url';
+import { stringify } from 'yaml';
+import { PrescaleError } from '../core/index.js';
+import { repoRoot } from '../testing/paths.js';
+import { tempDir } from '../testing/temp-dir.js';
+import { defaultServiceConfigYaml, parseServiceConfigYaml } from './service-yaml.js';
+
+/** A minimal valid workload: the CRD's minimal manifest plus what the service needs to derive capacity. */
+function workload(spec: Record<string, unknown> = {}) {
+  return {
+    metadata: { name: 'web', namespace: 'shop' },
+    spec: {
+      targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' },
+      model: 'naive',
+      metric: { query: 'sum(rate(http_requests_total{job="web"}[1m]))', step: '30s' },
+      capacity: { perPod: 50 },
+      ...spec,
+    },
+  };
+}
+
+test('YAML errors carry the file and line of the culprit', () => {
+  const yaml = stringify({ api: { listen: '0.0.0.0:8080' }, workloads: [workload({ maxReplicas: 0 })] });
+  assert.throws(
+    () => parseServiceConfigYaml(yaml, 'prescale.yaml'),
+    (error: unknown) => {
+      assert.ok(error instanceof PrescaleError);
+      assert.equal(error.code, 'invalid-input');
+      assert.equal(error.field, 'workloads[0].spec.maxReplicas');
+      const line = yaml.split('\n').findIndex((l) => l.includes('maxReplicas')) + 1;
+      assert.match(error.message, new RegExp(`^prescale.yaml:${line}: workloads\\[0\\]\\.spec\\.maxReplicas: `));
+      return true;
+    },
+  );
+  assert.throws(
+    () => parseServiceConfigYaml('api:\n  listen: [unclosed\n', 'bad.yaml'),
+    /^PrescaleError: bad\.yaml:\d+: /,
+  );
+});
+
+test('--print-defaults output parses back into a valid config with every default', () => {
+  const text = defaultServiceConfigYaml();
+  const config = parseServiceConfigYaml(text, 'defaults.yaml');
+  assert.equal(config.workloads.length, 1);
+  const [w] = config.workloads;
+  assert.equal(w.resource.model, 'auto');
+  assert.equal(w.resource.prediction.historySeconds, 14 * 86_400);
+  assert.equal(w.resource.prediction.retrainEverySeconds, 86_400);
+  assert.equal(w.resource.policy.scaleDown.stabilizationWindowSeconds, 300);
+  assert.equal(w.resource.policy.fallback.maxErrorPercent, 35);
+  for (const key of ['prometheus:', 'api:', 'keda:', 'externalMetrics:', 'models:', 'loop:', 'workloads:']) {
+    assert.ok(text.includes(`\n${key}`), key);
+  }
+});
+
+test('a file with five problems in three sections reports all five, each with its line and field', () => {
+  const lines = [
+    'api:',
+    '  listen: nowhere',
+    'prometheus:',
+    '  timeout: 10 seconds',
+    'workloads:',
+    '  - metadata: {name: My_Web}',
+    '    spec:',
+    '      targetRef: {apiVersion: apps/v1, kind: Deployment, name: web}',
+    '      model: naive',
+    '      minReplicas: -1',
+    '      capacity: {perPod: 10}',
+    '      replicas: 3',
+    '',
+  ];
+  const want = [
+    { line: 2, path: 'api.listen', says: 'is not host:port' },
+    { line: 4, path: 'prometheus.timeout', says: '"10 seconds" is not a duration' },
+    { line: 6, path: 'workloads[0].metadata.name', says: 'is not a valid Kubernetes name' },
+    { line: 10, path: 'workloads[0].spec.minReplicas', says: '-1 is below the minimum 0' },
+    { line: 12, path: 'workloads[0].spec.replicas', says: 'unknown field' },
+  ];
+  assert.throws(
+    () => parseServiceConfigYaml(lines.join('\n'), 'five.yaml'),
+    (error: unknown) => {
+      assert.ok(error instanceof PrescaleError && error.code === 'invalid-input');
+      const reported = error.message.split('\n');
+      assert.equal(reported.length, 5, error.message);
+      assert.deepEqual(
+        reported.map((l) => Number(/^five\.yaml:(\d+): /.exec(l)?.[1])),
+        want.map((w) => w.line),
+        'in file order',
+      );
+      assert.equal(error.field, 'api.listen');
+      for (const w of want) {
+        const line = reported.find((l) => l.startsWith(`five.yaml:${w.line}: ${w.path}: `));
+        assert.ok(line, `no line for ${w.path} at line ${w.line} in:\n${error.message}`);
+        assert.ok(line.includes(w.says), line);
+      }
+      return true;
+    },
+  );
+});
+
+/**
+ * What a fresh Node process has loaded after running `code` (an ES module body): every CommonJS module file
+ * (ESM imports of CommonJS packages such as onnxruntime-node and @tensorflow/tfjs land there too) and every
+ * native library mapped into the process (ONNX Runtime's).
+ */
+function loadedModules(code: string, env: Record<string, string> = {}): Promise<string[]> {
+  const probe = `${code}
+const { createRequire } = await import('node:module');
+const files = Object.keys(createRequire(import.meta.url).cache);
+const libraries = process.report.getReport().sharedObjects;
+process.stdout.write(JSON.stringify([...files, ...libraries]));`;
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '--eval', probe],
+      { cwd: repoRoot, env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout, stderr) =>
+        error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(JSON.parse(stdout)),
+    );
+  });
+}
+
+const modelRuntimes = /onnxruntime|@tensorflow/;
+
+test('reading and validating a YAML config loads neither ONNX Runtime nor TensorFlow', async (t) => {
+  const dir = await tempDir(t);
+  const file = join(dir, 'prescale.yaml');
+  await writeFile(file, defaultServiceConfigYaml());
+  const configModule = pathToFileURL(join(repoRoot, 'src/config/service-yaml.ts')).href;
+  const registryModule = pathToFileURL(join(repoRoot, 'src/models/registry.ts')).href;
+  const trainingModule = pathToFileURL(join(repoRoot, 'src/models/neural/train.ts')).href;
+  const [afterConfig, afterRegistry] = await Promise.all([
+    loadedModules(
+      `const { readFileSync } = await import('node:fs');
+const { parseServiceConfigYaml } = await import(${JSON.stringify(configModule)});
+const config = parseServiceConfigYaml(readFileSync(process.env.CONFIG_FILE, 'utf8'), 'prescale.yaml');
+if (config.workloads.length !== 1) throw new Error('the config did not parse');`,
+      { CONFIG_FILE: file },
+    ),
+    // The probe sees the runtimes when they are loaded: the registry loads ONNX Runtime, training TensorFlow.
+    loadedModules(`await import(${JSON.stringify(registryModule)});\nawait import(${JSON.stringify(trainingModule)});`),
+  ]);
+  assert.deepEqual(
+    afterConfig.filter((path) => modelRuntimes.test(path)),
+    [],
+  );
+  assert.ok(
+    afterRegistry.some((path) => path.includes('onnxruntime')),
+    'the probe sees ONNX Runtime once loaded',
+  );
+  assert.ok(
+    afterRegistry.some((path) => path.includes('@tensorflow')),
+    'the probe sees TensorFlow once loaded',
+  );
+});
