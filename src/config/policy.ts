@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_PLANNER_SCALE_DOWN, DEFAULT_PLANNER_SCALE_UP } from '../planner/ramp.js';
 import type { PlannerPolicy, ScalingRules } from '../planner/types.js';
 import { durationSeconds } from './duration.js';
 import { rule } from './issues.js';
@@ -9,6 +10,16 @@ import { rule } from './issues.js';
  * (`policy`), the resource's `spec` (and so the service config and the simulator), with its rules and defaults
  * written once here.
  */
+
+/** Parsed ramp rules as a user writes them (`0s`, `15s`; a rate field without a value is left out). */
+function asWrittenRules(rules: ScalingRules) {
+  return {
+    stabilizationWindow: `${rules.stabilizationWindowSeconds}s`,
+    ...(rules.maxPodsPerPeriod === null ? {} : { maxPodsPerPeriod: rules.maxPodsPerPeriod }),
+    ...(rules.maxPercentPerPeriod === null ? {} : { maxPercentPerPeriod: rules.maxPercentPerPeriod }),
+    period: `${rules.periodSeconds}s`,
+  };
+}
 
 /**
  * Defaults of the planning policy, written as a user writes them (field names and duration strings of the
@@ -26,8 +37,8 @@ export const PLAN_POLICY_DEFAULTS = {
   planner: {
     headroomPercent: 10,
     podStartup: '60s',
-    scaleUp: { stabilizationWindow: '0s', maxPodsPerPeriod: 4, maxPercentPerPeriod: 100, period: '15s' },
-    scaleDown: { stabilizationWindow: '300s', maxPercentPerPeriod: 100, period: '15s' },
+    scaleUp: asWrittenRules(DEFAULT_PLANNER_SCALE_UP),
+    scaleDown: asWrittenRules(DEFAULT_PLANNER_SCALE_DOWN),
     reactiveFloor: true,
     tolerance: 0.1,
     syncPeriod: '15s',

@@ -1,4 +1,5 @@
 import type { Forecast } from '../core/index.js';
+import { DEFAULT_PLANNER_SCALE_DOWN, DEFAULT_PLANNER_SCALE_UP } from './ramp.js';
 import type { CurrentState, PlannerPolicy, PodProfile, ReplicaPlanInput, ScalingRules } from './types.js';
 
 /**
@@ -7,20 +8,10 @@ import type { CurrentState, PlannerPolicy, PodProfile, ReplicaPlanInput, Scaling
  */
 
 /** The HPA's default scale-up rules: 4 pods or 100% per 15 s, no stabilization. */
-export const defaultScaleUp: ScalingRules = {
-  stabilizationWindowSeconds: 0,
-  maxPodsPerPeriod: 4,
-  maxPercentPerPeriod: 100,
-  periodSeconds: 15,
-};
+export const defaultScaleUp: ScalingRules = DEFAULT_PLANNER_SCALE_UP;
 
 /** The HPA's default scale-down rules: 100% per 15 s, 300 s stabilization. */
-export const defaultScaleDown: ScalingRules = {
-  stabilizationWindowSeconds: 300,
-  maxPodsPerPeriod: null,
-  maxPercentPerPeriod: 100,
-  periodSeconds: 15,
-};
+export const defaultScaleDown: ScalingRules = DEFAULT_PLANNER_SCALE_DOWN;
 
 /** The default policy with a forecast step of 60 s (staleAfter 180 s), changed by `overrides`. */
 export function testPolicy(overrides: Partial<PlannerPolicy> = {}): PlannerPolicy {

@@ -19,7 +19,7 @@ export {
 export { budgetReplicas, initialPlannerState, PRECEDENCE, planReplicas, planSchedule } from './horizontal.js';
 export { type PlanInput, type PlanResult, plan } from './plan.js';
 export { normalQuantile, upperSpreadFactor } from './quantile.js';
-export { limitRate, stabilize } from './ramp.js';
+export { DEFAULT_PLANNER_SCALE_DOWN, DEFAULT_PLANNER_SCALE_UP, limitRate, stabilize } from './ramp.js';
 export { ceilReplicas, reactiveReplicas } from './reactive.js';
 export type {
   BoundBy,

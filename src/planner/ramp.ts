@@ -1,4 +1,7 @@
 import {
+  DEFAULT_CONTROLLER_CONFIG,
+  DEFAULT_SCALE_DOWN_RULES,
+  DEFAULT_SCALE_UP_RULES,
   type ScalingRules as HpaScalingRules,
   limitReplicasToRate,
   MAX_REPLICAS,
@@ -97,6 +100,36 @@ export function toHpaScalingRules(rules: ScalingRules): HpaScalingRules {
   }
   return converted;
 }
+
+/**
+ * HPA rules in the planner's one-period shape: the Pods and Percent policies of `selectPolicy: Max` sharing one
+ * period. Used for the defaults, which Kubernetes writes that way; other rules have no such shape.
+ */
+function plannerRulesFromHpa(rules: HpaScalingRules, stabilizationWindowSeconds: number): ScalingRules {
+  const periods = new Set(rules.policies.map((policy) => policy.periodSeconds));
+  if (rules.selectPolicy !== 'Max' || periods.size !== 1) {
+    throw new Error('planner rules need selectPolicy Max and one period shared by the policies');
+  }
+  const valueOf = (type: 'Pods' | 'Percent') => rules.policies.find((policy) => policy.type === type)?.value ?? null;
+  return {
+    stabilizationWindowSeconds,
+    maxPodsPerPeriod: valueOf('Pods'),
+    maxPercentPerPeriod: valueOf('Percent'),
+    periodSeconds: rules.policies[0].periodSeconds,
+  };
+}
+
+/** The HPA's default scale-up behavior (no window; 4 pods or 100 % per 15 s), in the planner's shape. */
+export const DEFAULT_PLANNER_SCALE_UP: ScalingRules = plannerRulesFromHpa(
+  DEFAULT_SCALE_UP_RULES,
+  DEFAULT_SCALE_UP_RULES.stabilizationWindowSeconds,
+);
+
+/** The HPA's default scale-down behavior (the controller's 300 s window; 100 % per 15 s), in the planner's shape. */
+export const DEFAULT_PLANNER_SCALE_DOWN: ScalingRules = plannerRulesFromHpa(
+  DEFAULT_SCALE_DOWN_RULES,
+  DEFAULT_CONTROLLER_CONFIG.downscaleStabilizationWindowSeconds,
+);
 
 /**
  * HPA rate limits with min/max (the kernel's `limitReplicasToRate`): the replicas at the period start are

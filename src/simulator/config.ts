@@ -11,6 +11,7 @@ import { quantitySchema } from '../config/quantity.js';
 import { loopSchema, type ServiceConfig } from '../config/service.js';
 import { promqlSchema, type WorkloadConfig } from '../config/workload.js';
 import { PrescaleError } from '../core/index.js';
+import { DEFAULT_SCALE_DOWN_RULES, DEFAULT_SCALE_UP_RULES } from '../hpa/defaults.js';
 import type { HpaSpec } from '../hpa/types.js';
 import type { DelayDistribution } from './distributions.js';
 import type { SimQueries } from './prometheus-api.js';
@@ -22,15 +23,6 @@ import type { ServiceLevel } from './summary.js';
  * cluster it runs in, how the trace is scaled, the SLO, and the settings of the baseline policies. Written
  * as a user writes YAML or JSON; every default is here, so `prescale experiment --print-config` shows it.
  */
-/** The HPA's default rate policies (kubernetes-integration.md §1.8), shared by the baseline and Prescale's HPA. */
-const KUBERNETES_DEFAULT_POLICIES = {
-  scaleUp: [
-    { type: 'Pods', value: 4, periodSeconds: 15 },
-    { type: 'Percent', value: 100, periodSeconds: 15 },
-  ],
-  scaleDown: [{ type: 'Percent', value: 100, periodSeconds: 15 }],
-} as const;
-
 export const SIMULATION_DEFAULTS = {
   workload: {
     apiVersion: 'autoscaler.ml.dev/v1alpha1',
@@ -93,12 +85,12 @@ export const SIMULATION_DEFAULTS = {
         scaleUp: {
           stabilizationWindowSeconds: 0,
           selectPolicy: 'Max',
-          policies: KUBERNETES_DEFAULT_POLICIES.scaleUp,
+          policies: DEFAULT_SCALE_UP_RULES.policies,
         },
         scaleDown: {
           stabilizationWindowSeconds: 300,
           selectPolicy: 'Max',
-          policies: KUBERNETES_DEFAULT_POLICIES.scaleDown,
+          policies: DEFAULT_SCALE_DOWN_RULES.policies,
         },
       },
     },
@@ -148,13 +140,13 @@ export const SIMULATION_DEFAULTS = {
           scaleUp: {
             stabilizationWindowSeconds: 0,
             selectPolicy: 'Max',
-            policies: KUBERNETES_DEFAULT_POLICIES.scaleUp,
+            policies: DEFAULT_SCALE_UP_RULES.policies,
             tolerance: '0',
           },
           scaleDown: {
             stabilizationWindowSeconds: 0,
             selectPolicy: 'Max',
-            policies: KUBERNETES_DEFAULT_POLICIES.scaleDown,
+            policies: DEFAULT_SCALE_DOWN_RULES.policies,
             tolerance: '0',
           },
         },
