@@ -10,7 +10,7 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { type Clock, PrescaleError, type RawSeries } from '../core/index.js';
 import { freePort, type PrometheusServer, startPrometheus } from '../testing/prometheus-server.js';
-import { PrometheusClient, PrometheusSource, rangeChunks, selectSeries } from './prometheus.js';
+import { PrometheusClient, PrometheusSource, rangeChunks, selectSeries, sumByTimestamp } from './prometheus.js';
 import { readTraceFile } from './trace-file.js';
 
 const nasaPath = fileURLToPath(
@@ -212,6 +212,21 @@ test('real Prometheus: several series come back sorted by labels; the source ref
   const summed = await new PrometheusSource(client).range({ ...q, query: 'sum(demo_load)' });
   assert.deepEqual(Array.from(summed.values), [12, 14, 16]);
   assert.deepEqual(Array.from(summed.timestampsSeconds), [t0, t0 + 60, t0 + 120]);
+  // The live loop's source sums the series itself, as sum() would.
+  const summedBySource = await new PrometheusSource(client, { sumSeries: true }).range(q);
+  assert.deepEqual(summedBySource, summed);
+});
+
+test('sumByTimestamp adds the finite values per timestamp; a timestamp only one series has keeps its value', () => {
+  const a: RawSeries = { timestampsSeconds: Float64Array.from([0, 60, 120]), values: Float64Array.from([1, NaN, 3]) };
+  const b: RawSeries = {
+    timestampsSeconds: Float64Array.from([60, 120, 180]),
+    values: Float64Array.from([10, 20, 30]),
+  };
+  const sum = sumByTimestamp([b, a]);
+  assert.deepEqual(Array.from(sum.timestampsSeconds), [0, 60, 120, 180]);
+  assert.deepEqual(Array.from(sum.values), [1, 10, 23, 30]);
+  assert.equal(sumByTimestamp([a]), a);
 });
 
 test('real Prometheus: an instant query returns the sample at that time with labels', async () => {

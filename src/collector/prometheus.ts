@@ -388,27 +388,48 @@ function checkRangeQuery(q: RangeQuery): { startMs: number; endMs: number; stepM
 export interface PrometheusSourceOptions {
   /** Which series to take when the query returns several (in label order); default: require exactly one. */
   readonly seriesIndex?: number;
+  /**
+   * Sum several series per timestamp (a workload's load over its pods when the query does not aggregate);
+   * the live loop reads this way. Takes precedence over `seriesIndex`.
+   */
+  readonly sumSeries?: boolean;
 }
 
 /**
  * Prometheus as a `MetricSource`: one query, one series. A query returning several series is refused
- * (aggregate it with sum() or pick one by index) so nobody forecasts an arbitrary pod by accident.
+ * (aggregate it with sum() or pick one by index) so nobody forecasts an arbitrary pod by accident, unless the
+ * source is told to sum them.
  */
 export class PrometheusSource implements MetricSource {
   readonly name: string;
 
   constructor(
-    private readonly client: PrometheusClient,
+    private readonly client: Pick<PrometheusClient, 'queryRange'>,
     private readonly options: PrometheusSourceOptions = {},
   ) {
     this.name = 'prometheus';
   }
 
-  /** Returns the selected series' observations in range (empty when Prometheus has no data there). */
+  /** Returns the selected (or summed) observations in range (empty when Prometheus has no data there). */
   async range(q: RangeQuery, signal?: AbortSignal): Promise<RawSeries> {
     const result = await this.client.queryRange(q, signal);
+    if (this.options.sumSeries) return sumByTimestamp(result.map((labeled) => labeled.series));
     return selectSeries(q.query, result, this.options.seriesIndex).series;
   }
+}
+
+/** Several series as one: the finite values at each timestamp added up (a timestamp no series has stays out). */
+export function sumByTimestamp(series: readonly RawSeries[]): RawSeries {
+  if (series.length === 1) return series[0];
+  const totals = new Map<number, number>();
+  for (const s of series) {
+    for (let i = 0; i < s.values.length; i++) {
+      if (!Number.isFinite(s.values[i])) continue;
+      totals.set(s.timestampsSeconds[i], (totals.get(s.timestampsSeconds[i]) ?? 0) + s.values[i]);
+    }
+  }
+  const times = [...totals.keys()].sort((a, b) => a - b);
+  return { timestampsSeconds: Float64Array.from(times), values: Float64Array.from(times.map((t) => totals.get(t)!)) };
 }
 
 /** Picks the one series a caller wants from a query result, or says how to get exactly one. */

@@ -43,7 +43,13 @@ export const PREDICTIVE_AUTOSCALER_DEFAULTS = {
       step: '30s',
     },
     capacity: PLAN_POLICY_DEFAULTS.capacity,
-    prediction: { history: '14d', retrainEvery: '24h', quantile: PLAN_POLICY_DEFAULTS.prediction.quantile },
+    prediction: {
+      history: '14d',
+      retrainEvery: '24h',
+      quantile: PLAN_POLICY_DEFAULTS.prediction.quantile,
+      // Off: on the dev traces cleaning training data did not improve accuracy (docs/anomaly-filter.md).
+      filterAnomalies: false,
+    },
     planner: PLAN_POLICY_DEFAULTS.planner,
     fallback: PLAN_POLICY_DEFAULTS.fallback,
     resources: PLAN_POLICY_DEFAULTS.resources,
@@ -85,6 +91,7 @@ export const predictiveAutoscalerSpecSchema = z
         history: durationSeconds(3600, 365 * 86_400).prefault(D.spec.prediction.history),
         retrainEvery: durationSeconds(3600, 365 * 86_400).prefault(D.spec.prediction.retrainEvery),
         quantile: quantileSchema,
+        filterAnomalies: z.boolean().default(D.spec.prediction.filterAnomalies),
       })
       .prefault({}),
   })
@@ -123,7 +130,12 @@ export interface PredictiveAutoscaler {
   };
   /** `capacity.perPod` when given; null = derive it (CPU request × target, or learned). */
   readonly capacityPerPod: number | null;
-  readonly prediction: { readonly historySeconds: number; readonly retrainEverySeconds: number };
+  readonly prediction: {
+    readonly historySeconds: number;
+    readonly retrainEverySeconds: number;
+    /** Fit on training data cleaned of isolated spikes (`cleanTrainingSeries`); forecasts still read raw data. */
+    readonly filterAnomalies: boolean;
+  };
   /** minReplicas, maxReplicas, mode, quantile, capacity target, planner.*, fallback.*, as the planner reads them. */
   readonly policy: PlannerPolicy;
   readonly resources: { readonly recommend: boolean; readonly apply: boolean };
@@ -149,7 +161,11 @@ export function toPredictiveAutoscaler(resource: ResourceFields): PredictiveAuto
       isDefaultCpuQuery: spec.metric.query === undefined,
     },
     capacityPerPod: spec.capacity.perPod ?? null,
-    prediction: { historySeconds: spec.prediction.history, retrainEverySeconds: spec.prediction.retrainEvery },
+    prediction: {
+      historySeconds: spec.prediction.history,
+      retrainEverySeconds: spec.prediction.retrainEvery,
+      filterAnomalies: spec.prediction.filterAnomalies,
+    },
     // fallback.staleAfter defaults to 3 × metric.step: the step is known only in the resource.
     policy: toPlannerPolicy(spec, spec.prediction.quantile, 3 * spec.metric.step),
     resources: spec.resources,

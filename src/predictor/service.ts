@@ -1,7 +1,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { PrometheusClient } from '../collector/prometheus.js';
+import { PrometheusClient, PrometheusSource } from '../collector/prometheus.js';
 import type { ServiceConfig } from '../config/service.js';
 import { type Clock, PrescaleError, systemClock } from '../core/index.js';
 import { ExternalMetricsServer, KedaScaler, type Publisher, splitListen } from '../executor/index.js';
@@ -127,10 +127,12 @@ export class PrescaleService {
     for (const workload of config.workloads) {
       const r = workload.resource;
       const door = r.integration === 'KEDA' ? keda : externalMetrics;
+      const client = clientFor(r.metric.prometheus ?? config.prometheus.url);
       const loop = new WorkloadLoop({
         workload,
         loop: config.loop,
-        prometheus: clientFor(r.metric.prometheus ?? config.prometheus.url),
+        source: new PrometheusSource(client, { sumSeries: true }),
+        instant: client,
         trainer: this.trainer,
         clock: this.clock,
         modelPath: join(config.models.dir, `${r.namespace}.${r.name}.model`),

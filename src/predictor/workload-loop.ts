@@ -1,4 +1,5 @@
 import type { PrometheusClient } from '../collector/prometheus.js';
+import type { MetricSource } from '../collector/types.js';
 import type { ServiceConfig, WorkloadConfig } from '../config/service.js';
 import type { Clock, Forecast, Series } from '../core/index.js';
 import {
@@ -11,7 +12,7 @@ import type { FallbackState, Publisher, ScalingDecision, WorkloadHealth } from '
 import { initialPlannerState, type PlanInput, type PlanResult, plan } from '../planner/index.js';
 import type { PlannerState } from '../planner/types.js';
 import type { UsageHistory } from '../planner/vertical.js';
-import { resampleToStep } from '../preprocessor/index.js';
+import { cleanTrainingSeries, resampleToStep } from '../preprocessor/index.js';
 import { FALLBACK_CAUSES, reportedHorizonSteps, type ServiceMetrics } from './metrics.js';
 import { ModelHolder, type ModelStatus, servingModelName } from './model-holder.js';
 import { type HorizonAccuracy, OnlineAccuracy } from './online-accuracy.js';
@@ -26,10 +27,12 @@ export interface WorkloadLoopOptions {
   readonly workload: WorkloadConfig;
   readonly loop: ServiceConfig['loop'];
   /**
-   * The client of the workload's Prometheus (its `metric.prometheus`, else the service's): only the two
-   * queries the loop makes, so the simulator can answer them from its simulated Prometheus.
+   * The workload's Prometheus (its `metric.prometheus`, else the service's): the Monitor stage's source for
+   * the load and the other range series, and the instant queries of the current signals. The simulator answers
+   * both from its simulated Prometheus.
    */
-  readonly prometheus: Pick<PrometheusClient, 'queryRange' | 'queryInstant'>;
+  readonly source: MetricSource;
+  readonly instant: Pick<PrometheusClient, 'queryInstant'>;
   readonly trainer: Trainer;
   readonly clock: Clock;
   /** Where the fitted model is saved; null = not persisted. */
@@ -326,18 +329,17 @@ export class WorkloadLoop {
   private async read(nowSeconds: number): Promise<void> {
     const r = this.options.workload.resource;
     const step = r.metric.stepSeconds;
-    const client = this.options.prometheus;
     const errors: string[] = [];
     try {
       const from = this.recent.fetchFromSeconds(nowSeconds);
       const end = Math.floor(nowSeconds / step) * step;
-      const result = await client.queryRange({
+      const raw = await this.options.source.range({
         query: r.metric.query,
         startSeconds: from,
         endSeconds: end,
         stepSeconds: step,
       });
-      this.recent.merge(sumSeries(result.map((s) => s.series)), nowSeconds);
+      this.recent.merge(raw, nowSeconds);
     } catch (error) {
       this.recent.merge({ timestampsSeconds: new Float64Array(0), values: new Float64Array(0) }, nowSeconds);
       errors.push((error as Error).message);
@@ -346,7 +348,7 @@ export class WorkloadLoop {
     const instant = async (query: string | null, combine: (values: number[]) => number): Promise<number | null> => {
       if (query === null) return null;
       try {
-        const samples = await client.queryInstant(query, nowSeconds);
+        const samples = await this.options.instant.queryInstant(query, nowSeconds);
         const values = samples.map((s) => s.value).filter(Number.isFinite);
         return values.length === 0 ? null : combine(values);
       } catch (error) {
@@ -405,14 +407,12 @@ export class WorkloadLoop {
     const step = r.metric.stepSeconds;
     const end = Math.floor(nowSeconds / step) * step;
     const start = end - r.prediction.historySeconds;
-    const client = this.options.prometheus;
     const range = async (query: string) => {
-      const result = await client.queryRange(
+      const raw = await this.options.source.range(
         { query, startSeconds: start, endSeconds: end, stepSeconds: step },
         signal,
       );
       // Buckets [start, end]: query_range includes its end.
-      const raw = sumSeries(result.map((s) => s.series));
       return resampleToStep(raw, {
         stepSeconds: step,
         aggregation: 'last',
@@ -420,7 +420,8 @@ export class WorkloadLoop {
         endSeconds: end + step,
       });
     };
-    const load = await range(r.metric.query);
+    const observed = await range(r.metric.query);
+    const load = r.prediction.filterAnomalies ? cleanTrainingSeries(observed) : observed;
     if (w.queries.cpu !== null) {
       const cpu = await range(w.queries.cpu);
       const memory = w.queries.memory === null ? null : await range(w.queries.memory);
@@ -432,9 +433,10 @@ export class WorkloadLoop {
         return values[i] / Math.max(1, divisor);
       };
       const usage = { cpuMillicores: [] as number[], memoryBytes: [] as number[], load: [] as number[] };
-      for (let i = 0; i < load.values.length; i++) {
-        if (!Number.isFinite(load.values[i]) || !Number.isFinite(cpu.values[i])) continue;
-        usage.load.push(perPod(load.values, i));
+      // The capacity fit pairs load with CPU as they were observed, spikes included.
+      for (let i = 0; i < observed.values.length; i++) {
+        if (!Number.isFinite(observed.values[i]) || !Number.isFinite(cpu.values[i])) continue;
+        usage.load.push(perPod(observed.values, i));
         usage.cpuMillicores.push(perPod(cpu.values, i) * 1000);
         if (memory !== null && Number.isFinite(memory.values[i])) usage.memoryBytes.push(perPod(memory.values, i));
       }
@@ -529,18 +531,6 @@ function setOrRemove<L extends string>(
  * One raw series from a query result: the sum of its series at each timestamp (the load of a workload is
  * its total; a query returning one series per pod is summed). One series is returned as is.
  */
-function sumSeries(series: readonly { timestampsSeconds: Float64Array; values: Float64Array }[]) {
-  if (series.length === 1) return series[0];
-  const totals = new Map<number, number>();
-  for (const s of series) {
-    for (let i = 0; i < s.values.length; i++) {
-      if (!Number.isFinite(s.values[i])) continue;
-      totals.set(s.timestampsSeconds[i], (totals.get(s.timestampsSeconds[i]) ?? 0) + s.values[i]);
-    }
-  }
-  const times = [...totals.keys()].sort((a, b) => a - b);
-  return { timestampsSeconds: Float64Array.from(times), values: Float64Array.from(times.map((t) => totals.get(t)!)) };
-}
 
 /**
  * The reactive value to publish; null without a fresh metric. In Auto-mode fallback the planner ran without

@@ -1,3 +1,4 @@
+import { PrometheusSource } from '../../collector/prometheus.js';
 import type { ServiceConfig, WorkloadConfig } from '../../config/service.js';
 import type { Clock } from '../../core/index.js';
 import type { Publisher, ScalingDecision } from '../../executor/types.js';
@@ -88,7 +89,8 @@ export function liveServicePolicy(options: {
           loop = new WorkloadLoop({
             workload: options.workload,
             loop: options.loop,
-            prometheus: api,
+            source: new PrometheusSource(api, { sumSeries: true }),
+            instant: api,
             trainer,
             clock,
             modelPath: null,
