@@ -1,11 +1,11 @@
-// Plan decisions per second (target ≥ 100,000 in-process): npx tsx bench/planner-horizontal.bench.ts
+// Plan decisions per second, the fallback verdict included (target ≥ 100,000 in-process): npx tsx bench/planner-horizontal.bench.ts
 // Replays the NASA July 1995 trace (requests per minute) as the load: a decision every 15 s, each with a
 // 10-minute forecast (the next ten minutes of the trace, ±15% as its 80% interval), current metrics from the
 // trace, and its state fed to the next decision, as the simulator and the service call it.
 import { performance } from 'node:perf_hooks';
 import type { Forecast } from '../src/core/index.js';
-import { forecastOf, testPolicy } from '../src/planner/fixtures.js';
 import {
+  initialFallbackState,
   initialPlannerState,
   type PlannerPolicy,
   type PlannerState,
@@ -14,7 +14,9 @@ import {
   planResources,
   planSchedule,
   resolveCapacity,
+  trustedReplicaInput,
 } from '../src/planner/index.js';
+import { forecastOf, testPolicy } from '../src/testing/planner-fixtures.js';
 import { readTraceCsv, sharedDataPath } from '../src/testing/trace-csv.js';
 
 const trace = readTraceCsv(sharedDataPath('nasa-http/nasa_jul95_requests_per_minute.csv'));
@@ -49,7 +51,7 @@ function run(policy: PlannerPolicy, withForecast: boolean): { perSecond: number;
     const now = t0 + 60 + k * 15;
     const minute = Math.floor((now - t0) / 60);
     const loadNow = load[minute];
-    const out = planReplicas(
+    const trusted = trustedReplicaInput(
       {
         policy,
         pod,
@@ -61,10 +63,12 @@ function run(policy: PlannerPolicy, withForecast: boolean): { perSecond: number;
         },
         forecast: withForecast ? forecasts[minute] : null,
         forecastErrorPercent: 12,
+        sources: null,
       },
       state,
       now,
     );
+    const out = planReplicas(trusted.input, trusted.state, now);
     replicas = out.decision.desiredReplicas;
     state = out.state;
   }
@@ -97,7 +101,7 @@ for (let k = 0; k < SCHEDULES; k++) {
       pod,
       current: { replicas: 5, readyReplicas: 5, utilizationPercent: 70, load: load[k] },
       forecast: forecastOf(t0 + k * 60, 60, Array.from(load.subarray(k, k + HORIZON))),
-      forecastErrorPercent: null,
+      fallback: initialFallbackState,
     },
     initialPlannerState,
     t0 + k * 60,

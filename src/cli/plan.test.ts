@@ -76,7 +76,10 @@ test('planRequestText: --now replaces the request time', () => {
   // At 1200 s the forecast (960 + 3 × 60 = 1140) has ended: it is stale and too short, so the plan falls back.
   const out = JSON.parse(planRequestText(JSON.stringify(request), 'request.json', 1200));
   assert.equal(out.decision.fallback.active, true);
-  assert.equal(out.decision.fallback.cause, 'stale');
+  assert.deepEqual(
+    out.decision.fallback.reasons.map((reason: { cause: string }) => reason.cause),
+    ['forecast-stale'],
+  );
 });
 
 test('planRequestText: text that is not JSON is malformed-file naming the source', () => {

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { PrescaleError } from '../core/index.js';
 import { capacitySource } from '../planner/capacity.js';
+import { FALLBACK_CAUSES } from '../planner/fallback.js';
+import { initialPlannerState } from '../planner/horizontal.js';
 import type { PlanInput } from '../planner/plan.js';
 import type { PlannerState } from '../planner/types.js';
 import { durationSeconds } from './duration.js';
@@ -45,10 +47,11 @@ const stateSchema = z.strictObject({
   fallback: z
     .strictObject({
       active: z.boolean(),
-      cause: z.enum(['missing', 'stale', 'too-short', 'non-finite', 'error']).nullable(),
-      healthySinceSeconds: finite.nullable(),
+      reasons: z.array(z.strictObject({ cause: z.enum(FALLBACK_CAUSES), message: z.string() })).default([]),
+      sinceSeconds: finite.nullable().default(null),
+      healthySinceSeconds: finite.nullable().default(null),
     })
-    .default({ active: false, cause: null, healthySinceSeconds: null }),
+    .prefault({ active: false }),
 });
 
 const workloadSchema = z.strictObject({
@@ -143,13 +146,7 @@ const requestSchema = requestFields
   .transform((r): PlanInput => {
     const forecast = r.forecast;
     const usage = r.workload.usage;
-    const state: PlannerState = r.state ?? {
-      recommendations: [],
-      scaleUpEvents: [],
-      scaleDownEvents: [],
-      lastScaleSeconds: null,
-      fallback: { active: false, cause: null, healthySinceSeconds: null },
-    };
+    const state: PlannerState = r.state ?? initialPlannerState;
     return {
       nowSeconds: r.nowSeconds,
       policy: toPlannerPolicy(

@@ -36,7 +36,11 @@ test('the minimal manifest is accepted as it is, with the documented defaults', 
   );
   assert.equal(parsed.metric.isDefaultCpuQuery, true);
   assert.equal(parsed.capacityPerPod, null);
-  assert.deepEqual(parsed.prediction, { historySeconds: 14 * 86400, retrainEverySeconds: 86400 });
+  assert.deepEqual(parsed.prediction, {
+    historySeconds: 14 * 86400,
+    retrainEverySeconds: 86400,
+    filterAnomalies: false,
+  });
   const p = parsed.policy;
   assert.deepEqual([p.minReplicas, p.maxReplicas, p.mode, p.quantile], [1, 10, 'Auto', 0.8]);
   assert.deepEqual([p.headroomPercent, p.podStartupSeconds, p.targetUtilizationPercent], [10, 60, 70]);
@@ -86,7 +90,11 @@ test('every field of the spec table is read, durations converted to seconds', ()
     isDefaultCpuQuery: false,
   });
   assert.equal(parsed.capacityPerPod, 65);
-  assert.deepEqual(parsed.prediction, { historySeconds: 7 * 86400, retrainEverySeconds: 43200 });
+  assert.deepEqual(parsed.prediction, {
+    historySeconds: 7 * 86400,
+    retrainEverySeconds: 43200,
+    filterAnomalies: false,
+  });
   assert.equal(parsed.policy.mode, 'ForecastOnly');
   assert.equal(parsed.policy.quantile, 0.9);
   assert.equal(parsed.policy.targetUtilizationPercent, 60);

@@ -1,4 +1,4 @@
-// Execute stage: the doors to Kubernetes (KEDA external scaler, External Metrics API) and the one fallback module.
+// Execute stage: the doors to Kubernetes (KEDA external scaler, External Metrics API) and the published value.
 
 export {
   DESIRED_REPLICAS_METRIC,
@@ -8,15 +8,6 @@ export {
   splitListen,
 } from './external-metrics.js';
 export {
-  choosePublishedReplicas,
-  decideFallback,
-  describeFallback,
-  fallbackCauses,
-  initialFallbackState,
-  type PublishedValue,
-  type PublishInput,
-} from './fallback.js';
-export {
   externalScalerLoaderOptions,
   externalScalerProtoPath,
   KedaScaler,
@@ -24,14 +15,10 @@ export {
   kedaMetricName,
 } from './keda.js';
 export { type LabelRequirement, type LabelSelector, matchesSelector, parseLabelSelector } from './label-selector.js';
+export { choosePublishedReplicas, type PublishedValue, type PublishInput } from './publish.js';
 export type {
-  FallbackCause,
-  FallbackPolicy,
-  FallbackReason,
-  FallbackState,
   PublishedSource,
   Publisher,
   ScalingDecision,
-  WorkloadHealth,
   WorkloadMode,
 } from './types.js';

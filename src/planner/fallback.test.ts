@@ -1,77 +1,282 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { assessForecast, initialFallbackState, updateFallback } from './fallback.js';
-import { forecastOf, testPolicy } from './fixtures.js';
-import type { FallbackCause, FallbackState } from './types.js';
+import type { Forecast } from '../core/index.js';
+import { forecastOf } from '../testing/planner-fixtures.js';
+import {
+  decideFallback,
+  describeFallback,
+  type FallbackCause,
+  type FallbackEvidence,
+  type FallbackPolicy,
+  type FallbackState,
+  fallbackReasons,
+  initialFallbackState,
+  type SourceHealth,
+} from './fallback.js';
 
-const policy = testPolicy().fallback; // maxError 35, recoverBelow 28, staleAfter 180 s, recoverAfter 120 s
-// Eight one-minute buckets from 960 s: the forecast covers up to 1440 s.
-const good = forecastOf(960, 60, [1, 2, 3, 4, 5, 6, 7, 8], [2, 3, 4, 5, 6, 7, 8, 9]);
+// The one fallback module: the service's source reports, the forecast itself and the rolling error in, the
+// verdict (trusted forecast or null) and its hysteresis out.
 
-const assessRows: {
-  name: string;
-  input: { forecast: typeof good | null; error: number | null; now: number };
-  want: FallbackCause | null;
-}[] = [
-  { name: 'fresh, long enough, finite, accurate', input: { forecast: good, error: 10, now: 1000 }, want: null },
-  { name: 'no forecast', input: { forecast: null, error: null, now: 1000 }, want: 'missing' },
-  { name: 'no points', input: { forecast: forecastOf(960, 60, []), error: null, now: 1000 }, want: 'missing' },
-  { name: 'origin older than staleAfter', input: { forecast: good, error: null, now: 1141 }, want: 'stale' },
+const policy: FallbackPolicy = {
+  maxErrorPercent: 35,
+  recoverBelowPercent: 25,
+  staleAfterSeconds: 90,
+  recoverAfterSeconds: 60,
+};
+
+/** A service's view of one sync: its sources, the rolling error, and the forecast (fresh unless given). */
+type Health = SourceHealth & { readonly rollingErrorPercent: number | null; readonly forecast?: Forecast | null };
+
+const healthy: Health = {
+  prometheusError: null,
+  lastSampleSeconds: 1000,
+  modelProblem: null,
+  forecastProblem: null,
+  rollingErrorPercent: 10,
+  planProblem: null,
+};
+
+/** A forecast from `now` covering the 60 s lead, unless the row gives one. */
+function evidence(health: Health, now: number): FallbackEvidence {
+  const { rollingErrorPercent, forecast, ...sources } = health;
+  return {
+    sources,
+    forecast: forecast === undefined ? forecastOf(now, 60, [1, 2, 3]) : forecast,
+    errorPercent: rollingErrorPercent,
+    leadSeconds: 60,
+  };
+}
+
+const causeRows: { name: string; input: { health: Partial<Health>; now: number }; want: FallbackCause[] }[] = [
+  { name: 'all healthy', input: { health: {}, now: 1000 }, want: [] },
   {
-    name: 'origin exactly staleAfter old is still fresh',
-    input: { forecast: good, error: null, now: 1140 },
-    want: null,
+    name: 'unknown error while warming up is not a cause',
+    input: { health: { rollingErrorPercent: null }, now: 1000 },
+    want: [],
   },
   {
-    name: 'ends before now + podStartup',
-    input: { forecast: forecastOf(960, 60, [1, 2]), error: null, now: 1030 },
-    want: 'too-short',
+    name: 'Prometheus unreachable',
+    input: { health: { prometheusError: 'connect ECONNREFUSED' }, now: 1000 },
+    want: ['prometheus-unreachable'],
+  },
+  { name: 'sample exactly staleAfter old is still fresh', input: { health: {}, now: 1090 }, want: [] },
+  { name: 'sample older than staleAfter is stale', input: { health: {}, now: 1091 }, want: ['data-stale'] },
+  { name: 'never a sample', input: { health: { lastSampleSeconds: null }, now: 1000 }, want: ['data-stale'] },
+  { name: 'no model', input: { health: { modelProblem: 'model file corrupt' }, now: 1000 }, want: ['model-missing'] },
+  {
+    name: 'forecast threw',
+    input: { health: { forecastProblem: 'NaN at h=3' }, now: 1000 },
+    want: ['forecast-failed'],
   },
   {
-    name: 'NaN inside the window',
-    input: { forecast: forecastOf(960, 60, [100, Number.NaN, 3]), error: null, now: 1000 },
-    want: 'non-finite',
+    name: 'error exactly at the threshold is trusted',
+    input: { health: { rollingErrorPercent: 35 }, now: 1000 },
+    want: [],
   },
   {
-    name: 'NaN outside the window does not matter',
-    input: { forecast: forecastOf(960, 60, [100, 200, Number.NaN]), error: null, now: 1000 },
-    want: null,
+    name: 'error above the threshold',
+    input: { health: { rollingErrorPercent: 35.1 }, now: 1000 },
+    want: ['error-above-threshold'],
   },
-  { name: 'error above maxError', input: { forecast: good, error: 35.5, now: 1000 }, want: 'error' },
-  { name: 'error exactly maxError is trusted', input: { forecast: good, error: 35, now: 1000 }, want: null },
+  {
+    name: 'the planner could not plan',
+    input: { health: { planProblem: 'capacity: not enough (load, CPU) pairs' }, now: 1000 },
+    want: ['plan-failed'],
+  },
+  {
+    name: 'several causes in a fixed order',
+    input: {
+      health: { prometheusError: 'timeout', modelProblem: 'none', rollingErrorPercent: 80, planProblem: 'x' },
+      now: 5000,
+    },
+    want: ['prometheus-unreachable', 'data-stale', 'model-missing', 'error-above-threshold', 'plan-failed'],
+  },
+  {
+    name: 'no forecast and nothing explains it',
+    input: { health: { forecast: null }, now: 1000 },
+    want: ['forecast-missing'],
+  },
+  {
+    name: 'a missing forecast that no model explains is one reason, not two',
+    input: { health: { modelProblem: 'never trained', forecast: null }, now: 1000 },
+    want: ['model-missing'],
+  },
 ];
-for (const row of assessRows) {
-  test(`assessForecast: ${row.name}`, () => {
-    assert.equal(assessForecast(row.input.forecast, row.input.error, row.input.now, 60, policy).cause, row.want);
+
+for (const row of causeRows) {
+  test(`fallbackReasons: ${row.name}`, () => {
+    const reasons = fallbackReasons(
+      evidence({ ...healthy, ...row.input.health }, row.input.now),
+      row.input.now,
+      policy,
+    );
+    assert.deepEqual(
+      reasons.map((r) => r.cause),
+      row.want,
+    );
+    for (const reason of reasons) assert.ok(reason.message.length > 0);
   });
 }
 
-test('updateFallback: enters at once, recovers only after recoverAfter of health at or below recoverBelow', () => {
-  // Each row: (time, cause seen, rolling error) → active after the step.
-  const steps: { now: number; cause: FallbackCause | null; error: number | null; active: boolean }[] = [
-    { now: 0, cause: null, error: 20, active: false },
-    { now: 15, cause: 'error', error: 40, active: true }, // above 35: fallback at once
-    { now: 30, cause: null, error: 30, active: true }, // healthy by maxError but above recoverBelow 28
-    { now: 45, cause: null, error: 25, active: true }, // healthy run starts at 45
-    { now: 150, cause: null, error: 25, active: true }, // 105 s of 120
-    { now: 165, cause: null, error: 25, active: false }, // 120 s: recovered
-    { now: 180, cause: null, error: 33, active: false }, // between 28 and 35 and not in fallback: stays out
-    { now: 195, cause: 'stale', error: null, active: true },
-    { now: 210, cause: null, error: null, active: true }, // unknown error counts as healthy; run starts
-    { now: 225, cause: 'stale', error: null, active: true }, // relapse resets the run
-    { now: 240, cause: null, error: null, active: true },
-    { now: 360, cause: null, error: null, active: false },
-  ];
-  let state: FallbackState = initialFallbackState;
-  for (const s of steps) {
-    state = updateFallback(state, s.cause, s.error, s.now, policy);
-    assert.equal(state.active, s.active, `at ${s.now}`);
-  }
+test('fallbackReasons: messages carry the culprit and the threshold', () => {
+  const at = (health: Partial<Health>, now: number) =>
+    fallbackReasons(evidence({ ...healthy, ...health }, now), now, policy)[0];
+  assert.equal(at({ lastSampleSeconds: 0 }, 300).message, 'newest load sample is 5m old (staleAfter 90s)');
+  assert.equal(at({ rollingErrorPercent: 52.34 }, 1000).message, 'rolling error 52.3% is above maxError 35%');
+  assert.equal(
+    at({ prometheusError: 'connect ECONNREFUSED 127.0.0.1:9' }, 1000).message,
+    'Prometheus read failed: connect ECONNREFUSED 127.0.0.1:9',
+  );
 });
 
-test('updateFallback: with recoverAfter 0 the first healthy decision recovers', () => {
-  const zero = { ...policy, recoverAfterSeconds: 0 };
-  const entered = updateFallback(initialFallbackState, 'missing', null, 0, zero);
-  assert.deepEqual(entered, { active: true, cause: 'missing', healthySinceSeconds: null });
-  assert.deepEqual(updateFallback(entered, null, null, 15, zero), initialFallbackState);
+// A plan request knows no sources: only its forecast and error decide. Eight one-minute buckets from 960 s.
+const good = forecastOf(960, 60, [1, 2, 3, 4, 5, 6, 7, 8], [2, 3, 4, 5, 6, 7, 8, 9]);
+const forecastRows: {
+  name: string;
+  forecast: Forecast | null;
+  error: number | null;
+  now: number;
+  want: FallbackCause[];
+}[] = [
+  { name: 'fresh, long enough, finite, accurate', forecast: good, error: 10, now: 1000, want: [] },
+  { name: 'no forecast', forecast: null, error: null, now: 1000, want: ['forecast-missing'] },
+  { name: 'no points', forecast: forecastOf(960, 60, []), error: null, now: 1000, want: ['forecast-missing'] },
+  { name: 'origin older than staleAfter', forecast: good, error: null, now: 1051, want: ['forecast-stale'] },
+  { name: 'origin exactly staleAfter old is still fresh', forecast: good, error: null, now: 1050, want: [] },
+  {
+    name: 'ends before now + podStartup',
+    forecast: forecastOf(960, 60, [1, 2]),
+    error: null,
+    now: 1030,
+    want: ['forecast-too-short'],
+  },
+  {
+    name: 'NaN inside the window',
+    forecast: forecastOf(960, 60, [100, Number.NaN, 3]),
+    error: null,
+    now: 1000,
+    want: ['forecast-non-finite'],
+  },
+  {
+    name: 'NaN outside the window does not matter',
+    forecast: forecastOf(960, 60, [100, 200, Number.NaN]),
+    error: null,
+    now: 1000,
+    want: [],
+  },
+  { name: 'error above maxError', forecast: good, error: 35.5, now: 1000, want: ['error-above-threshold'] },
+  { name: 'error exactly maxError is trusted', forecast: good, error: 35, now: 1000, want: [] },
+];
+for (const row of forecastRows) {
+  test(`fallbackReasons of a plan request: ${row.name}`, () => {
+    const request: FallbackEvidence = {
+      sources: null,
+      forecast: row.forecast,
+      errorPercent: row.error,
+      leadSeconds: 60,
+    };
+    assert.deepEqual(
+      fallbackReasons(request, row.now, policy).map((r) => r.cause),
+      row.want,
+    );
+  });
+}
+
+test('decideFallback hands on the forecast only when trusted', () => {
+  const request = (now: number): FallbackEvidence => ({
+    sources: null,
+    forecast: good,
+    errorPercent: null,
+    leadSeconds: 60,
+  });
+  const trusted = decideFallback(request(1000), initialFallbackState, 1000, policy);
+  assert.equal(trusted.forecast, good);
+  assert.deepEqual(trusted.state, initialFallbackState);
+  const stale = decideFallback(request(1100), initialFallbackState, 1100, policy);
+  assert.equal(stale.forecast, null);
+  assert.deepEqual(
+    stale.state.reasons.map((r) => r.cause),
+    ['forecast-stale'],
+  );
+});
+
+/** Runs a sequence of (time, health) syncs through decideFallback and returns each state. */
+function run(steps: { now: number; health: Partial<Health> }[]): FallbackState[] {
+  let state = initialFallbackState;
+  return steps.map(({ now, health }) => {
+    state = decideFallback(evidence({ ...healthy, lastSampleSeconds: now, ...health }, now), state, now, policy).state;
+    return state;
+  });
+}
+
+test('decideFallback: enters at once, keeps the episode start, recovers only after recoverAfter healthy seconds', () => {
+  const states = run([
+    { now: 0, health: {} },
+    { now: 15, health: { prometheusError: 'down' } },
+    { now: 30, health: { prometheusError: 'down' } },
+    { now: 45, health: {} },
+    { now: 60, health: {} },
+    { now: 90, health: {} },
+    { now: 105, health: {} },
+  ]);
+  assert.deepEqual(
+    states.map((s) => s.active),
+    [false, true, true, true, true, true, false],
+  );
+  assert.equal(states[1].sinceSeconds, 15);
+  assert.equal(states[2].sinceSeconds, 15, 'the episode keeps its start');
+  assert.equal(states[3].healthySinceSeconds, 45);
+  assert.equal(states[5].healthySinceSeconds, 45);
+  assert.equal(states[5].reasons[0].cause, 'prometheus-unreachable', 'the cause stays visible while recovering');
+  assert.deepEqual(states[6], initialFallbackState);
+});
+
+test('decideFallback: a relapse during recovery restarts the healthy run', () => {
+  const states = run([
+    { now: 0, health: { modelProblem: 'corrupt' } },
+    { now: 15, health: {} },
+    { now: 45, health: { forecastProblem: 'threw' } },
+    { now: 60, health: {} },
+    { now: 105, health: {} },
+    { now: 120, health: {} },
+  ]);
+  assert.deepEqual(
+    states.map((s) => s.active),
+    [true, true, true, true, true, false],
+  );
+  assert.equal(states[2].reasons[0].cause, 'forecast-failed');
+  assert.equal(states[2].sinceSeconds, 0, 'still the same episode');
+  assert.equal(states[3].healthySinceSeconds, 60);
+});
+
+test('decideFallback: hysteresis band — an error between recoverBelow and maxError keeps fallback but does not enter it', () => {
+  const entered = run([
+    { now: 0, health: { rollingErrorPercent: 30 } },
+    { now: 15, health: { rollingErrorPercent: 50 } },
+    { now: 30, health: { rollingErrorPercent: 30 } },
+    { now: 200, health: { rollingErrorPercent: 30 } },
+    { now: 215, health: { rollingErrorPercent: 20 } },
+    { now: 275, health: { rollingErrorPercent: 24 } },
+  ]);
+  assert.deepEqual(
+    entered.map((s) => s.active),
+    [false, true, true, true, true, false],
+  );
+  assert.equal(entered[3].reasons[0].cause, 'error-above-threshold');
+  assert.match(entered[3].reasons[0].message, /not yet at or below 25%/);
+  assert.equal(entered[3].healthySinceSeconds, null, 'in the band the healthy run does not start');
+});
+
+test('describeFallback: says why and how far recovery has come', () => {
+  const states = run([
+    { now: 0, health: { prometheusError: 'connect ECONNREFUSED' } },
+    { now: 15, health: {} },
+    { now: 45, health: {} },
+  ]);
+  assert.equal(describeFallback(initialFallbackState, 0, policy), 'forecast trusted');
+  assert.equal(describeFallback(states[0], 0, policy), 'fallback: Prometheus read failed: connect ECONNREFUSED');
+  assert.equal(
+    describeFallback(states[2], 45, policy),
+    'fallback, recovering (healthy for 30s of 1m) after: Prometheus read failed: connect ECONNREFUSED',
+  );
 });

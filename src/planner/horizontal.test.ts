@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Forecast } from '../core/index.js';
-import { currentOf, forecastOf, inputOf, testPod, testPolicy } from './fixtures.js';
+import {
+  currentOf,
+  decide,
+  forecastOf,
+  inputOf,
+  schedule as scheduleOf,
+  testPod,
+  testPolicy,
+} from '../testing/planner-fixtures.js';
 import { budgetReplicas, initialPlannerState, planReplicas, planSchedule } from './horizontal.js';
 import type { BoundBy, CurrentState, PlannerPolicy, PlannerState, PodProfile } from './types.js';
 
@@ -175,7 +183,7 @@ const rows: Row[] = [
       desired: 6,
       boundBy: 'fallback',
       fallback: true,
-      reason: 'fallback (forecast missing): 6 replicas: reactive recommendation 6 from current metrics',
+      reason: 'fallback: no forecast — 6 replicas: reactive recommendation 6 from current metrics',
     },
   },
   {
@@ -185,13 +193,18 @@ const rows: Row[] = [
       desired: 4,
       boundBy: 'fallback',
       fallback: true,
-      reason: 'fallback (forecast stale: origin 300 s old, limit 180 s)',
+      reason: 'fallback: forecast origin is 5m old (staleAfter 3m)',
     },
   },
   {
     name: 'a forecast with a recent error above maxError: fallback',
     input: { current: currentOf(4, 70), errorPercent: 50 },
-    want: { desired: 4, boundBy: 'fallback', fallback: true, reason: 'fallback (forecast error 50% > maxError 35%)' },
+    want: {
+      desired: 4,
+      boundBy: 'fallback',
+      fallback: true,
+      reason: 'fallback: rolling error 50.0% is above maxError 35%',
+    },
   },
   {
     name: 'fallback without any current metric holds the current replicas',
@@ -214,7 +227,7 @@ for (const row of rows) {
       pod: { ...testPod, ...row.input.pod },
       forecastErrorPercent: row.input.errorPercent ?? null,
     });
-    const { decision } = planReplicas(input, row.input.state ?? initialPlannerState, NOW);
+    const { decision } = decide(input, row.input.state ?? initialPlannerState, NOW);
     assert.equal(decision.desiredReplicas, row.want.desired, decision.reason);
     assert.equal(decision.boundBy, row.want.boundBy, decision.reason);
     assert.equal(decision.fallback.active, row.want.fallback ?? false);
@@ -226,7 +239,7 @@ for (const row of rows) {
 
 test('planReplicas: state out remembers the recommendation, the scale event and the time', () => {
   const input = inputOf({ current: currentOf(4, 70), forecast: rising });
-  const { decision, state } = planReplicas(input, initialPlannerState, NOW);
+  const { decision, state } = decide(input, initialPlannerState, NOW);
   assert.equal(decision.desiredReplicas, 5);
   assert.deepEqual(state.recommendations, [
     { timestampSeconds: NOW, value: 4 },
@@ -238,7 +251,7 @@ test('planReplicas: state out remembers the recommendation, the scale event and 
 
 test('planReplicas: ForecastOnly remembers recommendations but records no scale event', () => {
   const input = inputOf({ current: currentOf(4, 70), forecast: rising, policy: testPolicy({ mode: 'ForecastOnly' }) });
-  const { decision, state } = planReplicas(input, initialPlannerState, NOW);
+  const { decision, state } = decide(input, initialPlannerState, NOW);
   assert.equal(decision.act, false);
   assert.equal(state.recommendations.length, 2);
   assert.deepEqual(state.scaleUpEvents, []);
@@ -252,7 +265,7 @@ test('planReplicas: a falling forecast steps down only after the 300 s window, c
   const seen: number[] = [];
   for (let t = 1000; t <= 1330; t += 15) {
     const forecast = forecastOf(t - 30, 60, [200, 200, 200]);
-    const out = planReplicas(inputOf({ current: currentOf(replicas, 20), forecast }), state, t);
+    const out = decide(inputOf({ current: currentOf(replicas, 20), forecast }), state, t);
     replicas = out.decision.desiredReplicas;
     state = out.state;
     seen.push(replicas);
@@ -267,7 +280,7 @@ test('planSchedule: the change points over the horizon, ramped and capped, endin
   const low = new Array(12).fill(100);
   const forecast = forecastOf(960, 60, [100, 100, 1800, 1800, 1800, 1800, 1800, 1800, ...low]); // ends at 2160
   const input = inputOf({ current: currentOf(2, 50), forecast });
-  const schedule = planSchedule(input, initialPlannerState, NOW);
+  const schedule = scheduleOf(input, initialPlannerState, NOW);
   assert.deepEqual(
     schedule.map((e) => [e.timeSeconds, e.replicas, e.boundBy]),
     [
@@ -283,7 +296,7 @@ test('planSchedule: the change points over the horizon, ramped and capped, endin
 });
 
 test('planSchedule: in fallback the schedule is the decision now alone', () => {
-  const schedule = planSchedule(inputOf({ current: currentOf(4, 105) }), initialPlannerState, NOW);
+  const schedule = scheduleOf(inputOf({ current: currentOf(4, 105) }), initialPlannerState, NOW);
   assert.deepEqual(schedule, [{ timeSeconds: NOW, replicas: 6, plannedLoad: null, boundBy: 'fallback' }]);
 });
 

@@ -1,5 +1,5 @@
-import type { Forecast } from '../core/index.js';
-import { assessForecast, initialFallbackState, updateFallback } from './fallback.js';
+import { type Forecast, PrescaleError } from '../core/index.js';
+import { describeFallback, type FallbackState, initialFallbackState } from './fallback.js';
 import { type BucketWindow, bucketWindow, peakQuantileLoad, upperSpreadFactor } from './quantile.js';
 import { limitRate, recordRecommendation, recordScaleEvent, stabilize } from './ramp.js';
 import { ceilReplicas, reactiveReplicas } from './reactive.js';
@@ -7,7 +7,6 @@ import { formatLoad } from './stats.js';
 import type {
   BoundBy,
   BudgetPolicy,
-  FallbackState,
   PlannerPolicy,
   PlannerState,
   PodProfile,
@@ -197,16 +196,22 @@ export function planReplicas(
   state: PlannerState,
   nowSeconds: number,
 ): { decision: ReplicaDecision; state: PlannerState } {
-  const { policy, pod, current, forecast, forecastErrorPercent } = input;
-  const health = assessForecast(forecast, forecastErrorPercent, nowSeconds, policy.podStartupSeconds, policy.fallback);
-  const fallback = updateFallback(state.fallback, health.cause, forecastErrorPercent, nowSeconds, policy.fallback);
+  const { policy, pod, current, forecast, fallback } = input;
   const reactive = reactiveReplicas(current, policy.targetUtilizationPercent, pod.loadPerPod, policy.tolerance);
   let predictive: number | null = null;
   let plannedLoad: number | null = null;
   let raw: number;
   let rawBound: BoundBy;
-  if (!fallback.active && health.window !== null && forecast !== null) {
-    plannedLoad = plannedLoadOver(forecast, policy.quantile, health.window);
+  if (forecast !== null) {
+    const window = bucketWindow(forecast, nowSeconds, nowSeconds + policy.podStartupSeconds);
+    if (window.short) {
+      throw new PrescaleError(
+        'invalid-input',
+        'forecast: ends before now + podStartup; decideFallback hands the planner only a forecast that covers it',
+        { field: 'forecast' },
+      );
+    }
+    plannedLoad = plannedLoadOver(forecast, policy.quantile, window);
     const forLoad = replicasForLoad(plannedLoad, policy, pod);
     predictive = forLoad.replicas;
     if (policy.reactiveFloor && reactive !== null && reactive > predictive) {
@@ -239,11 +244,10 @@ export function planReplicas(
     reason: explain(
       { boundBy, rawBound, raw, desired: next.desired, predictive, plannedLoad, reactive, budget, conflict },
       input,
-      fallback,
-      health.cause === 'stale' && forecast !== null ? nowSeconds - forecast.startSeconds : null,
+      nowSeconds,
     ),
     conflict,
-    fallback: { active: fallback.active, cause: fallback.cause },
+    fallback: { active: fallback.active, reasons: fallback.reasons },
   };
   return { decision, state: next.state };
 }
@@ -360,39 +364,8 @@ function rateText(rules: PlannerPolicy['scaleUp']): string {
   return `${parts.join(' or ')} per ${rules.periodSeconds} s`;
 }
 
-function fallbackText(fallback: FallbackState, input: ReplicaPlanInput, staleAgeSeconds: number | null): string {
-  const policy = input.policy.fallback;
-  if (fallback.healthySinceSeconds !== null)
-    return `recovering, healthy again for less than ${policy.recoverAfterSeconds} s`;
-  switch (fallback.cause) {
-    case 'missing':
-      return 'missing';
-    case 'stale':
-      return staleAgeSeconds === null
-        ? 'stale'
-        : `stale: origin ${formatLoad(staleAgeSeconds)} s old, limit ${policy.staleAfterSeconds} s`;
-    case 'too-short':
-      return `ends before now + podStartup (${input.policy.podStartupSeconds} s)`;
-    case 'non-finite':
-      return 'has non-finite values';
-    case 'error':
-      return input.forecastErrorPercent === null
-        ? 'error too high'
-        : input.forecastErrorPercent > policy.maxErrorPercent
-          ? `error ${formatLoad(input.forecastErrorPercent)}% > maxError ${policy.maxErrorPercent}%`
-          : `error ${formatLoad(input.forecastErrorPercent)}% not yet ≤ ${policy.recoverBelowPercent}%`;
-    default:
-      return 'unavailable';
-  }
-}
-
 /** The one-line explanation: what was chosen, which input bound it, and any precedence decision. */
-function explain(
-  e: Explained,
-  input: ReplicaPlanInput,
-  fallback: FallbackState,
-  staleAgeSeconds: number | null,
-): string {
+function explain(e: Explained, input: ReplicaPlanInput, nowSeconds: number): string {
   const { policy, pod } = input;
   const load = e.plannedLoad === null ? '' : formatLoad(e.plannedLoad);
   const source =
@@ -437,7 +410,7 @@ function explain(
       text = `${e.desired} replicas: the budget (${budgetText(policy.budget, pod)}) caps ${e.raw} (${source})`;
       break;
   }
-  if (fallback.active) text = `fallback (forecast ${fallbackText(fallback, input, staleAgeSeconds)}): ${text}`;
+  if (input.fallback.active) text = `${describeFallback(input.fallback, nowSeconds, policy.fallback)} — ${text}`;
   if (policy.mode === 'ForecastOnly') text = `ForecastOnly, not acting: ${text}`;
   return e.conflict === null ? text : `${text}; ${e.conflict}`;
 }

@@ -9,15 +9,21 @@ export {
   resolveCapacity,
 } from './capacity.js';
 export {
-  assessForecast,
-  type FallbackHysteresis,
-  type ForecastHealth,
-  fallbackHysteresis,
+  decideFallback,
+  describeFallback,
+  FALLBACK_CAUSES,
+  type FallbackCause,
+  type FallbackEvidence,
+  type FallbackPolicy,
+  type FallbackReason,
+  type FallbackState,
+  type FallbackVerdict,
+  fallbackReasons,
   initialFallbackState,
-  updateFallback,
+  type SourceHealth,
 } from './fallback.js';
 export { budgetReplicas, initialPlannerState, PRECEDENCE, planReplicas, planSchedule } from './horizontal.js';
-export { type PlanInput, type PlanResult, plan } from './plan.js';
+export { type PlanInput, type PlanResult, plan, type ReplicaRequest, trustedReplicaInput } from './plan.js';
 export { normalQuantile, upperSpreadFactor } from './quantile.js';
 export { DEFAULT_PLANNER_SCALE_DOWN, DEFAULT_PLANNER_SCALE_UP, limitRate, stabilize } from './ramp.js';
 export { ceilReplicas, reactiveReplicas } from './reactive.js';
@@ -25,9 +31,6 @@ export type {
   BoundBy,
   BudgetPolicy,
   CurrentState,
-  FallbackCause,
-  FallbackPolicy,
-  FallbackState,
   PlannerMode,
   PlannerPolicy,
   PlannerState,

@@ -1,7 +1,15 @@
 import type { Forecast } from '../core/index.js';
 import { type CapacityModel, resolveCapacity } from './capacity.js';
+import { decideFallback, type SourceHealth } from './fallback.js';
 import { planReplicas, planSchedule } from './horizontal.js';
-import type { CurrentState, PlannerPolicy, PlannerState, ReplicaDecision, ScheduleEntry } from './types.js';
+import type {
+  CurrentState,
+  PlannerPolicy,
+  PlannerState,
+  ReplicaDecision,
+  ReplicaPlanInput,
+  ScheduleEntry,
+} from './types.js';
 import { type PodResources, planResources, type ResourcePlan, type UsageHistory } from './vertical.js';
 
 /**
@@ -23,7 +31,10 @@ export interface PlanInput {
   };
   readonly current: CurrentState;
   readonly forecast: Forecast | null;
+  /** Rolling error of recent forecasts (percent) at the horizons the plan reads; null when unknown. */
   readonly forecastErrorPercent: number | null;
+  /** What the service's sources report (Prometheus, data, model); absent for a plan request. */
+  readonly sources?: SourceHealth;
   readonly state: PlannerState;
 }
 
@@ -39,7 +50,8 @@ export interface PlanResult {
 
 /**
  * Plans one workload: capacity (given, from the CPU request, or learned), then the vertical plan, then the
- * replica decision and schedule. With `resources.apply` the replica plan uses the capacity and CPU request
+ * fallback verdict (`decideFallback`: is the forecast trusted?), then the replica decision and schedule on the
+ * trusted forecast or, in fallback, reactively. With `resources.apply` the replica plan uses the capacity and CPU request
  * the recommended resources give, so the two plans agree on what one pod is.
  */
 export function plan(input: PlanInput): PlanResult {
@@ -56,18 +68,58 @@ export function plan(input: PlanInput): PlanResult {
     ? planResources({ usage, oomMemoryBytes: workload.oomMemoryBytes, current: workload.resources, capacity })
     : null;
   const applied = input.resources.apply && resources !== null;
-  const replicaInput = {
-    policy,
-    pod: {
-      loadPerPod: applied ? resources.loadPerPodAtRecommendation : capacity.loadPerPod,
-      cpuRequestMillicores: applied ? resources.cpu.requestMillicores : workload.resources.cpuRequestMillicores,
-      costPerHour: workload.costPerPodHour,
+  const trusted = trustedReplicaInput(
+    {
+      policy,
+      pod: {
+        loadPerPod: applied ? resources.loadPerPodAtRecommendation : capacity.loadPerPod,
+        cpuRequestMillicores: applied ? resources.cpu.requestMillicores : workload.resources.cpuRequestMillicores,
+        costPerHour: workload.costPerPodHour,
+      },
+      current: input.current,
+      forecast: input.forecast,
+      forecastErrorPercent: input.forecastErrorPercent,
+      sources: input.sources ?? null,
     },
-    current: input.current,
-    forecast: input.forecast,
-    forecastErrorPercent: input.forecastErrorPercent,
-  };
-  const { decision, state } = planReplicas(replicaInput, input.state, input.nowSeconds);
-  const schedule = planSchedule(replicaInput, input.state, input.nowSeconds);
+    input.state,
+    input.nowSeconds,
+  );
+  const { decision, state } = planReplicas(trusted.input, trusted.state, input.nowSeconds);
+  const schedule = planSchedule(trusted.input, trusted.state, input.nowSeconds);
   return { decision, schedule, capacity, resources, state };
+}
+
+/** A replica decision's inputs before the fallback verdict: the forecast as given, with its evidence. */
+export interface ReplicaRequest extends Omit<ReplicaPlanInput, 'fallback'> {
+  /** Rolling error of recent forecasts (percent) at the horizons the plan reads; null when unknown. */
+  readonly forecastErrorPercent: number | null;
+  /** What the service's sources report; null for a plan request. */
+  readonly sources: SourceHealth | null;
+}
+
+/**
+ * The fallback verdict (`decideFallback`) turned into the planner's input: the forecast only when trusted, and
+ * the memory with the new fallback state. Every caller of `planReplicas` goes through here.
+ */
+export function trustedReplicaInput(
+  request: ReplicaRequest,
+  state: PlannerState,
+  nowSeconds: number,
+): { input: ReplicaPlanInput; state: PlannerState } {
+  const { forecastErrorPercent, sources, ...rest } = request;
+  const verdict = decideFallback(
+    {
+      sources,
+      forecast: request.forecast,
+      errorPercent: forecastErrorPercent,
+      leadSeconds: request.policy.podStartupSeconds,
+    },
+    state.fallback,
+    nowSeconds,
+    request.policy.fallback,
+  );
+  return {
+    input: { ...rest, forecast: verdict.forecast, fallback: verdict.state },
+    state: { ...state, fallback: verdict.state },
+  };
 }

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import type { Forecast } from '../core/index.js';
+import { decide, schedule as scheduleOf, testPolicy } from '../testing/planner-fixtures.js';
 import { resolveCapacity } from './capacity.js';
-import { testPolicy } from './fixtures.js';
-import { initialPlannerState, planReplicas, planSchedule } from './horizontal.js';
+import { initialPlannerState } from './horizontal.js';
 import { plan } from './plan.js';
 import type { PlannerPolicy, PlannerState, PodProfile, ReplicaDecision, ScalingRules, TimedValue } from './types.js';
 import { planResources, VPA_DEFAULTS } from './vertical.js';
@@ -267,8 +267,9 @@ function runScenario(scenario: Scenario, check: Check): void {
       },
       forecast: forecastAt(step.forecast, now),
       forecastErrorPercent: step.errorPercent,
+      sources: null,
     };
-    const out = planReplicas(input, state, now);
+    const out = decide(input, state, now);
     const normalPath = current >= policy.minReplicas && current <= upper;
     // The HPA's memory: the first reconcile remembers current, then every raw recommendation on the normal path.
     if (normalPath && memory.length === 0) memory.push({ timestampSeconds: now, value: current });
@@ -402,8 +403,8 @@ test('property: more forecast load never yields fewer replicas', () => {
       });
       const step = scenario.steps[scenario.steps.length - 1];
       const now = last.now + 15;
-      const decide = (forecast: Forecast | null) =>
-        planReplicas(
+      const decideOn = (forecast: Forecast | null) =>
+        decide(
           {
             policy: scenario.policy,
             pod: scenario.pod,
@@ -415,12 +416,13 @@ test('property: more forecast load never yields fewer replicas', () => {
             },
             forecast,
             forecastErrorPercent: step.errorPercent,
+            sources: null,
           },
           memory,
           now,
         ).decision;
-      const base = decide(forecastAt(step.forecast, now));
-      const more = decide(forecastAt(step.forecast, now, scale, shift));
+      const base = decideOn(forecastAt(step.forecast, now));
+      const more = decideOn(forecastAt(step.forecast, now, scale, shift));
       assert.ok(more.desiredReplicas >= base.desiredReplicas, `${more.reason} < ${base.reason}`);
       if (base.plannedLoad !== null && more.plannedLoad !== null) assert.ok(more.plannedLoad >= base.plannedLoad);
     }),
@@ -437,7 +439,7 @@ test('property: no NaN, no negative number anywhere in decisions, schedules and 
       });
       const first = scenario.steps[0];
       const now = 1_000_000;
-      const schedule = planSchedule(
+      const schedule = scheduleOf(
         {
           policy: scenario.policy,
           pod: scenario.pod,
@@ -449,6 +451,7 @@ test('property: no NaN, no negative number anywhere in decisions, schedules and 
           },
           forecast: forecastAt(first.forecast, now),
           forecastErrorPercent: first.errorPercent,
+          sources: null,
         },
         initialPlannerState,
         now,

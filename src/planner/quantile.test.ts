@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { forecastOf } from './fixtures.js';
+import { forecastOf } from '../testing/planner-fixtures.js';
 import { bucketWindow, normalQuantile, peakQuantileLoad, upperSpreadFactor } from './quantile.js';
 
 // Golden values of Φ⁻¹ (R: qnorm), to 1e-8.

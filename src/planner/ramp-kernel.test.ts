@@ -7,7 +7,7 @@ import {
   type ScalingPolicy,
   type TimestampedScaleEvent,
 } from '../hpa/index.js';
-import { defaultScaleUp } from './fixtures.js';
+import { defaultScaleUp } from '../testing/planner-fixtures.js';
 import { limitRate, stabilize } from './ramp.js';
 import type { ScalingRules, TimedValue } from './types.js';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { defaultScaleDown, defaultScaleUp } from './fixtures.js';
+import { defaultScaleDown, defaultScaleUp } from '../testing/planner-fixtures.js';
 import { limitRate, recordRecommendation, recordScaleEvent, stabilize } from './ramp.js';
 import type { ScalingRules, TimedValue } from './types.js';
 

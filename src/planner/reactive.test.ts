@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { currentOf } from './fixtures.js';
+import { currentOf } from '../testing/planner-fixtures.js';
 import { ceilReplicas, reactiveReplicas } from './reactive.js';
 import type { CurrentState } from './types.js';
 

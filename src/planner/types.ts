@@ -1,4 +1,5 @@
 import type { Forecast } from '../core/index.js';
+import type { FallbackPolicy, FallbackReason, FallbackState } from './fallback.js';
 
 /**
  * One direction's ramp rules, the HPA's `behavior.scaleUp` / `behavior.scaleDown` in the
@@ -18,18 +19,6 @@ export interface ScalingRules {
 
 /** `Auto` acts on the plan; `ForecastOnly` (shadow) computes and reports but never changes the target. */
 export type PlannerMode = 'Auto' | 'ForecastOnly';
-
-/** Fallback to the reactive value: when to enter it and how long the forecast must be healthy to leave it. */
-export interface FallbackPolicy {
-  /** Rolling forecast error (WAPE, percent) above which the forecast is not trusted. */
-  readonly maxErrorPercent: number;
-  /** Leave fallback only once the error is at or below this (hysteresis band under maxErrorPercent). */
-  readonly recoverBelowPercent: number;
-  /** The forecast is stale when its origin is older than this many seconds. */
-  readonly staleAfterSeconds: number;
-  /** The forecast must stay healthy this long before the planner trusts it again. */
-  readonly recoverAfterSeconds: number;
-}
 
 /** Hard caps below maxReplicas; each is null when not set. */
 export interface BudgetPolicy {
@@ -96,10 +85,13 @@ export interface ReplicaPlanInput {
   readonly policy: PlannerPolicy;
   readonly pod: PodProfile;
   readonly current: CurrentState;
-  /** The latest forecast of the load; null when none is available. */
+  /**
+   * The forecast to plan on, given only when `decideFallback` trusts it (so it covers now + podStartup with
+   * finite values); null = plan reactively.
+   */
   readonly forecast: Forecast | null;
-  /** Rolling error of recent forecasts (WAPE, percent); null when unknown. */
-  readonly forecastErrorPercent: number | null;
+  /** The fallback verdict behind `forecast`, for the explanation. */
+  readonly fallback: FallbackState;
 }
 
 /** A timestamped number in the planner's memory (a recommendation or a scale event's size). */
@@ -108,20 +100,9 @@ export interface TimedValue {
   readonly value: number;
 }
 
-/** Why the planner does not trust the forecast. */
-export type FallbackCause = 'missing' | 'stale' | 'too-short' | 'non-finite' | 'error';
-
-/** Fallback memory: whether it is active, why, and since when the forecast has been healthy again. */
-export interface FallbackState {
-  readonly active: boolean;
-  readonly cause: FallbackCause | null;
-  /** First decision time of the current healthy run while in fallback; null when not recovering. */
-  readonly healthySinceSeconds: number | null;
-}
-
 /**
  * The planner's memory between decisions, the HPA controller's per-HPA memory made explicit
- * (`kubernetes-integration.md` §1.2) plus the fallback hysteresis. State in, state out: a caller keeps it,
+ * (`kubernetes-integration.md` §1.2) plus the fallback memory (`fallback.ts` decides it). State in, state out: a caller keeps it,
  * serializes it if it likes, and passes it back with a later time.
  */
 export interface PlannerState {
@@ -175,7 +156,8 @@ export interface ReplicaDecision {
   readonly reason: string;
   /** When two constraints disagreed, which one won by the precedence and why; null otherwise. */
   readonly conflict: string | null;
-  readonly fallback: { readonly active: boolean; readonly cause: FallbackCause | null };
+  /** The fallback verdict the decision was made under (`fallback.ts`). */
+  readonly fallback: { readonly active: boolean; readonly reasons: readonly FallbackReason[] };
 }
 
 /** One point of the schedule over the horizon: what the plan will run at `timeSeconds` if the forecast holds. */

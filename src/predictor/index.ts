@@ -1,7 +1,7 @@
 // The service (`prescale serve`): each workload's live loop, background refits, online accuracy, HTTP API.
 
 export { type ApiContext, type ApiErrorBody, type ApiIssue, buildHttpApi } from './http-api.js';
-export { FALLBACK_CAUSES, reportedHorizonSteps, ServiceMetrics } from './metrics.js';
+export { reportedHorizonSteps, ServiceMetrics } from './metrics.js';
 export {
   type FitEvent,
   ModelHolder,

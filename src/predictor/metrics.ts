@@ -1,15 +1,4 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import type { FallbackCause } from '../executor/types.js';
-
-/** Every fallback cause, so the reason gauge shows 0 for the causes that do not hold. */
-export const FALLBACK_CAUSES: readonly FallbackCause[] = [
-  'prometheus-unreachable',
-  'data-stale',
-  'model-missing',
-  'forecast-failed',
-  'error-above-threshold',
-  'plan-failed',
-];
 
 /** Sub-millisecond to tens of seconds: a sync or a forecast is ~1 ms, a fit up to minutes. */
 const LATENCY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10];

@@ -2,18 +2,24 @@ import type { PrometheusClient } from '../collector/prometheus.js';
 import type { MetricSource } from '../collector/types.js';
 import type { ServiceConfig, WorkloadConfig } from '../config/service.js';
 import type { Clock, Forecast, Series } from '../core/index.js';
+import { choosePublishedReplicas } from '../executor/publish.js';
+import type { Publisher, ScalingDecision } from '../executor/types.js';
 import {
-  choosePublishedReplicas,
   decideFallback,
   describeFallback,
+  FALLBACK_CAUSES,
+  type FallbackState,
   initialFallbackState,
-} from '../executor/fallback.js';
-import type { FallbackState, Publisher, ScalingDecision, WorkloadHealth } from '../executor/types.js';
-import { initialPlannerState, type PlanInput, type PlanResult, plan } from '../planner/index.js';
+  initialPlannerState,
+  type PlanInput,
+  type PlanResult,
+  plan,
+  type SourceHealth,
+} from '../planner/index.js';
 import type { PlannerState } from '../planner/types.js';
 import type { UsageHistory } from '../planner/vertical.js';
 import { cleanTrainingSeries, resampleToStep } from '../preprocessor/index.js';
-import { FALLBACK_CAUSES, reportedHorizonSteps, type ServiceMetrics } from './metrics.js';
+import { reportedHorizonSteps, type ServiceMetrics } from './metrics.js';
 import { ModelHolder, type ModelStatus, servingModelName } from './model-holder.js';
 import { type HorizonAccuracy, OnlineAccuracy } from './online-accuracy.js';
 import { RecentSeries } from './recent-series.js';
@@ -95,7 +101,6 @@ export class WorkloadLoop {
   private readonly holder: ModelHolder;
   private readonly horizonSteps: number;
   private readonly planningHorizonSteps: number;
-  private fallbackState: FallbackState = initialFallbackState;
   private plannerState: PlannerState = initialPlannerState;
   private usage: UsageHistory | null = null;
   private signals: CurrentSignals = emptySignals;
@@ -145,7 +150,7 @@ export class WorkloadLoop {
         }
       },
     });
-    this.published = this.decide(Number.NaN, emptyHealth(), null).decision;
+    this.published = this.decide(Number.NaN, noSourceYet, null, null).decision;
   }
 
   /** The fitted model serving forecasts now (for the forecast API); null before the first fit. */
@@ -206,8 +211,8 @@ export class WorkloadLoop {
         byHorizon: this.accuracy.byHorizon(),
       },
       fallback: {
-        ...this.fallbackState,
-        summary: describeFallback(this.fallbackState, this.lastSyncSeconds ?? 0, policy),
+        ...this.plannerState.fallback,
+        summary: describeFallback(this.plannerState.fallback, this.lastSyncSeconds ?? 0, policy),
       },
     };
   }
@@ -222,19 +227,18 @@ export class WorkloadLoop {
       this.holder.maybeRetrain(nowSeconds, (signal) => this.loadHistory(nowSeconds, signal));
     }
     this.forecastNow(actuals);
-    const health: WorkloadHealth = {
+    const sources: SourceHealth = {
       prometheusError: this.prometheusError,
       lastSampleSeconds: this.recent.lastObservedSeconds(),
       modelProblem: this.holder.current === null ? (this.holder.status().problem ?? 'no model') : null,
       forecastProblem: this.forecastError,
-      rollingErrorPercent: this.accuracy.wapePercent(this.planningHorizonSteps),
       planProblem: null,
     };
-    const { decision, fallback, planResult, planError } = this.decide(nowSeconds, health, this.forecast);
-    this.fallbackState = fallback;
+    const errorPercent = this.accuracy.wapePercent(this.planningHorizonSteps);
+    const { decision, fallback, planResult, planError } = this.decide(nowSeconds, sources, errorPercent, this.forecast);
     this.planResult = planResult;
     this.planError = planError;
-    if (planResult !== null) this.plannerState = planResult.state;
+    this.plannerState = planResult?.state ?? { ...this.plannerState, fallback };
     this.published = decision;
     await this.publish(decision);
     this.lastSyncSeconds = nowSeconds;
@@ -243,34 +247,41 @@ export class WorkloadLoop {
   }
 
   /**
-   * Judges health (the fallback module), plans (with the forecast only when trusted), and picks the
-   * published value (the fallback module again). A planner failure is one more fallback cause.
+   * Plans (the planner's fallback module judges the sources, the forecast and its error first, and hands the
+   * planner the forecast only when trusted), then picks the published value. A planner failure is one more
+   * fallback cause, judged by the same module.
    */
   private decide(
     nowSeconds: number,
-    health: WorkloadHealth,
+    sources: SourceHealth,
+    errorPercent: number | null,
     forecast: Forecast | null,
   ): { decision: ScalingDecision; fallback: FallbackState; planResult: PlanResult | null; planError: string | null } {
     const w = this.options.workload;
     const r = w.resource;
-    let fallback = decideFallback(health, this.fallbackState, nowSeconds, r.policy.fallback);
     let planResult: PlanResult | null = null;
     let planError: string | null = null;
-    if (Number.isFinite(nowSeconds)) {
-      try {
-        const sampleAge =
-          health.lastSampleSeconds === null ? Number.POSITIVE_INFINITY : nowSeconds - health.lastSampleSeconds;
-        const loadFresh = sampleAge <= r.policy.fallback.staleAfterSeconds;
-        planResult = plan(this.planInput(nowSeconds, fallback.active ? null : forecast, loadFresh));
-      } catch (error) {
-        planError = (error as Error).message;
-        fallback = decideFallback(
-          { ...health, planProblem: planError },
-          this.fallbackState,
-          nowSeconds,
-          r.policy.fallback,
-        );
-      }
+    let fallback: FallbackState;
+    try {
+      if (!Number.isFinite(nowSeconds)) throw new Error('not started');
+      const sampleAge =
+        sources.lastSampleSeconds === null ? Number.POSITIVE_INFINITY : nowSeconds - sources.lastSampleSeconds;
+      const loadFresh = sampleAge <= r.policy.fallback.staleAfterSeconds;
+      planResult = plan(this.planInput(nowSeconds, forecast, errorPercent, sources, loadFresh));
+      fallback = planResult.state.fallback;
+    } catch (error) {
+      planError = Number.isFinite(nowSeconds) ? (error as Error).message : null;
+      fallback = decideFallback(
+        {
+          sources: { ...sources, planProblem: planError },
+          forecast,
+          errorPercent,
+          leadSeconds: r.policy.podStartupSeconds,
+        },
+        this.plannerState.fallback,
+        nowSeconds,
+        r.policy.fallback,
+      ).state;
     }
     const chosen = choosePublishedReplicas({
       mode: r.policy.mode,
@@ -293,11 +304,14 @@ export class WorkloadLoop {
     return { decision, fallback, planResult, planError };
   }
 
-  /**
-   * The planner's input. The fallback module already judged the forecast (staleness, error), so the planner
-   * is given no error figure and told to trust a forecast again at once: one place decides fallback.
-   */
-  private planInput(nowSeconds: number, forecast: Forecast | null, loadFresh: boolean): PlanInput {
+  /** The planner's input: the forecast with its rolling error and the sources, for the fallback verdict. */
+  private planInput(
+    nowSeconds: number,
+    forecast: Forecast | null,
+    errorPercent: number | null,
+    sources: SourceHealth,
+    loadFresh: boolean,
+  ): PlanInput {
     const w = this.options.workload;
     const r = w.resource;
     const replicas = this.signals.replicas ?? this.published?.replicas ?? r.policy.minReplicas;
@@ -308,7 +322,7 @@ export class WorkloadLoop {
         : null;
     return {
       nowSeconds,
-      policy: { ...r.policy, fallback: { ...r.policy.fallback, recoverAfterSeconds: 0 } },
+      policy: r.policy,
       capacity: { perPod: r.capacityPerPod, loadIsCpuCores: w.loadIsCpuCores },
       resources: r.resources,
       workload: { resources: w.podResources, costPerPodHour: w.costPerPodHour, usage: this.usage, oomMemoryBytes: [] },
@@ -320,7 +334,8 @@ export class WorkloadLoop {
         load: loadFresh ? this.signals.load : null,
       },
       forecast,
-      forecastErrorPercent: null,
+      forecastErrorPercent: errorPercent,
+      sources,
       state: this.plannerState,
     };
   }
@@ -472,8 +487,8 @@ export class WorkloadLoop {
     setOrRemove(m.plannedReplicas, labels, this.planResult?.decision.desiredReplicas ?? null);
     setOrRemove(m.reactiveReplicas, labels, this.planResult?.decision.reactiveReplicas ?? null);
     setOrRemove(m.currentLoad, labels, this.signals.load);
-    m.fallbackActive.set(labels, this.fallbackState.active ? 1 : 0);
-    const causes = new Set(this.fallbackState.reasons.map((reason) => reason.cause));
+    m.fallbackActive.set(labels, this.plannerState.fallback.active ? 1 : 0);
+    const causes = new Set(this.plannerState.fallback.reasons.map((reason) => reason.cause));
     for (const cause of FALLBACK_CAUSES) m.fallbackReason.set({ ...labels, cause }, causes.has(cause) ? 1 : 0);
     const step = this.options.workload.resource.metric.stepSeconds;
     const byHorizon = this.accuracy.byHorizon();
@@ -503,16 +518,14 @@ export class WorkloadLoop {
   }
 }
 
-function emptyHealth(): WorkloadHealth {
-  return {
-    prometheusError: null,
-    lastSampleSeconds: null,
-    modelProblem: null,
-    forecastProblem: null,
-    rollingErrorPercent: null,
-    planProblem: null,
-  };
-}
+/** Before the first sync: nothing read, no model. */
+const noSourceYet: SourceHealth = {
+  prometheusError: null,
+  lastSampleSeconds: null,
+  modelProblem: null,
+  forecastProblem: null,
+  planProblem: null,
+};
 
 /** Sets a gauge, or removes the series when the value is unknown, so /metrics never shows NaN. */
 function setOrRemove<L extends string>(

@@ -1,5 +1,6 @@
 import type { Forecast } from '../../core/index.js';
 import { initialPlannerState, planReplicas } from '../../planner/horizontal.js';
+import { trustedReplicaInput } from '../../planner/plan.js';
 import type { PlannerPolicy, PlannerState, PodProfile } from '../../planner/types.js';
 import type { AutoscalingPolicy, Observation } from '../types.js';
 
@@ -34,7 +35,7 @@ export function plannedPolicy(options: {
     decide(observation, state, nowSeconds) {
       const { forecast, errorPercent, note } = source.forecast(observation, nowSeconds);
       const recent = observation.prometheus.recent(CURRENT_WINDOW_SECONDS);
-      const result = planReplicas(
+      const trusted = trustedReplicaInput(
         {
           policy,
           pod,
@@ -46,10 +47,12 @@ export function plannedPolicy(options: {
           },
           forecast,
           forecastErrorPercent: errorPercent,
+          sources: null,
         },
         state,
         nowSeconds,
       );
+      const result = planReplicas(trusted.input, trusted.state, nowSeconds);
       const { decision } = result;
       return {
         replicas: decision.act ? decision.desiredReplicas : observation.specReplicas,

@@ -1,6 +1,8 @@
 import type { Forecast } from '../core/index.js';
-import { DEFAULT_PLANNER_SCALE_DOWN, DEFAULT_PLANNER_SCALE_UP } from './ramp.js';
-import type { CurrentState, PlannerPolicy, PodProfile, ReplicaPlanInput, ScalingRules } from './types.js';
+import { planReplicas, planSchedule } from '../planner/horizontal.js';
+import { type ReplicaRequest, trustedReplicaInput } from '../planner/plan.js';
+import { DEFAULT_PLANNER_SCALE_DOWN, DEFAULT_PLANNER_SCALE_UP } from '../planner/ramp.js';
+import type { CurrentState, PlannerPolicy, PlannerState, PodProfile, ScalingRules } from '../planner/types.js';
 
 /**
  * Shared fixtures of the planner's tests and benchmark: the `PredictiveAutoscaler` defaults in parsed form
@@ -66,13 +68,26 @@ export function currentOf(
 /** A pod serving 100 load units at target, 500m CPU request, no cost. */
 export const testPod: PodProfile = { loadPerPod: 100, cpuRequestMillicores: 500, costPerHour: null };
 
-/** A whole replica-plan input from its parts, defaults for the rest. */
-export function inputOf(parts: Partial<ReplicaPlanInput> & Pick<ReplicaPlanInput, 'current'>): ReplicaPlanInput {
+/** A whole replica request (the forecast as given, before the fallback verdict) from its parts. */
+export function inputOf(parts: Partial<ReplicaRequest> & Pick<ReplicaRequest, 'current'>): ReplicaRequest {
   return {
     policy: testPolicy(),
     pod: testPod,
     forecast: null,
     forecastErrorPercent: null,
+    sources: null,
     ...parts,
   };
+}
+
+/** The decision as `plan` makes it: the fallback verdict, then `planReplicas` on the trusted forecast. */
+export function decide(request: ReplicaRequest, state: PlannerState, nowSeconds: number) {
+  const trusted = trustedReplicaInput(request, state, nowSeconds);
+  return planReplicas(trusted.input, trusted.state, nowSeconds);
+}
+
+/** The schedule as `plan` makes it. */
+export function schedule(request: ReplicaRequest, state: PlannerState, nowSeconds: number) {
+  const trusted = trustedReplicaInput(request, state, nowSeconds);
+  return planSchedule(trusted.input, trusted.state, nowSeconds);
 }
