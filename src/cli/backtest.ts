@@ -1,6 +1,7 @@
 import { PrescaleError } from '../core/index.js';
 import { type BacktestSuiteResult, runBacktestSuite } from '../experiments/backtest-suite.js';
 import { defaultDatasetsPath } from '../experiments/datasets.js';
+import { DEFAULT_INTERVAL_LEVEL } from '../models/common.js';
 import { modelNames } from '../models/registry.js';
 import type { ForecastScore } from '../models/scoring.js';
 import type { RegisterCommand } from './commands.js';
@@ -116,7 +117,7 @@ export const registerBacktest: RegisterCommand = (program, run) => {
     )
     .option('--model <list>', `comma-separated models, of: ${modelNames.join(', ')}`, DEFAULT_BACKTEST_MODELS.join(','))
     .option('--horizon <steps>', "override the dataset's horizon (steps)")
-    .option('--level <coverage>', 'prediction interval coverage', '0.8')
+    .option('--level <coverage>', 'prediction interval coverage', String(DEFAULT_INTERVAL_LEVEL))
     .option('--out <dir>', 'write one scorer-format CSV per model (origin,h,yhat,lo,hi) into this directory')
     .option('--json', 'print the scores as JSON instead of a table')
     .action(

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { PrescaleError } from '../core/index.js';
 import type { PlanInput } from '../planner/plan.js';
 import type { PlannerPolicy, PlannerState, ScalingRules } from '../planner/types.js';
+import { forecastSchema } from './forecast.js';
 import { describeValue, dottedPath, durationSeconds } from './issues.js';
 import { quantitySchema } from './quantity.js';
 
@@ -108,14 +109,6 @@ const policySchema = z.strictObject({
 });
 
 const numberArray = z.array(finite);
-
-const forecastSchema = z.strictObject({
-  startSeconds: finite,
-  step: durationSeconds(1, 86_400),
-  point: numberArray.min(1),
-  intervals: z.strictObject({ level: finite.gt(0).lt(1), lower: numberArray, upper: numberArray }).optional(),
-  recentErrorPercent: nonNegative.optional(),
-});
 
 const timedValues = z.array(z.strictObject({ timestampSeconds: finite, value: nonNegative }));
 

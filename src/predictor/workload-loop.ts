@@ -8,6 +8,7 @@ import {
   initialFallbackState,
 } from '../executor/fallback.js';
 import type { FallbackState, Publisher, ScalingDecision, WorkloadHealth } from '../executor/types.js';
+import { DEFAULT_INTERVAL_LEVEL } from '../models/common.js';
 import { initialPlannerState, type PlanInput, type PlanResult, plan } from '../planner/index.js';
 import type { PlannerState } from '../planner/types.js';
 import type { UsageHistory } from '../planner/vertical.js';
@@ -16,9 +17,6 @@ import { ModelHolder, type ModelStatus, servingModelName } from './model-holder.
 import { type HorizonAccuracy, OnlineAccuracy } from './online-accuracy.js';
 import { RecentSeries } from './recent-series.js';
 import type { Trainer } from './trainer.js';
-
-/** Interval coverage of the forecasts the loop makes and plans on. */
-export const FORECAST_LEVEL = 0.8;
 
 /** What one workload's loop needs from the service around it. */
 export interface WorkloadLoopOptions {
@@ -380,7 +378,7 @@ export class WorkloadLoop {
     if (model === null || this.recent.lastObservedSeconds() === null) return;
     const started = performance.now();
     try {
-      const forecast = model.forecast(actuals, this.horizonSteps, FORECAST_LEVEL);
+      const forecast = model.forecast(actuals, this.horizonSteps, DEFAULT_INTERVAL_LEVEL);
       const bad = forecast.point.findIndex((v) => !Number.isFinite(v));
       if (bad >= 0) throw new Error(`${model.metadata.model} forecast a non-finite value at h=${bad + 1}`);
       this.forecast = forecast;
