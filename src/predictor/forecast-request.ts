@@ -129,9 +129,16 @@ interface VerboseError extends FastifySchemaValidationError {
   readonly parentSchema?: { readonly properties?: Record<string, { readonly type?: string | readonly string[] }> };
 }
 
+/** Most issues one answer lists: a body of a million bad values should not get a 30 MB answer. */
+const MAX_ISSUES = 100;
+
 /** Fastify's `schemaErrorFormatter`: Ajv's errors as a 400 whose issues say `<path>: <problem>; <fix>`. */
 export function schemaErrorsToApiError(errors: readonly FastifySchemaValidationError[]): ApiError {
-  return ApiError.invalidInput(errors.map((error) => schemaIssue(error as VerboseError)));
+  const issues = errors.slice(0, MAX_ISSUES).map((error) => schemaIssue(error as VerboseError));
+  if (errors.length > MAX_ISSUES) {
+    issues.push({ path: '(body)', message: `${errors.length - MAX_ISSUES} more problems; fix the ones above first` });
+  }
+  return ApiError.invalidInput(issues);
 }
 
 function schemaIssue(error: VerboseError): ApiIssue {

@@ -517,6 +517,16 @@ test('every problem of a body is listed, the first named in the message', async 
       'has 0 items; give at least 1',
     ],
   );
+  // A hundred are listed, and how many more there are: a megabyte of bad values gets a short answer.
+  const many = await post('/v1/forecast', {
+    model: 'nasa-naive',
+    series: { values: Array.from({ length: 150 }, () => 'x') },
+    horizonSteps: 1,
+  });
+  const listed = (many.body as unknown as ApiErrorBody).error.issues ?? [];
+  assert.equal(listed.length, 101);
+  assert.equal(listed[99].path, 'series.values[99]');
+  assert.deepEqual(listed[100], { path: '(body)', message: '50 more problems; fix the ones above first' });
   // A step JSON Schema lets through but that is no duration is read after, and named the same way.
   const step = await post('/v1/forecast/batch', {
     model: 'nasa-naive',
