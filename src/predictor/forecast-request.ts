@@ -5,14 +5,15 @@ import { DEFAULT_INTERVAL_LEVEL } from '../models/common.js';
 import { ApiError, type ApiIssue } from './api-errors.js';
 
 // The bodies of `POST /v1/forecast` and `/v1/forecast/batch` as JSON Schema, which Fastify compiles (Ajv) and checks
-// before the handler runs: a compiled check of a 150-value array costs a fraction of a microsecond, where zod walks
-// it at ~40 ns a value. What JSON Schema cannot say (a step like `30s` must be a positive duration) is read after.
+// before the handler runs: check and read of a 150-value body take ~1–1.5 µs, as the hand-written checks this
+// replaced did, where zod took ~4–6 µs. What JSON Schema cannot say (a step like `30s` must be a positive duration)
+// is read after.
 
 const MAX_HORIZON_STEPS = 10_000;
 const MAX_SERIES_POINTS = 1_000_000;
 const MAX_BATCH = 10_000;
 
-/** Ajv options for these schemas: reject what does not match (Fastify's default coerces and strips), say it all. */
+/** Ajv options: reject what does not match (Fastify's defaults coerce types and strip unknown fields), list it all. */
 export const AJV_OPTIONS = {
   coerceTypes: false,
   removeAdditional: false,
