@@ -53,19 +53,22 @@ function prescale(args: string[]): PrescaleRun {
   child.stderr.on('data', (chunk: Buffer) => {
     text += chunk.toString();
   });
-  const exited = new Promise<number>((resolve) => child.once('exit', (code) => resolve(code ?? -1)));
+  // 'close', not 'exit': the output may still be arriving when the process has exited.
+  const exited = new Promise<number>((resolve) => child.once('close', (code) => resolve(code ?? -1)));
   const logLine = (fragment: string) =>
     new Promise<string>((resolve, reject) => {
       const check = () => {
         const line = stdout.split('\n').find((l, i, all) => i < all.length - 1 && l.includes(fragment));
         if (line === undefined) return false;
-        waiting.splice(waiting.indexOf(check), 1);
+        if (waiting.includes(check)) waiting.splice(waiting.indexOf(check), 1);
         resolve(line);
         return true;
       };
       waiting.push(check);
       if (check()) return;
-      exited.then((code) => reject(new Error(`exited (${code}) before printing ${fragment}:\n${text}`)));
+      exited.then((code) => {
+        if (!check()) reject(new Error(`exited (${code}) before printing ${fragment}:\n${text}`));
+      });
     });
   return { child, output: () => text, logLine, exited };
 }
