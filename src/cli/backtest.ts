@@ -2,6 +2,7 @@ import { PrescaleError } from '../core/index.js';
 import { type BacktestSuiteResult, runBacktestSuite } from '../experiments/backtest-suite.js';
 import { BUNDLED_DATASETS_PATH, type LoadedDataset, loadDataset } from '../experiments/datasets.js';
 import { loadTraceDataset, stepsOf, type TraceSplitOptions } from '../experiments/file-dataset.js';
+import { DEFAULT_INTERVAL_LEVEL } from '../models/common.js';
 import { modelNames } from '../models/registry.js';
 import type { ForecastScore } from '../models/scoring.js';
 import { createProgressBars } from './progress.js';
@@ -186,7 +187,7 @@ export const registerBacktest: RegisterCommand = (program, run) => {
       '--horizon <steps>',
       "steps (30) or a duration (30m) to forecast; default the dataset's, or 30m with --file",
     )
-    .option('--level <coverage>', 'prediction interval coverage', '0.8')
+    .option('--level <coverage>', 'prediction interval coverage', String(DEFAULT_INTERVAL_LEVEL))
     .option('--out <dir>', 'write one scorer-format CSV per model (origin,h,yhat,lo,hi) into this directory')
     .option('--json', 'print the scores as JSON instead of a table')
     .option('--filter-anomalies', "fit on training windows cleaned by the anomaly filter, as a workload's loop does")

@@ -30,43 +30,52 @@ before(async () => {
 
 after(() => prometheus.stop());
 
-/** Starts the real CLI and collects its output; resolves the child. */
-function prescale(args: string[]): { child: ChildProcess; output: () => string; exited: Promise<number> } {
+interface PrescaleRun {
+  readonly child: ChildProcess;
+  /** Everything it printed so far, stdout and stderr. */
+  output(): string;
+  /** Resolves with the first log line (stdout) containing `fragment`, as soon as it is printed. */
+  logLine(fragment: string): Promise<string>;
+  readonly exited: Promise<number>;
+}
+
+/** Starts the real CLI and collects its output. */
+function prescale(args: string[]): PrescaleRun {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: repoRoot });
   let text = '';
+  let stdout = '';
+  const waiting: (() => void)[] = [];
   child.stdout.on('data', (chunk: Buffer) => {
     text += chunk.toString();
+    stdout += chunk.toString();
+    for (const check of [...waiting]) check();
   });
   child.stderr.on('data', (chunk: Buffer) => {
     text += chunk.toString();
   });
-  const exited = new Promise<number>((resolve) => child.once('exit', (code) => resolve(code ?? -1)));
-  return { child, output: () => text, exited };
-}
-
-async function waitFor<T>(
-  what: string,
-  probe: () => T | undefined | Promise<T | undefined>,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  // 'close', not 'exit': the output may still be arriving when the process has exited.
+  const exited = new Promise<number>((resolve) => child.once('close', (code) => resolve(code ?? -1)));
+  const logLine = (fragment: string) =>
+    new Promise<string>((resolve, reject) => {
+      const check = () => {
+        const line = stdout.split('\n').find((l, i, all) => i < all.length - 1 && l.includes(fragment));
+        if (line === undefined) return false;
+        if (waiting.includes(check)) waiting.splice(waiting.indexOf(check), 1);
+        resolve(line);
+        return true;
+      };
+      waiting.push(check);
+      if (check()) return;
+      exited.then((code) => {
+        if (!check()) reject(new Error(`exited (${code}) before printing ${fragment}:\n${text}`));
+      });
+    });
+  return { child, output: () => text, logLine, exited };
 }
 
 /** The ports of the service's "prescale serving" log line, once it is written. */
-function servingPorts(run: ReturnType<typeof prescale>): Promise<{ api: number; keda: number | null }> {
-  return waitFor('the serving log line', () => {
-    const line = run
-      .output()
-      .split('\n')
-      .find((l) => l.includes('"prescale serving"'));
-    return line === undefined ? undefined : (JSON.parse(line) as { api: number; keda: number | null });
-  });
+async function servingPorts(run: PrescaleRun): Promise<{ api: number; keda: number | null }> {
+  return JSON.parse(await run.logLine('"prescale serving"')) as { api: number; keda: number | null };
 }
 
 test('prescale serve runs the loop with the worker trainer, serves the API, and stops cleanly on SIGTERM', async (t) => {
@@ -98,17 +107,16 @@ test('prescale serve runs the loop with the worker trainer, serves the API, and 
   const run = prescale(['serve', '--config', config]);
   t.after(() => run.child.kill('SIGKILL'));
   const api = `http://127.0.0.1:${(await servingPorts(run)).api}`;
-  const status = await waitFor('a fitted model', async () => {
-    const body = (await (await fetch(`${api}/v1/workloads/demo`)).json()) as {
-      model: { current: string | null };
-      published: { replicas: number };
-    };
-    return body.model.current === null ? undefined : body;
-  });
+  // The first sync starts the fit in the worker and finishes without waiting for it, so once the fit is in, the
+  // workload has synced too.
+  assert.match(await run.logLine('"model refreshed"'), /"workload":"demo"/);
+  const status = (await (await fetch(`${api}/v1/workloads/demo`)).json()) as {
+    model: { current: string | null };
+    published: { replicas: number };
+  };
   assert.equal(status.model.current, 'naive');
   assert.ok(status.published.replicas >= 1);
   assert.equal((await fetch(`${api}/readyz`)).status, 200);
-  assert.match(run.output(), /"model refreshed"/);
   run.child.kill('SIGTERM');
   assert.equal(await run.exited, 0);
   assert.match(run.output(), /"stopped"/);
@@ -144,8 +152,10 @@ test('prescale serve with saved models and no workloads keeps answering until SI
   );
   const run = prescale(['serve', '--config', config]);
   t.after(() => run.child.kill('SIGKILL'));
+  // "prescale serving" is logged as the service starts running: a service that stopped on its own (its run over
+  // with no workload to loop on) would start closing in the same turn of its event loop, before it could read this
+  // request, and answer 503 or not at all.
   const api = `http://127.0.0.1:${(await servingPorts(run)).api}`;
-  await new Promise((resolve) => setTimeout(resolve, 500)); // a service that stopped on its own would be gone by now
   const response = await fetch(`${api}/v1/forecast`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -159,6 +169,10 @@ test('prescale serve with saved models and no workloads keeps answering until SI
   assert.equal(response.status, 200, answer);
   assert.deepEqual((JSON.parse(answer) as { point: number[] }).point, [10, 11, 12, 13, 14, 15]);
   assert.equal(run.child.exitCode, null, 'still running');
+  assert.doesNotMatch(run.output(), /"stopped"/);
   run.child.kill('SIGTERM');
+  // It stops because it was told to: the signal is logged, then the stop.
+  assert.match(await run.logLine('"stopping"'), /"signal":"SIGTERM"/);
   assert.equal(await run.exited, 0);
+  assert.ok(run.output().indexOf('"stopping"') < run.output().indexOf('"stopped"'), run.output());
 });

@@ -201,8 +201,8 @@ const badFields: { path: (string | number)[]; value: unknown; want: { path: stri
   { path: ['forecast', 'point'], value: [], want: { path: 'forecast.point', says: 'has 0 items; give at least 1' } },
   {
     path: ['forecast', 'point', 1],
-    value: null,
-    want: { path: 'forecast.point[1]', says: 'expected a number, got null' },
+    value: 'many',
+    want: { path: 'forecast.point[1]', says: 'expected a number, got "many"' },
   },
   {
     path: ['forecast', 'intervals', 'level'],

@@ -6,6 +6,7 @@ import { initialPlannerState } from '../planner/horizontal.js';
 import type { PlanInput } from '../planner/plan.js';
 import type { PlannerState } from '../planner/types.js';
 import { durationSeconds } from './duration.js';
+import { forecastSchema } from './forecast.js';
 import { type IssuesOr, issueLines, rule, safeParseWithIssues } from './issues.js';
 import { checkBudgetAgainstPod, costPerPodHourSchema, podResourcesShape, toPodResources } from './pod.js';
 import { policyRules, policyShape, quantileSchema, toPlannerPolicy } from './policy.js';
@@ -28,14 +29,6 @@ const policySchema = z
   .check(...policyRules('policy'));
 
 const numberArray = z.array(finite);
-
-const forecastSchema = z.strictObject({
-  startSeconds: finite,
-  step: durationSeconds(1, 86_400),
-  point: numberArray.min(1),
-  intervals: z.strictObject({ level: finite.gt(0).lt(1), lower: numberArray, upper: numberArray }).optional(),
-  recentErrorPercent: nonNegative.optional(),
-});
 
 const timedValues = z.array(z.strictObject({ timestampSeconds: finite, value: nonNegative }));
 

@@ -22,7 +22,6 @@ export {
 } from './trainer.js';
 export {
   type CurrentSignals,
-  FORECAST_LEVEL,
   WorkloadLoop,
   type WorkloadLoopOptions,
   type WorkloadStatus,

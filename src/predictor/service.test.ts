@@ -442,7 +442,7 @@ test('run(): every workload syncs on its period on the injected clock, until abo
   const syncsAt: number[] = [];
   for (let i = 0; i < 6; i++) {
     // Wait until the loop sleeps, then record the sync it made and move to the next period.
-    while (clock.waiting === 0) await new Promise((resolve) => setTimeout(resolve, 2));
+    await clock.whenSleeping();
     syncsAt.push(service.statuses()[0].lastSyncSeconds ?? Number.NaN);
     await clock.advance(15_000);
   }

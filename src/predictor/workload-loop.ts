@@ -4,6 +4,7 @@ import type { ServiceConfig, WorkloadConfig } from '../config/service.js';
 import type { Clock, Forecast, Series } from '../core/index.js';
 import { choosePublishedReplicas } from '../executor/publish.js';
 import type { Publisher, ScalingDecision } from '../executor/types.js';
+import { DEFAULT_INTERVAL_LEVEL } from '../models/common.js';
 import {
   decideFallback,
   describeFallback,
@@ -24,9 +25,6 @@ import { ModelHolder, type ModelStatus, servingModelName } from './model-holder.
 import { type HorizonAccuracy, OnlineAccuracy } from './online-accuracy.js';
 import { RecentSeries } from './recent-series.js';
 import type { Trainer } from './trainer.js';
-
-/** Interval coverage of the forecasts the loop makes and plans on. */
-export const FORECAST_LEVEL = 0.8;
 
 /** What one workload's loop needs from the service around it. */
 export interface WorkloadLoopOptions {
@@ -398,7 +396,7 @@ export class WorkloadLoop {
     if (model === null || this.recent.lastObservedSeconds() === null) return;
     const started = performance.now();
     try {
-      const forecast = model.forecast(actuals, this.horizonSteps, FORECAST_LEVEL);
+      const forecast = model.forecast(actuals, this.horizonSteps, DEFAULT_INTERVAL_LEVEL);
       const bad = forecast.point.findIndex((v) => !Number.isFinite(v));
       if (bad >= 0) throw new Error(`${model.metadata.model} forecast a non-finite value at h=${bad + 1}`);
       this.forecast = forecast;

@@ -11,6 +11,7 @@ interface Sleeper {
  */
 export class ManualClock implements Clock {
   private sleepers: Sleeper[] = [];
+  private sleepWatchers: (() => void)[] = [];
 
   constructor(private currentMs: number) {}
 
@@ -24,6 +25,7 @@ export class ManualClock implements Clock {
     return new Promise<void>((resolve, reject) => {
       const sleeper: Sleeper = { wakeMs: this.currentMs + ms, resolve };
       this.sleepers.push(sleeper);
+      for (const notify of this.sleepWatchers.splice(0)) notify();
       signal?.addEventListener(
         'abort',
         () => {
@@ -49,8 +51,9 @@ export class ManualClock implements Clock {
     this.currentMs = target;
   }
 
-  /** How many sleeps are waiting (tests wait for a loop to reach its sleep). */
-  get waiting(): number {
-    return this.sleepers.length;
+  /** Resolves once a sleep is waiting, at once if one is (tests wait for a loop to reach its sleep). */
+  whenSleeping(): Promise<void> {
+    if (this.sleepers.length > 0) return Promise.resolve();
+    return new Promise((resolve) => this.sleepWatchers.push(resolve));
   }
 }
