@@ -5,7 +5,6 @@ import { FALLBACK_CAUSES } from '../planner/fallback.js';
 import { initialPlannerState } from '../planner/horizontal.js';
 import type { PlanInput } from '../planner/plan.js';
 import type { PlannerState } from '../planner/types.js';
-import { durationSeconds } from './duration.js';
 import { forecastSchema } from './forecast.js';
 import { type IssuesOr, issueLines, rule, safeParseWithIssues } from './issues.js';
 import { checkBudgetAgainstPod, costPerPodHourSchema, podResourcesShape, toPodResources } from './pod.js';

@@ -183,16 +183,16 @@ for (const row of forecastRows) {
 }
 
 test('decideFallback hands on the forecast only when trusted', () => {
-  const request = (now: number): FallbackEvidence => ({
+  const request = (): FallbackEvidence => ({
     sources: null,
     forecast: good,
     errorPercent: null,
     leadSeconds: 60,
   });
-  const trusted = decideFallback(request(1000), initialFallbackState, 1000, policy);
+  const trusted = decideFallback(request(), initialFallbackState, 1000, policy);
   assert.equal(trusted.forecast, good);
   assert.deepEqual(trusted.state, initialFallbackState);
-  const stale = decideFallback(request(1100), initialFallbackState, 1100, policy);
+  const stale = decideFallback(request(), initialFallbackState, 1100, policy);
   assert.equal(stale.forecast, null);
   assert.deepEqual(
     stale.state.reasons.map((r) => r.cause),

@@ -10,7 +10,7 @@ import {
   testPod,
   testPolicy,
 } from '../testing/planner-fixtures.js';
-import { budgetReplicas, initialPlannerState, planReplicas, planSchedule } from './horizontal.js';
+import { budgetReplicas, initialPlannerState } from './horizontal.js';
 import type { BoundBy, CurrentState, PlannerPolicy, PlannerState, PodProfile } from './types.js';
 
 // Defaults: min 1, max 10, quantile 0.8, headroom 10%, podStartup 60 s, reactive floor on, 100 load per pod,

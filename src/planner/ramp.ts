@@ -110,11 +110,12 @@ function plannerRulesFromHpa(rules: HpaScalingRules, stabilizationWindowSeconds:
   if (rules.selectPolicy !== 'Max' || periods.size !== 1) {
     throw new Error('planner rules need selectPolicy Max and one period shared by the policies');
   }
-  const valueOf = (type: 'Pods' | 'Percent') => rules.policies.find((policy) => policy.type === type)?.value ?? null;
+  const policyValue = (type: 'Pods' | 'Percent') =>
+    rules.policies.find((policy) => policy.type === type)?.value ?? null;
   return {
     stabilizationWindowSeconds,
-    maxPodsPerPeriod: valueOf('Pods'),
-    maxPercentPerPeriod: valueOf('Percent'),
+    maxPodsPerPeriod: policyValue('Pods'),
+    maxPercentPerPeriod: policyValue('Percent'),
     periodSeconds: rules.policies[0].periodSeconds,
   };
 }

@@ -107,3 +107,32 @@ test('zero load with zero error is 0%, zero load with errors has no WAPE', () =>
   off.observe(actuals(0, [0]), 30);
   assert.equal(off.wapePercent(1), null);
 });
+
+test('scaledErrorPercent: the same absolute errors score the same at night and at noon; WAPE does not', () => {
+  /** Ten one-step forecasts each off by 3 from a flat load of `level`. */
+  const scoredAt = (level: number) => {
+    const tracker = new OnlineAccuracy({ stepSeconds: step, horizonSteps: 1, windowSeconds: 3600 });
+    for (let k = 0; k < 10; k++) tracker.recordForecast(forecast(k * step, [level + 3]));
+    tracker.observe(actuals(0, Array(10).fill(level)), 10 * step);
+    return tracker;
+  };
+  const typicalDayLoad = 100;
+  const noon = scoredAt(200);
+  const night = scoredAt(6);
+  assert.equal(noon.scaledErrorPercent(1, typicalDayLoad), 3);
+  assert.equal(night.scaledErrorPercent(1, typicalDayLoad), 3);
+  assert.equal(noon.wapePercent(1), 1.5);
+  assert.equal(night.wapePercent(1), 50, 'WAPE of small counts crosses any threshold at night');
+});
+
+test('scaledErrorPercent: null while warming up or without a typical load; zero load with zero error is 0', () => {
+  const tracker = new OnlineAccuracy({ stepSeconds: step, horizonSteps: 1, windowSeconds: 3600, minSamples: 3 });
+  tracker.recordForecast(forecast(0, [5]));
+  tracker.observe(actuals(0, [5]), step);
+  assert.equal(tracker.scaledErrorPercent(1, 100), null, 'one sample of three');
+  for (let k = 1; k < 3; k++) tracker.recordForecast(forecast(k * step, [0]));
+  tracker.observe(actuals(0, [5, 0, 0]), 3 * step);
+  assert.equal(tracker.scaledErrorPercent(1, null), null);
+  assert.equal(tracker.scaledErrorPercent(1, 0), 0);
+  assert.equal(tracker.scaledErrorPercent(1, 50), 0);
+});

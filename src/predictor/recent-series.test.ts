@@ -23,6 +23,8 @@ test('merges reads on the step grid, keeps the window, and re-reads a few steps'
   assert.equal(recent.series().startSeconds, 870);
   assert.equal(recent.lastObservedSeconds(), 960);
   assert.equal(recent.lastValue(), 3);
+  assert.equal(recent.meanObserved(), 2, 'the typical load skips unobserved buckets');
+  assert.equal(new RecentSeries(30, 120).meanObserved(), null);
   assert.equal(recent.fetchFromSeconds(990), 900, 'next read starts two steps before the newest bucket');
   assert.equal(recent.fetchFromSeconds(1050), 930, 'but never before the window');
   // A re-read bucket is overwritten (rates settle late); the window slides.

@@ -71,6 +71,19 @@ export class RecentSeries {
     return null;
   }
 
+  /** Mean of the observed values in the window (the workload's typical load); null when none. */
+  meanObserved(): number | null {
+    let sum = 0;
+    let n = 0;
+    for (let i = 0; i < this.values.length; i++) {
+      if (Number.isFinite(this.values[i])) {
+        sum += this.values[i];
+        n++;
+      }
+    }
+    return n === 0 ? null : sum / n;
+  }
+
   private alignDown(seconds: number): number {
     return Math.floor(seconds / this.stepSeconds) * this.stepSeconds;
   }

@@ -10,7 +10,6 @@ import {
   describeFallback,
   FALLBACK_CAUSES,
   type FallbackState,
-  initialFallbackState,
   initialPlannerState,
   type PlanInput,
   type PlanResult,
@@ -76,6 +75,7 @@ export interface WorkloadStatus {
   readonly planError: string | null;
   readonly published: ScalingDecision;
   readonly accuracy: {
+    /** What fallback compares with maxError: mean absolute error at the planning horizons, % of the day's mean load. */
     readonly rollingErrorPercent: number | null;
     readonly planningHorizonSteps: number;
     readonly windowSeconds: number;
@@ -203,7 +203,7 @@ export class WorkloadLoop {
       planError: this.planError,
       published: this.published,
       accuracy: {
-        rollingErrorPercent: this.accuracy.wapePercent(this.planningHorizonSteps),
+        rollingErrorPercent: this.rollingErrorPercent(),
         planningHorizonSteps: this.planningHorizonSteps,
         windowSeconds: this.options.loop.accuracyWindowSeconds,
         byHorizon: this.accuracy.byHorizon(),
@@ -213,6 +213,14 @@ export class WorkloadLoop {
         summary: describeFallback(this.plannerState.fallback, this.lastSyncSeconds ?? 0, policy),
       },
     };
+  }
+
+  /**
+   * The error fallback judges: the mean absolute error at the horizons the plan reads, as a percent of the
+   * day's mean load (`OnlineAccuracy.scaledErrorPercent`), so small night-time counts do not trip it.
+   */
+  private rollingErrorPercent(): number | null {
+    return this.accuracy.scaledErrorPercent(this.planningHorizonSteps, this.recent.meanObserved());
   }
 
   private async runSync(nowSeconds: number): Promise<void> {
@@ -232,7 +240,7 @@ export class WorkloadLoop {
       forecastProblem: this.forecastError,
       planProblem: null,
     };
-    const errorPercent = this.accuracy.wapePercent(this.planningHorizonSteps);
+    const errorPercent = this.rollingErrorPercent();
     const { decision, fallback, planResult, planError } = this.decide(nowSeconds, sources, errorPercent, this.forecast);
     this.planResult = planResult;
     this.planError = planError;
@@ -503,11 +511,7 @@ export class WorkloadLoop {
         setOrRemove(m.forecast, { ...horizon, bound }, values?.[h - 1] ?? null);
       }
     }
-    setOrRemove(
-      m.onlineError,
-      { ...labels, horizon_seconds: 'plan' },
-      this.accuracy.wapePercent(this.planningHorizonSteps),
-    );
+    setOrRemove(m.onlineError, { ...labels, horizon_seconds: 'plan' }, this.rollingErrorPercent());
     const model = this.holder.status().current;
     if (this.reportedModel !== null && this.reportedModel !== model)
       m.modelInfo.remove({ ...labels, model: this.reportedModel });
