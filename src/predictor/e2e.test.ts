@@ -25,7 +25,7 @@ import { sharedRoot } from '../testing/paths.js';
 import { freePort } from '../testing/prometheus-server.js';
 import { PrescaleService } from './service.js';
 import { inProcessTrainer } from './trainer.js';
-import type { WorkloadStatus } from './workload-loop.js';
+import type { WorkloadStatus } from './workload-status.js';
 
 /** Trace minutes replayed per real second. */
 const COMPRESSION = 60;

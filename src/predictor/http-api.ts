@@ -19,7 +19,7 @@ import {
 import type { ServiceMetrics } from './metrics.js';
 import { forecastEach, forecastsMany, runForecast } from './run-forecasts.js';
 import { statusJson, summaryJson } from './status-json.js';
-import type { WorkloadStatus } from './workload-loop.js';
+import type { WorkloadStatus } from './workload-status.js';
 
 export type { ApiErrorBody, ApiIssue } from './api-errors.js';
 

@@ -20,9 +20,5 @@ export {
   type Trainer,
   WorkerTrainer,
 } from './trainer.js';
-export {
-  type CurrentSignals,
-  WorkloadLoop,
-  type WorkloadLoopOptions,
-  type WorkloadStatus,
-} from './workload-loop.js';
+export { WorkloadLoop, type WorkloadLoopOptions } from './workload-loop.js';
+export type { CurrentSignals, WorkloadStatus } from './workload-status.js';

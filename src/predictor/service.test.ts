@@ -16,7 +16,7 @@ import { type PreloadedGauge, type PrometheusServer, startPrometheus } from '../
 import { tempDir } from '../testing/temp-dir.js';
 import { PrescaleService } from './service.js';
 import { inProcessTrainer } from './trainer.js';
-import type { WorkloadStatus } from './workload-loop.js';
+import type { WorkloadStatus } from './workload-status.js';
 
 // The NASA KSC trace (requests per minute), from 1995-07-03 00:00 UTC, 8 hours, with two defects cut in:
 // no data for minutes [180, 200) (the series goes stale) and a flapping load in minutes [240, 270) (×8 and
@@ -327,7 +327,7 @@ test('fallback: a series gone stale holds the last value with the reason, and re
   // Prometheus carries a sample for its 5-minute lookback, then staleAfter (3 steps) runs out.
   const firstStale = stale[0];
   assert.ok(firstStale.minute > GAP[0] + 5 + 3 - 1 && firstStale.minute <= GAP[0] + 5 + 3 + 1, `${firstStale.minute}`);
-  assert.match(firstStale.status.fallback.reasons[0].message, /newest load sample is \dm\d*s? old \(staleAfter 3m\)/);
+  assert.match(firstStale.status.fallback.reasons[0].message, /newest load sample is \d+[sm] old \(staleAfter 3m\)/);
   for (const { status: s } of stale) assert.equal(s.published.source, 'last-published');
   const before = seen.filter(({ minute }) => minute < firstStale.minute).at(-1);
   assert.equal(firstStale.status.published.replicas, before?.status.published.replicas, 'the value holds');

@@ -10,7 +10,8 @@ import type { FittedForecaster } from '../models/types.js';
 import { buildHttpApi } from './http-api.js';
 import { ServiceMetrics } from './metrics.js';
 import { inProcessTrainer, type Trainer, WorkerTrainer } from './trainer.js';
-import { WorkloadLoop, type WorkloadStatus } from './workload-loop.js';
+import { WorkloadLoop } from './workload-loop.js';
+import type { WorkloadStatus } from './workload-status.js';
 
 /** Structured log lines (pino's shape: fields first, then the message). */
 export interface ServiceLogger {

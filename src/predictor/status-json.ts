@@ -1,5 +1,5 @@
 import { forecastJson } from '../config/forecast.js';
-import type { WorkloadStatus } from './workload-loop.js';
+import type { WorkloadStatus } from './workload-status.js';
 
 /** One line per workload in `GET /v1/workloads`. */
 export function summaryJson(status: WorkloadStatus) {

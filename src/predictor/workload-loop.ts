@@ -8,7 +8,6 @@ import { DEFAULT_INTERVAL_LEVEL } from '../models/common.js';
 import {
   decideFallback,
   describeFallback,
-  FALLBACK_CAUSES,
   type FallbackState,
   initialPlannerState,
   type PlanInput,
@@ -18,12 +17,14 @@ import {
 } from '../planner/index.js';
 import type { PlannerState } from '../planner/types.js';
 import type { UsageHistory } from '../planner/vertical.js';
-import { cleanTrainingSeries, resampleToStep } from '../preprocessor/index.js';
-import { reportedHorizonSteps, type ServiceMetrics } from './metrics.js';
-import { ModelHolder, type ModelStatus, servingModelName } from './model-holder.js';
-import { type HorizonAccuracy, OnlineAccuracy } from './online-accuracy.js';
+import type { ServiceMetrics } from './metrics.js';
+import { ModelHolder, servingModelName } from './model-holder.js';
+import { OnlineAccuracy } from './online-accuracy.js';
 import { RecentSeries } from './recent-series.js';
 import type { Trainer } from './trainer.js';
+import { exportWorkloadMetrics } from './workload-metrics.js';
+import { readInstantSignals, readTrainingHistory } from './workload-reads.js';
+import { type CurrentSignals, emptySignals, type WorkloadStatus } from './workload-status.js';
 
 /** What one workload's loop needs from the service around it. */
 export interface WorkloadLoopOptions {
@@ -46,45 +47,6 @@ export interface WorkloadLoopOptions {
   /** Structured events (fits, publish failures); the service passes its logger. */
   readonly log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
 }
-
-/** Current values of the workload's signals at the last sync (null = not configured or not returned). */
-export interface CurrentSignals {
-  readonly load: number | null;
-  readonly cpuCores: number | null;
-  readonly memoryBytes: number | null;
-  readonly latency: number | null;
-  readonly replicas: number | null;
-}
-
-/** Everything `GET /v1/workloads/:name` shows: forecast, plan, reasons, model, errors, fallback. */
-export interface WorkloadStatus {
-  readonly name: string;
-  readonly namespace: string;
-  readonly targetRef: { readonly apiVersion: string; readonly kind: string; readonly name: string };
-  readonly mode: 'Auto' | 'ForecastOnly';
-  readonly integration: string;
-  readonly lastSyncSeconds: number | null;
-  readonly syncDurationMs: number | null;
-  readonly data: CurrentSignals & {
-    readonly lastSampleSeconds: number | null;
-    readonly prometheusError: string | null;
-  };
-  readonly model: ModelStatus & { readonly forecastError: string | null };
-  readonly forecast: Forecast | null;
-  readonly plan: PlanResult | null;
-  readonly planError: string | null;
-  readonly published: ScalingDecision;
-  readonly accuracy: {
-    /** What fallback compares with maxError: mean absolute error at the planning horizons, % of the day's mean load. */
-    readonly rollingErrorPercent: number | null;
-    readonly planningHorizonSteps: number;
-    readonly windowSeconds: number;
-    readonly byHorizon: readonly HorizonAccuracy[];
-  };
-  readonly fallback: FallbackState & { readonly summary: string };
-}
-
-const emptySignals: CurrentSignals = { load: null, cpuCores: null, memoryBytes: null, latency: null, replicas: null };
 
 /**
  * One workload's live loop, one `sync` per sync period: read the newest data, score past forecasts,
@@ -352,12 +314,10 @@ export class WorkloadLoop {
     const step = r.metric.stepSeconds;
     const errors: string[] = [];
     try {
-      const from = this.recent.fetchFromSeconds(nowSeconds);
-      const end = Math.floor(nowSeconds / step) * step;
       const raw = await this.options.source.range({
         query: r.metric.query,
-        startSeconds: from,
-        endSeconds: end,
+        startSeconds: this.recent.fetchFromSeconds(nowSeconds),
+        endSeconds: Math.floor(nowSeconds / step) * step,
         stepSeconds: step,
       });
       this.recent.merge(raw, nowSeconds);
@@ -365,32 +325,9 @@ export class WorkloadLoop {
       this.recent.merge({ timestampsSeconds: new Float64Array(0), values: new Float64Array(0) }, nowSeconds);
       errors.push((error as Error).message);
     }
-    const q = this.options.workload.queries;
-    const instant = async (query: string | null, combine: (values: number[]) => number): Promise<number | null> => {
-      if (query === null) return null;
-      try {
-        const samples = await this.options.instant.queryInstant(query, nowSeconds);
-        const values = samples.map((s) => s.value).filter(Number.isFinite);
-        return values.length === 0 ? null : combine(values);
-      } catch (error) {
-        errors.push((error as Error).message);
-        return null;
-      }
-    };
-    const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
-    const [cpuCores, memoryBytes, latency, replicas] = await Promise.all([
-      instant(q.cpu, sum),
-      instant(q.memory, sum),
-      instant(q.latency, (values) => Math.max(...values)),
-      instant(q.replicas, sum),
-    ]);
-    this.signals = {
-      load: this.recent.lastValue(),
-      cpuCores,
-      memoryBytes,
-      latency,
-      replicas: replicas === null ? null : Math.round(replicas),
-    };
+    const instant = await readInstantSignals(this.options.instant, this.options.workload.queries, nowSeconds);
+    errors.push(...instant.errors);
+    this.signals = { load: this.recent.lastValue(), ...instant.signals };
     this.prometheusError = errors.length === 0 ? null : [...new Set(errors)].join('; ');
     if (errors.length > 0)
       this.options.metrics?.prometheusErrors.inc({ workload: this.name, namespace: this.namespace });
@@ -418,52 +355,18 @@ export class WorkloadLoop {
     );
   }
 
-  /**
-   * The training series (`prediction.history` of load) and, when a CPU query is configured, the per-pod
-   * usage history the capacity fit and the resource recommendation read. Runs in the background fit.
-   */
+  /** The training series of a refit; keeps the usage history the planner's capacity fit reads. */
   private async loadHistory(nowSeconds: number, signal: AbortSignal): Promise<Series> {
-    const w = this.options.workload;
-    const r = w.resource;
-    const step = r.metric.stepSeconds;
-    const end = Math.floor(nowSeconds / step) * step;
-    const start = end - r.prediction.historySeconds;
-    const range = async (query: string) => {
-      const raw = await this.options.source.range(
-        { query, startSeconds: start, endSeconds: end, stepSeconds: step },
-        signal,
-      );
-      // Buckets [start, end]: query_range includes its end.
-      return resampleToStep(raw, {
-        stepSeconds: step,
-        aggregation: 'last',
-        startSeconds: start,
-        endSeconds: end + step,
-      });
-    };
-    const observed = await range(r.metric.query);
-    const load = r.prediction.filterAnomalies ? cleanTrainingSeries(observed) : observed;
-    if (w.queries.cpu !== null) {
-      const cpu = await range(w.queries.cpu);
-      const memory = w.queries.memory === null ? null : await range(w.queries.memory);
-      const replicas = w.queries.replicas === null ? null : await range(w.queries.replicas);
-      const fallbackReplicas = this.signals.replicas ?? this.published.replicas;
-      const perPod = (values: Float64Array, i: number) => {
-        const n = replicas?.values[i];
-        const divisor = n !== undefined && Number.isFinite(n) && n > 0 ? n : fallbackReplicas;
-        return values[i] / Math.max(1, divisor);
-      };
-      const usage = { cpuMillicores: [] as number[], memoryBytes: [] as number[], load: [] as number[] };
-      // The capacity fit pairs load with CPU as they were observed, spikes included.
-      for (let i = 0; i < observed.values.length; i++) {
-        if (!Number.isFinite(observed.values[i]) || !Number.isFinite(cpu.values[i])) continue;
-        usage.load.push(perPod(observed.values, i));
-        usage.cpuMillicores.push(perPod(cpu.values, i) * 1000);
-        if (memory !== null && Number.isFinite(memory.values[i])) usage.memoryBytes.push(perPod(memory.values, i));
-      }
-      this.usage = usage;
-    }
-    return load;
+    const replicasNow = this.signals.replicas ?? this.published.replicas;
+    const history = await readTrainingHistory(
+      this.options.source,
+      this.options.workload,
+      nowSeconds,
+      replicasNow,
+      signal,
+    );
+    if (history.usage !== null) this.usage = history.usage;
+    return history.load;
   }
 
   private async publish(decision: ScalingDecision): Promise<void> {
@@ -482,40 +385,24 @@ export class WorkloadLoop {
   }
 
   private updateMetrics(): void {
-    const m = this.options.metrics;
-    if (m === null) return;
-    const labels = { workload: this.name, namespace: this.namespace };
-    m.decisionSeconds.observe(labels, (this.syncDurationMs ?? 0) / 1000);
-    for (const source of ['plan', 'reactive', 'last-published', 'min-replicas'] as const) {
-      if (source !== this.published.source) m.publishedReplicas.remove({ ...labels, source });
-    }
-    m.publishedReplicas.set({ ...labels, source: this.published.source }, this.published.replicas);
-    setOrRemove(m.plannedReplicas, labels, this.planResult?.decision.desiredReplicas ?? null);
-    setOrRemove(m.reactiveReplicas, labels, this.planResult?.decision.reactiveReplicas ?? null);
-    setOrRemove(m.currentLoad, labels, this.signals.load);
-    m.fallbackActive.set(labels, this.plannerState.fallback.active ? 1 : 0);
-    const causes = new Set(this.plannerState.fallback.reasons.map((reason) => reason.cause));
-    for (const cause of FALLBACK_CAUSES) m.fallbackReason.set({ ...labels, cause }, causes.has(cause) ? 1 : 0);
-    const step = this.options.workload.resource.metric.stepSeconds;
-    const byHorizon = this.accuracy.byHorizon();
-    for (const h of reportedHorizonSteps(this.horizonSteps, step)) {
-      const horizon = { ...labels, horizon_seconds: String(h * step) };
-      setOrRemove(m.onlineError, horizon, byHorizon[h - 1]?.wapePercent ?? null);
-      setOrRemove(m.onlineCoverage, horizon, byHorizon[h - 1]?.coverage ?? null);
-      const f = this.forecast;
-      for (const [bound, values] of [
-        ['point', f?.point],
-        ['lower', f?.intervals?.lower],
-        ['upper', f?.intervals?.upper],
-      ] as const) {
-        setOrRemove(m.forecast, { ...horizon, bound }, values?.[h - 1] ?? null);
-      }
-    }
-    setOrRemove(m.onlineError, { ...labels, horizon_seconds: 'plan' }, this.rollingErrorPercent());
+    const metrics = this.options.metrics;
+    if (metrics === null) return;
     const model = this.holder.status().current;
-    if (this.reportedModel !== null && this.reportedModel !== model)
-      m.modelInfo.remove({ ...labels, model: this.reportedModel });
-    if (model !== null) m.modelInfo.set({ ...labels, model }, 1);
+    exportWorkloadMetrics(metrics, {
+      labels: { workload: this.name, namespace: this.namespace },
+      syncDurationMs: this.syncDurationMs,
+      published: this.published,
+      planResult: this.planResult,
+      load: this.signals.load,
+      fallback: this.plannerState.fallback,
+      stepSeconds: this.options.workload.resource.metric.stepSeconds,
+      horizonSteps: this.horizonSteps,
+      byHorizon: this.accuracy.byHorizon(),
+      forecast: this.forecast,
+      rollingErrorPercent: this.rollingErrorPercent(),
+      model,
+      previousModel: this.reportedModel,
+    });
     this.reportedModel = model;
   }
 }
@@ -528,24 +415,6 @@ const noSourceYet: SourceHealth = {
   forecastProblem: null,
   planProblem: null,
 };
-
-/** Sets a gauge, or removes the series when the value is unknown, so /metrics never shows NaN. */
-function setOrRemove<L extends string>(
-  gauge: {
-    set(labels: Partial<Record<L, string>>, value: number): void;
-    remove(labels: Partial<Record<L, string>>): void;
-  },
-  labels: Partial<Record<L, string>>,
-  value: number | null,
-): void {
-  if (value !== null && Number.isFinite(value)) gauge.set(labels, value);
-  else gauge.remove(labels);
-}
-
-/**
- * One raw series from a query result: the sum of its series at each timestamp (the load of a workload is
- * its total; a query returning one series per pod is summed). One series is returned as is.
- */
 
 /**
  * The reactive value to publish; null without a fresh metric. In Auto-mode fallback the planner ran without

@@ -1,0 +1,95 @@
+import type { PrometheusClient } from '../collector/prometheus.js';
+import type { MetricSource } from '../collector/types.js';
+import type { WorkloadConfig } from '../config/workload.js';
+import type { Series } from '../core/index.js';
+import type { UsageHistory } from '../planner/vertical.js';
+import { cleanTrainingSeries, resampleToStep } from '../preprocessor/index.js';
+
+/**
+ * The loop's Monitor and Analyze reads: the current signals each sync (instant queries), and the training
+ * history of a refit (range queries through the workload's `MetricSource`, resampled to the metric step, and
+ * cleaned of isolated spikes when the workload asks). Failures are returned, not thrown, where a sync goes on.
+ */
+
+/** Current values of the workload's signals other than the load (null = not configured or not returned). */
+export interface InstantSignals {
+  readonly cpuCores: number | null;
+  readonly memoryBytes: number | null;
+  readonly latency: number | null;
+  readonly replicas: number | null;
+}
+
+/** Reads the configured instant signals at `nowSeconds`; each failed query is null with its error kept. */
+export async function readInstantSignals(
+  instant: Pick<PrometheusClient, 'queryInstant'>,
+  queries: WorkloadConfig['queries'],
+  nowSeconds: number,
+): Promise<{ signals: InstantSignals; errors: string[] }> {
+  const errors: string[] = [];
+  const read = async (query: string | null, combine: (values: number[]) => number): Promise<number | null> => {
+    if (query === null) return null;
+    try {
+      const samples = await instant.queryInstant(query, nowSeconds);
+      const values = samples.map((s) => s.value).filter(Number.isFinite);
+      return values.length === 0 ? null : combine(values);
+    } catch (error) {
+      errors.push((error as Error).message);
+      return null;
+    }
+  };
+  const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
+  const [cpuCores, memoryBytes, latency, replicas] = await Promise.all([
+    read(queries.cpu, sum),
+    read(queries.memory, sum),
+    read(queries.latency, (values) => Math.max(...values)),
+    read(queries.replicas, sum),
+  ]);
+  return {
+    signals: { cpuCores, memoryBytes, latency, replicas: replicas === null ? null : Math.round(replicas) },
+    errors,
+  };
+}
+
+/**
+ * The training series (`prediction.history` of load, cleaned when `prediction.filterAnomalies` is on) and,
+ * when a CPU query is configured, the per-pod usage history the capacity fit and the resource recommendation
+ * read (null otherwise). `replicasNow` divides totals by pods where the replicas series has no value.
+ */
+export async function readTrainingHistory(
+  source: MetricSource,
+  workload: WorkloadConfig,
+  nowSeconds: number,
+  replicasNow: number,
+  signal: AbortSignal,
+): Promise<{ load: Series; usage: UsageHistory | null }> {
+  const r = workload.resource;
+  const step = r.metric.stepSeconds;
+  const end = Math.floor(nowSeconds / step) * step;
+  const start = end - r.prediction.historySeconds;
+  const range = async (query: string) => {
+    const raw = await source.range({ query, startSeconds: start, endSeconds: end, stepSeconds: step }, signal);
+    // Buckets [start, end]: query_range includes its end.
+    return resampleToStep(raw, { stepSeconds: step, aggregation: 'last', startSeconds: start, endSeconds: end + step });
+  };
+  const observed = await range(r.metric.query);
+  const load = r.prediction.filterAnomalies ? cleanTrainingSeries(observed) : observed;
+  const q = workload.queries;
+  if (q.cpu === null) return { load, usage: null };
+  const cpu = await range(q.cpu);
+  const memory = q.memory === null ? null : await range(q.memory);
+  const replicas = q.replicas === null ? null : await range(q.replicas);
+  const perPod = (values: Float64Array, i: number) => {
+    const n = replicas?.values[i];
+    const divisor = n !== undefined && Number.isFinite(n) && n > 0 ? n : replicasNow;
+    return values[i] / Math.max(1, divisor);
+  };
+  const usage = { cpuMillicores: [] as number[], memoryBytes: [] as number[], load: [] as number[] };
+  // The capacity fit pairs load with CPU as they were observed, spikes included.
+  for (let i = 0; i < observed.values.length; i++) {
+    if (!Number.isFinite(observed.values[i]) || !Number.isFinite(cpu.values[i])) continue;
+    usage.load.push(perPod(observed.values, i));
+    usage.cpuMillicores.push(perPod(cpu.values, i) * 1000);
+    if (memory !== null && Number.isFinite(memory.values[i])) usage.memoryBytes.push(perPod(memory.values, i));
+  }
+  return { load, usage };
+}
