@@ -399,7 +399,7 @@ export class WorkloadLoop {
       horizonSteps: this.horizonSteps,
       byHorizon: this.accuracy.byHorizon(),
       forecast: this.forecast,
-      rollingErrorPercent: this.rollingErrorPercent(),
+      planWapePercent: this.accuracy.wapePercent(this.planningHorizonSteps),
       model,
       previousModel: this.reportedModel,
     });

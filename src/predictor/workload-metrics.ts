@@ -16,8 +16,8 @@ export interface WorkloadSnapshot {
   readonly horizonSteps: number;
   readonly byHorizon: readonly HorizonAccuracy[];
   readonly forecast: Forecast | null;
-  /** The error fallback judges (`horizon_seconds="plan"`). */
-  readonly rollingErrorPercent: number | null;
+  /** Pooled WAPE over the horizons the plan reads (`horizon_seconds="plan"`). */
+  readonly planWapePercent: number | null;
   readonly model: string | null;
   /** The model reported at the previous sync, whose info series goes when the model changes. */
   readonly previousModel: string | null;
@@ -50,7 +50,7 @@ export function exportWorkloadMetrics(m: ServiceMetrics, s: WorkloadSnapshot): v
       setOrRemove(m.forecast, { ...horizon, bound }, values?.[h - 1] ?? null);
     }
   }
-  setOrRemove(m.onlineError, { ...labels, horizon_seconds: 'plan' }, s.rollingErrorPercent);
+  setOrRemove(m.onlineError, { ...labels, horizon_seconds: 'plan' }, s.planWapePercent);
   if (s.previousModel !== null && s.previousModel !== s.model)
     m.modelInfo.remove({ ...labels, model: s.previousModel });
   if (s.model !== null) m.modelInfo.set({ ...labels, model: s.model }, 1);
