@@ -152,19 +152,6 @@ export function issueLines(issues: readonly ConfigIssue[], prefix = ''): string 
   return issues.map((issue) => `${prefix}${issue.path}: ${issue.message}`).join('\n');
 }
 
-/**
- * Turns every zod issue into `<dotted.path>: <problem>` lines, so a user sees all that is wrong at once
- * and where. `prefix` names the document, e.g. a file or a dataset.
- */
-export function formatIssues(error: z.ZodError, prefix = ''): string {
-  return error.issues
-    .map((issue) => {
-      const path = dottedPath(issue.path);
-      return `${prefix && path !== '(root)' ? `${prefix}.${path}` : prefix || path}: ${issue.message}`;
-    })
-    .join('\n');
-}
-
 function startsWith(path: readonly PropertyKey[], prefix: readonly PropertyKey[]): boolean {
   return prefix.every((key, i) => path[i] === key);
 }
