@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Agent } from 'undici';
 import { z } from 'zod';
 import { type Clock, PrescaleError, type RawSeries, systemClock } from '../core/index.js';
+import { safeParseWithIssues } from '../core/issues.js';
 import { parseSampleValue } from '../core/units.js';
 import type { LabeledSeries, MetricSource, RangeQuery } from './types.js';
 
@@ -327,11 +328,12 @@ export class PrometheusClient {
     }
     const ok = status >= 200 && status < 300;
     if (ok && envelope?.status === 'success') {
-      const data = queryDataSchema.safeParse(envelope.data);
+      const data = safeParseWithIssues(queryDataSchema, envelope.data, ['data']);
       if (data.success) return data.data;
+      const [issue] = data.issues;
       throw new PrescaleError(
         'prometheus-error',
-        `${url}: the answer is not a Prometheus query result (${data.error.issues[0]?.message}); check the URL points at the Prometheus HTTP API`,
+        `${url}: the answer is not a Prometheus query result (${issue.path}: ${issue.message}); check the URL points at the Prometheus HTTP API`,
         { field: 'prometheus.url' },
       );
     }

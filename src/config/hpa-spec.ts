@@ -4,6 +4,7 @@
  * `hpa-step.ts` builds the `prescale hpa-step` contract on it; the simulator config reads HPAs with it.
  */
 import { z } from 'zod';
+import { describeValue, rule } from '../core/issues.js';
 import { DEFAULT_METRICS, DEFAULT_SCALE_DOWN_RULES, DEFAULT_SCALE_UP_RULES } from '../hpa/defaults.js';
 import type {
   AverageValueTarget,
@@ -14,7 +15,6 @@ import type {
   UtilizationTarget,
   ValueTarget,
 } from '../hpa/types.js';
-import { describeValue, rule } from './issues.js';
 import { isQuantityProblem, parseQuantity } from './quantity.js';
 
 // ---- scalar pieces -------------------------------------------------------------------------------

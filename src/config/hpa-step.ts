@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { PrescaleError } from '../core/index.js';
+import { type IssuesOr, issueLines, rule, safeParseWithIssues } from '../core/issues.js';
 import { DEFAULT_CONTROLLER_CONFIG } from '../hpa/defaults.js';
 import type {
   HpaControllerConfig,
@@ -15,7 +16,6 @@ import type {
   PodSnapshot,
 } from '../hpa/types.js';
 import { hpaSpecSchema, quantityMilli, replicaCount, seconds } from './hpa-spec.js';
-import { type IssuesOr, issueLines, rule, safeParseWithIssues } from './issues.js';
 import { formatMilli } from './quantity.js';
 
 // ---- pods, state, controller ---------------------------------------------------------------------

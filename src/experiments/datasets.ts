@@ -3,8 +3,8 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readTraceFile } from '../collector/index.js';
 import { type Dataset, datasetsFileSchema } from '../config/datasets.js';
-import { issueLines, safeParseWithIssues } from '../config/issues.js';
 import { PrescaleError, type Series } from '../core/index.js';
+import { issueLines, safeParseWithIssues } from '../core/issues.js';
 import { resampleToStep } from '../preprocessor/index.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');

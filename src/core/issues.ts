@@ -2,9 +2,11 @@ import { z } from 'zod';
 
 /**
  * How every configuration problem reaches a user: one dotted path, one message map that puts zod's issues in
- * Prescale's words (`<problem>; <fix>`), one expansion of unknown keys. The plan request, the service config,
- * the simulator config and the `PredictiveAutoscaler` resource all report through here, so a field reads the
- * same wherever it appears and no raw zod message gets through.
+ * Prescale's words (`<problem>; <fix>`), one expansion of unknown keys. Every document a user hands Prescale
+ * (plan request, service config, simulator config, `PredictiveAutoscaler`, `hpa-step` input, datasets file)
+ * and every file or answer it reads back (saved models, scalers, Prometheus responses) reports through here,
+ * so a field reads the same wherever it appears and no raw zod message gets through. In core so that the
+ * lower layers (collector, preprocessor, models) can use it too.
  */
 
 /** One problem: where (dotted path from the document root, `[i]` for list items) and `<problem>; <fix>`. */
