@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readTraceFile } from '../collector/index.js';
+import { readTraceFile } from '../collector/trace-file.js';
 import { type Dataset, datasetsFileSchema } from '../config/datasets.js';
 import { PrescaleError, type Series } from '../core/index.js';
 import { issueLines, safeParseWithIssues } from '../core/issues.js';
