@@ -258,7 +258,14 @@ export class PrometheusClient {
     await this.dispatcher?.close();
   }
 
-  /** POSTs one API call, retrying what may succeed on a second try, and returns the envelope's `data`. */
+  /**
+   * POSTs one API call, retrying what may succeed on a second try, and returns the envelope's `data`.
+   * Not undici's RetryAgent (undici 7.30): its backoff waits on the global setTimeout, so the injected clock could
+   * only come in by replacing its `retry` callback with this same decision, backoff and jitter, leaving undici
+   * nothing but the re-send; a fetch signal spans all its attempts, while each attempt here has a deadline of its
+   * own that includes the body (headersTimeout/bodyTimeout are idle timeouts); and with its default
+   * throwOnError the last 5xx body, the Prometheus error quoted to the user, is dropped.
+   */
   private async request(path: string, params: Record<string, string>, signal?: AbortSignal): Promise<QueryData> {
     const url = this.baseUrl + path;
     for (let attempt = 0; ; attempt++) {
