@@ -2,7 +2,8 @@
 // in ≤ 30 s, training excluded. npx tsx bench/simulator-week.bench.ts
 import { performance } from 'node:perf_hooks';
 import { BUNDLED_DATASETS_PATH } from '../src/experiments/datasets.js';
-import { type PolicyName, runExperiment } from '../src/experiments/experiment.js';
+import { runExperiment } from '../src/experiments/experiment.js';
+import type { PolicyName } from '../src/experiments/policy-names.js';
 import { parseSimulationConfig } from '../src/simulator/config.js';
 import { simulateRequests } from '../src/simulator/des.js';
 import { buildQueueTable } from '../src/simulator/queueing.js';

@@ -1,9 +1,9 @@
 import { PrescaleError } from '../core/index.js';
-import { type BacktestSuiteResult, runBacktestSuite } from '../experiments/backtest-suite.js';
+import type { BacktestSuiteResult } from '../experiments/backtest-suite.js';
 import { BUNDLED_DATASETS_PATH, type LoadedDataset, loadDataset } from '../experiments/datasets.js';
 import { loadTraceDataset, stepsOf, type TraceSplitOptions } from '../experiments/file-dataset.js';
 import { DEFAULT_INTERVAL_LEVEL } from '../models/common.js';
-import { modelNames } from '../models/registry.js';
+import { MODEL_NAMES } from '../models/names.js';
 import type { ForecastScore } from '../models/scoring.js';
 import { createProgressBars } from './progress.js';
 import type { RegisterCommand } from './run.js';
@@ -182,7 +182,11 @@ export const registerBacktest: RegisterCommand = (program, run) => {
       'with --file: steps (or a duration) between forecast origins (default: half the horizon)',
     )
     .option('--season <duration>', 'with --file: the seasonal period of the models and the scorer (default: 1d)')
-    .option('--model <list>', `comma-separated models, of: ${modelNames.join(', ')}`, DEFAULT_BACKTEST_MODELS.join(','))
+    .option(
+      '--model <list>',
+      `comma-separated models, of: ${MODEL_NAMES.join(', ')}`,
+      DEFAULT_BACKTEST_MODELS.join(','),
+    )
     .option(
       '--horizon <steps>',
       "steps (30) or a duration (30m) to forecast; default the dataset's, or 30m with --file",
@@ -195,6 +199,8 @@ export const registerBacktest: RegisterCommand = (program, run) => {
       run(async (opts: BacktestFlags) => {
         const level = parseLevel(opts.level);
         const { loaded, horizonSteps } = await backtestDataset(opts);
+        // Loaded here, not at CLI start: the models bring ONNX Runtime and TensorFlow.
+        const { runBacktestSuite } = await import('../experiments/backtest-suite.js');
         const bars = createProgressBars('backtest');
         let result: BacktestSuiteResult;
         try {

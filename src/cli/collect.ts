@@ -1,7 +1,6 @@
 import { constants } from 'node:fs';
 import { access, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { formatLabels, PrometheusClient, selectSeries, writeTraceFile } from '../collector/index.js';
 import { PrescaleError, systemClock } from '../core/index.js';
 import { parseDurationSeconds, parseTimeSeconds } from '../core/units.js';
 import type { RegisterCommand } from './run.js';
@@ -132,6 +131,8 @@ export async function collectToFile(
     );
   }
 
+  // Loaded here, not at CLI start: the Prometheus client brings undici.
+  const { formatLabels, PrometheusClient, selectSeries, writeTraceFile } = await import('../collector/index.js');
   const client = new PrometheusClient({
     baseUrl: flags.prometheus,
     bearerToken,

@@ -3,16 +3,8 @@ import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { PrescaleError, systemClock } from '../core/index.js';
 import { BUNDLED_DATASETS_PATH } from '../experiments/datasets.js';
-import {
-  type ExperimentResult,
-  POLICY_NAMES,
-  type PolicyName,
-  parsePolicyNames,
-  runExperiment,
-} from '../experiments/experiment.js';
-import { collectProvenance } from '../experiments/provenance.js';
-import { reportHtml } from '../experiments/report.js';
-import { OUTPUT_FILES, writeResults } from '../experiments/results.js';
+import type { ExperimentResult } from '../experiments/experiment.js';
+import { POLICY_NAMES, type PolicyName, parsePolicyNames } from '../experiments/policy-names.js';
 import { mergeConfig, parseSimulationConfig, SIMULATION_DEFAULTS } from '../simulator/config.js';
 import type { Aggregate } from '../simulator/summary.js';
 import { createProgressBars } from './progress.js';
@@ -118,6 +110,13 @@ export function formatExperimentTable(result: ExperimentResult, seeds: number): 
  */
 export async function runExperimentInvocation(invocation: ExperimentInvocation): Promise<string> {
   const config = parseSimulationConfig(invocation.userConfig, invocation.configSource);
+  // Loaded here, not at CLI start: the simulator brings the models (ONNX Runtime, TensorFlow), the report Vega.
+  const [{ runExperiment }, { collectProvenance }, { reportHtml }, { OUTPUT_FILES, writeResults }] = await Promise.all([
+    import('../experiments/experiment.js'),
+    import('../experiments/provenance.js'),
+    import('../experiments/report.js'),
+    import('../experiments/results.js'),
+  ]);
   const startedAt = new Date(systemClock.nowMs()).toISOString();
   const bars = createProgressBars('simulate');
   let result: ExperimentResult;

@@ -135,8 +135,8 @@ test('prescale hpa-step on bad input: exit 2, nothing on stdout, every problem n
   assert.equal(run.stdout, '');
   const lines = run.stderr.trimEnd().split('\n');
   assert.deepEqual(lines, [
-    'prescale: hpa.maxReplicas: is required; add a number',
-    'hpa.metrics[0].resource.name: "gpu" is not allowed; use one of cpu, memory',
+    'prescale: hpa.maxReplicas: required; give a number',
+    'hpa.metrics[0].resource.name: "gpu" is not one of "cpu", "memory"; use one of them',
   ]);
 });
 

@@ -1,6 +1,4 @@
-import { pino } from 'pino';
 import { parseServiceConfigYaml } from '../config/service-yaml.js';
-import { PrescaleService } from '../predictor/index.js';
 import { readConfigFile } from './config.js';
 import type { RegisterCommand } from './run.js';
 
@@ -17,6 +15,8 @@ export const registerServe: RegisterCommand = (program, run) => {
     .action(
       run(async (opts: { config: string; logLevel: string }) => {
         const config = parseServiceConfigYaml(await readConfigFile(opts.config), opts.config);
+        // Loaded here, not at CLI start: the service brings the models, ONNX Runtime and TensorFlow.
+        const [{ PrescaleService }, { pino }] = await Promise.all([import('../predictor/index.js'), import('pino')]);
         const logger = pino({ level: opts.logLevel, base: { service: 'prescale' } });
         const service = await PrescaleService.start(config, { logger });
         const controller = new AbortController();

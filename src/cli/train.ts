@@ -2,10 +2,8 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PrescaleError } from '../core/index.js';
 import { BUNDLED_DATASETS_PATH, loadDataset } from '../experiments/datasets.js';
-import { sliceSeries } from '../models/backtest.js';
+import { MODEL_NAMES } from '../models/names.js';
 import type { EpochProgress, NeuralOptions } from '../models/neural/index.js';
-import { saveFittedModel } from '../models/persistence.js';
-import { modelDefinition, modelNames } from '../models/registry.js';
 import type { RegisterCommand } from './run.js';
 
 /** One line per finished epoch: what a person watching a long training wants to see. */
@@ -26,7 +24,7 @@ export const registerTrain: RegisterCommand = (program, run) => {
       "fit a model on a dataset's training split and save it; neural training shows epochs and resumes after Ctrl-C",
     )
     .requiredOption('--dataset <name>', 'dataset name in the datasets file, e.g. nasa-jul95')
-    .requiredOption('--model <name>', `model to fit (${modelNames.join(', ')})`)
+    .requiredOption('--model <name>', `model to fit (${MODEL_NAMES.join(', ')})`)
     .requiredOption('--out <path>', 'where to save the fitted model (a folder for neural models)')
     .option('--datasets <file>', 'datasets file (default: the bundled data/datasets.json)')
     .option('--max-epochs <n>', 'neural models: most epochs to train (early stopping usually ends sooner)')
@@ -41,6 +39,12 @@ export const registerTrain: RegisterCommand = (program, run) => {
           checkpoint?: string;
           maxEpochs?: string;
         }) => {
+          // Loaded here, not at CLI start: the models bring ONNX Runtime and TensorFlow.
+          const [{ modelDefinition }, { saveFittedModel }, { sliceSeries }] = await Promise.all([
+            import('../models/registry.js'),
+            import('../models/persistence.js'),
+            import('../models/backtest.js'),
+          ]);
           const definition = modelDefinition(opts.model);
           const loaded = await loadDataset(opts.dataset, opts.datasets ?? BUNDLED_DATASETS_PATH);
           const { dataset } = loaded;

@@ -376,6 +376,26 @@ test('4xx is not retried', async () => {
   );
 });
 
+test('a success envelope that is not a query result names the field in Prescale words, not zod', async () => {
+  await withStub(
+    (_request, _index, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ status: 'success', data: { resultType: 'matrix', result: 'none' } }));
+    },
+    async (url) => {
+      const client = new PrometheusClient({ baseUrl: url, clock: recordingClock() });
+      await assert.rejects(
+        client.queryRange(range),
+        assertPrescaleError(
+          'prometheus-error',
+          'prometheus.url',
+          'not a Prometheus query result (data.result: expected a list, got "none"; give a list)',
+        ),
+      );
+    },
+  );
+});
+
 test('a non-API answer (HTML 404) says what it got and how to fix the URL', async () => {
   await withStub(
     (_request, _index, response) => {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Agent } from 'undici';
 import { z } from 'zod';
 import { type Clock, PrescaleError, type RawSeries, systemClock } from '../core/index.js';
+import { safeParseWithIssues } from '../core/issues.js';
 import { parseSampleValue } from '../core/units.js';
 import type { LabeledSeries, MetricSource, RangeQuery } from './types.js';
 
@@ -257,7 +258,14 @@ export class PrometheusClient {
     await this.dispatcher?.close();
   }
 
-  /** POSTs one API call, retrying what may succeed on a second try, and returns the envelope's `data`. */
+  /**
+   * POSTs one API call, retrying what may succeed on a second try, and returns the envelope's `data`.
+   * Not undici's RetryAgent (undici 7.30): its backoff waits on the global setTimeout, so the injected clock could
+   * only come in by replacing its `retry` callback with this same decision, backoff and jitter, leaving undici
+   * nothing but the re-send; a fetch signal spans all its attempts, while each attempt here has a deadline of its
+   * own that includes the body (headersTimeout/bodyTimeout are idle timeouts); and with its default
+   * throwOnError the last 5xx body, the Prometheus error quoted to the user, is dropped.
+   */
   private async request(path: string, params: Record<string, string>, signal?: AbortSignal): Promise<QueryData> {
     const url = this.baseUrl + path;
     for (let attempt = 0; ; attempt++) {
@@ -327,11 +335,12 @@ export class PrometheusClient {
     }
     const ok = status >= 200 && status < 300;
     if (ok && envelope?.status === 'success') {
-      const data = queryDataSchema.safeParse(envelope.data);
+      const data = safeParseWithIssues(queryDataSchema, envelope.data, ['data']);
       if (data.success) return data.data;
+      const [issue] = data.issues;
       throw new PrescaleError(
         'prometheus-error',
-        `${url}: the answer is not a Prometheus query result (${data.error.issues[0]?.message}); check the URL points at the Prometheus HTTP API`,
+        `${url}: the answer is not a Prometheus query result (${issue.path}: ${issue.message}); check the URL points at the Prometheus HTTP API`,
         { field: 'prometheus.url' },
       );
     }

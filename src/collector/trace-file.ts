@@ -138,6 +138,8 @@ function sortAndMerge(times: number[], values: number[]): { series: RawSeries; d
  * `YYYY-MM-DD HH:MM:SS` UTC), `offset_seconds,value`, Prophet's `ds,y` (quoted or not). Leading
  * `# key: value` lines are metadata. Blank lines are skipped; `NaN` or empty values are missing
  * observations (counted in `missingRows`); rows are sorted; duplicate timestamps keep the mean value.
+ * Split by hand, not with csv-parse 7: on the 51,840-row Alibaba 10 s trace its parse alone took 39–57 ms
+ * (median of 5), this whole read 29 ms; and the two-column format needs no CSV quoting rules.
  */
 export async function readTraceFile(path: string): Promise<TraceFile> {
   let bytes: Buffer;

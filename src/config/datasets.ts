@@ -9,14 +9,17 @@ const unixSeconds = z.number().finite();
  */
 export const datasetSchema = z
   .object({
-    file: z.string().min(1, 'give the series file, relative to the datasets file'),
+    file: z.string().min(1, 'is empty; give the series file, relative to the datasets file'),
     what: z.string().optional(),
     step_seconds: z.number().positive('must be > 0; give the bucket size in seconds'),
     train_start: unixSeconds,
     train_end: unixSeconds,
     test_end: unixSeconds,
     horizon_steps: z.number().int().positive('must be a whole number ≥ 1; give how many steps to forecast'),
-    origin_every_steps: z.number().int().positive('must be a whole number ≥ 1'),
+    origin_every_steps: z
+      .number()
+      .int()
+      .positive('must be a whole number ≥ 1; give how many steps apart forecast origins are'),
     report_h: z.array(z.number().int().positive()).min(1),
     season_seconds: z.number().positive().default(86400),
   })

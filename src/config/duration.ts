@@ -1,6 +1,6 @@
 import { z } from 'zod';
+import { describeValue } from '../core/issues.js';
 import { formatDurationSeconds, readDurationSeconds } from '../core/units.js';
-import { describeValue } from './issues.js';
 
 /** Durations a hint may offer as examples, in seconds; a field's hint shows the first two inside its range. */
 const EXAMPLE_SECONDS = [30, 60, 300, 3600, 86_400, 14 * 86_400];

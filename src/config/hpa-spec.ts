@@ -4,6 +4,7 @@
  * `hpa-step.ts` builds the `prescale hpa-step` contract on it; the simulator config reads HPAs with it.
  */
 import { z } from 'zod';
+import { describeValue, rule } from '../core/issues.js';
 import { DEFAULT_METRICS, DEFAULT_SCALE_DOWN_RULES, DEFAULT_SCALE_UP_RULES } from '../hpa/defaults.js';
 import type {
   AverageValueTarget,
@@ -14,7 +15,6 @@ import type {
   UtilizationTarget,
   ValueTarget,
 } from '../hpa/types.js';
-import { describeValue } from './issues.js';
 import { isQuantityProblem, parseQuantity } from './quantity.js';
 
 // ---- scalar pieces -------------------------------------------------------------------------------
@@ -56,8 +56,6 @@ const toleranceQuantity = z.unknown().transform((raw, ctx): number => {
 
 export const seconds = z.number().finite();
 
-/** Cross-field rules run even when a sibling field failed, so one pass reports every problem. */
-export const EVEN_WITH_OTHER_ISSUES = { when: () => true };
 export const replicaCount = z.number().int().min(0);
 
 // ---- metrics -------------------------------------------------------------------------------------
@@ -158,8 +156,19 @@ const containerResourceMetric = z
     });
   });
 
+/** The source types offered in messages: `ContainerResource` parses only to be refused with its own reason. */
+const EMULATED_SOURCES = ['Resource', 'Pods', 'Object', 'External'];
+
 const metricSpec = z
-  .discriminatedUnion('type', [resourceMetric, podsMetric, objectMetric, externalMetric, containerResourceMetric])
+  .discriminatedUnion('type', [resourceMetric, podsMetric, objectMetric, externalMetric, containerResourceMetric], {
+    // Other issues (not an object) fall through to the shared message map.
+    error: (issue) => {
+      if (issue.code !== 'invalid_union' || issue.note !== 'No matching discriminator') return undefined;
+      const type = (issue.input as { type?: unknown }).type;
+      const problem = type === undefined ? 'required' : `${describeValue(type)} is not a metric source type`;
+      return `${problem}; use ${EMULATED_SOURCES.join(', ')}`;
+    },
+  })
   .transform((metric) => metric as MetricSpec);
 
 // ---- behavior ------------------------------------------------------------------------------------
@@ -223,16 +232,16 @@ export const hpaSpecSchema = z
     metrics: z.array(metricSpec).optional(),
     behavior: behavior.nullable().optional(),
   })
-  .superRefine((spec, ctx) => {
-    const { minReplicas, maxReplicas } = spec as { minReplicas: unknown; maxReplicas: unknown };
-    if (typeof minReplicas === 'number' && typeof maxReplicas === 'number' && minReplicas > maxReplicas) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['minReplicas'],
-        message: `${minReplicas} is above maxReplicas (${maxReplicas}); lower minReplicas or raise maxReplicas`,
-      });
-    }
-  }, EVEN_WITH_OTHER_ISSUES)
+  .check(
+    rule<{ minReplicas: number; maxReplicas: number }>([['minReplicas'], ['maxReplicas']], (spec, report) => {
+      if (spec.minReplicas > spec.maxReplicas) {
+        report(
+          ['minReplicas'],
+          `${spec.minReplicas} is above maxReplicas (${spec.maxReplicas}); lower minReplicas or raise maxReplicas`,
+        );
+      }
+    }),
+  )
   .transform(
     (spec): HpaSpec => ({
       minReplicas: spec.minReplicas,

@@ -170,7 +170,7 @@ const errorRows: { name: string; input: unknown; want: { path: string; message: 
   {
     name: 'maxReplicas missing',
     input: withChange((i) => delete i.hpa.maxReplicas),
-    want: [{ path: 'hpa.maxReplicas', message: /^is required; add a number$/ }],
+    want: [{ path: 'hpa.maxReplicas', message: /^required; give a number$/ }],
   },
   {
     name: 'minReplicas 0 (scale to zero)',
@@ -266,11 +266,11 @@ const errorRows: { name: string; input: unknown; want: { path: string; message: 
     want: [
       {
         path: 'hpa.behavior.scaleUp.stabilizationWindowSeconds',
-        message: /^4000 is above the maximum 3600; use 3600 or less$/,
+        message: /^4000 is above the maximum 3600; use a value ≤ 3600$/,
       },
       {
         path: 'hpa.behavior.scaleUp.policies[0].periodSeconds',
-        message: /^1801 is above the maximum 1800; use 1800 or less$/,
+        message: /^1801 is above the maximum 1800; use a value ≤ 1800$/,
       },
     ],
   },
@@ -280,7 +280,7 @@ const errorRows: { name: string; input: unknown; want: { path: string; message: 
     want: [
       {
         path: 'hpa.behavior.scaleUp.selectPolicy',
-        message: /^"Sometimes" is not allowed; use one of Max, Min, Disabled$/,
+        message: /^"Sometimes" is not one of "Max", "Min", "Disabled"; use one of them$/,
       },
     ],
   },
@@ -308,7 +308,10 @@ const errorRows: { name: string; input: unknown; want: { path: string; message: 
     name: 'unknown pod phase',
     input: withChange((i) => (i.pods[0].phase = 'Unknown')),
     want: [
-      { path: 'pods[0].phase', message: /^"Unknown" is not allowed; use one of Pending, Running, Succeeded, Failed$/ },
+      {
+        path: 'pods[0].phase',
+        message: /^"Unknown" is not one of "Pending", "Running", "Succeeded", "Failed"; use one of them$/,
+      },
     ],
   },
   {
@@ -324,6 +327,18 @@ const errorRows: { name: string; input: unknown; want: { path: string; message: 
         path: 'state.recommendations[0].timestamp',
         message: /^1015 is after now \(1000\); feed state into a later reconcile$/,
       },
+    ],
+  },
+  {
+    // The cross-field rules used to run on the missing objects and crash with a TypeError.
+    name: 'hpa missing, and a pod that is not an object',
+    input: withChange((i) => {
+      delete i.hpa;
+      i.pods[0] = null;
+    }),
+    want: [
+      { path: 'hpa', message: /^required; give an object$/ },
+      { path: 'pods[0]', message: /^expected an object, got null; give an object$/ },
     ],
   },
   {

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { PrescaleError } from '../core/index.js';
+import { type IssuesOr, issueLines, rule, safeParseWithIssues } from '../core/issues.js';
 import { DEFAULT_CONTROLLER_CONFIG } from '../hpa/defaults.js';
 import type {
   HpaControllerConfig,
@@ -14,8 +15,7 @@ import type {
   MetricCurrent,
   PodSnapshot,
 } from '../hpa/types.js';
-import { EVEN_WITH_OTHER_ISSUES, hpaSpecSchema, quantityMilli, replicaCount, seconds } from './hpa-spec.js';
-import { describeValue, dottedPath } from './issues.js';
+import { hpaSpecSchema, quantityMilli, replicaCount, seconds } from './hpa-spec.js';
 import { formatMilli } from './quantity.js';
 
 // ---- pods, state, controller ---------------------------------------------------------------------
@@ -26,37 +26,41 @@ const resourceSample = z.strictObject({
   window: z.number().finite().positive().optional(),
 });
 
-const pod = z
-  .strictObject({
-    name: z.string().min(1),
-    phase: z.enum(['Pending', 'Running', 'Succeeded', 'Failed']),
-    ready: z.boolean(),
-    deleting: z.boolean().default(false),
-    startTime: seconds.nullable().optional(),
-    readyTransitionTime: seconds.nullable().optional(),
-    requests: z.strictObject({ cpu: quantityMilli.optional(), memory: quantityMilli.optional() }).default({}),
-    metrics: z.strictObject({ cpu: resourceSample.optional(), memory: resourceSample.optional() }).default({}),
-  })
-  .superRefine((parsed, ctx) => {
-    const given = parsed as { ready?: unknown; readyTransitionTime?: unknown; metrics?: { cpu?: unknown } };
-    if (given.ready === true && (given.readyTransitionTime === undefined || given.readyTransitionTime === null)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['readyTransitionTime'],
-        message: 'is required when ready is true; give the time the Ready condition last changed (seconds)',
-      });
-    }
-    const cpu = given.metrics?.cpu;
-    for (const field of ['timestamp', 'window'] as const) {
-      if (typeof cpu === 'object' && cpu !== null && (cpu as Record<string, unknown>)[field] === undefined) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['metrics', 'cpu', field],
-          message: `is required for cpu samples (the readiness test reads it); add the sample's ${field} in seconds`,
-        });
+const podFields = z.strictObject({
+  name: z.string().min(1),
+  phase: z.enum(['Pending', 'Running', 'Succeeded', 'Failed']),
+  ready: z.boolean(),
+  deleting: z.boolean().default(false),
+  startTime: seconds.nullable().optional(),
+  readyTransitionTime: seconds.nullable().optional(),
+  requests: z.strictObject({ cpu: quantityMilli.optional(), memory: quantityMilli.optional() }).default({}),
+  metrics: z.strictObject({ cpu: resourceSample.optional(), memory: resourceSample.optional() }).default({}),
+});
+
+type PodFields = z.output<typeof podFields>;
+
+const pod = podFields
+  .check(
+    rule<PodFields>([['ready'], ['readyTransitionTime']], (given, report) => {
+      if (given.ready && (given.readyTransitionTime === undefined || given.readyTransitionTime === null)) {
+        report(
+          ['readyTransitionTime'],
+          'is required when ready is true; give the time the Ready condition last changed (seconds)',
+        );
       }
-    }
-  }, EVEN_WITH_OTHER_ISSUES)
+    }),
+    rule<PodFields>([['metrics']], (given, report) => {
+      const cpu = given.metrics.cpu;
+      for (const field of ['timestamp', 'window'] as const) {
+        if (cpu !== undefined && cpu[field] === undefined) {
+          report(
+            ['metrics', 'cpu', field],
+            `is required for cpu samples (the readiness test reads it); add the sample's ${field} in seconds`,
+          );
+        }
+      }
+    }),
+  )
   .transform(
     (given): PodSnapshot => ({
       name: given.name,
@@ -90,22 +94,22 @@ const pod = z
 
 const pods = z
   .array(pod)
-  .default([])
-  .superRefine((list, ctx) => {
-    if (!Array.isArray(list)) return;
-    const seen = new Map<string, number>();
-    list.forEach((entry: { name?: unknown }, index) => {
-      if (typeof entry?.name !== 'string') return;
-      const first = seen.get(entry.name);
-      if (first !== undefined) {
-        ctx.addIssue({
-          code: 'custom',
-          path: [index, 'name'],
-          message: `${JSON.stringify(entry.name)} repeats pods[${first}].name; give every pod a unique name`,
-        });
-      } else seen.set(entry.name, index);
-    });
-  }, EVEN_WITH_OTHER_ISSUES);
+  .check(
+    rule<readonly { name: string }[]>([], (list, report, parsed) => {
+      const seen = new Map<string, number>();
+      list.forEach((entry, index) => {
+        if (!parsed([index, 'name'])) return;
+        const first = seen.get(entry.name);
+        if (first === undefined) seen.set(entry.name, index);
+        else
+          report(
+            [index, 'name'],
+            `${JSON.stringify(entry.name)} repeats pods[${first}].name; give every pod a unique name`,
+          );
+      });
+    }),
+  )
+  .default([]);
 
 const recommendation = z
   .strictObject({ timestamp: seconds, replicas: replicaCount })
@@ -151,32 +155,34 @@ export interface HpaStepRequest {
   readonly state: HpaControllerState;
 }
 
+const inputFields = z.strictObject({
+  now: seconds,
+  hpa: hpaSpecSchema,
+  scale: z.strictObject({ specReplicas: replicaCount, statusReplicas: replicaCount }),
+  pods,
+  podsMetrics: z.record(z.string(), z.record(z.string(), quantityMilli)).default({}),
+  objectMetrics: z.record(z.string(), quantityMilli).default({}),
+  externalMetrics: z.record(z.string(), quantityMilli).default({}),
+  state: controllerState.default({ recommendations: [], scaleUpEvents: [], scaleDownEvents: [] }),
+  controller: controllerConfigSchema.default(DEFAULT_CONTROLLER_CONFIG),
+});
+
 /** The `prescale hpa-step` input object (spec/hpa-step.md), parsed into a reconcile's arguments. */
-export const hpaStepInputSchema = z
-  .strictObject({
-    now: seconds,
-    hpa: hpaSpecSchema,
-    scale: z.strictObject({ specReplicas: replicaCount, statusReplicas: replicaCount }),
-    pods,
-    podsMetrics: z.record(z.string(), z.record(z.string(), quantityMilli)).default({}),
-    objectMetrics: z.record(z.string(), quantityMilli).default({}),
-    externalMetrics: z.record(z.string(), quantityMilli).default({}),
-    state: controllerState.default({ recommendations: [], scaleUpEvents: [], scaleDownEvents: [] }),
-    controller: controllerConfigSchema.default(DEFAULT_CONTROLLER_CONFIG),
-  })
-  .superRefine((input, ctx) => {
-    for (const list of ['recommendations', 'scaleUpEvents', 'scaleDownEvents'] as const) {
-      input.state[list].forEach((record, index) => {
-        if (record.timestampSeconds > input.now) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['state', list, index, 'timestamp'],
-            message: `${record.timestampSeconds} is after now (${input.now}); feed state into a later reconcile`,
-          });
-        }
-      });
-    }
-  })
+export const hpaStepInputSchema = inputFields
+  .check(
+    rule<z.output<typeof inputFields>>([['now'], ['state']], (input, report) => {
+      for (const list of ['recommendations', 'scaleUpEvents', 'scaleDownEvents'] as const) {
+        input.state[list].forEach((record, index) => {
+          if (record.timestampSeconds > input.now) {
+            report(
+              ['state', list, index, 'timestamp'],
+              `${record.timestampSeconds} is after now (${input.now}); feed state into a later reconcile`,
+            );
+          }
+        });
+      }
+    }),
+  )
   .transform(
     (input): HpaStepRequest => ({
       nowSeconds: input.now,
@@ -195,68 +201,9 @@ export const hpaStepInputSchema = z
 
 // ---- errors --------------------------------------------------------------------------------------
 
-/** One input problem: the dotted path of the field and "<problem>; <fix>". */
-export interface HpaInputIssue {
-  readonly path: string;
-  readonly message: string;
-}
-
-const EXPECTED_TEXT: Readonly<Record<string, string>> = {
-  int: 'an integer',
-  number: 'a number',
-  string: 'a string',
-  boolean: 'true or false',
-  array: 'a list',
-  object: 'an object',
-  record: 'an object',
-};
-
-/** "<problem>; <fix>" for zod's built-in issues; custom issues already carry theirs. */
-function describeIssue(issue: z.core.$ZodRawIssue): string | undefined {
-  switch (issue.code) {
-    case 'invalid_type': {
-      const expected = EXPECTED_TEXT[issue.expected] ?? issue.expected;
-      if (issue.input === undefined) return `is required; add ${expected}`;
-      return `expected ${expected}, got ${describeValue(issue.input)}; give ${expected}`;
-    }
-    case 'too_small':
-      if (issue.origin === 'string') return 'must not be empty; give a name';
-      if (issue.origin === 'array') return `needs at least ${issue.minimum} item(s); add one`;
-      return `${JSON.stringify(issue.input)} is below the minimum ${issue.minimum}; use ${issue.minimum} or more`;
-    case 'too_big':
-      return `${JSON.stringify(issue.input)} is above the maximum ${issue.maximum}; use ${issue.maximum} or less`;
-    case 'invalid_value':
-      return `${JSON.stringify(issue.input)} is not allowed; use one of ${issue.values.map(String).join(', ')}`;
-    case 'invalid_union': {
-      if (issue.note !== 'No matching discriminator') return undefined;
-      const value = (issue.input as Record<string, unknown> | undefined)?.[issue.discriminator as string];
-      const options = (issue.options as unknown[]).filter((option) => option !== 'ContainerResource');
-      return `${value === undefined ? 'is required' : `${JSON.stringify(value)} is not a metric source type`}; use ${options.join(', ')}`;
-    }
-    case 'unrecognized_keys':
-      return 'unknown field; remove it or fix its spelling (fields follow autoscaling/v2)';
-    default:
-      return undefined;
-  }
-}
-
-/** Validates an `hpa-step` input object and reports every problem, not just the first. */
-export function checkHpaStepInput(
-  raw: unknown,
-):
-  | { readonly success: true; readonly data: HpaStepRequest }
-  | { readonly success: false; readonly issues: HpaInputIssue[] } {
-  const parsed = hpaStepInputSchema.safeParse(raw, { error: describeIssue });
-  if (parsed.success) return { success: true, data: parsed.data };
-  const issues: HpaInputIssue[] = [];
-  for (const issue of parsed.error.issues) {
-    if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) issues.push({ path: dottedPath([...issue.path, key]), message: issue.message });
-    } else {
-      issues.push({ path: dottedPath(issue.path), message: issue.message });
-    }
-  }
-  return { success: false, issues };
+/** Validates an `hpa-step` input object and reports every problem (path and "<problem>; <fix>"), not just the first. */
+export function checkHpaStepInput(raw: unknown): IssuesOr<HpaStepRequest> {
+  return safeParseWithIssues(hpaStepInputSchema, raw);
 }
 
 /**
@@ -266,8 +213,7 @@ export function checkHpaStepInput(
 export function parseHpaStepInput(raw: unknown): HpaStepRequest {
   const checked = checkHpaStepInput(raw);
   if (checked.success) return checked.data;
-  const lines = checked.issues.map((issue) => `${issue.path}: ${issue.message}`);
-  throw new PrescaleError('invalid-input', lines.join('\n'), { field: checked.issues[0].path });
+  throw new PrescaleError('invalid-input', issueLines(checked.issues), { field: checked.issues[0].path });
 }
 
 // ---- output --------------------------------------------------------------------------------------

@@ -3,10 +3,12 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { z } from 'zod';
 import { PrescaleError } from '../core/index.js';
+import { type ConfigIssue, rule, safeParseWithIssues } from '../core/issues.js';
 import { parseDurationSeconds } from '../core/units.js';
+import { parseDatasetsFile } from '../experiments/datasets.js';
 import { parseSimulationConfig } from '../simulator/config.js';
 import { durationFix, durationSeconds } from './duration.js';
-import { type ConfigIssue, rule, safeParseWithIssues } from './issues.js';
+import { checkHpaStepInput } from './hpa-step.js';
 import { safeParsePlanRequest } from './plan-request.js';
 import { safeParsePredictiveAutoscaler } from './predictive-autoscaler.js';
 import { safeParseServiceConfig } from './service.js';
@@ -48,6 +50,20 @@ const workload = {
   queries: { cpu: 'sum(rate(cpu[1m]))' },
   pod: { cpuRequest: '500m', memoryRequest: '1Gi', costPerPodHour: 0.05 },
 };
+
+/** The issues a thrown `invalid-input` error lists, one `<path>: <message>` line each (after `header` lines). */
+function thrownIssues(parse: () => unknown, header = 0): readonly ConfigIssue[] {
+  try {
+    parse();
+    return [];
+  } catch (error) {
+    assert.ok(error instanceof PrescaleError, String(error));
+    return error.message
+      .split('\n')
+      .slice(header)
+      .map((line) => ({ path: line, message: line }));
+  }
+}
 
 /** Each entry point with a valid document; every issue it reports is checked. */
 const documents: { name: string; base: unknown; issues: (json: unknown) => readonly ConfigIssue[] }[] = [
@@ -100,15 +116,72 @@ const documents: { name: string; base: unknown; issues: (json: unknown) => reado
   {
     name: 'simulation config',
     base: { cluster: { pod: { serviceTime: '40ms', requests: { cpu: '1' } } }, policies: { static: { replicas: 3 } } },
-    issues: (json) => {
-      try {
-        parseSimulationConfig(json);
-        return [];
-      } catch (error) {
-        assert.ok(error instanceof PrescaleError, String(error));
-        return error.message.split('\n').map((line) => ({ path: line, message: line }));
-      }
+    issues: (json) => thrownIssues(() => parseSimulationConfig(json)),
+  },
+
+  {
+    name: 'hpa-step input (with the HPA spec)',
+    base: {
+      now: 1000,
+      hpa: {
+        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' },
+        minReplicas: 1,
+        maxReplicas: 10,
+        metrics: [
+          { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 50 } } },
+          { type: 'Pods', pods: { metric: { name: 'rps' }, target: { type: 'AverageValue', averageValue: '10' } } },
+          {
+            type: 'Object',
+            object: {
+              describedObject: { kind: 'Ingress', name: 'web' },
+              metric: { name: 'hits', selector: { matchLabels: { app: 'web' } } },
+              target: { type: 'Value', value: '100' },
+            },
+          },
+        ],
+        behavior: {
+          scaleUp: { stabilizationWindowSeconds: 0, selectPolicy: 'Max', tolerance: '0.05' },
+          scaleDown: { policies: [{ type: 'Percent', value: 50, periodSeconds: 60 }] },
+        },
+      },
+      scale: { specReplicas: 1, statusReplicas: 1 },
+      pods: [
+        {
+          name: 'web-1',
+          phase: 'Running',
+          ready: true,
+          startTime: 0,
+          readyTransitionTime: 12,
+          requests: { cpu: '500m' },
+          metrics: { cpu: { value: '400m', timestamp: 990, window: 15 } },
+        },
+      ],
+      podsMetrics: { rps: { 'web-1': '12' } },
+      objectMetrics: { hits: 90 },
+      state: { recommendations: [{ timestamp: 985, replicas: 1 }] },
+      controller: { tolerance: 0.1 },
     },
+    issues: (json) => {
+      const result = checkHpaStepInput(json);
+      return result.success ? [] : result.issues;
+    },
+  },
+  {
+    name: 'datasets file',
+    base: {
+      web: {
+        file: 'web.csv',
+        what: 'requests per minute',
+        step_seconds: 60,
+        train_start: 0,
+        train_end: 6000,
+        test_end: 9000,
+        horizon_steps: 10,
+        origin_every_steps: 5,
+        report_h: [1, 10],
+      },
+    },
+    issues: (json) => thrownIssues(() => parseDatasetsFile(json, 'datasets.json'), 1),
   },
 ];
 

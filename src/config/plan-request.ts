@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import { PrescaleError } from '../core/index.js';
+import { type IssuesOr, issueLines, rule, safeParseWithIssues } from '../core/issues.js';
 import { capacitySource } from '../planner/capacity.js';
 import { FALLBACK_CAUSES } from '../planner/fallback.js';
 import { initialPlannerState } from '../planner/horizontal.js';
 import type { PlanInput } from '../planner/plan.js';
 import type { PlannerState } from '../planner/types.js';
 import { forecastSchema } from './forecast.js';
-import { type IssuesOr, issueLines, rule, safeParseWithIssues } from './issues.js';
 import { checkBudgetAgainstPod, costPerPodHourSchema, podResourcesShape, toPodResources } from './pod.js';
 import { policyRules, policyShape, quantileSchema, toPlannerPolicy } from './policy.js';
 

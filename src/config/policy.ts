@@ -1,8 +1,8 @@
 import { z } from 'zod';
+import { rule } from '../core/issues.js';
 import { DEFAULT_PLANNER_SCALE_DOWN, DEFAULT_PLANNER_SCALE_UP } from '../planner/ramp.js';
 import type { PlannerPolicy, ScalingRules } from '../planner/types.js';
 import { durationSeconds } from './duration.js';
-import { rule } from './issues.js';
 
 /**
  * The planning policy: the fields of a `PredictiveAutoscaler` spec the planner reads (replica bounds, mode,

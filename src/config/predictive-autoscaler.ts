@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { PrescaleError } from '../core/index.js';
+import { type IssuesOr, issueLines, rule, safeParseWithIssues } from '../core/issues.js';
 import { MODEL_NAMES, type ModelName } from '../models/names.js';
 import type { PlannerPolicy } from '../planner/types.js';
 import { durationSeconds } from './duration.js';
-import { type IssuesOr, issueLines, rule, safeParseWithIssues } from './issues.js';
 import { checkBudgetAgainstPod, type Pod, UNKNOWN_POD } from './pod.js';
 import { PLAN_POLICY_DEFAULTS, policyRules, policyShape, quantileSchema, toPlannerPolicy } from './policy.js';
 

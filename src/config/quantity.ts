@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { describeValue } from './issues.js';
+import { describeValue } from '../core/issues.js';
 
 /**
  * Kubernetes `resource.Quantity` parsing, exact where the controller is exact: `MilliValue()` is

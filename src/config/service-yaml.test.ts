@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { stringify } from 'yaml';
 import { PrescaleError } from '../core/index.js';
+import { loadedModules, MODEL_RUNTIMES } from '../testing/loaded-modules.js';
 import { repoRoot } from '../testing/paths.js';
 import { tempDir } from '../testing/temp-dir.js';
 import { defaultServiceConfigYaml, parseServiceConfigYaml } from './service-yaml.js';
@@ -103,30 +103,6 @@ test('a file with five problems in three sections reports all five, each with it
   );
 });
 
-/**
- * What a fresh Node process has loaded after running `code` (an ES module body): every CommonJS module file
- * (ESM imports of CommonJS packages such as onnxruntime-node and @tensorflow/tfjs land there too) and every
- * native library mapped into the process (ONNX Runtime's).
- */
-function loadedModules(code: string, env: Record<string, string> = {}): Promise<string[]> {
-  const probe = `${code}
-const { createRequire } = await import('node:module');
-const files = Object.keys(createRequire(import.meta.url).cache);
-const libraries = process.report.getReport().sharedObjects;
-process.stdout.write(JSON.stringify([...files, ...libraries]));`;
-  return new Promise((resolve, reject) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', '--input-type=module', '--eval', probe],
-      { cwd: repoRoot, env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024 },
-      (error, stdout, stderr) =>
-        error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(JSON.parse(stdout)),
-    );
-  });
-}
-
-const modelRuntimes = /onnxruntime|@tensorflow/;
-
 test('reading and validating a YAML config loads neither ONNX Runtime nor TensorFlow', async (t) => {
   const dir = await tempDir(t);
   const file = join(dir, 'prescale.yaml');
@@ -146,7 +122,7 @@ if (config.workloads.length !== 1) throw new Error('the config did not parse');`
     loadedModules(`await import(${JSON.stringify(registryModule)});\nawait import(${JSON.stringify(trainingModule)});`),
   ]);
   assert.deepEqual(
-    afterConfig.filter((path) => modelRuntimes.test(path)),
+    afterConfig.filter((path) => MODEL_RUNTIMES.test(path)),
     [],
   );
   assert.ok(

@@ -1,7 +1,7 @@
 import { z } from 'zod';
+import { type IssuesOr, rule, safeParseWithIssues } from '../core/issues.js';
 import { MODEL_NAMES, type ModelName } from '../models/names.js';
 import { durationSeconds } from './duration.js';
-import { type IssuesOr, rule, safeParseWithIssues } from './issues.js';
 import { type WorkloadConfig, workloadEntrySchema } from './workload.js';
 
 export type { WorkloadConfig } from './workload.js';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
+import { rule } from '../core/issues.js';
 import { capacitySource } from '../planner/capacity.js';
 import type { PodResources } from '../planner/vertical.js';
-import { rule } from './issues.js';
 import { podSchema, toPodResources } from './pod.js';
 import {
   budgetRule,

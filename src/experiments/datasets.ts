@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readTraceFile } from '../collector/index.js';
+import { readTraceFile } from '../collector/trace-file.js';
 import { type Dataset, datasetsFileSchema } from '../config/datasets.js';
-import { formatIssues } from '../config/issues.js';
 import { PrescaleError, type Series } from '../core/index.js';
+import { issueLines, safeParseWithIssues } from '../core/issues.js';
 import { resampleToStep } from '../preprocessor/index.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -48,13 +48,16 @@ export async function readDatasetsFile(path: string): Promise<Record<string, Dat
       cause: error,
     });
   }
-  const parsed = datasetsFileSchema.safeParse(json);
-  if (!parsed.success) {
-    throw new PrescaleError('invalid-input', `${path}: invalid datasets file:\n${formatIssues(parsed.error)}`, {
-      field: path,
-    });
-  }
-  return parsed.data;
+  return parseDatasetsFile(json, path);
+}
+
+/** Validates a datasets file's JSON (read from `path`), throwing one error that lists every problem. */
+export function parseDatasetsFile(json: unknown, path: string): Record<string, Dataset> {
+  const parsed = safeParseWithIssues(datasetsFileSchema, json);
+  if (parsed.success) return parsed.data;
+  throw new PrescaleError('invalid-input', `${path}: invalid datasets file:\n${issueLines(parsed.issues)}`, {
+    field: path,
+  });
 }
 
 /** Loads one named dataset: its split and its series on the dataset's step grid. */

@@ -6,7 +6,8 @@ import { after, test } from 'node:test';
 import { PrescaleError } from '../core/index.js';
 import { parseSimulationConfig } from '../simulator/config.js';
 import { BUNDLED_DATASETS_PATH } from './datasets.js';
-import { parsePolicyNames, runExperiment } from './experiment.js';
+import { runExperiment } from './experiment.js';
+import { parsePolicyNames } from './policy-names.js';
 import { reportHtml } from './report.js';
 import { type Provenance, runsCsv, writeResults } from './results.js';
 

@@ -12,37 +12,7 @@ import { type SimulationRecord, simulate } from '../simulator/simulate.js';
 import { aggregateSummaries, type RunSummary, type SummaryAggregate, summarize } from '../simulator/summary.js';
 import type { AutoscalingPolicy } from '../simulator/types.js';
 import { type LoadedDataset, loadDataset } from './datasets.js';
-
-/** Every policy an experiment can run, in report order. */
-export const POLICY_NAMES = ['hpa', 'hpa-tuned', 'prescale', 'oracle', 'static'] as const;
-
-/** One of `POLICY_NAMES`. */
-export type PolicyName = (typeof POLICY_NAMES)[number];
-
-/** Checks a user's policy list; the error names the flag and the known policies. */
-export function parsePolicyNames(names: readonly string[], field = '--policies'): PolicyName[] {
-  if (names.length === 0) {
-    throw new PrescaleError(
-      'invalid-input',
-      `${field}: no policy given; name at least one of ${POLICY_NAMES.join(', ')}`,
-      {
-        field,
-      },
-    );
-  }
-  for (const name of names) {
-    if (!(POLICY_NAMES as readonly string[]).includes(name)) {
-      throw new PrescaleError(
-        'invalid-input',
-        `${field}: unknown policy '${name}'; use one of ${POLICY_NAMES.join(', ')}`,
-        {
-          field,
-        },
-      );
-    }
-  }
-  return [...new Set(names)] as PolicyName[];
-}
+import type { PolicyName } from './policy-names.js';
 
 /** What `prescale experiment` (and `npm start`) runs. */
 export interface ExperimentOptions {

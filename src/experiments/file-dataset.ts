@@ -1,5 +1,5 @@
 import { basename, resolve } from 'node:path';
-import { readTraceFile } from '../collector/index.js';
+import { readTraceFile } from '../collector/trace-file.js';
 import type { Dataset } from '../config/datasets.js';
 import { PrescaleError, type Series } from '../core/index.js';
 import { resampleToStep } from '../preprocessor/index.js';

@@ -21,9 +21,6 @@ export {
   type ExperimentOptions,
   type ExperimentResult,
   type ExperimentRun,
-  POLICY_NAMES,
-  type PolicyName,
-  parsePolicyNames,
   runExperiment,
 } from './experiment.js';
 /** A user's own trace split like a datasets-file entry (`prescale backtest --file`). */
@@ -35,6 +32,8 @@ export {
   stepsOf,
   type TraceSplitOptions,
 } from './file-dataset.js';
+/** The policies an experiment can run, without the simulator behind them. */
+export { POLICY_NAMES, type PolicyName, parsePolicyNames } from './policy-names.js';
 /** Versions, commit and platform recorded next to the results. */
 export { collectProvenance } from './provenance.js';
 /** The self-contained HTML report with server-rendered charts. */

@@ -3,7 +3,8 @@ import * as vl from 'vega-lite';
 import type { SimulationConfig } from '../simulator/config.js';
 import type { SimulationRecord } from '../simulator/simulate.js';
 import { type Aggregate, type RunSummary, violatesSlo } from '../simulator/summary.js';
-import type { DatasetExperiment, ExperimentResult, PolicyName } from './experiment.js';
+import type { DatasetExperiment, ExperimentResult } from './experiment.js';
+import type { PolicyName } from './policy-names.js';
 import type { Provenance } from './results.js';
 
 /** One colour per policy, the same in every chart. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { type Forecast, PrescaleError, type Series, seriesEndSeconds } from '../core/index.js';
+import { safeParseWithIssues } from '../core/issues.js';
 import {
   checkContextStep,
   checkSavedModel,
@@ -113,16 +114,13 @@ export function defineCorrectedModel(
       ),
     load: (saved: SavedModel) => {
       checkSavedModel(saved, name);
-      const parsed = parametersSchema.safeParse(saved.parameters);
+      const parsed = safeParseWithIssues(parametersSchema, saved.parameters, ['parameters']);
       if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        const field = ['parameters', ...issue.path.map(String)].join('.');
+        const [issue] = parsed.issues;
         throw new PrescaleError(
           'model-mismatch',
-          `${field}: ${issue.message}; the file is corrupt, fit and save again`,
-          {
-            field,
-          },
+          `${issue.path}: ${issue.message}; the file is corrupt, fit and save again`,
+          { field: issue.path },
         );
       }
       return new FittedCorrectedModel(saved.metadata, parsed.data);

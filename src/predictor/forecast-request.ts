@@ -1,5 +1,5 @@
 import type { FastifySchemaValidationError } from 'fastify';
-import { describeValue, dottedPath } from '../config/issues.js';
+import { describeValue, dottedPath } from '../core/issues.js';
 import { parseDurationSeconds } from '../core/units.js';
 import { DEFAULT_INTERVAL_LEVEL } from '../models/common.js';
 import { ApiError, type ApiIssue } from './api-errors.js';

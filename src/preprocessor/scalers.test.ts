@@ -64,10 +64,15 @@ test('toJSON → JSON text → scalerFromJSON gives the same mapping, on the NAS
   assert.ok(Math.abs(mean) < 1e-9, `standardized NASA has mean ${mean}`);
 });
 
-const jsonErrorRows: { name: string; json: unknown; field: string }[] = [
+const jsonErrorRows: { name: string; json: unknown; field: string; message?: string }[] = [
   { name: 'unknown kind', json: { kind: 'robust', mean: 0, std: 1 }, field: 'scaler.kind' },
   { name: 'negative std', json: { kind: 'standard', mean: 0, std: -1 }, field: 'scaler.std' },
-  { name: 'missing mean', json: { kind: 'standard', std: 1 }, field: 'scaler.mean' },
+  {
+    name: 'missing mean',
+    json: { kind: 'standard', std: 1 },
+    field: 'scaler.mean',
+    message: "scaler.mean: required; give a number; pass the object a scaler's toJSON() wrote",
+  },
   { name: 'max below min', json: { kind: 'min-max', min: 3, max: 1 }, field: 'scaler.max' },
   { name: 'not an object', json: 'standard', field: 'scaler' },
 ];
@@ -75,7 +80,11 @@ for (const row of jsonErrorRows) {
   test(`scalerFromJSON rejects: ${row.name}`, () => {
     assert.throws(
       () => scalerFromJSON(row.json),
-      (err: unknown) => err instanceof PrescaleError && err.code === 'invalid-input' && err.field === row.field,
+      (err: unknown) =>
+        err instanceof PrescaleError &&
+        err.code === 'invalid-input' &&
+        err.field === row.field &&
+        (row.message === undefined || err.message === row.message),
     );
   });
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PrescaleError } from '../core/index.js';
+import { safeParseWithIssues } from '../core/issues.js';
 
 /** Which scaling: 'standard' maps to mean 0, standard deviation 1; 'min-max' maps the fitted range to [0, 1]. */
 export type ScalerKind = 'standard' | 'min-max';
@@ -66,13 +67,14 @@ export function fitScaler(kind: ScalerKind, values: ArrayLike<number>): Scaler {
 
 /** Rebuilds a scaler saved with `toJSON`; a malformed object gets an error naming the bad field. */
 export function scalerFromJSON(json: unknown): Scaler {
-  const parsed = scalerJsonSchema.safeParse(json);
+  const parsed = safeParseWithIssues(scalerJsonSchema, json, ['scaler']);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const field = ['scaler', ...issue.path.map(String)].join('.');
-    throw new PrescaleError('invalid-input', `${field}: ${issue.message}; pass the object a scaler's toJSON() wrote`, {
-      field,
-    });
+    const [issue] = parsed.issues;
+    throw new PrescaleError(
+      'invalid-input',
+      `${issue.path}: ${issue.message}; pass the object a scaler's toJSON() wrote`,
+      { field: issue.path },
+    );
   }
   return makeScaler(parsed.data);
 }

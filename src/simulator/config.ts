@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { durationSeconds as duration } from '../config/duration.js';
 import { hpaSpecSchema } from '../config/hpa-spec.js';
-import { type ConfigIssue, issueLines, rule, safeParseWithIssues } from '../config/issues.js';
 import {
   type PredictiveAutoscaler,
   predictiveAutoscalerShape,
@@ -11,6 +10,7 @@ import { quantitySchema } from '../config/quantity.js';
 import { loopSchema, type ServiceConfig } from '../config/service.js';
 import { promqlSchema, type WorkloadConfig } from '../config/workload.js';
 import { PrescaleError } from '../core/index.js';
+import { type ConfigIssue, issueLines, rule, safeParseWithIssues } from '../core/issues.js';
 import { DEFAULT_SCALE_DOWN_RULES, DEFAULT_SCALE_UP_RULES } from '../hpa/defaults.js';
 import type { HpaSpec } from '../hpa/types.js';
 import type { DelayDistribution } from './distributions.js';

@@ -169,7 +169,7 @@ export function testCorrectedModel(definition: ModelDefinition): void {
         parameters.path.values[5] = 'x';
         return { ...saved, parameters };
       },
-      want: 'parameters.path.values.5',
+      want: 'parameters.path.values[5]',
     },
     {
       name: 'missing interval percentiles',

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { PrescaleError } from '../../core/index.js';
+import { safeParseWithIssues } from '../../core/issues.js';
 import type { ScalerJSON } from '../../preprocessor/index.js';
 import { checkSavedModel } from '../common.js';
 import type { ModelName, SavedModel } from '../types.js';
@@ -135,14 +136,13 @@ export function openSavedNeural(
   artifacts?: Readonly<Record<string, Uint8Array>>,
 ): SavedNeural {
   checkSavedModel(saved, name);
-  const parsed = parametersSchema.safeParse(saved.parameters);
+  const parsed = safeParseWithIssues(parametersSchema, saved.parameters, ['parameters']);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const field = ['parameters', ...issue.path.map(String)].join('.');
+    const [issue] = parsed.issues;
     throw new PrescaleError(
       'model-mismatch',
-      `${field}: ${issue.message}; meta.json is corrupt, train and save the model again`,
-      { field },
+      `${issue.path}: ${issue.message}; meta.json is corrupt, train and save the model again`,
+      { field: issue.path },
     );
   }
   const parameters = saved.parameters as NeuralParameters;

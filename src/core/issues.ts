@@ -2,9 +2,11 @@ import { z } from 'zod';
 
 /**
  * How every configuration problem reaches a user: one dotted path, one message map that puts zod's issues in
- * Prescale's words (`<problem>; <fix>`), one expansion of unknown keys. The plan request, the service config,
- * the simulator config and the `PredictiveAutoscaler` resource all report through here, so a field reads the
- * same wherever it appears and no raw zod message gets through.
+ * Prescale's words (`<problem>; <fix>`), one expansion of unknown keys. Every document a user hands Prescale
+ * (plan request, service config, simulator config, `PredictiveAutoscaler`, `hpa-step` input, datasets file)
+ * and every file or answer it reads back (saved models, scalers, Prometheus responses) reports through here,
+ * so a field reads the same wherever it appears and no raw zod message gets through. In core so that the
+ * lower layers (collector, preprocessor, models) can use it too.
  */
 
 /** One problem: where (dotted path from the document root, `[i]` for list items) and `<problem>; <fix>`. */
@@ -150,19 +152,6 @@ export function safeParseWithIssues<T extends z.ZodType>(
 /** One line per issue, `<prefix><path>: <message>`: how a thrown `invalid-input` error lists them. */
 export function issueLines(issues: readonly ConfigIssue[], prefix = ''): string {
   return issues.map((issue) => `${prefix}${issue.path}: ${issue.message}`).join('\n');
-}
-
-/**
- * Turns every zod issue into `<dotted.path>: <problem>` lines, so a user sees all that is wrong at once
- * and where. `prefix` names the document, e.g. a file or a dataset.
- */
-export function formatIssues(error: z.ZodError, prefix = ''): string {
-  return error.issues
-    .map((issue) => {
-      const path = dottedPath(issue.path);
-      return `${prefix && path !== '(root)' ? `${prefix}.${path}` : prefix || path}: ${issue.message}`;
-    })
-    .join('\n');
 }
 
 function startsWith(path: readonly PropertyKey[], prefix: readonly PropertyKey[]): boolean {
