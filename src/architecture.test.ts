@@ -219,7 +219,7 @@ describe('architecture: file length', () => {
         .filter((file) => (lines.get(file) ?? 0) <= maxLinesPerFile)
         .map(
           (file) =>
-            `${file}: listed as being split but has ${lines.get(file) ?? 'no'} lines; remove it from beingSplit`,
+            `${file}: listed as being split but has ${lines.get(file) ?? 'no'} lines, not over ${maxLinesPerFile}; remove it from beingSplit`,
         ),
     ];
     assert.deepEqual(problems, []);
