@@ -2,8 +2,30 @@
  * Builders for HPA-emulation tests and the benchmark: plain pods and observations with Kubernetes'
  * usual shapes, overridable field by field. Not exported from index.ts.
  */
-import { DEFAULT_CONTROLLER_CONFIG } from '../hpa/defaults.js';
-import type { HpaObservation, HpaSpec, MetricSpec, PodSnapshot } from '../hpa/types.js';
+import { DEFAULT_CONTROLLER_CONFIG, DEFAULT_SCALE_DOWN_RULES, DEFAULT_SCALE_UP_RULES } from '../hpa/defaults.js';
+import type {
+  HpaBehavior,
+  HpaObservation,
+  HpaReconcileResult,
+  HpaSpec,
+  MetricSpec,
+  PodSnapshot,
+  ScalingRules,
+} from '../hpa/types.js';
+
+/** `behavior` as the API server fills it in when an HPA sets it without rules. */
+export const DEFAULT_BEHAVIOR: HpaBehavior = { scaleUp: DEFAULT_SCALE_UP_RULES, scaleDown: DEFAULT_SCALE_DOWN_RULES };
+
+/** The scale-down policies of the docs example in §1.8: −4 pods or −10 % per 60 s, whichever removes more. */
+export const DOCS_SCALE_DOWN: ScalingRules = {
+  stabilizationWindowSeconds: 0,
+  selectPolicy: 'Max',
+  policies: [
+    { type: 'Pods', value: 4, periodSeconds: 60 },
+    { type: 'Percent', value: 10, periodSeconds: 60 },
+  ],
+  tolerance: null,
+};
 
 /** A Running, Ready pod started long ago, with a 1-core CPU request and a fresh 15 s CPU sample. */
 export function pod(name: string, overrides: Partial<PodSnapshot> & { cpuMilli?: number } = {}): PodSnapshot {
@@ -66,3 +88,12 @@ export function observation(
     ...extra,
   };
 }
+
+/** An observation whose raw proposal is exactly `raw`: External AverageValue, ceil(value / 1). */
+export function externalDemand(hpa: HpaSpec, current: number, raw: number): HpaObservation {
+  return observation(hpa, current, podsUsing(Array(current).fill(100)), { externalMetrics: { queue: raw * 1000 } });
+}
+
+/** A reconcile's conditions as `Type=Status:Reason`, to compare in one line. */
+export const conditionReasons = (result: HpaReconcileResult) =>
+  result.conditions.map((c) => `${c.type}=${c.status}:${c.reason}`);

@@ -91,3 +91,23 @@ export function schedule(request: ReplicaRequest, state: PlannerState, nowSecond
   const trusted = trustedReplicaInput(request, state, nowSeconds);
   return planSchedule(trusted.input, trusted.state, nowSeconds);
 }
+
+/** Every number in `value` (deeply) is finite and ≥ 0. Returns the path of the first that is not. */
+export function badNumber(value: unknown, path = ''): string | null {
+  if (typeof value === 'number') return Number.isFinite(value) && value >= 0 && !Object.is(value, -0) ? null : path;
+  if (value instanceof Float64Array) return badNumber(Array.from(value), path);
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const bad = badNumber(value[i], `${path}[${i}]`);
+      if (bad !== null) return bad;
+    }
+    return null;
+  }
+  if (value !== null && typeof value === 'object') {
+    for (const [key, inner] of Object.entries(value)) {
+      const bad = badNumber(inner, `${path}.${key}`);
+      if (bad !== null) return bad;
+    }
+  }
+  return null;
+}
