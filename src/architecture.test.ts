@@ -191,12 +191,6 @@ describe('architecture: imports between source files', () => {
 /** The most lines a source file may have (tests included): a longer file does more than one job. */
 const maxLinesPerFile = 500;
 
-/**
- * Over the limit today and being split in parallel on other branches (issue 13): the lead removes this list after
- * merging them. A listed file that is no longer over the limit fails the test, so the list cannot go stale.
- */
-const beingSplit = ['src/collector/prometheus.test.ts', 'src/predictor/workload-loop.ts'];
-
 /** Lines as an editor numbers them: a final newline does not start another line. */
 function lineCount(file: string): number {
   const text = readFileSync(file, 'utf8');
@@ -211,17 +205,9 @@ describe('architecture: file length', () => {
       [...lines.keys()].some((file) => file.startsWith('bench/')),
       'no files found in bench/',
     );
-    const problems = [
-      ...[...lines]
-        .filter(([file, count]) => count > maxLinesPerFile && !beingSplit.includes(file))
-        .map(([file, count]) => `${file}: ${count} lines; split it into files by the job each part does`),
-      ...beingSplit
-        .filter((file) => (lines.get(file) ?? 0) <= maxLinesPerFile)
-        .map(
-          (file) =>
-            `${file}: listed as being split but has ${lines.get(file) ?? 'no'} lines, not over ${maxLinesPerFile}; remove it from beingSplit`,
-        ),
-    ];
+    const problems = [...lines]
+      .filter(([, count]) => count > maxLinesPerFile)
+      .map(([file, count]) => `${file}: ${count} lines; split it into files by the job each part does`);
     assert.deepEqual(problems, []);
   });
 });

@@ -4,12 +4,18 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { cpuUtilization, externalPerPod, hpaSpec, observation, pod, podsUsing } from '../testing/hpa-fixtures.js';
-import { DEFAULT_SCALE_DOWN_RULES, DEFAULT_SCALE_UP_RULES, DEFAULT_SYNC_PERIOD_SECONDS } from './defaults.js';
+import {
+  cpuUtilization,
+  DEFAULT_BEHAVIOR,
+  externalPerPod,
+  hpaSpec,
+  observation,
+  pod,
+  podsUsing,
+} from '../testing/hpa-fixtures.js';
+import { DEFAULT_SCALE_UP_RULES, DEFAULT_SYNC_PERIOD_SECONDS } from './defaults.js';
 import { EMPTY_CONTROLLER_STATE, nextReconcileSeconds, reconcileHpa } from './reconcile.js';
 import type { HpaBehavior, HpaControllerState, HpaSpec, MetricSpec } from './types.js';
-
-const DEFAULT_BEHAVIOR: HpaBehavior = { scaleUp: DEFAULT_SCALE_UP_RULES, scaleDown: DEFAULT_SCALE_DOWN_RULES };
 
 /** Reconciles on the controller's schedule from `createdAt` until the first change; returns its time and value. */
 function firstChange(hpa: HpaSpec, replicas: number, cpuPerPodMilli: number, createdAt: number) {
