@@ -108,7 +108,7 @@ test('zero load with zero error is 0%, zero load with errors has no WAPE', () =>
   assert.equal(off.wapePercent(1), null);
 });
 
-test('scaledErrorPercent: the same absolute errors score the same at night and at noon; WAPE does not', () => {
+test('scaledErrorPercent: below the day mean an error scores the same at any load (WAPE does not); at a peak it is WAPE', () => {
   /** Ten one-step forecasts each off by 3 from a flat load of `level`. */
   const scoredAt = (level: number) => {
     const tracker = new OnlineAccuracy({ stepSeconds: step, horizonSteps: 1, windowSeconds: 3600 });
@@ -117,12 +117,14 @@ test('scaledErrorPercent: the same absolute errors score the same at night and a
     return tracker;
   };
   const typicalDayLoad = 100;
-  const noon = scoredAt(200);
+  const peak = scoredAt(200);
   const night = scoredAt(6);
-  assert.equal(noon.scaledErrorPercent(1, typicalDayLoad), 3);
+  assert.equal(scoredAt(80).scaledErrorPercent(1, typicalDayLoad), 3);
   assert.equal(night.scaledErrorPercent(1, typicalDayLoad), 3);
-  assert.equal(noon.wapePercent(1), 1.5);
   assert.equal(night.wapePercent(1), 50, 'WAPE of small counts crosses any threshold at night');
+  // Above the day's mean the level is the load itself: at a peak the measure is WAPE, never stricter.
+  assert.equal(peak.wapePercent(1), 1.5);
+  assert.equal(peak.scaledErrorPercent(1, 150), 1.5);
 });
 
 test('scaledErrorPercent: null while warming up or without a typical load; zero load with zero error is 0', () => {

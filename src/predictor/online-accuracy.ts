@@ -125,25 +125,29 @@ export class OnlineAccuracy {
   }
 
   /**
-   * The fallback's error measure: the pooled mean absolute error over horizons 1..maxH, as a percent of the
-   * workload's typical load (`typicalLoad`, the mean over the last day). Unlike WAPE, whose denominator is the
-   * load of the same window, it does not blow up at night when counts are small and their relative noise is
-   * large: an error of 3 requests at a typical load of 100 is 3 % at noon and at 3 a.m. Null before
-   * `minSamples` points or without a typical load.
+   * The fallback's error measure: the pooled mean absolute error over horizons 1..maxH as a percent of a load
+   * level that is never below the workload's typical load (`typicalLoad`, the mean over the last day) nor
+   * below the load of the scored points themselves. WAPE divides by the latter alone, so at night, when counts
+   * are small and their relative noise large, it crosses any threshold although the forecast is as good as at
+   * noon: here an error of 3 requests at a typical load of 100 is 3 % at 3 a.m. as in an afternoon at that load.
+   * At a peak above the day's mean it is WAPE, never stricter. Null before `minSamples` points or without a typical load.
    */
   scaledErrorPercent(maxH: number, typicalLoad: number | null): number | null {
     const upTo = Math.max(1, Math.min(maxH, this.scored.length));
     let n = 0;
     let sumError = 0;
+    let sumActual = 0;
     for (let i = 0; i < upTo; i++) {
       for (const p of this.scored[i]) {
         n++;
         sumError += p.absError;
+        sumActual += p.absActual;
       }
     }
     if (n < this.minSamples || typicalLoad === null || !Number.isFinite(typicalLoad)) return null;
-    if (typicalLoad <= 0) return sumError === 0 ? 0 : null;
-    return (100 * sumError) / n / typicalLoad;
+    const level = Math.max(sumActual / n, typicalLoad);
+    if (level <= 0) return sumError === 0 ? 0 : null;
+    return (100 * sumError) / n / level;
   }
 
   /** Forecasts still waiting for actuals (for tests and the status page). */

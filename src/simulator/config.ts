@@ -40,15 +40,9 @@ export const SIMULATION_DEFAULTS = {
       metric: { query: 'sum(rate(nginx_ingress_controller_requests{ingress="web"}[1m]))', step: '60s' },
       // capacity.perPod is derived from the pod model below at this target (see docs/simulator.md).
       capacity: { targetUtilization: 70 },
-      // headroomPercent 0 and maxError 60 (CRD defaults: 10 and 35) were selected on the validation week,
-      // 8–15 July 1995, before the test week: of the four combinations, the cheapest with no more SLO-violation
-      // minutes than the CRD defaults (52.7 vs. 53.0 min at $31.16 vs. $32.53; docs/simulator.md). They were
-      // first picked looking at the test week, before the fallback fix; the validation week kept them.
-      // The q0.8 quantile is already the margin.
-      planner: { headroomPercent: 0 },
-      // NASA's per-minute counts are small, so even a forecast of the true mean misses single minutes by
-      // 20–40 % at night; at 35 % the service runs in reactive fallback about a third of the time.
-      fallback: { maxError: 60 },
+      // Every planning setting at the CRD default. Of headroomPercent {0, 10} × fallback.maxError {35, 60}, the
+      // cheapest with no more SLO-violation minutes than the CRD defaults on the validation week (8–15 July 1995,
+      // before the test week) is the CRD defaults themselves (docs/simulator.md).
     },
   },
   cluster: {
