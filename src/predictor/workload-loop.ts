@@ -179,7 +179,8 @@ export class WorkloadLoop {
 
   /**
    * The error fallback judges: the mean absolute error at the horizons the plan reads, as a percent of the
-   * day's mean load (`OnlineAccuracy.scaledErrorPercent`), so small night-time counts do not trip it.
+   * day's mean load or of the scored points' load when higher (`OnlineAccuracy.scaledErrorPercent`), so small
+   * night-time counts do not trip it.
    */
   private rollingErrorPercent(): number | null {
     return this.accuracy.scaledErrorPercent(this.planningHorizonSteps, this.recent.meanObserved());

@@ -29,7 +29,7 @@ export interface WorkloadStatus {
   readonly planError: string | null;
   readonly published: ScalingDecision;
   readonly accuracy: {
-    /** What fallback compares with maxError: mean absolute error at the planning horizons, % of the day's mean load. */
+    /** What fallback compares with maxError: mean absolute error at the planning horizons, % of the load level. */
     readonly rollingErrorPercent: number | null;
     readonly planningHorizonSteps: number;
     readonly windowSeconds: number;
