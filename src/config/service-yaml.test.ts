@@ -8,24 +8,11 @@ import { PrescaleError } from '../core/index.js';
 import { loadedModules, MODEL_RUNTIMES } from '../testing/loaded-modules.js';
 import { repoRoot } from '../testing/paths.js';
 import { tempDir } from '../testing/temp-dir.js';
+import { minimalWorkload } from '../testing/workload-fixtures.js';
 import { defaultServiceConfigYaml, parseServiceConfigYaml } from './service-yaml.js';
 
-/** A minimal valid workload: the CRD's minimal manifest plus what the service needs to derive capacity. */
-function workload(spec: Record<string, unknown> = {}) {
-  return {
-    metadata: { name: 'web', namespace: 'shop' },
-    spec: {
-      targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' },
-      model: 'naive',
-      metric: { query: 'sum(rate(http_requests_total{job="web"}[1m]))', step: '30s' },
-      capacity: { perPod: 50 },
-      ...spec,
-    },
-  };
-}
-
 test('YAML errors carry the file and line of the culprit', () => {
-  const yaml = stringify({ api: { listen: '0.0.0.0:8080' }, workloads: [workload({ maxReplicas: 0 })] });
+  const yaml = stringify({ api: { listen: '0.0.0.0:8080' }, workloads: [minimalWorkload({ maxReplicas: 0 })] });
   assert.throws(
     () => parseServiceConfigYaml(yaml, 'prescale.yaml'),
     (error: unknown) => {

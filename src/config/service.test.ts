@@ -1,21 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { minimalWorkload } from '../testing/workload-fixtures.js';
 import { SERVICE_DEFAULTS, safeParseServiceConfig } from './service.js';
 
-/** A minimal valid workload: the CRD's minimal manifest plus what the service needs to derive capacity. */
-function workload(overrides: Record<string, unknown> = {}, spec: Record<string, unknown> = {}) {
-  return {
-    metadata: { name: 'web', namespace: 'shop' },
-    spec: {
-      targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' },
-      model: 'naive',
-      metric: { query: 'sum(rate(http_requests_total{job="web"}[1m]))', step: '30s' },
-      capacity: { perPod: 50 },
-      ...spec,
-    },
-    ...overrides,
-  };
-}
+/** `minimalWorkload` with the argument order these tables use: entry fields first, then spec fields. */
+const workload = (overrides: Record<string, unknown> = {}, spec: Record<string, unknown> = {}) =>
+  minimalWorkload(spec, overrides);
 
 test('an empty config is valid and gets every default', () => {
   const result = safeParseServiceConfig({});

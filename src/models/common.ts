@@ -1,4 +1,6 @@
+import type { z } from 'zod';
 import { PrescaleError, type Series } from '../core/index.js';
+import { safeParseWithIssues } from '../core/issues.js';
 import { type ErrorPercentiles, errorPercentiles } from './empirical-intervals.js';
 import type { ModelMetadata, ModelName, SavedModel } from './types.js';
 
@@ -89,4 +91,23 @@ export function historicalErrorPercentiles(
     }
   }
   return errorPercentiles(errors);
+}
+
+/**
+ * A saved model's parameters, read with `schema` after `checkSavedModel`; the first problem names its field and
+ * ends with `fix` (what the user does about a corrupt file).
+ */
+export function readSavedParameters<T extends z.ZodType>(
+  saved: SavedModel,
+  model: ModelName,
+  schema: T,
+  fix: string,
+): z.output<T> {
+  checkSavedModel(saved, model);
+  const parsed = safeParseWithIssues(schema, saved.parameters, ['parameters']);
+  if (!parsed.success) {
+    const [issue] = parsed.issues;
+    throw new PrescaleError('model-mismatch', `${issue.path}: ${issue.message}; ${fix}`, { field: issue.path });
+  }
+  return parsed.data;
 }

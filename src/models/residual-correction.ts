@@ -1,14 +1,13 @@
 import { z } from 'zod';
 import { type Forecast, PrescaleError, type Series, seriesEndSeconds } from '../core/index.js';
-import { safeParseWithIssues } from '../core/issues.js';
 import {
   checkContextStep,
-  checkSavedModel,
   DEFAULT_CALIBRATED_HORIZON_STEPS,
   DEFAULT_INTERVAL_LEVEL,
   DEFAULT_SEASON_SECONDS,
   lastObservedIndex,
   metadataFor,
+  readSavedParameters,
 } from './common.js';
 import { type ErrorPercentiles, errorPercentiles, intervalsFromErrors } from './empirical-intervals.js';
 import type {
@@ -113,17 +112,8 @@ export function defineCorrectedModel(
         options?.horizonSteps ?? DEFAULT_CALIBRATED_HORIZON_STEPS,
       ),
     load: (saved: SavedModel) => {
-      checkSavedModel(saved, name);
-      const parsed = safeParseWithIssues(parametersSchema, saved.parameters, ['parameters']);
-      if (!parsed.success) {
-        const [issue] = parsed.issues;
-        throw new PrescaleError(
-          'model-mismatch',
-          `${issue.path}: ${issue.message}; the file is corrupt, fit and save again`,
-          { field: issue.path },
-        );
-      }
-      return new FittedCorrectedModel(saved.metadata, parsed.data);
+      const parameters = readSavedParameters(saved, name, parametersSchema, 'the file is corrupt, fit and save again');
+      return new FittedCorrectedModel(saved.metadata, parameters);
     },
   };
 }

@@ -4,6 +4,7 @@ import type { MetricSource, RangeQuery } from '../collector/types.js';
 import { safeParseServiceConfig } from '../config/service.js';
 import type { RawSeries, Series } from '../core/index.js';
 import { ManualClock } from '../testing/manual-clock.js';
+import { minimalWorkload } from '../testing/workload-fixtures.js';
 import { fitModel, type Trainer } from './trainer.js';
 import { WorkloadLoop } from './workload-loop.js';
 
@@ -36,16 +37,10 @@ async function trainingSeriesOf(filterAnomalies: boolean): Promise<{ train: Seri
   const parsed = safeParseServiceConfig({
     loop: { trainer: 'in-process' },
     workloads: [
-      {
-        metadata: { name: 'web', namespace: 'shop' },
-        spec: {
-          targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' },
-          model: 'naive',
-          metric: { query: 'sum(rate(http_requests_total{job="web"}[1m]))', step: '60s' },
-          capacity: { perPod: 10 },
-          prediction: { history: '3h', filterAnomalies },
-        },
-      },
+      minimalWorkload({
+        metric: { query: 'sum(rate(http_requests_total{job="web"}[1m]))', step: '60s' },
+        prediction: { history: '3h', filterAnomalies },
+      }),
     ],
   });
   assert.ok(parsed.success, JSON.stringify(!parsed.success && parsed.issues));

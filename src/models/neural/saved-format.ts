@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { PrescaleError } from '../../core/index.js';
-import { safeParseWithIssues } from '../../core/issues.js';
 import type { ScalerJSON } from '../../preprocessor/index.js';
-import { checkSavedModel } from '../common.js';
+import { readSavedParameters } from '../common.js';
 import type { ModelName, SavedModel } from '../types.js';
 import type { ConformalCalibration } from './conformal.js';
 import { type FeatureLayout, networkInputShape } from './features.js';
@@ -135,16 +134,7 @@ export function openSavedNeural(
   saved: SavedModel,
   artifacts?: Readonly<Record<string, Uint8Array>>,
 ): SavedNeural {
-  checkSavedModel(saved, name);
-  const parsed = safeParseWithIssues(parametersSchema, saved.parameters, ['parameters']);
-  if (!parsed.success) {
-    const [issue] = parsed.issues;
-    throw new PrescaleError(
-      'model-mismatch',
-      `${issue.path}: ${issue.message}; meta.json is corrupt, train and save the model again`,
-      { field: issue.path },
-    );
-  }
+  readSavedParameters(saved, name, parametersSchema, 'meta.json is corrupt, train and save the model again');
   const parameters = saved.parameters as NeuralParameters;
   const onnx = artifacts?.[ONNX_FILE];
   if (!onnx) {
