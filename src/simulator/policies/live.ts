@@ -64,6 +64,8 @@ export function liveServicePolicy(options: {
       latest = decision;
       published.push(decision);
     },
+    // The simulated workload is never removed.
+    withdraw: async () => undefined,
     close: async () => undefined,
   };
   let loop: WorkloadLoop | null = null;
