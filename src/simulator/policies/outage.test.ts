@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { hpaSpecSchema } from '../../config/hpa-spec.js';
 import { parsePredictiveAutoscaler } from '../../config/predictive-autoscaler.js';
 import { ownedHpa } from '../../executor/owned-objects.js';
-import { queueTableFor } from '../../testing/simulation-fixtures.js';
+import { constantRateInput } from '../../testing/simulation-fixtures.js';
 import { parseSimulationConfig } from '../config.js';
 import { type SimulationInput, simulate } from '../simulate.js';
 import { summarize } from '../summary.js';
@@ -17,21 +17,7 @@ import { staticPolicy } from './static.js';
 const config = parseSimulationConfig({ load: { noise: 'none' } });
 const start = 805_780_800;
 
-function input(rates: number[]): SimulationInput {
-  const arrivals = Float64Array.from(rates);
-  return {
-    cluster: config.cluster,
-    queue: queueTableFor(config),
-    startSeconds: start,
-    endSeconds: start + rates.length,
-    arrivals,
-    rate: arrivals,
-    perPodRate: config.perPodRate,
-    history: { startSeconds: start - 3600, stepSeconds: 60, values: new Float64Array(60).fill(rates[0]) },
-    initialReplicas: 2,
-    seed: 1,
-  };
-}
+const input = (rates: number[]): SimulationInput => constantRateInput(config, rates, 2, start);
 
 const resource = parsePredictiveAutoscaler({
   metadata: { name: 'web', namespace: 'default' },
