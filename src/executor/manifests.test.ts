@@ -1,198 +1,260 @@
-// The manifests in k8s/ are checked here without a cluster (no Kubernetes API server can run on this machine):
-// each object against the Kubernetes and KEDA JSON schemas (kubernetes-models, @kubernetes-models/keda),
-// and all of them against the code: the config they mount parses, ports, names and metric names agree.
-// The schemas catch missing and mistyped fields, not unknown ones; `kubectl apply --dry-run=server` on a
-// real cluster is the last check.
+// The install in k8s/ is checked here without a cluster (no Kubernetes API server can run on this machine):
+// every kustomization is rendered by the real `kubectl kustomize`, and every object it renders is validated
+// against the schema of its kind: Kubernetes and KEDA through kubernetes-models and @kubernetes-models/keda;
+// cert-manager and the Prometheus Operator, which have no model package here, against the fields Prescale's
+// install depends on. The schemas catch missing and mistyped fields, not unknown ones; `kubectl apply
+// --dry-run=server -k` on a real cluster is the last check. Agreement with the code: manifests-*.test.ts.
 import assert from 'node:assert/strict';
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
 import { before, test } from 'node:test';
 import { ScaledObject } from '@kubernetes-models/keda/keda.sh/v1alpha1';
 import { CustomResourceDefinition } from 'kubernetes-models/apiextensions.k8s.io/v1';
 import { APIService } from 'kubernetes-models/apiregistration.k8s.io/v1';
 import { Deployment } from 'kubernetes-models/apps/v1';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
-import { ClusterRole, ClusterRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
-import { ConfigMap, Namespace, Service, ServiceAccount } from 'kubernetes-models/v1';
-import { parseAllDocuments } from 'yaml';
-import type { ServiceConfig } from '../config/service.js';
-import { parseServiceConfigYaml } from '../config/service-yaml.js';
+import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
+import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
+import { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
+import { ConfigMap, Namespace, PersistentVolumeClaim, Service, ServiceAccount } from 'kubernetes-models/v1';
+import { parse } from 'yaml';
+import { z } from 'zod';
+import { predictiveAutoscalerCrd } from '../config/crd.js';
+import {
+  findKustomizationDirs,
+  findObject,
+  type KubeObject,
+  type KustomizationDirs,
+  kustomize,
+  renderAll,
+} from '../testing/kustomize.js';
 import { repoRoot } from '../testing/paths.js';
-import { DESIRED_REPLICAS_METRIC, EXTERNAL_METRICS_GROUP, splitListen } from './external-metrics.js';
+import { tempDir } from '../testing/temp-dir.js';
 
-/** Every kind the manifests use, with the model class that validates it. */
-const models: Record<string, { validate(): void } & (new (data: object) => { validate(): void })> = {
-  'v1/Namespace': Namespace,
-  'v1/ServiceAccount': ServiceAccount,
-  'v1/Service': Service,
-  'v1/ConfigMap': ConfigMap,
-  'apps/v1/Deployment': Deployment,
-  'rbac.authorization.k8s.io/v1/ClusterRole': ClusterRole,
-  'rbac.authorization.k8s.io/v1/ClusterRoleBinding': ClusterRoleBinding,
-  'apiregistration.k8s.io/v1/APIService': APIService,
-  'apiextensions.k8s.io/v1/CustomResourceDefinition': CustomResourceDefinition,
-  'autoscaling/v2/HorizontalPodAutoscaler': HorizontalPodAutoscaler,
-  'keda.sh/v1alpha1/ScaledObject': ScaledObject,
-} as unknown as Record<string, { validate(): void } & (new (data: object) => { validate(): void })>;
+type Validator = (object: KubeObject) => void;
 
-/** A manifest as parsed YAML: free-form, read field by field below. */
-// biome-ignore lint/suspicious/noExplicitAny: Kubernetes objects of many kinds, checked by the schemas above
-type KubeObject = any;
-
-interface Manifest {
-  readonly file: string;
-  readonly object: KubeObject;
+/** A kubernetes-models class as a validator. */
+function model(Model: new (data: KubeObject) => { validate(): void }): Validator {
+  return (object) => new Model(object).validate();
 }
 
-let manifests: Manifest[];
-let config: ServiceConfig;
-
-async function readManifests(dir: string): Promise<Manifest[]> {
-  const out: Manifest[] = [];
-  for (const entry of (await readdir(dir, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...(await readManifests(path)));
-    else if (entry.name.endsWith('.yaml')) {
-      for (const doc of parseAllDocuments(await readFile(path, 'utf8'))) {
-        assert.equal(doc.errors.length, 0, `${path}: ${doc.errors.map((e) => e.message).join('; ')}`);
-        out.push({ file: path.slice(repoRoot.length + 1), object: doc.toJS() });
-      }
-    }
-  }
-  return out;
+/** A zod schema of the fields the install relies on, as a validator (other fields pass through). */
+function fields(schema: z.ZodType): Validator {
+  return (object) => {
+    const result = schema.safeParse(object);
+    if (!result.success)
+      throw new Error(result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+  };
 }
 
-function find(kind: string, name?: string): KubeObject {
-  const found = manifests.find(
-    (m) => m.object.kind === kind && (name === undefined || m.object.metadata.name === name),
-  );
-  assert.ok(found, `no ${kind} ${name ?? ''} in k8s/`);
-  return found.object;
-}
+const name = z.string().min(1);
+const metadata = z.looseObject({ name, namespace: name });
+const issuerRef = z.looseObject({ kind: z.enum(['Issuer', 'ClusterIssuer']), name });
+
+/** cert-manager.io/v1 and monitoring.coreos.com/v1: the fields cert-manager and the Prometheus Operator read. */
+const certManagerCertificate = z.looseObject({
+  metadata,
+  spec: z.looseObject({
+    secretName: name,
+    issuerRef,
+    isCA: z.boolean().optional(),
+    commonName: name.optional(),
+    dnsNames: z.array(name).min(1).optional(),
+    duration: z
+      .string()
+      .regex(/^\d+h$/)
+      .optional(),
+    renewBefore: z
+      .string()
+      .regex(/^\d+h$/)
+      .optional(),
+  }),
+});
+const certManagerIssuer = z.looseObject({
+  metadata,
+  spec: z.union([
+    z.strictObject({ selfSigned: z.strictObject({}) }),
+    z.strictObject({ ca: z.strictObject({ secretName: name }) }),
+  ]),
+});
+const serviceMonitor = z.looseObject({
+  metadata,
+  spec: z.looseObject({
+    selector: z.looseObject({ matchLabels: z.record(z.string(), z.string()) }),
+    endpoints: z
+      .array(z.looseObject({ port: name, path: z.string().startsWith('/'), interval: z.string().regex(/^\d+s$/) }))
+      .min(1),
+  }),
+});
+
+/** Every kind the install uses, with what validates it. */
+const validators: Record<string, Validator> = {
+  'v1/Namespace': model(Namespace),
+  'v1/ServiceAccount': model(ServiceAccount),
+  'v1/Service': model(Service),
+  'v1/ConfigMap': model(ConfigMap),
+  'v1/PersistentVolumeClaim': model(PersistentVolumeClaim),
+  'apps/v1/Deployment': model(Deployment),
+  'policy/v1/PodDisruptionBudget': model(PodDisruptionBudget),
+  'networking.k8s.io/v1/NetworkPolicy': model(NetworkPolicy),
+  'rbac.authorization.k8s.io/v1/ClusterRole': model(ClusterRole),
+  'rbac.authorization.k8s.io/v1/ClusterRoleBinding': model(ClusterRoleBinding),
+  'rbac.authorization.k8s.io/v1/Role': model(Role),
+  'rbac.authorization.k8s.io/v1/RoleBinding': model(RoleBinding),
+  'apiextensions.k8s.io/v1/CustomResourceDefinition': model(CustomResourceDefinition),
+  'apiregistration.k8s.io/v1/APIService': model(APIService),
+  'autoscaling/v2/HorizontalPodAutoscaler': model(HorizontalPodAutoscaler),
+  'keda.sh/v1alpha1/ScaledObject': model(ScaledObject),
+  'cert-manager.io/v1/Certificate': fields(certManagerCertificate),
+  'cert-manager.io/v1/Issuer': fields(certManagerIssuer),
+  'monitoring.coreos.com/v1/ServiceMonitor': fields(serviceMonitor),
+};
+
+const key = (o: KubeObject) => `${o.apiVersion}/${o.kind} ${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+
+let dirs: KustomizationDirs;
+let rendered: Map<string, KubeObject[]>;
 
 before(async () => {
-  manifests = await readManifests(join(repoRoot, 'k8s'));
-  const configMap = find('ConfigMap', 'prescale-config');
-  config = parseServiceConfigYaml(configMap.data['prescale.yaml'], 'k8s/configmap.yaml prescale.yaml');
+  dirs = await findKustomizationDirs();
+  rendered = await renderAll();
 });
 
-test('every manifest validates against the Kubernetes or KEDA schema of its kind', () => {
-  const kinds = new Set<string>();
-  for (const { file, object } of manifests) {
-    const key = `${object.apiVersion}/${object.kind}`;
-    const Model = models[key];
-    assert.ok(Model, `${file}: ${key} has no schema here; add its model class`);
-    assert.doesNotThrow(() => new Model(object).validate(), `${file}: ${key} ${object.metadata.name}`);
-    kinds.add(object.kind);
+test('k8s/ is installable with kubectl apply -k: it renders the base, and every overlay renders', () => {
+  assert.deepEqual(dirs.kustomizations, [
+    'k8s',
+    'k8s/base',
+    'k8s/crd',
+    'k8s/overlays/cert-manager',
+    'k8s/overlays/external-metrics-apiservice',
+    'k8s/overlays/hpa',
+    'k8s/overlays/keda',
+    'k8s/overlays/servicemonitor',
+  ]);
+  assert.deepEqual(dirs.components, ['k8s/components/servicemonitor']);
+  assert.deepEqual(rendered.get('k8s'), rendered.get('k8s/base'));
+});
+
+test('every rendered object of every kustomization validates against the schema of its kind', () => {
+  for (const [dir, objects] of rendered) {
+    const seen = new Set<string>();
+    for (const object of objects) {
+      const validate = validators[`${object.apiVersion}/${object.kind}`];
+      assert.ok(validate, `${dir}: ${key(object)} has no schema here; add its validator`);
+      assert.doesNotThrow(() => validate(object), `${dir}: ${key(object)}`);
+      assert.ok(!seen.has(key(object)), `${dir}: ${key(object)} twice`);
+      seen.add(key(object));
+    }
   }
-  for (const kind of [
-    'Deployment',
-    'Service',
-    'ServiceAccount',
+});
+
+test('the schema checks do catch broken objects (the check is not vacuous)', () => {
+  const objects = rendered.get('k8s/overlays/cert-manager') ?? [];
+  const broken = (kind: string, objectName: string | undefined, change: (o: KubeObject) => void) => {
+    const object = structuredClone(findObject(objects, kind, objectName));
+    change(object);
+    return () => validators[`${object.apiVersion}/${kind}`](object);
+  };
+  assert.throws(
+    broken('Deployment', 'prescale', (d) => delete d.spec.selector),
+    /selector/,
+  );
+  assert.throws(
+    broken('HorizontalPodAutoscaler', undefined, (h) => (h.spec.maxReplicas = 'forty')),
+    /maxReplicas/,
+  );
+  assert.throws(
+    broken('PodDisruptionBudget', 'prescale', (p) => (p.spec.maxUnavailable = true)),
+    /maxUnavailable/,
+  );
+  assert.throws(
+    broken('Certificate', 'prescale-serving-cert', (c) => delete c.spec.secretName),
+    /spec\.secretName/,
+  );
+  assert.throws(
+    broken('Issuer', 'prescale-ca', (i) => (i.spec.ca = {})),
+    /spec/,
+  );
+  const keda = findObject(rendered.get('k8s/overlays/keda') ?? [], 'ScaledObject');
+  const noTriggers = { ...keda, spec: { ...keda.spec, triggers: undefined } };
+  assert.throws(() => validators['keda.sh/v1alpha1/ScaledObject'](noTriggers), /triggers/);
+  const monitor = structuredClone(findObject(rendered.get('k8s/overlays/servicemonitor') ?? [], 'ServiceMonitor'));
+  monitor.spec.endpoints[0].path = 'metrics';
+  assert.throws(() => validators['monitoring.coreos.com/v1/ServiceMonitor'](monitor), /endpoints\.0\.path/);
+});
+
+test('the base holds the whole default install, and nothing that claims a cluster-wide API', () => {
+  const kinds = new Set((rendered.get('k8s/base') ?? []).map((o) => o.kind));
+  assert.deepEqual([...kinds].sort(), [
     'ClusterRole',
     'ClusterRoleBinding',
-    'APIService',
-    'HorizontalPodAutoscaler',
-    'ScaledObject',
     'ConfigMap',
-  ]) {
-    assert.ok(kinds.has(kind), `k8s/ has a ${kind}`);
-  }
-});
-
-test('the schemas do catch broken manifests (the check is not vacuous)', () => {
-  const deployment = structuredClone(find('Deployment', 'prescale'));
-  delete deployment.spec.selector;
-  assert.throws(() => new Deployment(deployment).validate(), /selector/);
-  const hpa = structuredClone(find('HorizontalPodAutoscaler'));
-  hpa.spec.maxReplicas = 'forty';
-  assert.throws(() => new HorizontalPodAutoscaler(hpa).validate(), /maxReplicas/);
-  const so = structuredClone(find('ScaledObject'));
-  delete so.spec.triggers;
-  assert.throws(() => new ScaledObject(so).validate(), /triggers/);
-});
-
-test('the ConfigMap holds a valid service config whose ports the Deployment and Service expose', () => {
-  const deployment = find('Deployment', 'prescale');
-  const container = deployment.spec.template.spec.containers[0];
-  assert.deepEqual(container.args, ['serve', '--config', '/etc/prescale/prescale.yaml']);
-  const containerPort = (name: string) => container.ports.find((p: { name: string }) => p.name === name)?.containerPort;
-  assert.equal(containerPort('http'), splitListen(config.api.listen).port);
-  assert.equal(containerPort('grpc'), splitListen(config.keda.listen).port);
-  assert.equal(containerPort('https'), splitListen(config.externalMetrics.listen).port);
-  const probe = container.readinessProbe.httpGet;
-  assert.deepEqual([probe.path, probe.port], ['/readyz', 'http']);
-  assert.equal(container.livenessProbe.httpGet.path, '/healthz');
-  // Every file the config names is under a mounted volume.
-  const mounts: string[] = container.volumeMounts.map((m: { mountPath: string }) => m.mountPath);
-  for (const file of [
-    config.externalMetrics.certFile,
-    config.externalMetrics.keyFile,
-    config.externalMetrics.requestheaderClientCaFile ?? '',
-    `${config.models.dir}/x`,
-  ]) {
-    assert.ok(
-      mounts.some((m) => file.startsWith(`${m}/`)),
-      `${file} is not under a volume mount`,
-    );
-  }
-  const service = find('Service', 'prescale');
-  const targets = service.spec.ports.map((p: { targetPort: string }) => p.targetPort).sort();
-  assert.deepEqual(targets, ['grpc', 'http', 'https']);
-  assert.deepEqual(service.spec.selector, deployment.spec.selector.matchLabels);
-});
-
-test('the APIService routes external.metrics.k8s.io/v1beta1 to the Service port 443', () => {
-  const apiService = find('APIService');
-  assert.equal(apiService.metadata.name, `v1beta1.${EXTERNAL_METRICS_GROUP}`);
-  assert.equal(apiService.spec.group, EXTERNAL_METRICS_GROUP);
-  assert.equal(apiService.spec.version, 'v1beta1');
-  const service = find('Service', apiService.spec.service.name);
-  assert.equal(service.metadata.namespace, apiService.spec.service.namespace);
-  const port = service.spec.ports.find((p: { port: number }) => p.port === apiService.spec.service.port);
-  assert.equal(port?.targetPort, 'https');
-  const binding = find('ClusterRoleBinding');
-  assert.deepEqual(binding.subjects, [
-    { kind: 'ServiceAccount', name: 'horizontal-pod-autoscaler', namespace: 'kube-system' },
+    'CustomResourceDefinition',
+    'Deployment',
+    'Namespace',
+    'NetworkPolicy',
+    'PersistentVolumeClaim',
+    'PodDisruptionBudget',
+    'Role',
+    'RoleBinding',
+    'Service',
+    'ServiceAccount',
   ]);
-  const role = find('ClusterRole', binding.roleRef.name);
-  assert.deepEqual(role.rules[0].apiGroups, [EXTERNAL_METRICS_GROUP]);
+  // The APIService replaces any other External Metrics API of the cluster: only the opt-in overlays hold it.
+  const withApiService = [...rendered].filter(([, objects]) => objects.some((o) => o.kind === 'APIService'));
+  assert.deepEqual(
+    withApiService.map(([dir]) => dir),
+    ['k8s/overlays/cert-manager', 'k8s/overlays/external-metrics-apiservice'],
+  );
 });
 
-test('the example HPA reads the metric Prescale serves for an HPA workload of the config', () => {
-  const hpa = find('HorizontalPodAutoscaler');
-  const external = hpa.spec.metrics[0].external;
-  assert.equal(external.metric.name, DESIRED_REPLICAS_METRIC);
-  assert.deepEqual(external.target, { type: 'AverageValue', averageValue: '1' });
-  const workload = config.workloads.find(
-    (w) =>
-      w.resource.name === external.metric.selector.matchLabels.workload &&
-      w.resource.namespace === hpa.metadata.namespace,
-  );
-  assert.ok(workload, 'the selector names a configured workload in the HPA namespace');
-  assert.equal(workload.resource.integration, 'HPA');
-  assert.deepEqual(hpa.spec.scaleTargetRef, workload.resource.targetRef);
-  assert.equal(hpa.spec.minReplicas, workload.resource.policy.minReplicas);
-  assert.equal(hpa.spec.maxReplicas, workload.resource.policy.maxReplicas);
+test('the base installs the CRD file unchanged, and that file is what the code generates', async () => {
+  const crd = findObject(rendered.get('k8s/base') ?? [], 'CustomResourceDefinition');
+  const file = parse(await readFile(join(repoRoot, 'k8s/crd/predictiveautoscalers.autoscaler.ml.dev.yaml'), 'utf8'));
+  assert.deepEqual(crd, file);
+  assert.deepEqual(crd, JSON.parse(JSON.stringify(predictiveAutoscalerCrd())));
 });
 
-test('the example ScaledObject calls the external scaler for a KEDA workload of the config', () => {
-  const so = find('ScaledObject');
-  const [trigger] = so.spec.triggers;
-  assert.equal(trigger.type, 'external');
-  assert.equal(trigger.metricType, 'AverageValue');
-  const service = find('Service', 'prescale');
-  const grpcPort = service.spec.ports.find((p: { name: string }) => p.name === 'grpc').port;
-  assert.equal(
-    trigger.metadata.scalerAddress,
-    `${service.metadata.name}.${service.metadata.namespace}.svc.cluster.local:${grpcPort}`,
+test('each overlay keeps every object of what it builds on and adds its own', () => {
+  const names = (dir: string) =>
+    new Set((rendered.get(dir) ?? []).filter((o) => o.kind !== 'ConfigMap').map((o) => key(o)));
+  const adds = (dir: string, on: string, expected: string[]) => {
+    const base = names(on);
+    const own = [...names(dir)].filter((k) => !base.has(k));
+    assert.deepEqual(own.sort(), expected.sort(), dir);
+    for (const k of base) assert.ok(names(dir).has(k), `${dir} lost ${k}`);
+  };
+  adds('k8s/overlays/keda', 'k8s/base', ['keda.sh/v1alpha1/ScaledObject shop/api']);
+  adds('k8s/overlays/hpa', 'k8s/base', ['autoscaling/v2/HorizontalPodAutoscaler shop/web']);
+  adds('k8s/overlays/external-metrics-apiservice', 'k8s/overlays/hpa', [
+    'apiregistration.k8s.io/v1/APIService /v1beta1.external.metrics.k8s.io',
+  ]);
+  adds('k8s/overlays/cert-manager', 'k8s/overlays/external-metrics-apiservice', [
+    'cert-manager.io/v1/Issuer prescale/prescale-selfsigned',
+    'cert-manager.io/v1/Certificate prescale/prescale-ca',
+    'cert-manager.io/v1/Issuer prescale/prescale-ca',
+    'cert-manager.io/v1/Certificate prescale/prescale-serving-cert',
+  ]);
+  adds('k8s/overlays/servicemonitor', 'k8s/base', ['monitoring.coreos.com/v1/ServiceMonitor prescale/prescale']);
+});
+
+test('every component adds to any install: all of them on the widest overlay render and validate', async (t) => {
+  const dir = await tempDir(t);
+  const from = (path: string) => relative(dir, join(repoRoot, path));
+  await writeFile(
+    join(dir, 'kustomization.yaml'),
+    [
+      'apiVersion: kustomize.config.k8s.io/v1beta1',
+      'kind: Kustomization',
+      'resources:',
+      `  - ${from('k8s/overlays/cert-manager')}`,
+      'components:',
+      ...dirs.components.map((c) => `  - ${from(c)}`),
+    ].join('\n'),
   );
-  const workload = config.workloads.find(
-    (w) => w.resource.name === trigger.metadata.workload && w.resource.namespace === so.metadata.namespace,
-  );
-  assert.ok(workload, 'the trigger names a configured workload in the ScaledObject namespace');
-  assert.equal(workload.resource.integration, 'KEDA');
-  assert.equal(so.spec.scaleTargetRef.name, workload.resource.targetRef.name);
-  assert.equal(so.spec.minReplicaCount, workload.resource.policy.minReplicas);
-  assert.equal(so.spec.maxReplicaCount, workload.resource.policy.maxReplicas);
+  const objects = await kustomize(dir);
+  const widest = rendered.get('k8s/overlays/cert-manager') ?? [];
+  assert.equal(objects.length, widest.length + dirs.components.length);
+  for (const object of objects) validators[`${object.apiVersion}/${object.kind}`](object);
+  findObject(objects, 'ServiceMonitor', 'prescale');
 });

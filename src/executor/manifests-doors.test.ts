@@ -1,0 +1,211 @@
+// The doors of the rendered installs against the code: the example HPA and ScaledObject follow a workload their
+// overlay's config serves, through the metric name and scaler address the code publishes; the opt-in
+// APIService reaches the External Metrics API; cert-manager issues the Secret the pod mounts and injects its CA;
+// the ServiceMonitor scrapes the port that serves /metrics; the RBAC grants what the controller and the
+// External Metrics API need, to the account the pod runs as. Schemas: manifests.test.ts.
+import assert from 'node:assert/strict';
+import { before, test } from 'node:test';
+import { PREDICTIVE_AUTOSCALER_API_VERSION } from '../config/predictive-autoscaler.js';
+import type { ServiceConfig } from '../config/service.js';
+import { parseServiceConfigYaml } from '../config/service-yaml.js';
+import { findObject, type KubeObject, objectsOfKind, renderAll } from '../testing/kustomize.js';
+import { DESIRED_REPLICAS_METRIC, EXTERNAL_METRICS_GROUP, splitListen } from './external-metrics.js';
+
+let rendered: Map<string, KubeObject[]>;
+
+function install(dir: string): KubeObject[] {
+  const objects = rendered.get(dir);
+  assert.ok(objects, `${dir} was rendered`);
+  return objects;
+}
+
+function configOf(objects: KubeObject[]): ServiceConfig {
+  return parseServiceConfigYaml(findObject(objects, 'ConfigMap').data['prescale.yaml'], 'prescale.yaml');
+}
+
+before(async () => {
+  rendered = await renderAll();
+});
+
+test('the example HPA reads the metric Prescale serves for an HPA workload of its overlay', () => {
+  const objects = install('k8s/overlays/hpa');
+  const config = configOf(objects);
+  assert.equal(config.externalMetrics.enabled, true);
+  const hpa = findObject(objects, 'HorizontalPodAutoscaler');
+  const external = hpa.spec.metrics[0].external;
+  assert.equal(external.metric.name, DESIRED_REPLICAS_METRIC);
+  assert.deepEqual(external.target, { type: 'AverageValue', averageValue: '1' });
+  const workload = config.workloads.find(
+    (w) =>
+      w.resource.name === external.metric.selector.matchLabels.workload &&
+      w.resource.namespace === hpa.metadata.namespace,
+  );
+  assert.ok(workload, 'the selector names a configured workload in the HPA namespace');
+  assert.equal(workload.resource.integration, 'HPA');
+  assert.deepEqual(hpa.spec.scaleTargetRef, workload.resource.targetRef);
+  assert.equal(hpa.spec.minReplicas, workload.resource.policy.minReplicas);
+  assert.equal(hpa.spec.maxReplicas, workload.resource.policy.maxReplicas);
+});
+
+test('the example ScaledObject calls the external scaler for a KEDA workload of its overlay', () => {
+  const objects = install('k8s/overlays/keda');
+  const config = configOf(objects);
+  assert.equal(config.keda.enabled, true);
+  const so = findObject(objects, 'ScaledObject');
+  const [trigger] = so.spec.triggers;
+  assert.equal(trigger.type, 'external');
+  assert.equal(trigger.metricType, 'AverageValue');
+  const service = findObject(objects, 'Service', 'prescale');
+  const grpc = service.spec.ports.find((p: KubeObject) => p.name === 'grpc');
+  assert.equal(grpc.targetPort, 'grpc');
+  assert.equal(
+    trigger.metadata.scalerAddress,
+    `${service.metadata.name}.${service.metadata.namespace}.svc.cluster.local:${grpc.port}`,
+  );
+  const container = findObject(objects, 'Deployment', 'prescale').spec.template.spec.containers[0];
+  const grpcContainerPort = container.ports.find((p: KubeObject) => p.name === 'grpc').containerPort;
+  assert.equal(grpcContainerPort, splitListen(config.keda.listen).port);
+  const workload = config.workloads.find(
+    (w) => w.resource.name === trigger.metadata.workload && w.resource.namespace === so.metadata.namespace,
+  );
+  assert.ok(workload, 'the trigger names a configured workload in the ScaledObject namespace');
+  assert.equal(workload.resource.integration, 'KEDA');
+  assert.equal(so.spec.scaleTargetRef.name, workload.resource.targetRef.name);
+  assert.equal(so.spec.minReplicaCount, workload.resource.policy.minReplicas);
+  assert.equal(so.spec.maxReplicaCount, workload.resource.policy.maxReplicas);
+});
+
+test('the opt-in APIService routes external.metrics.k8s.io/v1beta1 to the port the config serves it on', () => {
+  for (const dir of ['k8s/overlays/external-metrics-apiservice', 'k8s/overlays/cert-manager']) {
+    const objects = install(dir);
+    const apiService = findObject(objects, 'APIService');
+    assert.equal(apiService.metadata.name, `v1beta1.${EXTERNAL_METRICS_GROUP}`);
+    assert.equal(apiService.spec.group, EXTERNAL_METRICS_GROUP);
+    assert.equal(apiService.spec.version, 'v1beta1');
+    assert.equal(apiService.spec.insecureSkipTLSVerify ?? false, false, `${dir}: TLS is verified`);
+    const service = findObject(objects, 'Service', apiService.spec.service.name);
+    assert.equal(service.metadata.namespace, apiService.spec.service.namespace);
+    const port = service.spec.ports.find((p: KubeObject) => p.port === apiService.spec.service.port);
+    assert.equal(port?.targetPort, 'https');
+    const container = findObject(objects, 'Deployment', 'prescale').spec.template.spec.containers[0];
+    const https = container.ports.find((p: KubeObject) => p.name === 'https').containerPort;
+    assert.equal(https, splitListen(configOf(objects).externalMetrics.listen).port);
+  }
+});
+
+test('cert-manager issues the Secret the pod mounts, for the names the aggregator dials, and injects its CA', () => {
+  const objects = install('k8s/overlays/cert-manager');
+  const apiService = findObject(objects, 'APIService');
+  const [namespace, certificateName] = apiService.metadata.annotations['cert-manager.io/inject-ca-from'].split('/');
+  const serving = findObject(objects, 'Certificate', certificateName);
+  assert.equal(serving.metadata.namespace, namespace);
+  const { service } = apiService.spec;
+  assert.ok(serving.spec.dnsNames.includes(`${service.name}.${service.namespace}.svc`));
+  const volumes = findObject(objects, 'Deployment', 'prescale').spec.template.spec.volumes;
+  const mounted = volumes.find((v: KubeObject) => v.secret?.secretName === serving.spec.secretName);
+  assert.ok(mounted, `the pod mounts ${serving.spec.secretName}`);
+  // The chain resolves: serving ← CA Issuer ← CA Certificate (isCA) ← self-signed Issuer, all in one namespace.
+  const issuer = (ref: KubeObject) => {
+    assert.equal(ref.kind, 'Issuer');
+    const found = findObject(objects, 'Issuer', ref.name);
+    assert.equal(found.metadata.namespace, namespace);
+    return found;
+  };
+  const caIssuer = issuer(serving.spec.issuerRef);
+  const ca = objectsOfKind(objects, 'Certificate').find((c) => c.spec.secretName === caIssuer.spec.ca.secretName);
+  assert.ok(ca, `a Certificate issues ${caIssuer.spec.ca.secretName}`);
+  assert.equal(ca.spec.isCA, true);
+  assert.deepEqual(issuer(ca.spec.issuerRef).spec, { selfSigned: {} });
+});
+
+test('the ServiceMonitor scrapes /metrics on the Service port of the HTTP API', () => {
+  const objects = install('k8s/overlays/servicemonitor');
+  const monitor = findObject(objects, 'ServiceMonitor', 'prescale');
+  const service = findObject(objects, 'Service', 'prescale');
+  assert.equal(monitor.metadata.namespace, service.metadata.namespace);
+  for (const [label, value] of Object.entries(monitor.spec.selector.matchLabels)) {
+    assert.equal(service.metadata.labels[label], value);
+  }
+  const [endpoint] = monitor.spec.endpoints;
+  assert.equal(endpoint.path, '/metrics');
+  const port = service.spec.ports.find((p: KubeObject) => p.name === endpoint.port);
+  const container = findObject(objects, 'Deployment', 'prescale').spec.template.spec.containers[0];
+  const target = container.ports.find((p: KubeObject) => p.name === port.targetPort).containerPort;
+  assert.equal(target, splitListen(configOf(objects).api.listen).port);
+});
+
+/** Whether the rules grant the verb on apiGroup/resource. */
+function grants(rules: KubeObject[], apiGroup: string, resource: string, verb: string): boolean {
+  return rules.some(
+    (r) =>
+      r.apiGroups.includes(apiGroup) &&
+      (r.resources.includes(resource) || r.resources.includes('*')) &&
+      (r.verbs.includes(verb) || r.verbs.includes('*')),
+  );
+}
+
+/** The rules bound to the ServiceAccount by kind of binding (ClusterRoleBinding or RoleBinding) in a namespace. */
+function rulesOf(objects: KubeObject[], account: KubeObject, bindingKind: string, namespace?: string): KubeObject[] {
+  return objectsOfKind(objects, bindingKind)
+    .filter((b) => namespace === undefined || b.metadata.namespace === namespace)
+    .filter((b) =>
+      b.subjects.some(
+        (s: KubeObject) =>
+          s.kind === 'ServiceAccount' && s.name === account.metadata.name && s.namespace === account.metadata.namespace,
+      ),
+    )
+    .flatMap((b) => objectsOfKind(objects, b.roleRef.kind).filter((r) => r.metadata.name === b.roleRef.name))
+    .flatMap((role) => role.rules);
+}
+
+test('the RBAC grants the controller what it will do, to the account the pod runs as, and no more', () => {
+  const objects = install('k8s');
+  const pod = findObject(objects, 'Deployment', 'prescale').spec.template.spec;
+  const account = findObject(objects, 'ServiceAccount', pod.serviceAccountName);
+  const cluster = rulesOf(objects, account, 'ClusterRoleBinding');
+  const crd = findObject(objects, 'CustomResourceDefinition');
+  const [group] = PREDICTIVE_AUTOSCALER_API_VERSION.split('/');
+  assert.equal(crd.spec.group, group);
+  const plural = crd.spec.names.plural;
+  const all = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'];
+  const expected: [string, string, string[]][] = [
+    [group, plural, ['get', 'list', 'watch', 'update', 'patch']],
+    [group, `${plural}/status`, ['get', 'update', 'patch']],
+    ['events.k8s.io', 'events', ['create', 'patch']],
+    ['autoscaling', 'horizontalpodautoscalers', all],
+    ['keda.sh', 'scaledobjects', all],
+    ['apps', 'deployments', ['get', 'list', 'watch']],
+    ['apps', 'statefulsets', ['get', 'list', 'watch']],
+    ['apps', 'deployments/scale', ['get', 'update', 'patch']],
+    ['apps', 'statefulsets/scale', ['get', 'update', 'patch']],
+    ['', 'pods', ['get', 'list']],
+  ];
+  for (const [apiGroup, resource, verbs] of expected) {
+    for (const verb of verbs) assert.ok(grants(cluster, apiGroup, resource, verb), `${verb} ${apiGroup}/${resource}`);
+  }
+  // Nothing cluster-wide beyond that (and the delegation of the External Metrics API): no secrets, no writes to pods.
+  assert.ok(!grants(cluster, '', 'secrets', 'get'));
+  assert.ok(!grants(cluster, '', 'pods', 'delete'));
+  assert.ok(!grants(cluster, 'coordination.k8s.io', 'leases', 'update'), 'leases only in its own namespace');
+  const own = rulesOf(objects, account, 'RoleBinding', account.metadata.namespace);
+  for (const verb of ['get', 'create', 'update']) assert.ok(grants(own, 'coordination.k8s.io', 'leases', verb));
+});
+
+test('the External Metrics API bindings: the HPA controller may read it, Prescale may delegate auth', () => {
+  const objects = install('k8s');
+  const reader = objectsOfKind(objects, 'ClusterRoleBinding').find((b) =>
+    b.subjects.some((s: KubeObject) => s.name === 'horizontal-pod-autoscaler' && s.namespace === 'kube-system'),
+  );
+  assert.ok(reader, 'the HPA controller is bound');
+  const role = findObject(objects, 'ClusterRole', reader.roleRef.name);
+  assert.deepEqual(role.rules[0].apiGroups, [EXTERNAL_METRICS_GROUP]);
+  const binds = (kind: string, roleName: string, namespace?: string) =>
+    objectsOfKind(objects, kind).some(
+      (b) =>
+        b.roleRef.name === roleName &&
+        b.metadata.namespace === namespace &&
+        b.subjects.some((s: KubeObject) => s.name === 'prescale' && s.namespace === 'prescale'),
+    );
+  assert.ok(binds('ClusterRoleBinding', 'system:auth-delegator'));
+  assert.ok(binds('RoleBinding', 'extension-apiserver-authentication-reader', 'kube-system'));
+});
