@@ -41,8 +41,23 @@ export async function findKustomizationDirs(): Promise<KustomizationDirs> {
   return { kustomizations: kustomizations.sort(), components: components.sort() };
 }
 
+/** The kustomizations use components and directories as resources: kustomize v5 (kubectl ≥ 1.27). */
+let kustomizeChecked: Promise<void> | undefined;
+
+async function checkKustomizeVersion(): Promise<void> {
+  const { stdout } = await run('kubectl', ['version', '--client']);
+  const version = /^Kustomize Version: (\S+)/m.exec(stdout)?.[1] ?? 'unknown';
+  assert.match(
+    version,
+    /^v5\./,
+    `kubectl's kustomize is ${version}; k8s/ needs v5 (Debian's kubernetes-client has v2.0.3): .ci/run installs one`,
+  );
+}
+
 /** `kubectl kustomize DIR` (DIR absolute or relative to the repo), as objects. */
 export async function kustomize(dir: string): Promise<KubeObject[]> {
+  kustomizeChecked ??= checkKustomizeVersion();
+  await kustomizeChecked;
   const { stdout } = await run('kubectl', ['kustomize', dir], { cwd: repoRoot, maxBuffer: 64 * 1024 * 1024 });
   return parseAllDocuments(stdout).map((doc) => {
     assert.equal(doc.errors.length, 0, `${dir}: ${doc.errors.map((e) => e.message).join('; ')}`);
