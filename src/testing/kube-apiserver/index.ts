@@ -51,6 +51,8 @@ export interface KubeApiServer {
   readonly resourceVersion: () => string;
   /** How many watch streams are open now. */
   readonly openWatches: () => number;
+  /** Resolves once at least `count` watch streams are open (default 1). */
+  untilWatching(count?: number): Promise<void>;
   /** Ends every open watch: `end` cleanly (clients re-watch) or `reset` the connection (a network error). */
   dropWatches(how?: 'end' | 'reset'): void;
   /** Forgets the change history: the next watch from an older resourceVersion gets ERROR 410 Expired. */
@@ -82,6 +84,7 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
     requests: handler.requests,
     resourceVersion: () => String(handler.store.currentRevision),
     openWatches: () => handler.watches.openCount,
+    untilWatching: (count = 1) => handler.watches.untilOpen(count),
     dropWatches: (how = 'end') => handler.watches.dropAll(how),
     compactHistory: () => handler.store.compact(),
     sendBookmarks: () => handler.watches.sendBookmarks(),

@@ -9,9 +9,14 @@ const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergeP
 const applyPatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.ServerSideApply);
 
 /** The Status body of a failed client-node call (ApiException.body is the raw text). */
-async function statusOf(
-  call: Promise<unknown>,
-): Promise<{ code: number; reason: string; message: string; details?: any }> {
+interface Status {
+  readonly code: number;
+  readonly reason: string;
+  readonly message: string;
+  readonly details: { causes: { field: string; reason: string; message: string }[] } & Record<string, unknown>;
+}
+
+async function statusOf(call: Promise<unknown>): Promise<Status> {
   try {
     await call;
   } catch (error) {
@@ -155,10 +160,11 @@ describe('stand-in kube-apiserver driven by @kubernetes/client-node', () => {
     );
     assert.equal(invalid.code, 422);
     assert.equal(invalid.reason, 'Invalid');
-    assert.deepEqual(
-      invalid.details.causes.map((c: { field: string; reason: string }) => `${c.field} ${c.reason}`).sort(),
-      ['spec.minReplicas FieldValueInvalid', 'spec.mode FieldValueNotSupported', 'spec.targetRef FieldValueRequired'],
-    );
+    assert.deepEqual(invalid.details.causes.map((c) => `${c.field} ${c.reason}`).sort(), [
+      'spec.minReplicas FieldValueInvalid',
+      'spec.mode FieldValueNotSupported',
+      'spec.targetRef FieldValueRequired',
+    ]);
     assert.match(invalid.message, /^PredictiveAutoscaler\.autoscaler\.ml\.dev "bad" is invalid: \[/);
     const cel = await statusOf(
       custom.createNamespacedCustomObject({

@@ -28,11 +28,18 @@ interface OpenWatch {
  */
 export class WatchHub {
   private readonly open = new Set<OpenWatch>();
+  private waiters: { count: number; resolve: () => void }[] = [];
 
   constructor(private readonly store: ObjectStore) {}
 
   get openCount(): number {
     return this.open.size;
+  }
+
+  /** Resolves once at least `count` watches are open (clients reconnect on their own schedule). */
+  untilOpen(count: number): Promise<void> {
+    if (this.open.size >= count) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push({ count, resolve }));
   }
 
   private matches(request: WatchRequest, object: JsonObject | undefined): boolean {
@@ -107,6 +114,7 @@ export class WatchHub {
       },
     };
     this.open.add(watch);
+    this.waiters = this.waiters.filter((waiter) => (this.open.size >= waiter.count ? void waiter.resolve() : true));
     response.on('close', () => {
       unsubscribe();
       clearTimeout(timer);
