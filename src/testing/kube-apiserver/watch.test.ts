@@ -44,7 +44,7 @@ describe('watch streams and client-node informers against the stand-in', () => {
   after(() => server.stop());
 
   it('lists with label and field selectors and the collection resourceVersion', async () => {
-    const labels = [{ app: 'web' }, { app: 'api', tier: 'db' }, { app: 'batch' }];
+    const labels: Record<string, string>[] = [{ app: 'web' }, { app: 'api', tier: 'db' }, { app: 'batch' }];
     for (const [i, label] of labels.entries()) {
       await core.createNamespacedConfigMap({ namespace, body: { metadata: { name: `sel-${i}`, labels: label } } });
     }
