@@ -329,4 +329,60 @@ describe('stand-in kube-apiserver driven by @kubernetes/client-node', () => {
       404,
     );
   });
+  it('answers the rest of the error catalogue and injected failures as the real server would', async () => {
+    const raw = async (method: string, url: string, body: unknown, contentType = 'application/json') => {
+      const response = await fetch(`${server.url}${url}`, {
+        method,
+        headers: { 'Content-Type': contentType },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      assert.equal(
+        response.headers.get('content-type')?.split(';')[0],
+        response.status === 429 ? 'text/plain' : 'application/json',
+      );
+      return { code: response.status, body: response.status === 429 ? await response.text() : await response.json() };
+    };
+    const item = '/apis/autoscaler.ml.dev/v1alpha1/namespaces/default/predictiveautoscalers/catalogue';
+    await custom.createNamespacedCustomObject({ ...pas, body: pasBody('catalogue', { targetRef: target }) });
+    const unversioned = await raw('PUT', item, pasBody('catalogue', { targetRef: target }));
+    assert.deepEqual([unversioned.code, unversioned.body.details.causes[0].field], [422, 'metadata.resourceVersion']);
+    const unknownType = await raw('PATCH', item, {}, 'application/yaml');
+    assert.equal(unknownType.code, 415);
+    const failedTest = await raw(
+      'PATCH',
+      item,
+      [{ op: 'test', path: '/spec/mode', value: 'ForecastOnly' }],
+      'application/json-patch+json',
+    );
+    assert.equal(failedTest.code, 422);
+    const noNamespace = await raw('POST', '/api/v1/namespaces/absent/configmaps', { metadata: { name: 'x' } });
+    assert.deepEqual([noNamespace.code, noNamespace.body.message], [404, 'namespaces "absent" not found']);
+    const badSelector = await raw('GET', '/api/v1/namespaces/default/configmaps?fieldSelector=spec.x%3D1', undefined);
+    assert.equal(badSelector.code, 400);
+    const unknownResource = await raw('GET', '/apis/apps/v1/namespaces/default/statefulsets', undefined);
+    assert.equal(unknownResource.code, 404);
+
+    server.injectFailure({ path: item, method: 'GET', code: 409, reason: 'Conflict', times: 2 });
+    assert.equal((await statusOf(custom.getNamespacedCustomObject({ ...pas, name: 'catalogue' }))).reason, 'Conflict');
+    assert.equal((await statusOf(custom.getNamespacedCustomObject({ ...pas, name: 'catalogue' }))).code, 409);
+    await custom.getNamespacedCustomObject({ ...pas, name: 'catalogue' });
+    server.injectFailure({ path: item, code: 429 });
+    const throttled = await raw('GET', item, undefined);
+    assert.deepEqual(throttled, { code: 429, body: 'Too many requests, please try again later.' });
+
+    const deleted = (await custom.deleteNamespacedCustomObject({ ...pas, name: 'catalogue' })) as Record<
+      string,
+      unknown
+    >;
+    assert.deepEqual([deleted.kind, deleted.status], ['Status', 'Success']);
+  });
+
+  it('stops serving the resources of a deleted CRD', async () => {
+    await kc
+      .makeApiClient(k8s.ApiextensionsV1Api)
+      .deleteCustomResourceDefinition({ name: 'predictiveautoscalers.autoscaler.ml.dev' });
+    const groups = await (await fetch(`${server.url}/apis`)).json();
+    assert.ok(!groups.groups.some((g: { name: string }) => g.name === 'autoscaler.ml.dev'));
+    assert.equal((await statusOf(custom.listNamespacedCustomObject({ ...pas }))).code, 404);
+  });
 });
