@@ -19,7 +19,14 @@ class EventLog {
   }
 
   until(...wanted: string[]): Promise<void> {
-    const done = () => wanted.every((entry) => this.entries.includes(entry));
+    return this.when(() => wanted.every((entry) => this.entries.includes(entry)));
+  }
+
+  untilLength(length: number): Promise<void> {
+    return this.when(() => this.entries.length >= length);
+  }
+
+  private when(done: () => boolean): Promise<void> {
     if (done()) return Promise.resolve();
     return new Promise((resolve) => this.waiters.push({ done, resolve }));
   }
@@ -171,5 +178,42 @@ describe('watch streams and client-node informers against the stand-in', () => {
     assert.deepEqual([watchError.statusCode, watchError.message], [500, 'Internal Server Error']);
     assert.equal(server.openWatches(), 0);
     await informer.stop();
+  });
+  it("turns objects entering and leaving a watch's label selection into ADDED and DELETED", async () => {
+    const log = new EventLog();
+    const controller = await new k8s.Watch(kc).watch(
+      path,
+      { resourceVersion: server.resourceVersion(), labelSelector: 'app=web' },
+      (type, object) => log.push(`${type} ${object.metadata.labels.app}`),
+      () => log.push('done'),
+    );
+    const relabel = (app: string) =>
+      core.patchNamespacedConfigMap(
+        { name: 'moving', namespace, body: { metadata: { labels: { app } } } },
+        k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+      );
+    await core.createNamespacedConfigMap({ namespace, body: { metadata: { name: 'moving', labels: { app: 'web' } } } });
+    await relabel('api');
+    await relabel('web');
+    await log.untilLength(3);
+    controller.abort();
+    await log.until('done');
+    assert.deepEqual(log.entries.slice(0, 3), ['ADDED web', 'DELETED api', 'ADDED web']);
+  });
+
+  it('an informer whose list fails emits error and opens no watch', async () => {
+    const errors: { code?: number }[] = [];
+    const informer = k8s.makeInformer(kc, path, () => core.listNamespacedConfigMap({ namespace }));
+    const failed = new Promise<void>((resolve) =>
+      informer.on('error', (error) => {
+        errors.push(error);
+        resolve();
+      }),
+    );
+    server.injectFailure({ path, method: 'GET', code: 500 });
+    await informer.start();
+    await failed;
+    assert.equal(errors[0].code, 500);
+    assert.equal(server.openWatches(), 0);
   });
 });
