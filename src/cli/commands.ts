@@ -1,6 +1,7 @@
 import { registerBacktest } from './backtest.js';
 import { registerCollect } from './collect.js';
 import { registerConfig } from './config.js';
+import { registerCrd } from './crd.js';
 import { registerExperiment } from './experiment.js';
 import { registerHpaStep } from './hpa-step.js';
 import { registerPlan } from './plan.js';
@@ -14,6 +15,7 @@ export const commands: RegisterCommand[] = [
   registerBacktest,
   registerCollect,
   registerConfig,
+  registerCrd,
   registerExperiment,
   registerHpaStep,
   registerPlan,

@@ -320,3 +320,14 @@ for (const row of listenRows) {
     }
   });
 }
+
+test('a withdrawn workload leaves the list (its PredictiveAutoscaler was deleted)', async () => {
+  await server.publish(decision('gone', 'trash', 4));
+  const path = `${base}/namespaces/trash/${DESIRED_REPLICAS_METRIC}`;
+  assert.deepEqual(
+    (await get(path)).body.items.map((item) => item.value),
+    ['4'],
+  );
+  await server.withdraw('trash', 'gone');
+  assert.deepEqual((await get(path)).body.items, []);
+});

@@ -86,6 +86,10 @@ export class ExternalMetricsServer implements Publisher {
     this.decisions.set(`${decision.namespace}/${decision.workload}`, decision);
   }
 
+  async withdraw(namespace: string, workload: string): Promise<void> {
+    this.decisions.delete(`${namespace}/${workload}`);
+  }
+
   async close(): Promise<void> {
     await this.app.close();
   }

@@ -226,3 +226,17 @@ test('with TLS, a client trusting the CA is served and a plaintext client is ref
     (error: grpc.ServiceError) => error.code === grpc.status.UNAVAILABLE,
   );
 });
+
+test('a withdrawn workload is no longer served (its PredictiveAutoscaler was deleted)', async () => {
+  await scaler.publish(decision('gone', 'shop', 3));
+  const ref = { name: 'g', namespace: 'shop', scalerMetadata: { workload: 'gone' } };
+  const served = await call<{ metricValues: { metricValue: number }[] }>((cb) =>
+    client.GetMetrics({ scaledObjectRef: ref, metricName: 'prescale-gone' }, cb),
+  );
+  assert.equal(Number(served.metricValues[0].metricValue), 3);
+  await scaler.withdraw('shop', 'gone');
+  await assert.rejects(
+    call((cb) => client.GetMetrics({ scaledObjectRef: ref, metricName: 'prescale-gone' }, cb)),
+    (error: grpc.ServiceError) => error.code === grpc.status.NOT_FOUND && error.details.includes('no workload "gone"'),
+  );
+});

@@ -103,6 +103,13 @@ export class KedaScaler implements Publisher {
     for (const notify of this.activityWatchers.get(key) ?? []) notify(active);
   }
 
+  async withdraw(namespace: string, workload: string): Promise<void> {
+    const key = workloadKey(namespace, workload);
+    this.decisions.delete(key);
+    // A StreamIsActive open for a workload that is gone says inactive once, as KEDA then scales to its minimum.
+    for (const notify of this.activityWatchers.get(key) ?? []) notify(false);
+  }
+
   /** Ends open streams and stops the server. */
   async close(): Promise<void> {
     for (const stream of this.streams) stream.end();

@@ -28,5 +28,7 @@ export interface ScalingDecision {
 export interface Publisher {
   readonly name: string;
   publish(decision: ScalingDecision): Promise<void>;
+  /** Stops serving a workload that is gone; asking for it then gets "not found", as for one never published. */
+  withdraw(namespace: string, workload: string): Promise<void>;
   close(): Promise<void>;
 }

@@ -123,8 +123,18 @@ function createPolicy(
         queries: config.prescale.queries,
         syncPeriodSeconds: workload.policy.syncPeriodSeconds,
       });
+      const outage =
+        config.prescale.outage === null
+          ? null
+          : {
+              fromSeconds: setup.scenario.startSeconds + config.prescale.outage.startSeconds,
+              toSeconds:
+                setup.scenario.startSeconds +
+                config.prescale.outage.startSeconds +
+                config.prescale.outage.durationSeconds,
+            };
       return {
-        policy: config.prescale.hpa === null ? live : integrationHpa(live, config.prescale.hpa),
+        policy: config.prescale.hpa === null ? live : integrationHpa(live, config.prescale.hpa, undefined, outage),
         fits: live.fits,
       };
     }

@@ -1,8 +1,9 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { PrometheusClient, PrometheusSource } from '../collector/prometheus.js';
 import type { ServiceConfig } from '../config/service.js';
+import type { WorkloadConfig } from '../config/workload.js';
 import { type Clock, PrescaleError, systemClock } from '../core/index.js';
 import { ExternalMetricsServer, KedaScaler, type Publisher, splitListen } from '../executor/index.js';
 import { readFittedModel } from '../models/persistence.js';
@@ -10,7 +11,7 @@ import type { FittedForecaster } from '../models/types.js';
 import { buildHttpApi } from './http-api.js';
 import { ServiceMetrics } from './metrics.js';
 import { inProcessTrainer, type Trainer, WorkerTrainer } from './trainer.js';
-import { WorkloadLoop } from './workload-loop.js';
+import { modelIdentity, WorkloadLoop } from './workload-loop.js';
 import type { WorkloadStatus } from './workload-status.js';
 
 /** Structured log lines (pino's shape: fields first, then the message). */
@@ -42,7 +43,17 @@ const silentLogger: ServiceLogger = { info: () => undefined, warn: () => undefin
  * injected clock; `syncAll` runs one sync of each (what tests call on a manual clock).
  */
 export class PrescaleService {
-  private readonly loops: WorkloadLoop[] = [];
+  private readonly workloads = new Map<string, RunningWorkload>();
+  /** Set while `run` runs, so workloads added later start syncing at once. */
+  private runSignal: AbortSignal | null = null;
+  private readonly runners = new Set<Promise<void>>();
+  private doorsByIntegration: { keda: Publisher | null; externalMetrics: Publisher | null } = {
+    keda: null,
+    externalMetrics: null,
+  };
+  private clientFor: (url: string) => PrometheusClient = () => {
+    throw new Error('the service is not open');
+  };
   private readonly servedModels = new Map<string, FittedForecaster>();
   private readonly prometheusClients: PrometheusClient[] = [];
   private doors: Publisher[] = [];
@@ -102,6 +113,7 @@ export class PrescaleService {
     this.ports.keda = keda?.port ?? null;
     this.ports.externalMetrics = externalMetrics?.port ?? null;
 
+    this.doorsByIntegration = { keda, externalMetrics };
     const clients = new Map<string, PrometheusClient>();
     const bearerToken =
       config.prometheus.bearerTokenFile === null
@@ -109,7 +121,7 @@ export class PrescaleService {
         : (await readConfigured(config.prometheus.bearerTokenFile, 'prometheus.bearerTokenFile'))
             .toString('utf8')
             .trim();
-    const clientFor = (url: string) => {
+    this.clientFor = (url: string) => {
       let client = clients.get(url);
       if (client === undefined) {
         client = new PrometheusClient({
@@ -124,33 +136,16 @@ export class PrescaleService {
       }
       return client;
     };
-    const now = this.clock.nowMs() / 1000;
-    for (const workload of config.workloads) {
-      const r = workload.resource;
-      const door = r.integration === 'KEDA' ? keda : externalMetrics;
-      const client = clientFor(r.metric.prometheus ?? config.prometheus.url);
-      const loop = new WorkloadLoop({
-        workload,
-        loop: config.loop,
-        source: new PrometheusSource(client, { sumSeries: true }),
-        instant: client,
-        trainer: this.trainer,
-        clock: this.clock,
-        modelPath: join(config.models.dir, `${r.namespace}.${r.name}.model`),
-        publishers: door === null ? [] : [door],
-        metrics: this.metrics,
-        log: (level, message, fields) => this.logger[level](fields ?? {}, message),
-      });
-      await loop.start(now);
-      this.loops.push(loop);
-    }
+    await this.applyWorkloads(config.workloads);
     this.api = buildHttpApi(
       {
         workloads: () => this.statuses(),
-        model: (name) => this.servedModels.get(name) ?? this.loops.find((l) => l.name === name)?.model ?? undefined,
+        model: (name) => this.servedModels.get(name) ?? this.loopsNamed(name)[0]?.model ?? undefined,
         modelNames: () => [
           ...this.servedModels.keys(),
-          ...this.loops.filter((l) => l.model !== null).map((l) => l.name),
+          ...this.loops()
+            .filter((l) => l.model !== null)
+            .map((l) => l.name),
         ],
         metrics: this.metrics,
         health: () => this.health(),
@@ -167,7 +162,7 @@ export class PrescaleService {
         api: this.ports.api,
         keda: this.ports.keda,
         externalMetrics: this.ports.externalMetrics,
-        workloads: this.loops.length,
+        workloads: this.workloads.size,
       },
       'prescale serving',
     );
@@ -203,52 +198,158 @@ export class PrescaleService {
     });
   }
 
+  /**
+   * Adds, changes and removes workloads in place, without a restart (the config file's list at start; the
+   * operator's PredictiveAutoscalers as they change). A change that leaves the model as it is (planner, fallback,
+   * bounds, mode, queries, integration) keeps the trained model and the data; a change of the model's own settings
+   * starts a new loop, which retrains, holding the value published so far until it decides. A removed workload's
+   * loop stops, its doors stop serving it and its saved model is deleted.
+   */
+  async applyWorkloads(next: readonly WorkloadConfig[]): Promise<WorkloadChanges> {
+    const changes: WorkloadChanges = { added: [], updated: [], replaced: [], removed: [] };
+    const wanted = new Map(next.map((workload) => [keyOf(workload), workload]));
+    for (const [key, entry] of this.workloads) {
+      if (wanted.has(key)) continue;
+      await this.removeWorkload(key, entry);
+      changes.removed.push(key);
+    }
+    const now = this.clock.nowMs() / 1000;
+    for (const [key, workload] of wanted) {
+      const entry = this.workloads.get(key);
+      if (entry === undefined) {
+        await this.addWorkload(key, workload, now);
+        changes.added.push(key);
+      } else if (modelIdentity(entry.workload) === modelIdentity(workload)) {
+        if (JSON.stringify(entry.workload) === JSON.stringify(workload)) continue;
+        entry.loop.reconfigure(workload, this.publishersFor(workload));
+        entry.workload = workload;
+        changes.updated.push(key);
+      } else {
+        const lastPublished = entry.loop.status().published.replicas;
+        this.stopWorkload(entry);
+        await rm(this.modelPath(workload), { recursive: true, force: true });
+        await this.addWorkload(key, workload, now, lastPublished);
+        changes.replaced.push(key);
+      }
+    }
+    if (changes.added.length + changes.updated.length + changes.replaced.length + changes.removed.length > 0) {
+      this.logger.info({ ...changes }, 'workloads changed');
+    }
+    return changes;
+  }
+
+  private async addWorkload(key: string, workload: WorkloadConfig, now: number, lastPublished?: number): Promise<void> {
+    const r = workload.resource;
+    const client = this.clientFor(r.metric.prometheus ?? this.config.prometheus.url);
+    const loop = new WorkloadLoop({
+      workload,
+      loop: this.config.loop,
+      source: new PrometheusSource(client, { sumSeries: true }),
+      instant: client,
+      trainer: this.trainer,
+      clock: this.clock,
+      modelPath: this.modelPath(workload),
+      publishers: this.publishersFor(workload),
+      metrics: this.metrics,
+      lastPublishedReplicas: lastPublished,
+      log: (level, message, fields) => this.logger[level](fields ?? {}, message),
+    });
+    await loop.start(now);
+    const entry: RunningWorkload = { loop, workload, runner: null };
+    this.workloads.set(key, entry);
+    if (this.runSignal !== null) this.startRunner(entry, this.runSignal);
+  }
+
+  private async removeWorkload(key: string, entry: RunningWorkload): Promise<void> {
+    this.stopWorkload(entry);
+    this.workloads.delete(key);
+    const { namespace, name } = entry.workload.resource;
+    for (const door of [this.doorsByIntegration.keda, this.doorsByIntegration.externalMetrics]) {
+      await door?.withdraw(namespace, name);
+    }
+    await rm(this.modelPath(entry.workload), { recursive: true, force: true });
+  }
+
+  private stopWorkload(entry: RunningWorkload): void {
+    entry.runner?.abort();
+    entry.loop.close();
+  }
+
+  private publishersFor(workload: WorkloadConfig): Publisher[] {
+    const door =
+      workload.resource.integration === 'KEDA' ? this.doorsByIntegration.keda : this.doorsByIntegration.externalMetrics;
+    return door === null ? [] : [door];
+  }
+
+  private modelPath(workload: WorkloadConfig): string {
+    return join(this.config.models.dir, `${workload.resource.namespace}.${workload.resource.name}.model`);
+  }
+
+  private loops(): WorkloadLoop[] {
+    return [...this.workloads.values()].map((entry) => entry.loop);
+  }
+
+  private loopsNamed(name: string): WorkloadLoop[] {
+    return this.loops().filter((loop) => loop.name === name);
+  }
+
   /** One sync of every workload at `nowSeconds` (default the clock's now). */
   async syncAll(nowSeconds = this.clock.nowMs() / 1000): Promise<void> {
-    await Promise.all(this.loops.map((loop) => loop.sync(nowSeconds)));
+    await Promise.all(this.loops().map((loop) => loop.sync(nowSeconds)));
   }
 
   /**
    * Runs every workload on its own sync period until `signal` aborts: sync, then sleep to the next multiple
    * of the period. A sync never throws (failures become fallback reasons), so one workload cannot stop another.
+   * Workloads added while it runs start at once; removed ones stop.
    */
   async run(signal: AbortSignal): Promise<void> {
-    await Promise.all(
-      this.loops.map(async (loop, i) => {
-        const periodMs = this.config.workloads[i].resource.policy.syncPeriodSeconds * 1000;
-        while (!signal.aborted) {
-          try {
-            await loop.sync(this.clock.nowMs() / 1000);
-          } catch (error) {
-            this.logger.error({ workload: loop.name, error: (error as Error).message }, 'sync failed');
-          }
-          const now = this.clock.nowMs();
-          const next = (Math.floor(now / periodMs) + 1) * periodMs;
-          try {
-            await this.clock.sleep(next - now, signal);
-          } catch {
-            return;
-          }
-        }
-      }),
-    );
-    // A service that only serves models (no workloads) still answers until it is told to stop.
+    this.runSignal = signal;
+    for (const entry of this.workloads.values()) this.startRunner(entry, signal);
     if (!signal.aborted) await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+    this.runSignal = null;
+    await Promise.all(this.runners);
+  }
+
+  private startRunner(entry: RunningWorkload, runSignal: AbortSignal): void {
+    const controller = new AbortController();
+    entry.runner = controller;
+    const signal = AbortSignal.any([runSignal, controller.signal]);
+    const { loop } = entry;
+    const runner = (async () => {
+      while (!signal.aborted) {
+        try {
+          await loop.sync(this.clock.nowMs() / 1000);
+        } catch (error) {
+          this.logger.error({ workload: loop.name, error: (error as Error).message }, 'sync failed');
+        }
+        const periodMs = entry.workload.resource.policy.syncPeriodSeconds * 1000;
+        const now = this.clock.nowMs();
+        const next = (Math.floor(now / periodMs) + 1) * periodMs;
+        try {
+          await this.clock.sleep(next - now, signal);
+        } catch {
+          return;
+        }
+      }
+    })();
+    this.runners.add(runner);
+    void runner.finally(() => this.runners.delete(runner));
   }
 
   /** Resolves when no background fit is running. */
   async whenIdle(): Promise<void> {
-    await Promise.all(this.loops.map((loop) => loop.whenIdle()));
+    await Promise.all(this.loops().map((loop) => loop.whenIdle()));
   }
 
   /** Every workload's status, as `GET /v1/workloads/:name` shows it. */
   statuses(): WorkloadStatus[] {
-    return this.loops.map((loop) => loop.status());
+    return this.loops().map((loop) => loop.status());
   }
 
   /** Stops fits, closes the API, the doors, the trainer and the Prometheus connections. */
   async stop(): Promise<void> {
-    for (const loop of this.loops) loop.close();
+    for (const entry of this.workloads.values()) this.stopWorkload(entry);
     await this.api?.close();
     for (const door of this.doors) await door.close();
     await this.trainer.close();
@@ -258,8 +359,8 @@ export class PrescaleService {
   private health(): { ok: boolean; reasons: string[] } {
     const now = this.clock.nowMs() / 1000;
     const reasons: string[] = [];
-    for (const [i, loop] of this.loops.entries()) {
-      const periodSeconds = this.config.workloads[i].resource.policy.syncPeriodSeconds;
+    for (const { loop, workload } of this.workloads.values()) {
+      const periodSeconds = workload.resource.policy.syncPeriodSeconds;
       const last = loop.status().lastSyncSeconds ?? this.startedSeconds;
       if (now - last > STALLED_SYNC_PERIODS * periodSeconds) {
         reasons.push(`${loop.namespace}/${loop.name}: no sync for ${Math.round(now - last)}s`);
@@ -269,11 +370,32 @@ export class PrescaleService {
   }
 
   private readiness(): { ok: boolean; reasons: string[] } {
-    const reasons = this.loops
+    const reasons = this.loops()
       .filter((loop) => loop.status().lastSyncSeconds === null)
       .map((loop) => `${loop.namespace}/${loop.name}: no sync yet`);
     return { ok: reasons.length === 0, reasons };
   }
+}
+
+/** One workload the service runs: its loop, the config it runs with, and its sync runner while `run` runs. */
+interface RunningWorkload {
+  readonly loop: WorkloadLoop;
+  workload: WorkloadConfig;
+  runner: AbortController | null;
+}
+
+/** What `applyWorkloads` did, as `namespace/name` keys. */
+export interface WorkloadChanges {
+  readonly added: string[];
+  /** Settings changed, model kept. */
+  readonly updated: string[];
+  /** The model's own settings changed: a new loop that retrains. */
+  readonly replaced: string[];
+  readonly removed: string[];
+}
+
+function keyOf(workload: WorkloadConfig): string {
+  return `${workload.resource.namespace}/${workload.resource.name}`;
 }
 
 /** Reads a file the config names; the error names the config field. */

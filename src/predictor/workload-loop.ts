@@ -1,7 +1,7 @@
 import type { PrometheusClient } from '../collector/prometheus.js';
 import type { MetricSource } from '../collector/types.js';
 import type { ServiceConfig, WorkloadConfig } from '../config/service.js';
-import type { Clock, Forecast, Series } from '../core/index.js';
+import { type Clock, type Forecast, PrescaleError, type Series } from '../core/index.js';
 import { choosePublishedReplicas } from '../executor/publish.js';
 import type { Publisher, ScalingDecision } from '../executor/types.js';
 import { DEFAULT_INTERVAL_LEVEL } from '../models/common.js';
@@ -44,6 +44,8 @@ export interface WorkloadLoopOptions {
   /** The doors this workload publishes through (its `integration`). */
   readonly publishers: readonly Publisher[];
   readonly metrics: ServiceMetrics | null;
+  /** The value published for this workload before this loop (a replaced loop): held until it decides. */
+  readonly lastPublishedReplicas?: number;
   /** Structured events (fits, publish failures); the service passes its logger. */
   readonly log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
 }
@@ -60,7 +62,7 @@ export class WorkloadLoop {
   private readonly accuracy: OnlineAccuracy;
   private readonly holder: ModelHolder;
   private readonly horizonSteps: number;
-  private readonly planningHorizonSteps: number;
+  private planningHorizonSteps: number;
   private plannerState: PlannerState = initialPlannerState;
   private usage: UsageHistory | null = null;
   private signals: CurrentSignals = emptySignals;
@@ -75,7 +77,10 @@ export class WorkloadLoop {
   private syncing: Promise<void> | null = null;
   private reportedModel: string | null = null;
 
-  constructor(private readonly options: WorkloadLoopOptions) {
+  private options: WorkloadLoopOptions;
+
+  constructor(options: WorkloadLoopOptions) {
+    this.options = options;
     const r = options.workload.resource;
     this.name = r.name;
     this.namespace = r.namespace;
@@ -111,6 +116,26 @@ export class WorkloadLoop {
       },
     });
     this.published = this.decide(Number.NaN, noSourceYet, null, null).decision;
+  }
+
+  /**
+   * Takes changed settings that leave the model as it is (planner, fallback, bounds, mode, queries, doors):
+   * the trained model, the recent data and the accuracy so far are kept, and the next sync decides with the new
+   * settings. A change of what the model is (see `modelIdentity`) needs a new loop instead.
+   */
+  reconfigure(workload: WorkloadConfig, publishers: readonly Publisher[]): void {
+    if (modelIdentity(workload) !== modelIdentity(this.options.workload)) {
+      throw new PrescaleError(
+        'invalid-input',
+        `${this.namespace}/${this.name}: the model's settings changed; start a new loop (the model must be retrained)`,
+      );
+    }
+    this.options = { ...this.options, workload, publishers };
+    const r = workload.resource;
+    this.planningHorizonSteps = Math.min(
+      this.horizonSteps,
+      Math.ceil(r.policy.podStartupSeconds / r.metric.stepSeconds) + 1,
+    );
   }
 
   /** The fitted model serving forecasts now (for the forecast API); null before the first fit. */
@@ -257,7 +282,7 @@ export class WorkloadLoop {
       fallbackActive: fallback.active,
       plannedReplicas: planResult?.decision.desiredReplicas ?? null,
       reactiveReplicas: publishedReactiveReplicas(planResult, fallback.active && r.policy.mode === 'Auto'),
-      lastPublishedReplicas: this.published?.replicas ?? null,
+      lastPublishedReplicas: this.published?.replicas ?? this.options.lastPublishedReplicas ?? null,
       minReplicas: r.policy.minReplicas,
       maxReplicas: r.policy.maxReplicas,
     });
@@ -427,4 +452,20 @@ function publishedReactiveReplicas(planResult: PlanResult | null, throughRamp: b
   const reactive = planResult?.decision.reactiveReplicas ?? null;
   if (reactive === null) return null;
   return throughRamp ? planResult!.decision.desiredReplicas : reactive;
+}
+
+/**
+ * What the trained model depends on: the model and its candidates, the signal and its step, the horizon, the
+ * training window and cadence and the cleaning. Two workload versions with the same identity share a model.
+ */
+export function modelIdentity(workload: WorkloadConfig): string {
+  const r = workload.resource;
+  return JSON.stringify([
+    r.model,
+    r.metric.query,
+    r.metric.prometheus,
+    r.metric.stepSeconds,
+    r.predictionHorizonSeconds,
+    r.prediction,
+  ]);
 }

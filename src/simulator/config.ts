@@ -145,6 +145,9 @@ export const SIMULATION_DEFAULTS = {
           },
         },
       },
+      // Prescale's process killed for a while ({ start, duration } from the simulation's start): its HPA loses the
+      // External metric and scales on its other metrics or holds. null = never.
+      outage: null as { start: string; duration: string } | null,
     },
     // null = the pods the peak needs (load.peakPods).
     static: { replicas: null },
@@ -204,6 +207,7 @@ const policiesSchema = z.strictObject({
     queries: z.strictObject({ cpu: promqlSchema.nullable(), replicas: promqlSchema.nullable() }),
     loop: loopSchema,
     hpa: z.record(z.string(), z.unknown()),
+    outage: z.strictObject({ start: duration(0, 365 * 86_400), duration: duration(1, 365 * 86_400) }).nullable(),
   }),
   static: z.strictObject({ replicas: z.number().int().min(1).nullable() }),
 });
@@ -268,6 +272,8 @@ export interface SimulationConfig {
     readonly loop: ServiceConfig['loop'];
     readonly queries: SimQueries;
     readonly hpa: HpaSpec | null;
+    /** When Prescale is down, seconds from the simulation's start; null = never. */
+    readonly outage: { readonly startSeconds: number; readonly durationSeconds: number } | null;
   };
   readonly staticReplicas: number;
   /** The configuration as written, with every default filled in: what `experiment.json` records. */
@@ -378,6 +384,10 @@ export function parseSimulationConfig(userConfig: unknown = {}, source = 'config
       loop: { ...c.policies.prescale.loop, trainer: 'in-process' },
       queries: { requests: workload.metric.query, cpu: queries.cpu, replicas: queries.replicas },
       hpa: prescaleHpa,
+      outage:
+        c.policies.prescale.outage === null
+          ? null
+          : { startSeconds: c.policies.prescale.outage.start, durationSeconds: c.policies.prescale.outage.duration },
     },
     staticReplicas: c.policies.static.replicas ?? Math.ceil(c.load.peakPods),
     resolved: resolvedOut,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { queueTableFor } from '../testing/simulation-fixtures.js';
+import { constantRateInput } from '../testing/simulation-fixtures.js';
 import { parseSimulationConfig } from './config.js';
 import { hpaPolicy } from './policies/hpa.js';
 import { staticPolicy } from './policies/static.js';
@@ -20,22 +20,8 @@ const config = parseSimulationConfig({
 });
 const start = 805_780_800;
 
-/** A run's input with a given request rate per second; history is a flat hour at the first rate. */
-function input(rates: number[], initialReplicas: number): SimulationInput {
-  const arrivals = Float64Array.from(rates);
-  return {
-    cluster: config.cluster,
-    queue: queueTableFor(config),
-    startSeconds: start,
-    endSeconds: start + rates.length,
-    arrivals,
-    rate: arrivals,
-    perPodRate: config.perPodRate,
-    history: { startSeconds: start - 3600, stepSeconds: 60, values: new Float64Array(60).fill(rates[0]) },
-    initialReplicas,
-    seed: 1,
-  };
-}
+const input = (rates: number[], initialReplicas: number): SimulationInput =>
+  constantRateInput(config, rates, initialReplicas, start);
 
 test('static replicas at a steady load: exact pod-hours, cost and utilization, no violation', async () => {
   const rates = new Array(3600).fill(130); // 2 pods' worth at 65 per pod

@@ -11,7 +11,7 @@ interface Sleeper {
  */
 export class ManualClock implements Clock {
   private sleepers: Sleeper[] = [];
-  private sleepWatchers: (() => void)[] = [];
+  private sleepWatchers: { readonly count: number; readonly resolve: () => void }[] = [];
 
   constructor(private currentMs: number) {}
 
@@ -25,7 +25,9 @@ export class ManualClock implements Clock {
     return new Promise<void>((resolve, reject) => {
       const sleeper: Sleeper = { wakeMs: this.currentMs + ms, resolve };
       this.sleepers.push(sleeper);
-      for (const notify of this.sleepWatchers.splice(0)) notify();
+      const waiting = this.sleepers.length;
+      for (const watcher of this.sleepWatchers.filter((w) => w.count <= waiting)) watcher.resolve();
+      this.sleepWatchers = this.sleepWatchers.filter((w) => w.count > waiting);
       signal?.addEventListener(
         'abort',
         () => {
@@ -51,9 +53,12 @@ export class ManualClock implements Clock {
     this.currentMs = target;
   }
 
-  /** Resolves once a sleep is waiting, at once if one is (tests wait for a loop to reach its sleep). */
-  whenSleeping(): Promise<void> {
-    if (this.sleepers.length > 0) return Promise.resolve();
-    return new Promise((resolve) => this.sleepWatchers.push(resolve));
+  /**
+   * Resolves once `count` sleeps are waiting, at once if they are (tests wait for loops to reach their sleep;
+   * with several loops, for all of them).
+   */
+  whenSleeping(count = 1): Promise<void> {
+    if (this.sleepers.length >= count) return Promise.resolve();
+    return new Promise((resolve) => this.sleepWatchers.push({ count, resolve }));
   }
 }

@@ -40,3 +40,28 @@ export async function nasaSimulationInput(options: {
   options.transformArrivals?.(arrivals, scenario.startSeconds);
   return { config, scenario, input: simulationInput(scenario, config, queueTableFor(config), arrivals, seed) };
 }
+
+/**
+ * A run's input with a given request rate per second from `startSeconds`, no arrival noise beyond what the
+ * config says, and a flat hour of history at the first rate.
+ */
+export function constantRateInput(
+  config: SimulationConfig,
+  rates: readonly number[],
+  initialReplicas: number,
+  startSeconds: number,
+): SimulationInput {
+  const arrivals = Float64Array.from(rates);
+  return {
+    cluster: config.cluster,
+    queue: queueTableFor(config),
+    startSeconds,
+    endSeconds: startSeconds + rates.length,
+    arrivals,
+    rate: arrivals,
+    perPodRate: config.perPodRate,
+    history: { startSeconds: startSeconds - 3600, stepSeconds: 60, values: new Float64Array(60).fill(rates[0]) },
+    initialReplicas,
+    seed: 1,
+  };
+}

@@ -64,6 +64,8 @@ export function liveServicePolicy(options: {
       latest = decision;
       published.push(decision);
     },
+    // The simulated workload is never removed.
+    withdraw: async () => undefined,
     close: async () => undefined,
   };
   let loop: WorkloadLoop | null = null;
@@ -117,24 +119,39 @@ export function liveServicePolicy(options: {
   };
 }
 
+/** A time when Prescale is down (its process killed): [fromSeconds, toSeconds) in simulated time. */
+export interface Outage {
+  readonly fromSeconds: number;
+  readonly toSeconds: number;
+}
+
 /**
  * `integration: HPA` (or KEDA, which creates the same HPA): the replicas a policy publishes become an
  * External metric with an AverageValue target of 1, and the HPA (the exact emulation, reading the pods as
- * the controller does) sets spec.replicas. Both sync at the same instant, the HPA right after.
+ * the controller does) sets spec.replicas. Both sync at the same instant, the HPA right after. During an
+ * `outage` Prescale neither syncs nor publishes: the External metric is missing, and the HPA scales on whatever
+ * other metric its spec has (the operator's owned HPA has CPU), or holds.
  */
 export function integrationHpa<S>(
   inner: AutoscalingPolicy<S>,
   hpa: HpaSpec,
   controller: HpaControllerConfig = DEFAULT_CONTROLLER_CONFIG,
+  outage: Outage | null = null,
 ): AutoscalingPolicy<{ readonly inner: S; readonly hpa: HpaControllerState }> {
+  const down = (nowSeconds: number) =>
+    outage !== null && nowSeconds >= outage.fromSeconds && nowSeconds < outage.toSeconds;
+  const prepare = inner.prepare?.bind(inner);
   return {
     name: inner.name,
     syncPeriodSeconds: inner.syncPeriodSeconds,
     initialState: () => ({ inner: inner.initialState(), hpa: EMPTY_CONTROLLER_STATE }),
-    prepare: inner.prepare?.bind(inner),
+    prepare:
+      prepare === undefined
+        ? undefined
+        : (observation, nowSeconds) => (down(nowSeconds) ? undefined : prepare(observation, nowSeconds)),
     trainingMilliseconds: inner.trainingMilliseconds?.bind(inner),
     decide(observation, state, nowSeconds) {
-      const published = inner.decide(observation, state.inner, nowSeconds);
+      const published = down(nowSeconds) ? null : inner.decide(observation, state.inner, nowSeconds);
       const result = reconcileHpa(
         {
           hpa,
@@ -142,17 +159,18 @@ export function integrationHpa<S>(
           pods: observation.pods(),
           podsMetrics: {},
           objectMetrics: {},
-          externalMetrics: { [DESIRED_REPLICAS_METRIC]: published.replicas * 1000 },
+          externalMetrics: published === null ? {} : { [DESIRED_REPLICAS_METRIC]: published.replicas * 1000 },
           controller,
         },
         state.hpa,
         nowSeconds,
       );
       const limited = result.conditions.find((c) => c.type === 'ScalingLimited' && c.status === 'True');
+      const source = published === null ? 'Prescale down' : `published ${published.replicas} (${published.reason})`;
       return {
         replicas: result.desiredReplicas,
-        reason: `published ${published.replicas} (${published.reason})${limited ? `; HPA ${limited.reason}` : ''}`,
-        state: { inner: published.state, hpa: result.state },
+        reason: `${source}${limited ? `; HPA ${limited.reason}` : ''}`,
+        state: { inner: published?.state ?? state.inner, hpa: result.state },
       };
     },
   };

@@ -1,0 +1,168 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { safeParseServiceConfig } from '../config/service.js';
+import { ManualClock } from '../testing/manual-clock.js';
+import { tempDir } from '../testing/temp-dir.js';
+import { minimalWorkload } from '../testing/workload-fixtures.js';
+import { PrescaleService } from './service.js';
+import { inProcessTrainer } from './trainer.js';
+
+// Workloads added, changed and removed while the service runs (what the operator does as PredictiveAutoscalers
+// change): no restart, the model kept where it can be, nothing left behind.
+
+const T0 = 1_800_000_000;
+
+/** A Prometheus HTTP API on 127.0.0.1 answering every range query with a smooth load on the query's grid. */
+let prometheus: Server;
+let prometheusUrl: string;
+before(async () => {
+  prometheus = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk) => {
+      body += chunk;
+    });
+    request.on('end', () => {
+      const params = new URLSearchParams(request.method === 'POST' ? body : (request.url ?? '').split('?')[1]);
+      response.setHeader('content-type', 'application/json');
+      if ((request.url ?? '').startsWith('/api/v1/query_range')) {
+        const start = Number(params.get('start'));
+        const end = Number(params.get('end'));
+        const step = Number.parseFloat(params.get('step') ?? '60');
+        const values: [number, string][] = [];
+        for (let t = start; t <= end; t += step) values.push([t, String(200 + 50 * Math.sin(t / 3600))]);
+        const result = [{ metric: {}, values }];
+        response.end(JSON.stringify({ status: 'success', data: { resultType: 'matrix', result } }));
+      } else {
+        response.end(JSON.stringify({ status: 'success', data: { resultType: 'vector', result: [] } }));
+      }
+    });
+  });
+  await new Promise<void>((resolve) => prometheus.listen(0, '127.0.0.1', resolve));
+  const address = prometheus.address();
+  prometheusUrl = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
+});
+after(() => new Promise<void>((resolve) => prometheus.close(() => resolve())));
+
+function entry(name: string, spec: Record<string, unknown> = {}) {
+  return minimalWorkload(
+    {
+      integration: 'KEDA',
+      metric: { query: `requests{app="${name}"}`, step: '60s' },
+      prediction: { history: '3h' },
+      ...spec,
+    },
+    { metadata: { name, namespace: 'shop' } },
+  );
+}
+
+function parsed(modelsDir: string, entries: unknown[]) {
+  const result = safeParseServiceConfig({
+    prometheus: { url: prometheusUrl, retries: 0 },
+    api: { listen: '127.0.0.1:0' },
+    keda: { listen: '127.0.0.1:0' },
+    externalMetrics: { enabled: false },
+    models: { dir: modelsDir },
+    loop: { trainer: 'in-process' },
+    workloads: entries,
+  });
+  assert.ok(result.success, JSON.stringify(!result.success && result.issues));
+  return result.data;
+}
+
+test('workloads are added, reconfigured with their model kept, replaced and removed without a restart', async (t) => {
+  const modelsDir = await tempDir(t);
+  const clock = new ManualClock(T0 * 1000);
+  const config = parsed(modelsDir, [entry('web')]);
+  const service = await PrescaleService.start(config, { clock, trainer: inProcessTrainer, processMetrics: false });
+  t.after(() => service.stop());
+  const step = async () => {
+    await service.syncAll();
+    await service.whenIdle();
+    await clock.advance(60_000);
+  };
+  const status = (name: string) => service.statuses().find((s) => s.name === name);
+  await step();
+  await step();
+  const webModel = status('web')?.model;
+  assert.equal(webModel?.current, 'naive', 'the first workload trained');
+  assert.ok(existsSync(join(modelsDir, 'shop.web.model')));
+
+  // Add a second workload: it starts, trains and publishes; the first is untouched.
+  let changes = await service.applyWorkloads(parsed(modelsDir, [entry('web'), entry('api')]).workloads);
+  assert.deepEqual(changes, { added: ['shop/api'], updated: [], replaced: [], removed: [] });
+  await step();
+  await step();
+  assert.equal(status('api')?.model.current, 'naive');
+  assert.equal(status('web')?.model.fittedAtSeconds, webModel?.fittedAtSeconds, 'web was not retrained');
+
+  // A planner change keeps the model and the data, and the next decision uses it.
+  changes = await service.applyWorkloads(
+    parsed(modelsDir, [entry('web', { planner: { headroomPercent: 50 } }), entry('api')]).workloads,
+  );
+  assert.deepEqual(changes, { added: [], updated: ['shop/web'], replaced: [], removed: [] });
+  await step();
+  assert.equal(status('web')?.model.fittedAtSeconds, webModel?.fittedAtSeconds, 'the model was kept');
+  assert.match(status('web')?.plan?.decision.reason ?? '', /\+50% headroom/);
+
+  // A model change retrains, holding the published value meanwhile (never a drop to minReplicas).
+  const publishedBefore = status('api')?.published.replicas;
+  changes = await service.applyWorkloads(
+    parsed(modelsDir, [entry('web', { planner: { headroomPercent: 50 } }), entry('api', { model: 'seasonal-naive' })])
+      .workloads,
+  );
+  assert.deepEqual(changes, { added: [], updated: [], replaced: ['shop/api'], removed: [] });
+  assert.equal(status('api')?.published.replicas, publishedBefore, 'the new loop starts from the published value');
+  assert.ok((publishedBefore ?? 0) > 1, `a value above minReplicas to hold (${publishedBefore})`);
+  await step();
+  assert.equal(status('api')?.model.configured, 'seasonal-naive');
+
+  // Removing a workload stops its loop, deletes its saved model, and the KEDA door no longer serves it.
+  changes = await service.applyWorkloads(
+    parsed(modelsDir, [entry('web', { planner: { headroomPercent: 50 } })]).workloads,
+  );
+  assert.deepEqual(changes, { added: [], updated: [], replaced: [], removed: ['shop/api'] });
+  assert.equal(status('api'), undefined);
+  assert.equal(existsSync(join(modelsDir, 'shop.api.model')), false, 'the saved model is deleted');
+  assert.ok(existsSync(join(modelsDir, 'shop.web.model')));
+  await step();
+  assert.deepEqual(
+    service.statuses().map((s) => s.name),
+    ['web'],
+  );
+  // The same list again changes nothing.
+  changes = await service.applyWorkloads(
+    parsed(modelsDir, [entry('web', { planner: { headroomPercent: 50 } })]).workloads,
+  );
+  assert.deepEqual(changes, { added: [], updated: [], replaced: [], removed: [] });
+});
+
+test('run(): a workload added while the service runs syncs on its period; a removed one stops', async (t) => {
+  const modelsDir = await tempDir(t);
+  const clock = new ManualClock(T0 * 1000);
+  const service = await PrescaleService.start(parsed(modelsDir, [entry('web')]), {
+    clock,
+    trainer: inProcessTrainer,
+    processMetrics: false,
+  });
+  t.after(() => service.stop());
+  const abort = new AbortController();
+  const running = service.run(abort.signal);
+  await clock.whenSleeping();
+  await service.applyWorkloads(parsed(modelsDir, [entry('web'), entry('api')]).workloads);
+  await clock.whenSleeping(2);
+  const synced = (name: string) => service.statuses().find((s) => s.name === name)?.lastSyncSeconds ?? null;
+  assert.equal(synced('api'), T0, 'the added workload synced at once');
+  await clock.advance(15_000);
+  await clock.whenSleeping(2);
+  assert.equal(synced('api'), T0 + 15, 'and on its period after');
+  await service.applyWorkloads(parsed(modelsDir, [entry('web')]).workloads);
+  await clock.advance(15_000);
+  await clock.whenSleeping();
+  assert.equal(synced('web'), T0 + 30);
+  assert.equal(synced('api'), null, 'gone');
+  abort.abort();
+  await running;
+});
