@@ -16,7 +16,9 @@ export function admitCustomResource(
   oldObject?: JsonObject,
 ): { object: JsonObject; causes: StatusCause[] } {
   const result = deepClone(object);
-  const { apiVersion, kind, metadata } = result;
+  // ObjectMeta is never pruned: keep a copy, since a schema that declares `metadata: {type: object}` would empty it.
+  const { apiVersion, kind } = result;
+  const metadata = deepClone(result.metadata);
   pruneAndDefault(result, schema);
   Object.assign(result, { apiVersion, kind, metadata });
   const causes: StatusCause[] = [];
