@@ -19,6 +19,7 @@ const layerOrder = [
   'config',
   'executor',
   'predictor',
+  'operator',
   'simulator',
   'experiments',
   'cli',

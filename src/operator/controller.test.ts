@@ -1,0 +1,172 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import * as k8s from '@kubernetes/client-node';
+import { predictiveAutoscalerCrd } from '../config/crd.js';
+import type { WorkloadConfig } from '../config/workload.js';
+import { systemClock } from '../core/index.js';
+import { kubeConfigFor } from '../testing/kube-apiserver/fixtures.js';
+import { type KubeApiServer, startKubeApiServer } from '../testing/kube-apiserver/index.js';
+import { PredictiveAutoscalerController, type WorkloadRunner } from './controller.js';
+
+// The controller against the stand-in API server, through client-node over HTTP: create → owned HPA with an owner
+// reference and a status; spec change → updated HPA and observedGeneration; invalid spec → InvalidSpec, the others
+// unaffected; delete → the workload leaves the service and the API server collects the HPA.
+
+const pas = { group: 'autoscaler.ml.dev', version: 'v1alpha1', plural: 'predictiveautoscalers' } as const;
+const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
+
+type Applied = readonly WorkloadConfig[];
+
+/** The service's side: records each workload set it is handed, and lets a test wait for one it expects. */
+class RecordingRunner implements WorkloadRunner {
+  readonly sets: Applied[] = [];
+  private waiters: { until: (set: Applied) => boolean; resolve: () => void }[] = [];
+
+  async applyWorkloads(workloads: Applied) {
+    this.sets.push(workloads);
+    for (const waiter of this.waiters.filter((w) => w.until(workloads))) waiter.resolve();
+    this.waiters = this.waiters.filter((w) => !w.until(workloads));
+    return { added: [], updated: [], replaced: [], removed: [] };
+  }
+
+  /** Resolves once a set for which `until` holds has been applied (at once if the latest one does). */
+  next(until: (set: Applied) => boolean): Promise<void> {
+    const latest = this.sets.at(-1);
+    if (latest !== undefined && until(latest)) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push({ until, resolve }));
+  }
+}
+
+const names = (set: Applied | undefined) => (set ?? []).map((w) => `${w.resource.namespace}/${w.resource.name}`).sort();
+const maxOf = (set: Applied, name: string) => set.find((w) => w.resource.name === name)?.resource.policy.maxReplicas;
+
+let server: KubeApiServer;
+let kc: k8s.KubeConfig;
+
+before(async () => {
+  server = await startKubeApiServer({ namespaces: ['default', 'shop'] });
+  kc = kubeConfigFor(server.url);
+  await kc
+    .makeApiClient(k8s.ApiextensionsV1Api)
+    .createCustomResourceDefinition({ body: predictiveAutoscalerCrd() as unknown as k8s.V1CustomResourceDefinition });
+  await kc.makeApiClient(k8s.AppsV1Api).createNamespacedDeployment({
+    namespace: 'shop',
+    body: {
+      metadata: { name: 'web' },
+      spec: {
+        selector: { matchLabels: { app: 'web' } },
+        template: {
+          metadata: { labels: { app: 'web' } },
+          spec: {
+            containers: [{ name: 'web', image: 'web', resources: { requests: { cpu: '500m', memory: '256Mi' } } }],
+          },
+        },
+      },
+    },
+  });
+});
+
+after(() => server.stop());
+
+function resource(name: string, spec: Record<string, unknown>) {
+  return {
+    apiVersion: 'autoscaler.ml.dev/v1alpha1',
+    kind: 'PredictiveAutoscaler',
+    metadata: { name },
+    spec: { targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' }, ...spec },
+  };
+}
+
+test('create, change, invalid spec and delete: owned HPA, status, and the service’s workload set', async (t) => {
+  const custom = kc.makeApiClient(k8s.CustomObjectsApi);
+  const autoscaling = kc.makeApiClient(k8s.AutoscalingV2Api);
+  const runner = new RecordingRunner();
+  const invalidKeys: string[] = [];
+  let onInvalid = () => undefined as void;
+  const invalidSpecLogged = new Promise<void>((resolve) => {
+    onInvalid = resolve;
+  });
+  const controller = new PredictiveAutoscalerController({
+    kubeConfig: kc,
+    service: runner,
+    scalerAddress: 'prescale.prescale:9000',
+    namespaces: ['shop'],
+    clock: systemClock,
+    log: (_level, message, fields) => {
+      if (message !== 'invalid spec') return;
+      invalidKeys.push(String(fields?.key));
+      onInvalid();
+    },
+  });
+  await controller.start();
+  t.after(() => controller.stop());
+
+  // Create: the minimal manifest (the default CPU signal; capacity from the pod template's 500m request).
+  const created = (await custom.createNamespacedCustomObject({
+    ...pas,
+    namespace: 'shop',
+    body: resource('web', { maxReplicas: 20 }),
+  })) as { metadata: { uid: string } };
+  await runner.next((set) => maxOf(set, 'web') === 20);
+  await controller.idle();
+  assert.deepEqual(names(runner.sets.at(-1)), ['shop/web']);
+  const hpa = await autoscaling.readNamespacedHorizontalPodAutoscaler({ name: 'web', namespace: 'shop' });
+  assert.equal(hpa.metadata?.ownerReferences?.[0].uid, created.metadata.uid);
+  assert.equal(hpa.metadata?.ownerReferences?.[0].controller, true);
+  assert.deepEqual(
+    hpa.spec?.metrics?.map((m) => m.type),
+    ['External', 'Resource'],
+  );
+  assert.equal(hpa.spec?.maxReplicas, 20);
+  let object = (await custom.getNamespacedCustomObject({ ...pas, namespace: 'shop', name: 'web' })) as {
+    status: { observedGeneration: number; conditions: { type: string; status: string }[] };
+  };
+  assert.equal(object.status.observedGeneration, 1);
+  assert.deepEqual(
+    object.status.conditions.map((c) => [c.type, c.status]),
+    [
+      ['InvalidSpec', 'False'],
+      ['Ready', 'True'],
+    ],
+  );
+
+  // Change the spec: the owned HPA follows, the status observes generation 2.
+  await custom.patchNamespacedCustomObject(
+    { ...pas, namespace: 'shop', name: 'web', body: { spec: { maxReplicas: 40 } } },
+    mergePatch,
+  );
+  await runner.next((set) => maxOf(set, 'web') === 40);
+  await controller.idle();
+  assert.equal(
+    (await autoscaling.readNamespacedHorizontalPodAutoscaler({ name: 'web', namespace: 'shop' })).spec?.maxReplicas,
+    40,
+  );
+  object = (await custom.getNamespacedCustomObject({ ...pas, namespace: 'shop', name: 'web' })) as typeof object;
+  assert.equal(object.status.observedGeneration, 2);
+
+  // An invalid spec (a load signal with no way to know a pod's capacity) is reported on that resource only.
+  await custom.createNamespacedCustomObject({
+    ...pas,
+    namespace: 'shop',
+    body: resource('broken', { metric: { query: 'sum(rate(requests[1m]))' } }),
+  });
+  await invalidSpecLogged;
+  await controller.idle();
+  assert.deepEqual(invalidKeys, ['shop/broken']);
+  assert.deepEqual(names(runner.sets.at(-1)), ['shop/web'], 'the other workload runs on');
+  const broken = (await custom.getNamespacedCustomObject({ ...pas, namespace: 'shop', name: 'broken' })) as {
+    status: { conditions: { type: string; status: string; message: string }[] };
+  };
+  const invalid = broken.status.conditions.find((c) => c.type === 'InvalidSpec');
+  assert.equal(invalid?.status, 'True');
+  assert.match(invalid?.message ?? '', /spec\.capacity\.perPod/);
+
+  // Delete: the workload leaves the service, and garbage collection removes the owned HPA.
+  await custom.deleteNamespacedCustomObject({ ...pas, namespace: 'shop', name: 'web' });
+  await runner.next((set) => set.length === 0);
+  await controller.idle();
+  await assert.rejects(
+    autoscaling.readNamespacedHorizontalPodAutoscaler({ name: 'web', namespace: 'shop' }),
+    (error: { code?: number }) => error.code === 404,
+  );
+});

@@ -1,0 +1,267 @@
+import * as k8s from '@kubernetes/client-node';
+import { formatMilli, isQuantityProblem, parseQuantity } from '../config/quantity.js';
+import { type WorkloadConfig, workloadEntrySchema } from '../config/workload.js';
+import type { Clock } from '../core/index.js';
+import { safeParseWithIssues } from '../core/issues.js';
+import { FIELD_MANAGER, ownedObject } from '../executor/owned-objects.js';
+import type { WorkloadChanges } from '../predictor/service.js';
+import { type Condition, setCondition } from './conditions.js';
+import { WorkQueue } from './work-queue.js';
+
+/**
+ * The PredictiveAutoscaler controller: an informer on the resources (all namespaces, or a list) feeds a work queue
+ * keyed by `namespace/name`; reconciling a key reads the resource and its target's pod template, parses it with the
+ * one workload schema, hands the service the whole set of valid workloads (`applyWorkloads`: added, changed in
+ * place, removed), server-side-applies the integration object it owns and writes the status. An invalid spec sets
+ * `InvalidSpec` on that resource only. The informer of client-node stops for good on any error but 410, so the
+ * controller restarts it with backoff.
+ */
+
+const GROUP = 'autoscaler.ml.dev';
+const VERSION = 'v1alpha1';
+const PLURAL = 'predictiveautoscalers';
+
+/** What the controller needs of the service. */
+export interface WorkloadRunner {
+  applyWorkloads(workloads: readonly WorkloadConfig[]): Promise<WorkloadChanges>;
+}
+
+export interface ControllerOptions {
+  readonly kubeConfig: k8s.KubeConfig;
+  readonly service: WorkloadRunner;
+  /** Where KEDA reaches Prescale's external scaler (`host:port`), for owned ScaledObjects. */
+  readonly scalerAddress: string;
+  /** Namespaces to watch; null = all. */
+  readonly namespaces: readonly string[] | null;
+  readonly clock: Clock;
+  readonly log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
+}
+
+/** A PredictiveAutoscaler as the API server returns it. */
+interface PredictiveAutoscalerObject extends k8s.KubernetesObject {
+  spec?: Record<string, unknown>;
+  status?: { conditions?: Condition[] } & Record<string, unknown>;
+}
+
+const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
+
+export class PredictiveAutoscalerController {
+  private readonly workloads = new Map<string, WorkloadConfig>();
+  private readonly queue: WorkQueue;
+  private readonly informers: (k8s.Informer<PredictiveAutoscalerObject> &
+    k8s.ObjectCache<PredictiveAutoscalerObject>)[] = [];
+  private readonly custom: k8s.CustomObjectsApi;
+  private readonly apps: k8s.AppsV1Api;
+  private readonly objects: k8s.KubernetesObjectApi;
+  private readonly abort = new AbortController();
+
+  constructor(private readonly options: ControllerOptions) {
+    const kc = options.kubeConfig;
+    this.custom = kc.makeApiClient(k8s.CustomObjectsApi);
+    this.apps = kc.makeApiClient(k8s.AppsV1Api);
+    this.objects = k8s.KubernetesObjectApi.makeApiClient(kc);
+    this.queue = new WorkQueue(
+      (key) => this.reconcile(key),
+      options.clock,
+      (key, error, retryInMs) =>
+        this.log('warn', 'reconcile failed; retrying', { key, error: error.message, retryInMs }),
+    );
+  }
+
+  /** Lists and watches, then reconciles every resource as it appears or changes. */
+  async start(): Promise<void> {
+    const scopes = this.options.namespaces ?? [null];
+    for (const namespace of scopes) {
+      const path =
+        namespace === null
+          ? `/apis/${GROUP}/${VERSION}/${PLURAL}`
+          : `/apis/${GROUP}/${VERSION}/namespaces/${namespace}/${PLURAL}`;
+      const list = () =>
+        (namespace === null
+          ? this.custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL })
+          : this.custom.listNamespacedCustomObject({
+              group: GROUP,
+              version: VERSION,
+              namespace,
+              plural: PLURAL,
+            })) as Promise<k8s.KubernetesListObject<PredictiveAutoscalerObject>>;
+      const informer = k8s.makeInformer<PredictiveAutoscalerObject>(this.options.kubeConfig, path, list);
+      const enqueue = (object: PredictiveAutoscalerObject) => this.queue.add(keyOf(object));
+      informer.on('add', enqueue);
+      informer.on('update', enqueue);
+      informer.on('delete', enqueue);
+      informer.on('error', (error) => void this.restart(informer, error));
+      this.informers.push(informer);
+      await informer.start();
+    }
+  }
+
+  /** Resolves when every queued key has been reconciled (tests). */
+  idle(): Promise<void> {
+    return this.queue.idle();
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort();
+    this.queue.stop();
+    for (const informer of this.informers) await informer.stop();
+  }
+
+  /** client-node's informer gives up on errors other than 410: start it again after a backoff, relisting. */
+  private async restart(
+    informer: k8s.Informer<PredictiveAutoscalerObject>,
+    error: unknown,
+    attempt = 1,
+  ): Promise<void> {
+    const delayMs = Math.min(1000 * 2 ** (attempt - 1), 60_000);
+    this.log('warn', 'watch failed; restarting', { error: String(error), delayMs });
+    try {
+      await this.options.clock.sleep(delayMs, this.abort.signal);
+      await informer.start();
+    } catch (failure) {
+      if (!this.abort.signal.aborted) await this.restart(informer, failure, attempt + 1);
+    }
+  }
+
+  private async reconcile(key: string): Promise<void> {
+    const [namespace, name] = key.split('/');
+    const object = this.cached(namespace, name);
+    if (object === undefined || object.metadata?.deletionTimestamp !== undefined) {
+      if (this.workloads.delete(key)) await this.options.service.applyWorkloads([...this.workloads.values()]);
+      return;
+    }
+    const pod = await this.podOfTarget(namespace, object.spec?.targetRef);
+    const parsed = safeParseWithIssues(workloadEntrySchema, {
+      metadata: { name, namespace },
+      spec: object.spec ?? {},
+      pod,
+    });
+    const now = new Date(this.options.clock.nowMs()).toISOString();
+    const generation = object.metadata?.generation;
+    let conditions = object.status?.conditions ?? [];
+    if (!parsed.success) {
+      const message = parsed.issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ');
+      if (this.workloads.delete(key)) await this.options.service.applyWorkloads([...this.workloads.values()]);
+      conditions = setCondition(
+        conditions,
+        { type: 'InvalidSpec', status: 'True', reason: 'InvalidSpec', message },
+        now,
+        generation,
+      );
+      conditions = setCondition(
+        conditions,
+        { type: 'Ready', status: 'False', reason: 'InvalidSpec', message },
+        now,
+        generation,
+      );
+      if (await this.writeStatus(object, { observedGeneration: generation, conditions })) {
+        this.log('warn', 'invalid spec', { key, message });
+      }
+      return;
+    }
+    this.workloads.set(key, parsed.data);
+    await this.options.service.applyWorkloads([...this.workloads.values()]);
+    const owned = ownedObject(
+      { name, namespace, uid: object.metadata?.uid ?? '' },
+      parsed.data.resource,
+      this.options.scalerAddress,
+    );
+    if (owned !== null) {
+      await this.objects.patch(
+        owned as k8s.KubernetesObject,
+        undefined,
+        undefined,
+        FIELD_MANAGER,
+        true,
+        k8s.PatchStrategy.ServerSideApply,
+      );
+    }
+    conditions = setCondition(
+      conditions,
+      { type: 'InvalidSpec', status: 'False', reason: 'SpecValid', message: 'the spec is valid' },
+      now,
+      generation,
+    );
+    conditions = setCondition(
+      conditions,
+      {
+        type: 'Ready',
+        status: 'True',
+        reason: 'Reconciled',
+        message: `running; integration ${parsed.data.resource.integration}`,
+      },
+      now,
+      generation,
+    );
+    await this.writeStatus(object, { observedGeneration: generation, conditions });
+  }
+
+  private cached(namespace: string, name: string): PredictiveAutoscalerObject | undefined {
+    for (const informer of this.informers) {
+      const object = informer.get(name, namespace);
+      if (object !== undefined) return object;
+    }
+    return undefined;
+  }
+
+  /** The target's pod template requests (summed over containers), what a config file gives as `pod`. */
+  private async podOfTarget(namespace: string, targetRef: unknown): Promise<Record<string, string>> {
+    const ref = targetRef as { kind?: string; name?: string } | undefined;
+    if (ref?.kind !== 'Deployment' || typeof ref.name !== 'string') return {};
+    try {
+      const deployment = await this.apps.readNamespacedDeployment({ name: ref.name, namespace });
+      return podRequests(deployment.spec?.template.spec?.containers ?? []);
+    } catch (error) {
+      if ((error as { code?: number }).code === 404) return {};
+      throw error;
+    }
+  }
+
+  /**
+   * Merges `status` into the resource's status, unless it says what the status already says: a status write is
+   * itself a change the informer reports, so writing the same status again would reconcile forever. True when written.
+   */
+  private async writeStatus(object: PredictiveAutoscalerObject, status: Record<string, unknown>): Promise<boolean> {
+    const current = object.status ?? {};
+    if (Object.entries(status).every(([field, value]) => JSON.stringify(current[field]) === JSON.stringify(value))) {
+      return false;
+    }
+    const { namespace = '', name = '' } = object.metadata ?? {};
+    await this.custom.patchNamespacedCustomObjectStatus(
+      { group: GROUP, version: VERSION, namespace, plural: PLURAL, name, body: { status } },
+      mergePatch,
+    );
+    return true;
+  }
+
+  private log(level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>): void {
+    this.options.log?.(level, message, fields);
+  }
+}
+
+function keyOf(object: k8s.KubernetesObject): string {
+  return `${object.metadata?.namespace}/${object.metadata?.name}`;
+}
+
+/**
+ * CPU and memory requests of a pod template, summed over its containers (a resource is left out unless every
+ * container requests it, as the HPA does), as quantities the workload schema reads; a bad quantity is passed on
+ * for the schema to report.
+ */
+function podRequests(containers: readonly k8s.V1Container[]): Record<string, string> {
+  const pod: Record<string, string> = {};
+  for (const [resource, field] of [
+    ['cpu', 'cpuRequest'],
+    ['memory', 'memoryRequest'],
+  ] as const) {
+    const values = containers.map((container) => container.resources?.requests?.[resource]);
+    if (values.length === 0 || values.some((value) => value === undefined)) continue;
+    const parsed = values.map((value) => parseQuantity(String(value)));
+    const problem = parsed.find(isQuantityProblem);
+    pod[field] =
+      problem !== undefined
+        ? String(values[parsed.indexOf(problem)])
+        : formatMilli(parsed.reduce((sum, q) => sum + (q as { milli: number }).milli, 0));
+  }
+  return pod;
+}
