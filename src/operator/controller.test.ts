@@ -82,7 +82,7 @@ test('create, change, invalid spec and delete: owned HPA, status, and the servic
   const autoscaling = kc.makeApiClient(k8s.AutoscalingV2Api);
   const runner = new RecordingRunner();
   const invalidKeys: string[] = [];
-  let onInvalid = () => undefined as void;
+  let onInvalid: () => void = () => undefined;
   const invalidSpecLogged = new Promise<void>((resolve) => {
     onInvalid = resolve;
   });
