@@ -231,6 +231,7 @@ export class PredictiveAutoscalerController {
       { group: GROUP, version: VERSION, namespace, plural: PLURAL, name, body: { status } },
       mergePatch,
     );
+    this.log('info', 'status written', { key: `${namespace}/${name}`, ...status });
     return true;
   }
 
