@@ -6,6 +6,7 @@ import type { WorkloadConfig } from '../config/workload.js';
 import { systemClock } from '../core/index.js';
 import { kubeConfigFor } from '../testing/kube-apiserver/fixtures.js';
 import { type KubeApiServer, startKubeApiServer } from '../testing/kube-apiserver/index.js';
+import { ManualClock } from '../testing/manual-clock.js';
 import { PredictiveAutoscalerController, type WorkloadRunner } from './controller.js';
 
 // The controller against the stand-in API server, through client-node over HTTP: create → owned HPA with an owner
@@ -169,4 +170,56 @@ test('create, change, invalid spec and delete: owned HPA, status, and the servic
     autoscaling.readNamespacedHorizontalPodAutoscaler({ name: 'web', namespace: 'shop' }),
     (error: { code?: number }) => error.code === 404,
   );
+});
+
+test('a reset watch is restarted after its backoff and relists, losing no change; a 409 on a write is retried', async (t) => {
+  const custom = kc.makeApiClient(k8s.CustomObjectsApi);
+  const runner = new RecordingRunner();
+  const clock = new ManualClock(Date.parse('2026-12-03T00:00:00Z'));
+  const warnings: string[] = [];
+  const controller = new PredictiveAutoscalerController({
+    kubeConfig: kc,
+    service: runner,
+    scalerAddress: 'prescale.prescale:9000',
+    namespaces: ['shop'],
+    clock,
+    log: (level, message) => {
+      if (level === 'warn') warnings.push(message);
+    },
+  });
+  await controller.start();
+  t.after(() => controller.stop());
+  await server.untilWatching();
+
+  // The connection breaks: client-node's informer stops; a resource created meanwhile is not seen yet.
+  server.dropWatches('reset');
+  await clock.whenSleeping();
+  assert.deepEqual(warnings, ['watch failed; restarting']);
+  await custom.createNamespacedCustomObject({
+    ...pas,
+    namespace: 'shop',
+    body: resource('api', { maxReplicas: 12, integration: 'KEDA' }),
+  });
+  assert.equal(
+    runner.sets.some((set) => names(set).includes('shop/api')),
+    false,
+  );
+  // The status write of its first reconcile meets a conflict: the key goes back on the queue with a backoff.
+  server.injectFailure({
+    path: /\/predictiveautoscalers\/api\/status$/,
+    method: 'PATCH',
+    code: 409,
+    reason: 'Conflict',
+  });
+  // After the restart backoff (1 s) the informer relists and finds it.
+  await clock.advance(1000);
+  await runner.next((set) => maxOf(set, 'api') === 12);
+  await controller.idle();
+  assert.ok(warnings.includes('reconcile failed; retrying'), warnings.join(', '));
+  await clock.advance(5);
+  await controller.idle();
+  const api = (await custom.getNamespacedCustomObject({ ...pas, namespace: 'shop', name: 'api' })) as {
+    status?: { observedGeneration: number };
+  };
+  assert.equal(api.status?.observedGeneration, 1, 'the retried reconcile wrote the status');
 });
