@@ -1,12 +1,18 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { promisify } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
-import { predictiveAutoscalerCrd } from '../config/crd.js';
+import { predictiveAutoscalerCrdYaml } from '../config/crd.js';
 import type { WorkloadConfig } from '../config/workload.js';
 import { systemClock } from '../core/index.js';
-import { kubeConfigFor } from '../testing/kube-apiserver/fixtures.js';
+import { kubeConfigFor, kubectlConfigFor } from '../testing/kube-apiserver/fixtures.js';
 import { type KubeApiServer, startKubeApiServer } from '../testing/kube-apiserver/index.js';
 import { ManualClock } from '../testing/manual-clock.js';
+import { tempDir } from '../testing/temp-dir.js';
+import { runningWorkload } from '../testing/workload-status-fixture.js';
 import { PredictiveAutoscalerController, type WorkloadRunner } from './controller.js';
 
 // The controller against the stand-in API server, through client-node over HTTP: create → owned HPA with an owner
@@ -30,6 +36,13 @@ class RecordingRunner implements WorkloadRunner {
     return { added: [], updated: [], replaced: [], removed: [] };
   }
 
+  /** Each applied workload runs and publishes 6 replicas on a Prophet forecast (the status fixture). */
+  statuses() {
+    return (this.sets.at(-1) ?? []).map((w) =>
+      runningWorkload({ name: w.resource.name, namespace: w.resource.namespace }),
+    );
+  }
+
   /** Resolves once a set for which `until` holds has been applied (at once if the latest one does). */
   next(until: (set: Applied) => boolean): Promise<void> {
     const latest = this.sets.at(-1);
@@ -49,7 +62,10 @@ before(async () => {
   kc = kubeConfigFor(server.url);
   await kc
     .makeApiClient(k8s.ApiextensionsV1Api)
-    .createCustomResourceDefinition({ body: predictiveAutoscalerCrd() as unknown as k8s.V1CustomResourceDefinition });
+    // Through loadYaml: a plain object sent to the typed API loses `default` and `x-kubernetes-validations`.
+    .createCustomResourceDefinition({
+      body: k8s.loadYaml(predictiveAutoscalerCrdYaml()) as k8s.V1CustomResourceDefinition,
+    });
   await kc.makeApiClient(k8s.AppsV1Api).createNamespacedDeployment({
     namespace: 'shop',
     body: {
@@ -128,8 +144,26 @@ test('create, change, invalid spec and delete: owned HPA, status, and the servic
     [
       ['InvalidSpec', 'False'],
       ['Ready', 'True'],
+      ['ForecastAvailable', 'True'],
+      ['FallbackActive', 'False'],
+      ['ScalingLimited', 'False'],
     ],
   );
+  assert.equal((object.status as { desiredReplicas?: number }).desiredReplicas, 6);
+  // kubectl shows the CRD's columns from the status.
+  const dir = await tempDir(t);
+  await writeFile(join(dir, 'kubeconfig'), kubectlConfigFor(server.url));
+  // Asynchronous: the stand-in answers from this process, so a synchronous child would wait on itself.
+  const { stdout: table } = await promisify(execFile)('kubectl', [
+    '--kubeconfig',
+    join(dir, 'kubeconfig'),
+    'get',
+    'pas',
+    '-n',
+    'shop',
+  ]);
+  assert.match(table, /^NAME\s+TARGET\s+MODE\s+MODEL\s+DESIRED\s+CURRENT\s+FORECAST\s+FALLBACK\s+AGE/);
+  assert.match(table, /\nweb\s+web\s+Auto\s+prophet\s+6\s+4\s+540\s+False\s+/);
 
   // Change the spec: the owned HPA follows, the status observes generation 2.
   await custom.patchNamespacedCustomObject(
@@ -193,7 +227,7 @@ test('a reset watch is restarted after its backoff and relists, losing no change
 
   // The connection breaks: client-node's informer stops; a resource created meanwhile is not seen yet.
   server.dropWatches('reset');
-  await clock.whenSleeping();
+  await clock.whenSleeping(2); // the status refresh's period, and now the watch's restart backoff
   assert.deepEqual(warnings, ['watch failed; restarting']);
   await custom.createNamespacedCustomObject({
     ...pas,

@@ -5,7 +5,9 @@ import type { Clock } from '../core/index.js';
 import { safeParseWithIssues } from '../core/issues.js';
 import { FIELD_MANAGER, ownedObject } from '../executor/owned-objects.js';
 import type { WorkloadChanges } from '../predictor/service.js';
+import type { WorkloadStatus } from '../predictor/workload-status.js';
 import { type Condition, setCondition } from './conditions.js';
+import { runtimeStatus } from './status.js';
 import { WorkQueue } from './work-queue.js';
 
 /**
@@ -24,6 +26,8 @@ const PLURAL = 'predictiveautoscalers';
 /** What the controller needs of the service. */
 export interface WorkloadRunner {
   applyWorkloads(workloads: readonly WorkloadConfig[]): Promise<WorkloadChanges>;
+  /** The running workloads' status, which the resources' status reports. */
+  statuses(): readonly WorkloadStatus[];
 }
 
 export interface ControllerOptions {
@@ -34,6 +38,8 @@ export interface ControllerOptions {
   /** Namespaces to watch; null = all. */
   readonly namespaces: readonly string[] | null;
   readonly clock: Clock;
+  /** Every resource's status is refreshed from its running workload this often (default 30 s). */
+  readonly statusPeriodSeconds?: number;
   readonly log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -47,6 +53,8 @@ const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergeP
 
 export class PredictiveAutoscalerController {
   private readonly workloads = new Map<string, WorkloadConfig>();
+  /** The owned object last applied per key: an unchanged one is not applied again every status period. */
+  private readonly applied = new Map<string, string>();
   private readonly queue: WorkQueue;
   private readonly informers: (k8s.Informer<PredictiveAutoscalerObject> &
     k8s.ObjectCache<PredictiveAutoscalerObject>)[] = [];
@@ -94,6 +102,20 @@ export class PredictiveAutoscalerController {
       this.informers.push(informer);
       await informer.start();
     }
+    void this.refreshStatusesPeriodically();
+  }
+
+  /** Requeues every running workload each status period, so its status follows what the service does. */
+  private async refreshStatusesPeriodically(): Promise<void> {
+    const periodMs = (this.options.statusPeriodSeconds ?? 30) * 1000;
+    while (!this.abort.signal.aborted) {
+      try {
+        await this.options.clock.sleep(periodMs, this.abort.signal);
+      } catch {
+        return;
+      }
+      for (const key of this.workloads.keys()) this.queue.add(key);
+    }
   }
 
   /** Resolves when every queued key has been reconciled (tests). */
@@ -127,6 +149,7 @@ export class PredictiveAutoscalerController {
     const [namespace, name] = key.split('/');
     const object = this.cached(namespace, name);
     if (object === undefined || object.metadata?.deletionTimestamp !== undefined) {
+      this.applied.delete(key);
       if (this.workloads.delete(key)) await this.options.service.applyWorkloads([...this.workloads.values()]);
       return;
     }
@@ -193,7 +216,17 @@ export class PredictiveAutoscalerController {
       now,
       generation,
     );
-    await this.writeStatus(object, { observedGeneration: generation, conditions });
+    const running = this.options.service.statuses().find((w) => w.namespace === namespace && w.name === name);
+    if (running === undefined) {
+      await this.writeStatus(object, { observedGeneration: generation, conditions });
+      return;
+    }
+    const runtime = runtimeStatus(running, conditions, now, generation);
+    await this.writeStatus(object, {
+      observedGeneration: generation,
+      ...runtime.status,
+      conditions: runtime.conditions,
+    });
   }
 
   private cached(namespace: string, name: string): PredictiveAutoscalerObject | undefined {
