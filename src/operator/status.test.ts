@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { predictiveAutoscalerStatusSchema } from '../config/predictive-autoscaler-status.js';
-import type { WorkloadStatus } from '../predictor/workload-status.js';
 import { runningWorkload as workload } from '../testing/workload-status-fixture.js';
 import { runtimeStatus } from './status.js';
 
