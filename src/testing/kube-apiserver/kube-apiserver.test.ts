@@ -142,6 +142,30 @@ describe('stand-in kube-apiserver driven by @kubernetes/client-node', () => {
     assert.equal((await millisecondsOnly.json()).details.causes[0].field, 'spec.renewTime');
   });
 
+  it('enforces events.k8s.io/v1 create rules: MicroTime eventTime, type, reporting fields', async () => {
+    const events = kc.makeApiClient(k8s.EventsV1Api);
+    const event = {
+      metadata: { name: 'web.1842a6f0c3b1d2e4' },
+      regarding: { kind: 'PredictiveAutoscaler', name: 'web', namespace: 'default' },
+      reason: 'ScaledUp',
+      action: 'Scale',
+      note: 'scaled deployment/web from 3 to 5',
+      type: 'Normal',
+      reportingController: 'autoscaler.ml.dev/prescale',
+      reportingInstance: 'prescale-0',
+      eventTime: new k8s.V1MicroTime('2025-06-01T12:03:00Z'),
+    };
+    const created = await events.createNamespacedEvent({ namespace: 'default', body: event });
+    assert.equal(created.reason, 'ScaledUp');
+    const invalid = await statusOf(
+      events.createNamespacedEvent({
+        namespace: 'default',
+        body: { ...event, metadata: { name: 'web.2' }, type: 'Info', reportingInstance: undefined },
+      }),
+    );
+    assert.deepEqual(invalid.details.causes.map((c) => c.field).sort(), ['reportingInstance', 'type']);
+  });
+
   it('validates custom resources against the CRD schema: defaults, pruning, enums, required, CEL', async () => {
     const created = (await custom.createNamespacedCustomObject({
       ...pas,
