@@ -309,6 +309,54 @@ describe('stand-in kube-apiserver driven by @kubernetes/client-node', () => {
     assert.equal(stale.reason, 'Conflict');
   });
 
+  it('serves the scale subresource of a CRD that declares one, through its replica paths', async () => {
+    await kc.makeApiClient(k8s.ApiextensionsV1Api).createCustomResourceDefinition({
+      body: k8s.loadYaml<k8s.V1CustomResourceDefinition>(`apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: widgets.example.dev}
+spec:
+  group: example.dev
+  scope: Namespaced
+  names: {plural: widgets, kind: Widget}
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      subresources:
+        status: {}
+        scale: {specReplicasPath: .spec.replicas, statusReplicasPath: .status.replicas, labelSelectorPath: .status.selector}
+      schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}
+`),
+    });
+    const widget = { group: 'example.dev', version: 'v1', plural: 'widgets', namespace: 'default', name: 'w' };
+    await custom.createNamespacedCustomObject({
+      ...widget,
+      body: { apiVersion: 'example.dev/v1', kind: 'Widget', metadata: { name: 'w' }, spec: { replicas: 1 } },
+    });
+    await custom.patchNamespacedCustomObjectStatus(
+      { ...widget, body: { status: { replicas: 1, selector: 'app=w' } } },
+      mergePatch,
+    );
+    const scale = (await custom.patchNamespacedCustomObjectScale(
+      { ...widget, body: { spec: { replicas: 4 } } },
+      mergePatch,
+    )) as {
+      spec: { replicas: number };
+      status: { replicas: number; selector: string };
+    };
+    assert.deepEqual([scale.spec.replicas, scale.status.replicas, scale.status.selector], [4, 1, 'app=w']);
+    const stored = (await custom.getNamespacedCustomObject(widget)) as {
+      spec: { replicas: number };
+      metadata: { generation: number };
+    };
+    assert.deepEqual([stored.spec.replicas, stored.metadata.generation], [4, 2]);
+    const discovery = await (await fetch(`${server.url}/apis/example.dev/v1`)).json();
+    assert.deepEqual(
+      discovery.resources.map((r: { name: string }) => r.name),
+      ['widgets', 'widgets/status', 'widgets/scale'],
+    );
+  });
+
   it('garbage-collects owned objects and holds objects with finalizers until they are removed', async () => {
     const owner = (await custom.createNamespacedCustomObject({
       ...pas,
