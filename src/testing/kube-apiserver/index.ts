@@ -12,17 +12,22 @@
  *   creationTimestamp, generation rules, generateName, 404/409 AlreadyExists/409 Conflict/422 Invalid/415;
  *   namespaced objects need their Namespace to exist (`namespaces` option, default `default`);
  * - JSON patch, merge patch, strategic merge patch as a merge patch (built-ins only; 415 for custom resources),
- *   server-side apply with managedFields conflicts (409, `force`), `/status` and `/scale` (autoscaling/v1 Scale);
+ *   server-side apply with managedFields conflicts (409, `force`), `/status` and `/scale` (autoscaling/v1 Scale,
+ *   for Deployments and CRDs declaring `subresources.scale`);
  * - list with label and `metadata.name`/`metadata.namespace` field selectors; watch with history replay,
  *   200 + ERROR 410 past the kept history, BOOKMARKs, `timeoutSeconds`; Table output for `kubectl get`;
  * - custom resources checked against their CRD's schema: pruning, defaults, types, enums, bounds, patterns,
  *   and `x-kubernetes-validations` through a tiny CEL subset (see cel.ts);
- * - finalizers and synchronous owner-uid garbage collection; Lease MicroTime strictness.
+ * - finalizers and synchronous owner-uid garbage collection; MicroTime strictness on Leases and the
+ *   events.k8s.io/v1 create rules (builtin-validation.ts);
+ * - test hooks: drop watches (cleanly or by reset), compact history (forces 410), send bookmarks, inject
+ *   failures (N requests to a path answer a Status of any code, 429 as plain text, or a reset), request log.
  * Not emulated: authn/authz (RBAC), aggregated discovery, OpenAPI (`kubectl apply` needs `--validate=false`),
  * pagination (`limit` ignored, no `continue`), resourceVersion semantics on get/list (always latest),
  * granular list ownership in SSA (lists are atomic), conversion between CRD versions, admission webhooks,
- * built-in kinds' own validation and defaulting (except Deployment replicas = 1) and their rich Table printers,
- * dangling-owner GC, foreground/orphan finalizers, dryRun, fieldValidation=Strict, namespace Terminating phase.
+ * built-in kinds' own validation and defaulting (beyond Leases and Events above; Deployment replicas default to 1)
+ * and their rich Table printers, dangling-owner GC, foreground/orphan finalizers (both act at once), dryRun,
+ * fieldValidation=Strict/Warn, 504 for a too-new resourceVersion, namespace Terminating phase.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';

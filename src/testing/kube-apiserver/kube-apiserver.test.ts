@@ -142,6 +142,30 @@ describe('stand-in kube-apiserver driven by @kubernetes/client-node', () => {
     assert.equal((await millisecondsOnly.json()).details.causes[0].field, 'spec.renewTime');
   });
 
+  it('enforces events.k8s.io/v1 create rules: MicroTime eventTime, type, reporting fields', async () => {
+    const events = kc.makeApiClient(k8s.EventsV1Api);
+    const event = {
+      metadata: { name: 'web.1842a6f0c3b1d2e4' },
+      regarding: { kind: 'PredictiveAutoscaler', name: 'web', namespace: 'default' },
+      reason: 'ScaledUp',
+      action: 'Scale',
+      note: 'scaled deployment/web from 3 to 5',
+      type: 'Normal',
+      reportingController: 'autoscaler.ml.dev/prescale',
+      reportingInstance: 'prescale-0',
+      eventTime: new k8s.V1MicroTime('2025-06-01T12:03:00Z'),
+    };
+    const created = await events.createNamespacedEvent({ namespace: 'default', body: event });
+    assert.equal(created.reason, 'ScaledUp');
+    const invalid = await statusOf(
+      events.createNamespacedEvent({
+        namespace: 'default',
+        body: { ...event, metadata: { name: 'web.2' }, type: 'Info', reportingInstance: undefined },
+      }),
+    );
+    assert.deepEqual(invalid.details.causes.map((c) => c.field).sort(), ['reportingInstance', 'type']);
+  });
+
   it('validates custom resources against the CRD schema: defaults, pruning, enums, required, CEL', async () => {
     const created = (await custom.createNamespacedCustomObject({
       ...pas,
@@ -283,6 +307,54 @@ describe('stand-in kube-apiserver driven by @kubernetes/client-node', () => {
       }),
     );
     assert.equal(stale.reason, 'Conflict');
+  });
+
+  it('serves the scale subresource of a CRD that declares one, through its replica paths', async () => {
+    await kc.makeApiClient(k8s.ApiextensionsV1Api).createCustomResourceDefinition({
+      body: k8s.loadYaml<k8s.V1CustomResourceDefinition>(`apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: widgets.example.dev}
+spec:
+  group: example.dev
+  scope: Namespaced
+  names: {plural: widgets, kind: Widget}
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      subresources:
+        status: {}
+        scale: {specReplicasPath: .spec.replicas, statusReplicasPath: .status.replicas, labelSelectorPath: .status.selector}
+      schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}
+`),
+    });
+    const widget = { group: 'example.dev', version: 'v1', plural: 'widgets', namespace: 'default', name: 'w' };
+    await custom.createNamespacedCustomObject({
+      ...widget,
+      body: { apiVersion: 'example.dev/v1', kind: 'Widget', metadata: { name: 'w' }, spec: { replicas: 1 } },
+    });
+    await custom.patchNamespacedCustomObjectStatus(
+      { ...widget, body: { status: { replicas: 1, selector: 'app=w' } } },
+      mergePatch,
+    );
+    const scale = (await custom.patchNamespacedCustomObjectScale(
+      { ...widget, body: { spec: { replicas: 4 } } },
+      mergePatch,
+    )) as {
+      spec: { replicas: number };
+      status: { replicas: number; selector: string };
+    };
+    assert.deepEqual([scale.spec.replicas, scale.status.replicas, scale.status.selector], [4, 1, 'app=w']);
+    const stored = (await custom.getNamespacedCustomObject(widget)) as {
+      spec: { replicas: number };
+      metadata: { generation: number };
+    };
+    assert.deepEqual([stored.spec.replicas, stored.metadata.generation], [4, 2]);
+    const discovery = await (await fetch(`${server.url}/apis/example.dev/v1`)).json();
+    assert.deepEqual(
+      discovery.resources.map((r: { name: string }) => r.name),
+      ['widgets', 'widgets/status', 'widgets/scale'],
+    );
   });
 
   it('garbage-collects owned objects and holds objects with finalizers until they are removed', async () => {

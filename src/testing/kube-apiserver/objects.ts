@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { parse as parseYaml } from 'yaml';
+import { builtinCauses } from './builtin-validation.js';
 import { type ManagedFieldsEntry, recordUpdate, serverSideApply, type WriteContext } from './managed-fields.js';
 import { deepClone, deepEqual, isObject, type JsonObject, jsonPatch, mergePatch } from './patch.js';
 import { apiVersionOf, type ResourceType } from './resources.js';
@@ -39,7 +40,6 @@ const serverOwnedMetadata = [
   'deletionGracePeriodSeconds',
   'selfLink',
 ];
-const microTime = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}(Z|[+-]\d{2}:\d{2})$/;
 
 function metadataOf(object: JsonObject): JsonObject {
   return object.metadata as JsonObject;
@@ -60,22 +60,6 @@ function generationContent(type: ResourceType, object: JsonObject): JsonObject {
 function comparable(object: JsonObject): JsonObject {
   const { resourceVersion: _rv, managedFields: _mf, ...metadata } = metadataOf(object);
   return { ...object, metadata };
-}
-
-/** Checks of built-in kinds the stand-in emulates (MicroTime strictness on Leases, §5.4). */
-function builtinCauses(type: ResourceType, object: JsonObject): StatusCause[] {
-  if (type.kind !== 'Lease' || type.custom) return [];
-  const spec = isObject(object.spec) ? object.spec : {};
-  return ['acquireTime', 'renewTime']
-    .filter(
-      (field) =>
-        spec[field] !== undefined && !(typeof spec[field] === 'string' && microTime.test(spec[field] as string)),
-    )
-    .map((field) => ({
-      reason: 'FieldValueInvalid',
-      message: `Invalid value: ${JSON.stringify(spec[field])}: must be a MicroTime (RFC 3339 with six fractional digits)`,
-      field: `spec.${field}`,
-    }));
 }
 
 /** Create, update and patch with the real server's metadata, generation, status and ownership rules. */

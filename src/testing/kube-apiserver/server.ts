@@ -147,6 +147,7 @@ export class KubeApiHandler {
     if (type === crdType) {
       const served = this.crdTypes.get(name) ?? [];
       this.crdTypes.delete(name);
+      // All served versions share one storage key, so the first type reaches every object of the CRD.
       for (const servedType of served.slice(0, 1)) {
         for (const item of this.store.list(resourceKey(servedType))) this.store.remove(resourceKey(servedType), item);
       }
