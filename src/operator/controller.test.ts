@@ -195,6 +195,12 @@ test('create, change, invalid spec and delete: owned HPA, status, and the servic
   const invalid = broken.status.conditions.find((c) => c.type === 'InvalidSpec');
   assert.equal(invalid?.status, 'True');
   assert.match(invalid?.message ?? '', /spec\.capacity\.perPod/);
+  // Events tell what happened: the published replicas of web, the invalid spec of broken.
+  const events = await kc.makeApiClient(k8s.EventsV1Api).listNamespacedEvent({ namespace: 'shop' });
+  const seen = events.items.map((e) => `${e.regarding?.name} ${e.type} ${e.reason}`);
+  assert.ok(seen.includes('web Normal DesiredReplicasChanged'), seen.join(', '));
+  assert.ok(seen.includes('broken Warning InvalidSpec'), seen.join(', '));
+  assert.equal(seen.filter((e) => e === 'web Normal DesiredReplicasChanged').length, 1, 'a refresh posts nothing new');
 
   // Delete: the workload leaves the service, and garbage collection removes the owned HPA.
   await custom.deleteNamespacedCustomObject({ ...pas, namespace: 'shop', name: 'web' });

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import * as k8s from '@kubernetes/client-node';
 import { formatMilli, isQuantityProblem, parseQuantity } from '../config/quantity.js';
 import { type WorkloadConfig, workloadEntrySchema } from '../config/workload.js';
@@ -7,6 +8,7 @@ import { FIELD_MANAGER, ownedObject } from '../executor/owned-objects.js';
 import type { WorkloadChanges } from '../predictor/service.js';
 import type { WorkloadStatus } from '../predictor/workload-status.js';
 import { type Condition, setCondition } from './conditions.js';
+import { type EventedStatus, eventsBetween, type ResourceEvent } from './events.js';
 import { runtimeStatus } from './status.js';
 import { WorkQueue } from './work-queue.js';
 
@@ -22,6 +24,8 @@ import { WorkQueue } from './work-queue.js';
 const GROUP = 'autoscaler.ml.dev';
 const VERSION = 'v1alpha1';
 const PLURAL = 'predictiveautoscalers';
+/** Who reports the events (events.k8s.io/v1 `reportingController`). */
+const REPORTING_CONTROLLER = `${GROUP}/prescale`;
 
 /** What the controller needs of the service. */
 export interface WorkloadRunner {
@@ -60,6 +64,7 @@ export class PredictiveAutoscalerController {
     k8s.ObjectCache<PredictiveAutoscalerObject>)[] = [];
   private readonly custom: k8s.CustomObjectsApi;
   private readonly apps: k8s.AppsV1Api;
+  private readonly events: k8s.EventsV1Api;
   private readonly objects: k8s.KubernetesObjectApi;
   private readonly abort = new AbortController();
 
@@ -67,6 +72,7 @@ export class PredictiveAutoscalerController {
     const kc = options.kubeConfig;
     this.custom = kc.makeApiClient(k8s.CustomObjectsApi);
     this.apps = kc.makeApiClient(k8s.AppsV1Api);
+    this.events = kc.makeApiClient(k8s.EventsV1Api);
     this.objects = k8s.KubernetesObjectApi.makeApiClient(kc);
     this.queue = new WorkQueue(
       (key) => this.reconcile(key),
@@ -265,7 +271,41 @@ export class PredictiveAutoscalerController {
       mergePatch,
     );
     this.log('info', 'status written', { key: `${namespace}/${name}`, ...status });
+    await this.postEvents(object, eventsBetween(current, { ...current, ...status } as EventedStatus));
     return true;
+  }
+
+  /** Posts events about a resource (events.k8s.io/v1); a failure is logged, never a reason to reconcile again. */
+  private async postEvents(object: PredictiveAutoscalerObject, events: readonly ResourceEvent[]): Promise<void> {
+    const { namespace = '', name = '', uid } = object.metadata ?? {};
+    for (const event of events) {
+      try {
+        await this.events.createNamespacedEvent({
+          namespace,
+          body: {
+            metadata: { generateName: `${name}.` },
+            regarding: { apiVersion: `${GROUP}/${VERSION}`, kind: 'PredictiveAutoscaler', name, namespace, uid },
+            reason: event.reason,
+            action: event.action,
+            note: event.note,
+            type: event.type,
+            reportingController: REPORTING_CONTROLLER,
+            reportingInstance: hostname(),
+            eventTime: new k8s.V1MicroTime(this.options.clock.nowMs()),
+          },
+        });
+        this.log(event.type === 'Warning' ? 'warn' : 'info', event.reason, {
+          key: `${namespace}/${name}`,
+          note: event.note,
+        });
+      } catch (error) {
+        this.log('warn', 'event not posted', {
+          key: `${namespace}/${name}`,
+          reason: event.reason,
+          error: String(error),
+        });
+      }
+    }
   }
 
   private log(level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>): void {
