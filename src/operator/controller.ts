@@ -42,6 +42,8 @@ export interface ControllerOptions {
   /** Namespaces to watch; null = all. */
   readonly namespaces: readonly string[] | null;
   readonly clock: Clock;
+  /** Told of every finished reconcile and its wall time (metrics, the benchmark). */
+  readonly onReconciled?: (key: string, milliseconds: number, ok: boolean) => void;
   /** Every resource's status is refreshed from its running workload this often (default 30 s). */
   readonly statusPeriodSeconds?: number;
   readonly log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
@@ -75,7 +77,16 @@ export class PredictiveAutoscalerController {
     this.events = kc.makeApiClient(k8s.EventsV1Api);
     this.objects = k8s.KubernetesObjectApi.makeApiClient(kc);
     this.queue = new WorkQueue(
-      (key) => this.reconcile(key),
+      async (key) => {
+        const started = performance.now();
+        let ok = false;
+        try {
+          await this.reconcile(key);
+          ok = true;
+        } finally {
+          options.onReconciled?.(key, performance.now() - started, ok);
+        }
+      },
       options.clock,
       (key, error, retryInMs) =>
         this.log('warn', 'reconcile failed; retrying', { key, error: error.message, retryInMs }),
