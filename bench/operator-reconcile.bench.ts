@@ -22,11 +22,9 @@ const COUNT = Number(process.argv[2] ?? 1000);
 const namespace = 'bench';
 const server = await startKubeApiServer({ namespaces: ['default', namespace] });
 const kc = kubeConfigFor(server.url);
-await kc
-  .makeApiClient(k8s.ApiextensionsV1Api)
-  .createCustomResourceDefinition({
-    body: k8s.loadYaml(predictiveAutoscalerCrdYaml()) as k8s.V1CustomResourceDefinition,
-  });
+await kc.makeApiClient(k8s.ApiextensionsV1Api).createCustomResourceDefinition({
+  body: k8s.loadYaml(predictiveAutoscalerCrdYaml()) as k8s.V1CustomResourceDefinition,
+});
 await kc.makeApiClient(k8s.AppsV1Api).createNamespacedDeployment({
   namespace,
   body: {
