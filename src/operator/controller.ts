@@ -52,7 +52,7 @@ export interface ControllerOptions {
 /** A PredictiveAutoscaler as the API server returns it. */
 interface PredictiveAutoscalerObject extends k8s.KubernetesObject {
   spec?: Record<string, unknown>;
-  status?: { conditions?: Condition[] } & Record<string, unknown>;
+  status?: { conditions?: Condition[]; desiredReplicas?: number; lastScaleTime?: string } & Record<string, unknown>;
 }
 
 const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
@@ -238,7 +238,7 @@ export class PredictiveAutoscalerController {
       await this.writeStatus(object, { observedGeneration: generation, conditions });
       return;
     }
-    const runtime = runtimeStatus(running, conditions, now, generation);
+    const runtime = runtimeStatus(running, conditions, now, generation, object.status ?? {});
     await this.writeStatus(object, {
       observedGeneration: generation,
       ...runtime.status,

@@ -18,6 +18,9 @@ test('a forecasting workload: replicas, reason, model, forecast peak over the ho
   );
   assert.ok(conditions.every((c) => c.observedGeneration === 3 && c.lastTransitionTime === NOW));
   assert.equal(status.desiredReplicas, 6);
+  assert.equal(status.lastScaleTime, NOW, 'a new published value sets lastScaleTime');
+  const held = runtimeStatus(workload(), conditions, '2026-12-03T09:10:00.000Z', 3, status);
+  assert.equal(held.status.lastScaleTime, NOW, 'and it holds while the value does');
   assert.equal(status.currentReplicas, 4);
   assert.deepEqual(status.model, {
     name: 'prophet',

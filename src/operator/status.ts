@@ -9,7 +9,8 @@ const STATUS_FORECAST_POINTS = 6;
 const LIMITING_BOUNDS = new Set(['max-replicas', 'min-replicas', 'budget', 'scale-up-limit', 'scale-down-limit']);
 
 /**
- * What the running workload adds to a PredictiveAutoscaler's status: the published and current replicas, the
+ * What the running workload adds to a PredictiveAutoscaler's status: the published and current replicas (and
+ * `lastScaleTime`, when the published value last changed), the
  * planner's reason, the model and its online error, the forecast (a few points and its peak over the horizon),
  * and the conditions `ForecastAvailable`, `FallbackActive` and `ScalingLimited`. Pure: the controller writes it.
  */
@@ -18,6 +19,7 @@ export function runtimeStatus(
   conditions: readonly Condition[],
   nowIso: string,
   generation: number | undefined,
+  previous: { readonly desiredReplicas?: number; readonly lastScaleTime?: string } = {},
 ): { status: Omit<PredictiveAutoscalerStatus, 'conditions' | 'observedGeneration'>; conditions: Condition[] } {
   const { forecast, plan, published, fallback } = workload;
   let next = setCondition(
@@ -72,6 +74,12 @@ export function runtimeStatus(
   );
   const status: Omit<PredictiveAutoscalerStatus, 'conditions' | 'observedGeneration'> = {
     desiredReplicas: published.replicas,
+    // When the published value last changed: kept while it holds.
+    ...(previous.desiredReplicas === published.replicas && previous.lastScaleTime !== undefined
+      ? { lastScaleTime: previous.lastScaleTime }
+      : previous.desiredReplicas === published.replicas
+        ? {}
+        : { lastScaleTime: nowIso }),
     ...(workload.data.replicas === null ? {} : { currentReplicas: workload.data.replicas }),
     reason: published.reason,
     ...(workload.model.current === null
