@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { safeParseServiceConfig } from '../config/service.js';
 import { ManualClock } from '../testing/manual-clock.js';
-import { tempDir } from '../testing/temp-dir.js';
 import { minimalWorkload } from '../testing/workload-fixtures.js';
 import { PrescaleService } from './service.js';
 import { inProcessTrainer } from './trainer.js';
@@ -46,6 +47,13 @@ before(async () => {
 });
 after(() => new Promise<void>((resolve) => prometheus.close(() => resolve())));
 
+/** The service first (a background fit may still be saving a model into the folder), then its models folder. */
+async function stopThenRemove(service: PrescaleService, modelsDir: string): Promise<void> {
+  await service.whenIdle();
+  await service.stop();
+  await rm(modelsDir, { recursive: true, force: true });
+}
+
 function entry(name: string, spec: Record<string, unknown> = {}) {
   return minimalWorkload(
     {
@@ -73,11 +81,11 @@ function parsed(modelsDir: string, entries: unknown[]) {
 }
 
 test('workloads are added, reconfigured with their model kept, replaced and removed without a restart', async (t) => {
-  const modelsDir = await tempDir(t);
+  const modelsDir = await mkdtemp(join(tmpdir(), 'prescale-'));
   const clock = new ManualClock(T0 * 1000);
   const config = parsed(modelsDir, [entry('web')]);
   const service = await PrescaleService.start(config, { clock, trainer: inProcessTrainer, processMetrics: false });
-  t.after(() => service.stop());
+  t.after(() => stopThenRemove(service, modelsDir));
   const step = async () => {
     await service.syncAll();
     await service.whenIdle();
@@ -140,14 +148,14 @@ test('workloads are added, reconfigured with their model kept, replaced and remo
 });
 
 test('run(): a workload added while the service runs syncs on its period; a removed one stops', async (t) => {
-  const modelsDir = await tempDir(t);
+  const modelsDir = await mkdtemp(join(tmpdir(), 'prescale-'));
   const clock = new ManualClock(T0 * 1000);
   const service = await PrescaleService.start(parsed(modelsDir, [entry('web')]), {
     clock,
     trainer: inProcessTrainer,
     processMetrics: false,
   });
-  t.after(() => service.stop());
+  t.after(() => stopThenRemove(service, modelsDir));
   const abort = new AbortController();
   const running = service.run(abort.signal);
   await clock.whenSleeping();
