@@ -263,3 +263,42 @@ test('a reset watch is restarted after its backoff and relists, losing no change
   };
   assert.equal(api.status?.observedGeneration, 1, 'the retried reconcile wrote the status');
 });
+
+test('a follower runs the workload but writes nothing; once it leads, it owns the HPA and writes the status', async (t) => {
+  const custom = kc.makeApiClient(k8s.CustomObjectsApi);
+  const autoscaling = kc.makeApiClient(k8s.AutoscalingV2Api);
+  const runner = new RecordingRunner();
+  let leader = false;
+  const controller = new PredictiveAutoscalerController({
+    kubeConfig: kc,
+    service: runner,
+    scalerAddress: 'prescale.prescale:9000',
+    namespaces: ['shop'],
+    clock: systemClock,
+    isLeader: () => leader,
+  });
+  await controller.start();
+  t.after(() => controller.stop());
+  await custom.createNamespacedCustomObject({ ...pas, namespace: 'shop', body: resource('lead', { maxReplicas: 9 }) });
+  await runner.next((set) => maxOf(set, 'lead') === 9);
+  await controller.idle();
+  await assert.rejects(
+    autoscaling.readNamespacedHorizontalPodAutoscaler({ name: 'lead', namespace: 'shop' }),
+    (error: { code?: number }) => error.code === 404,
+    'a follower owns nothing',
+  );
+  const before = (await custom.getNamespacedCustomObject({ ...pas, namespace: 'shop', name: 'lead' })) as {
+    status?: unknown;
+  };
+  assert.equal(before.status, undefined, 'and writes no status');
+
+  leader = true;
+  controller.requeueAll();
+  await controller.idle();
+  const hpa = await autoscaling.readNamespacedHorizontalPodAutoscaler({ name: 'lead', namespace: 'shop' });
+  assert.equal(hpa.spec?.maxReplicas, 9);
+  const after = (await custom.getNamespacedCustomObject({ ...pas, namespace: 'shop', name: 'lead' })) as {
+    status?: { observedGeneration?: number };
+  };
+  assert.equal(after.status?.observedGeneration, 1);
+});

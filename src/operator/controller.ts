@@ -42,6 +42,11 @@ export interface ControllerOptions {
   /** Namespaces to watch; null = all. */
   readonly namespaces: readonly string[] | null;
   readonly clock: Clock;
+  /**
+   * Whether this replica leads (leader election): every replica runs the workloads, so its KEDA scaler and External
+   * Metrics API answer, but only the leader writes owned objects, status and events. Default: always.
+   */
+  readonly isLeader?: () => boolean;
   /** Told of every finished reconcile and its wall time (metrics, the benchmark). */
   readonly onReconciled?: (key: string, milliseconds: number, ok: boolean) => void;
   /** Every resource's status is refreshed from its running workload this often (default 30 s). */
@@ -135,6 +140,15 @@ export class PredictiveAutoscalerController {
     }
   }
 
+  /** Reconciles every known resource again: a replica that has just become leader writes what it owns. */
+  requeueAll(): void {
+    for (const informer of this.informers) for (const object of informer.list()) this.queue.add(keyOf(object));
+  }
+
+  private leads(): boolean {
+    return this.options.isLeader?.() ?? true;
+  }
+
   /** Resolves when every queued key has been reconciled (tests). */
   idle(): Promise<void> {
     return this.queue.idle();
@@ -194,7 +208,7 @@ export class PredictiveAutoscalerController {
         now,
         generation,
       );
-      if (await this.writeStatus(object, { observedGeneration: generation, conditions })) {
+      if (this.leads() && (await this.writeStatus(object, { observedGeneration: generation, conditions }))) {
         this.log('warn', 'invalid spec', { key, message });
       }
       return;
@@ -206,7 +220,10 @@ export class PredictiveAutoscalerController {
       parsed.data.resource,
       this.options.scalerAddress,
     );
-    if (owned !== null) {
+    // Every replica runs the workload (its doors answer); only the leader writes to the API.
+    if (!this.leads()) return;
+    const ownedJson = JSON.stringify(owned);
+    if (owned !== null && this.applied.get(key) !== ownedJson) {
       await this.objects.patch(
         owned as k8s.KubernetesObject,
         undefined,
@@ -215,6 +232,7 @@ export class PredictiveAutoscalerController {
         true,
         k8s.PatchStrategy.ServerSideApply,
       );
+      this.applied.set(key, ownedJson);
     }
     conditions = setCondition(
       conditions,
