@@ -10,7 +10,7 @@ import {
 import { reconcileHpa } from '../hpa/reconcile.js';
 import { checkHpaStepInput, parseHpaStepInput, toHpaStepOutput } from './hpa-step.js';
 
-/** The input example of spec/hpa-step.md with its placeholders filled in. */
+/** The input example of docs/hpa-step.md with its placeholders filled in. */
 function contractExample(): Record<string, unknown> {
   return {
     now: 1000,
@@ -65,7 +65,7 @@ function hpaStep(input: unknown): Record<string, unknown> {
   return toHpaStepOutput(reconcileHpa(request.observation, request.state, request.nowSeconds));
 }
 
-test('the spec/hpa-step.md example: parsed, reconciled and written in the contract shape', () => {
+test('the docs/hpa-step.md example: parsed, reconciled and written in the contract shape', () => {
   assert.deepEqual(hpaStep(contractExample()), {
     desiredReplicas: 4,
     rescale: true,

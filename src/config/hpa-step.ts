@@ -167,7 +167,7 @@ const inputFields = z.strictObject({
   controller: controllerConfigSchema.default(DEFAULT_CONTROLLER_CONFIG),
 });
 
-/** The `prescale hpa-step` input object (spec/hpa-step.md), parsed into a reconcile's arguments. */
+/** The `prescale hpa-step` input object (docs/hpa-step.md), parsed into a reconcile's arguments. */
 export const hpaStepInputSchema = inputFields
   .check(
     rule<z.output<typeof inputFields>>([['now'], ['state']], (input, report) => {
@@ -227,7 +227,7 @@ function currentToJson(current: MetricCurrent): Record<string, number | string> 
   };
 }
 
-/** The `hpa-step` output object (spec/hpa-step.md); `state` feeds the next call unchanged. */
+/** The `hpa-step` output object (docs/hpa-step.md); `state` feeds the next call unchanged. */
 export function toHpaStepOutput(result: HpaReconcileResult): Record<string, unknown> {
   return {
     desiredReplicas: result.desiredReplicas,

@@ -10,7 +10,7 @@ import {
   safeParsePredictiveAutoscaler,
 } from './predictive-autoscaler.js';
 
-/** The minimal manifest of the project's original plan (predictive-autoscaler-crd.md). */
+/** The minimal manifest of the project's original plan (docs/workload-format.md). */
 const minimal = {
   apiVersion: 'autoscaler.ml.dev/v1alpha1',
   kind: 'PredictiveAutoscaler',

@@ -8,7 +8,7 @@ import { checkBudgetAgainstPod, type Pod, UNKNOWN_POD } from './pod.js';
 import { PLAN_POLICY_DEFAULTS, policyRules, policyShape, quantileSchema, toPlannerPolicy } from './policy.js';
 
 /**
- * The `PredictiveAutoscaler` resource (`shared/spec/predictive-autoscaler-crd.md`): the one shape of a
+ * The `PredictiveAutoscaler` resource (docs/workload-format.md): the one shape of a
  * workload, shared by the CRD, the service's `workloads:` entries and the simulator. Its planning fields
  * (minReplicas … resources) are the policy's schema (`policy.ts`), so they are defined once; this file adds
  * the rest of the resource around them.

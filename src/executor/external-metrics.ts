@@ -4,7 +4,7 @@ import { PrescaleError } from '../core/index.js';
 import { type LabelSelector, matchesSelector, parseLabelSelector } from './label-selector.js';
 import type { Publisher, ScalingDecision } from './types.js';
 
-/** The API group and version the aggregator proxies to us (`kubernetes-integration.md` §3). */
+/** The API group and version the aggregator proxies to us (docs/service.md). */
 export const EXTERNAL_METRICS_GROUP = 'external.metrics.k8s.io';
 const VERSION = 'v1beta1';
 const GROUP_VERSION = `${EXTERNAL_METRICS_GROUP}/${VERSION}`;

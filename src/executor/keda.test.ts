@@ -98,7 +98,7 @@ test('KEDA AverageValue arithmetic lands the HPA on the published replicas from 
   const target = spec.metricSpecs[0].targetSizeFloat;
   const value = metrics.metricValues[0].metricValueFloat;
   for (const statusReplicas of [1, 2, 3, 12, 40]) {
-    // kubernetes-integration.md §1.5.6: ratio = v / (target × status); outside tolerance → ceil(v / target).
+    // The HPA on an External AverageValue metric (docs/hpa-emulation.md): ratio = v / (target × status); outside tolerance → ceil(v / target).
     const ratio = value / (target * statusReplicas);
     const proposal = ratio >= 0.9 && ratio <= 1.1 ? statusReplicas : Math.ceil(value / target);
     assert.equal(proposal, 7, `from ${statusReplicas} replicas`);

@@ -3,7 +3,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import type { Publisher, ScalingDecision } from './types.js';
 
-/** KEDA's `externalscaler.proto` (`kubernetes-integration.md` §4.1), shipped at the repo root. */
+/** KEDA's `externalscaler.proto` (docs/service.md), shipped at the repo root. */
 export const externalScalerProtoPath = fileURLToPath(new URL('../../proto/externalscaler.proto', import.meta.url));
 
 /** How the proto is loaded on both sides: field names as written, int64 as JS numbers, defaults filled. */

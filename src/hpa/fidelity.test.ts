@@ -1,5 +1,5 @@
 /**
- * The fidelity checklist of kubernetes-integration.md §1.12, one test per item, named after it so a
+ * The fidelity checklist of docs/hpa-emulation.md (its items numbered as there), one test per item, named after it so a
  * reader can tick them off.
  */
 import assert from 'node:assert/strict';

@@ -1,5 +1,5 @@
 /**
- * Plain data for one reconcile of the Kubernetes HPA controller (kubernetes-integration.md §1).
+ * Plain data for one reconcile of the Kubernetes HPA controller (docs/hpa-emulation.md).
  * Field names follow `autoscaling/v2`; quantities are already converted to milli-units (the
  * controller works in `MilliValue()`), times to seconds on one epoch.
  */

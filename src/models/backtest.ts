@@ -3,7 +3,7 @@ import { DEFAULT_INTERVAL_LEVEL } from './common.js';
 import type { FittedForecaster, Forecaster } from './types.js';
 
 /**
- * A rolling-origin evaluation per the forecast benchmark protocol (`shared/spec/forecast-benchmark.md`):
+ * A rolling-origin evaluation per the forecast benchmark protocol (docs/models.md, the backtest protocol):
  * origins every `originEverySteps` from `trainEndSeconds` while the whole horizon fits before
  * `testEndSeconds`; parameters re-estimated every `refitEverySeconds` of test time on data observed before
  * that moment; between re-estimations the fitted model only conditions on the observed history.

@@ -117,10 +117,18 @@ export class PredictiveAutoscalerController {
             })) as Promise<k8s.KubernetesListObject<PredictiveAutoscalerObject>>;
       const informer = k8s.makeInformer<PredictiveAutoscalerObject>(this.options.kubeConfig, path, list);
       const enqueue = (object: PredictiveAutoscalerObject) => this.queue.add(keyOf(object));
-      informer.on('add', enqueue);
-      informer.on('update', enqueue);
-      informer.on('delete', enqueue);
-      informer.on('error', (error) => void this.restart(informer, error));
+      // Failures since the informer last delivered an event: the restart backoff grows with them.
+      let failures = 0;
+      const deliver = (object: PredictiveAutoscalerObject) => {
+        failures = 0;
+        enqueue(object);
+      };
+      informer.on('add', deliver);
+      informer.on('update', deliver);
+      informer.on('delete', deliver);
+      // client-node reports a failed relist as another `error` (its start() resolves), so one handler sees every
+      // failure, whether of the watch or of a restart.
+      informer.on('error', (error) => void this.restart(informer, error, ++failures));
       this.informers.push(informer);
       await informer.start();
     }
@@ -160,19 +168,20 @@ export class PredictiveAutoscalerController {
     for (const informer of this.informers) await informer.stop();
   }
 
-  /** client-node's informer gives up on errors other than 410: start it again after a backoff, relisting. */
+  /** client-node's informer gives up on errors other than 410: start it again after a backoff that grows, relisting. */
   private async restart(
     informer: k8s.Informer<PredictiveAutoscalerObject>,
     error: unknown,
-    attempt = 1,
+    failures: number,
   ): Promise<void> {
-    const delayMs = Math.min(1000 * 2 ** (attempt - 1), 60_000);
+    const delayMs = Math.min(1000 * 2 ** (failures - 1), 60_000);
     this.log('warn', 'watch failed; restarting', { error: String(error), delayMs });
     try {
       await this.options.clock.sleep(delayMs, this.abort.signal);
       await informer.start();
     } catch (failure) {
-      if (!this.abort.signal.aborted) await this.restart(informer, failure, attempt + 1);
+      // Stopped while waiting, or start() itself threw (a failed list usually comes as an `error` event instead).
+      if (!this.abort.signal.aborted) await this.restart(informer, failure, failures + 1);
     }
   }
 

@@ -4,7 +4,7 @@ import { defaultScaleDown, defaultScaleUp } from '../testing/planner-fixtures.js
 import { limitRate, recordRecommendation, recordScaleEvent, stabilize } from './ramp.js';
 import type { ScalingRules, TimedValue } from './types.js';
 
-// The worked examples of kubernetes-integration.md §1.8, with the default behavior (min 1, max 100).
+// The worked examples of the HPA's behavior rules (docs/hpa-emulation.md), with the default behavior (min 1, max 100).
 const rateRows: {
   name: string;
   input: { desired: number; current: number; up?: TimedValue[]; down?: TimedValue[]; scaleDown?: ScalingRules };

@@ -102,7 +102,7 @@ export interface TimedValue {
 
 /**
  * The planner's memory between decisions, the HPA controller's per-HPA memory made explicit
- * (`kubernetes-integration.md` §1.2) plus the fallback memory (`fallback.ts` decides it). State in, state out: a caller keeps it,
+ * (docs/hpa-emulation.md) plus the fallback memory (`fallback.ts` decides it). State in, state out: a caller keeps it,
  * serializes it if it likes, and passes it back with a later time.
  */
 export interface PlannerState {

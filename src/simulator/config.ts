@@ -70,7 +70,7 @@ export const SIMULATION_DEFAULTS = {
   slo: { latencyP95: '250ms', maxDropPercent: 0.1 },
   policies: {
     // The baseline: CPU at 70 % (the workload's target) with the Kubernetes default behavior written out,
-    // so it takes the behavior path (kubernetes-integration.md §1.8). min/max come from the workload.
+    // so it takes the behavior path (docs/hpa-emulation.md). min/max come from the workload.
     hpa: {
       metrics: [
         { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } },

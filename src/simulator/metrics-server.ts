@@ -2,7 +2,7 @@ import type { PodSnapshot, ResourceSample } from '../hpa/types.js';
 import type { SimPod } from './cluster.js';
 
 /**
- * metrics-server as the HPA sees it (`kubernetes-integration.md` §2): every `resolution` seconds it scrapes
+ * metrics-server as the HPA sees it (docs/simulator.md): every `resolution` seconds it scrapes
  * each running container's cumulative CPU; a pod's CPU is the rate between its last two scrapes, stamped
  * with the last scrape's time and the window between them. A pod appears only once it has two scrapes,
  * except that a container that started between 10 s and one resolution before a scrape counts its start

@@ -26,7 +26,7 @@ export interface PolicyDecision<S> {
 }
 
 /**
- * An autoscaler driving the simulated Deployment (`shared/spec/code-style.md`): state in, state out, time
+ * An autoscaler driving the simulated Deployment (docs/simulator.md): state in, state out, time
  * passed in. The HPA emulation, Prescale (forecaster + planner), the oracle and a static Deployment are
  * all one of these, so they run against the same cluster through the same calls.
  */

@@ -1,7 +1,7 @@
 /**
  * A stand-in kube-apiserver for tests: the real HTTP protocol on 127.0.0.1, in process, plain HTTP, no auth
  * (client-node needs `skipTLSVerify: true` for an http: server; kubectl needs only a kubeconfig). Facts come
- * from ../shared/spec/kubernetes-api-semantics.md.
+ * from the Kubernetes API conventions (list/watch, patches, apply, subresources, CRD schemas); docs/operator.md says what it stands in for.
  *
  * Emulated:
  * - legacy discovery (`/version`, `/api`, `/apis`, `/api/v1`, `/apis/<g>/<v>`) for core/v1 Namespace, Pod,
