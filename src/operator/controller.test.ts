@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
-import { predictiveAutoscalerCrdYaml } from '../config/crd.js';
 import type { WorkloadConfig } from '../config/workload.js';
 import { systemClock } from '../core/index.js';
+import { createTargetDeployment, installPredictiveAutoscalerCrd } from '../testing/kube-apiserver/cluster-fixtures.js';
 import { kubeConfigFor, kubectlConfigFor } from '../testing/kube-apiserver/fixtures.js';
 import { type KubeApiServer, startKubeApiServer } from '../testing/kube-apiserver/index.js';
 import { ManualClock } from '../testing/manual-clock.js';
@@ -60,27 +60,8 @@ let kc: k8s.KubeConfig;
 before(async () => {
   server = await startKubeApiServer({ namespaces: ['default', 'shop'] });
   kc = kubeConfigFor(server.url);
-  await kc
-    .makeApiClient(k8s.ApiextensionsV1Api)
-    // Through loadYaml: a plain object sent to the typed API loses `default` and `x-kubernetes-validations`.
-    .createCustomResourceDefinition({
-      body: k8s.loadYaml(predictiveAutoscalerCrdYaml()) as k8s.V1CustomResourceDefinition,
-    });
-  await kc.makeApiClient(k8s.AppsV1Api).createNamespacedDeployment({
-    namespace: 'shop',
-    body: {
-      metadata: { name: 'web' },
-      spec: {
-        selector: { matchLabels: { app: 'web' } },
-        template: {
-          metadata: { labels: { app: 'web' } },
-          spec: {
-            containers: [{ name: 'web', image: 'web', resources: { requests: { cpu: '500m', memory: '256Mi' } } }],
-          },
-        },
-      },
-    },
-  });
+  await installPredictiveAutoscalerCrd(kc);
+  await createTargetDeployment(kc, 'shop', 'web', { cpu: '500m', memory: '256Mi' });
 });
 
 after(() => server.stop());

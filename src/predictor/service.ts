@@ -1,5 +1,4 @@
-import { mkdir, readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readFile } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
 import { PrometheusClient, PrometheusSource } from '../collector/prometheus.js';
 import type { ServiceConfig } from '../config/service.js';
@@ -10,6 +9,7 @@ import { readFittedModel } from '../models/persistence.js';
 import type { FittedForecaster } from '../models/types.js';
 import { buildHttpApi } from './http-api.js';
 import { ServiceMetrics } from './metrics.js';
+import { deleteSavedModels, savedModelPath } from './saved-models.js';
 import { inProcessTrainer, type Trainer, WorkerTrainer } from './trainer.js';
 import { modelIdentity, WorkloadLoop } from './workload-loop.js';
 import type { WorkloadStatus } from './workload-status.js';
@@ -227,7 +227,6 @@ export class PrescaleService {
       } else {
         const lastPublished = entry.loop.status().published.replicas;
         this.stopWorkload(entry);
-        await rm(this.modelPath(workload), { recursive: true, force: true });
         await this.addWorkload(key, workload, now, lastPublished);
         changes.replaced.push(key);
       }
@@ -240,6 +239,8 @@ export class PrescaleService {
 
   private async addWorkload(key: string, workload: WorkloadConfig, now: number, lastPublished?: number): Promise<void> {
     const r = workload.resource;
+    // Models saved for other settings of this workload are of no use (and would pile up).
+    await deleteSavedModels(this.config.models.dir, workload, this.modelPath(workload));
     const client = this.clientFor(r.metric.prometheus ?? this.config.prometheus.url);
     const loop = new WorkloadLoop({
       workload,
@@ -267,7 +268,7 @@ export class PrescaleService {
     for (const door of [this.doorsByIntegration.keda, this.doorsByIntegration.externalMetrics]) {
       await door?.withdraw(namespace, name);
     }
-    await rm(this.modelPath(entry.workload), { recursive: true, force: true });
+    await deleteSavedModels(this.config.models.dir, entry.workload);
   }
 
   private stopWorkload(entry: RunningWorkload): void {
@@ -282,7 +283,7 @@ export class PrescaleService {
   }
 
   private modelPath(workload: WorkloadConfig): string {
-    return join(this.config.models.dir, `${workload.resource.namespace}.${workload.resource.name}.model`);
+    return savedModelPath(this.config.models.dir, workload);
   }
 
   private loops(): WorkloadLoop[] {
