@@ -8,9 +8,11 @@ import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { ScaledObject } from '@kubernetes-models/keda/keda.sh/v1alpha1';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
-import { PREDICTIVE_AUTOSCALER_API_VERSION, parsePredictiveAutoscaler } from '../config/predictive-autoscaler.js';
+import { PREDICTIVE_AUTOSCALER_API_VERSION } from '../config/predictive-autoscaler.js';
 import type { ServiceConfig } from '../config/service.js';
 import { parseServiceConfigYaml } from '../config/service-yaml.js';
+import { type WorkloadConfig, workloadEntrySchema } from '../config/workload.js';
+import { safeParseWithIssues } from '../core/issues.js';
 import { findObject, type KubeObject, objectsOfKind, renderAll } from '../testing/kustomize.js';
 import { DESIRED_REPLICAS_METRIC, EXTERNAL_METRICS_GROUP, splitListen } from './external-metrics.js';
 import { ownedObject } from './owned-objects.js';
@@ -43,8 +45,23 @@ function seedExample(integration: 'HPA' | 'KEDA'): KubeObject {
       model: 'prophet-lstm-hybrid',
       integration,
       metric: { query: 'sum(rate(http_requests_total{namespace="default",service="demo-service"}[1m]))' },
+      capacity: { perPod: 50 },
     },
   };
+}
+
+/**
+ * The example as the controller parses it (src/operator/controller.ts): the resource with its target's pod
+ * requests, here a target whose pod template gives none, through the one workload-entry schema.
+ */
+function parseAsController(example: KubeObject): WorkloadConfig {
+  const parsed = safeParseWithIssues(workloadEntrySchema, {
+    metadata: { name: example.metadata.name, namespace: example.metadata.namespace },
+    spec: example.spec,
+    pod: {},
+  });
+  assert.ok(parsed.success, parsed.success ? '' : parsed.issues.map((i) => `${i.path}: ${i.message}`).join('; '));
+  return parsed.data;
 }
 
 /** What the controller of this install would own for its example: built by the controller's own code. */
@@ -53,7 +70,7 @@ function ownedByController(objects: KubeObject[]): { example: KubeObject; owned:
   const args: string[] = findObject(objects, 'StatefulSet', 'prescale').spec.template.spec.containers[0].args;
   const scalerAddress = args[args.indexOf('--scaler-address') + 1];
   const owner = { name: example.metadata.name, namespace: example.metadata.namespace, uid: 'uid-1' };
-  const owned = ownedObject(owner, parsePredictiveAutoscaler(example), scalerAddress);
+  const owned = ownedObject(owner, parseAsController(example).resource, scalerAddress);
   assert.ok(owned, `${example.spec.integration} owns an object`);
   return { example, owned };
 }
@@ -65,7 +82,7 @@ test('the keda and hpa overlays ship the seed’s example as a PredictiveAutosca
   ] as const) {
     const example = findObject(install(dir), 'PredictiveAutoscaler');
     assert.deepEqual(example, seedExample(integration), dir);
-    const workload = parsePredictiveAutoscaler(example);
+    const workload = parseAsController(example).resource;
     assert.equal(workload.integration, integration, dir);
     assert.equal(workload.model, 'prophet-lstm', `${dir}: prophet-lstm-hybrid is the hybrid's other name`);
   }
