@@ -1,19 +1,24 @@
 // The doors of the rendered installs against the code: the keda and hpa overlays ship the seed's example as a
 // PredictiveAutoscaler, and what the controller's code owns for it (a ScaledObject, an HPA) is valid and reaches
-// this install's scaler address and External metric; no install ships a hand-written HPA or ScaledObject; the opt-in
+// this install's scaler address and External metric; the minimal resource of docs/operator.md parses as the
+// controller parses it; no install ships a hand-written HPA or ScaledObject; the opt-in
 // APIService reaches the External Metrics API; cert-manager issues the Secret the pod mounts and injects its CA;
 // the ServiceMonitor scrapes the port that serves /metrics; the RBAC grants what the controller and the
 // External Metrics API need, to the account the pod runs as. Schemas: manifests.test.ts.
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { ScaledObject } from '@kubernetes-models/keda/keda.sh/v1alpha1';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
+import { parse } from 'yaml';
 import { PREDICTIVE_AUTOSCALER_API_VERSION } from '../config/predictive-autoscaler.js';
 import type { ServiceConfig } from '../config/service.js';
 import { parseServiceConfigYaml } from '../config/service-yaml.js';
 import { type WorkloadConfig, workloadEntrySchema } from '../config/workload.js';
 import { safeParseWithIssues } from '../core/issues.js';
 import { findObject, type KubeObject, objectsOfKind, renderAll } from '../testing/kustomize.js';
+import { repoRoot } from '../testing/paths.js';
 import { DESIRED_REPLICAS_METRIC, EXTERNAL_METRICS_GROUP, splitListen } from './external-metrics.js';
 import { ownedObject } from './owned-objects.js';
 
@@ -51,14 +56,14 @@ function seedExample(integration: 'HPA' | 'KEDA'): KubeObject {
 }
 
 /**
- * The example as the controller parses it (src/operator/controller.ts): the resource with its target's pod
- * requests, here a target whose pod template gives none, through the one workload-entry schema.
+ * A resource as the controller parses it (src/operator/controller.ts): with its target's pod requests (by default
+ * a target whose pod template gives none), through the one workload-entry schema.
  */
-function parseAsController(example: KubeObject): WorkloadConfig {
+function parseAsController(example: KubeObject, pod: Record<string, string> = {}): WorkloadConfig {
   const parsed = safeParseWithIssues(workloadEntrySchema, {
     metadata: { name: example.metadata.name, namespace: example.metadata.namespace },
     spec: example.spec,
-    pod: {},
+    pod,
   });
   assert.ok(parsed.success, parsed.success ? '' : parsed.issues.map((i) => `${i.path}: ${i.message}`).join('; '));
   return parsed.data;
@@ -86,6 +91,20 @@ test('the keda and hpa overlays ship the seed’s example as a PredictiveAutosca
     assert.equal(workload.integration, integration, dir);
     assert.equal(workload.model, 'prophet-lstm', `${dir}: prophet-lstm-hybrid is the hybrid's other name`);
   }
+});
+
+test('the minimal resource of docs/operator.md parses as the controller parses it, given a CPU request', async () => {
+  const doc = await readFile(join(repoRoot, 'docs/operator.md'), 'utf8');
+  const section = doc.slice(doc.indexOf('## The resource'));
+  const yaml = /```yaml\n([\s\S]*?)\n```/.exec(section)?.[1];
+  assert.ok(yaml, 'docs/operator.md has a YAML resource under "The resource"');
+  const minimal = parse(yaml);
+  assert.equal(minimal.kind, 'PredictiveAutoscaler');
+  const workload = parseAsController(minimal, { cpuRequest: '100m' });
+  assert.equal(workload.resource.integration, 'KEDA');
+  assert.equal(workload.loadIsCpuCores, true, 'the default CPU signal');
+  // Without a CPU request in the target's pod template the default capacity cannot be derived.
+  assert.throws(() => parseAsController(minimal), /capacity\.perPod/);
 });
 
 test('no install ships a hand-written HPA or ScaledObject: the controller creates and owns them', () => {
