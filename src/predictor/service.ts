@@ -264,6 +264,8 @@ export class PrescaleService {
   private async removeWorkload(key: string, entry: RunningWorkload): Promise<void> {
     this.stopWorkload(entry);
     this.workloads.delete(key);
+    // A fit in flight is aborted; once it has ended, nothing writes the files deleted below.
+    await entry.loop.whenIdle();
     const { namespace, name } = entry.workload.resource;
     for (const door of [this.doorsByIntegration.keda, this.doorsByIntegration.externalMetrics]) {
       await door?.withdraw(namespace, name);
