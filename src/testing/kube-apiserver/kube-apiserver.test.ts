@@ -52,7 +52,14 @@ describe('stand-in kube-apiserver driven by @kubernetes/client-node', () => {
     const apps = await (await fetch(`${server.url}/apis/apps/v1`)).json();
     assert.deepEqual(
       apps.resources.map((r: { name: string }) => r.name),
-      ['deployments', 'deployments/status', 'deployments/scale'],
+      [
+        'deployments',
+        'deployments/status',
+        'deployments/scale',
+        'statefulsets',
+        'statefulsets/status',
+        'statefulsets/scale',
+      ],
     );
     assert.deepEqual(apps.resources[2], {
       name: 'deployments/scale',
@@ -309,6 +316,75 @@ describe('stand-in kube-apiserver driven by @kubernetes/client-node', () => {
     assert.equal(stale.reason, 'Conflict');
   });
 
+  it('serves the StatefulSet scale subresource: GET, PUT and PATCH, 409 on a stale resourceVersion either way', async () => {
+    const apps = kc.makeApiClient(k8s.AppsV1Api);
+    const created = await apps.createNamespacedStatefulSet({
+      namespace: 'default',
+      body: {
+        metadata: { name: 'db' },
+        spec: {
+          serviceName: 'db',
+          selector: { matchLabels: { app: 'db' } },
+          template: { metadata: { labels: { app: 'db' } }, spec: { containers: [{ name: 'c', image: 'x' }] } },
+        },
+      },
+    });
+    assert.equal(created.spec?.replicas, 1, 'replicas default to 1');
+    await apps.patchNamespacedStatefulSetStatus(
+      { name: 'db', namespace: 'default', body: { status: { replicas: 1 } } },
+      mergePatch,
+    );
+    const read = await apps.readNamespacedStatefulSetScale({ name: 'db', namespace: 'default' });
+    assert.deepEqual(
+      [
+        read.apiVersion,
+        read.kind,
+        read.metadata?.uid,
+        read.spec?.replicas,
+        read.status?.replicas,
+        read.status?.selector,
+      ],
+      ['autoscaling/v1', 'Scale', created.metadata?.uid, 1, 1, 'app=db'],
+    );
+    const put = await apps.replaceNamespacedStatefulSetScale({
+      name: 'db',
+      namespace: 'default',
+      body: { metadata: { name: 'db', resourceVersion: read.metadata?.resourceVersion }, spec: { replicas: 3 } },
+    });
+    assert.equal(put.spec?.replicas, 3);
+    assert.ok(Number(put.metadata?.resourceVersion) > Number(read.metadata?.resourceVersion));
+    const stalePut = await statusOf(
+      apps.replaceNamespacedStatefulSetScale({
+        name: 'db',
+        namespace: 'default',
+        body: { metadata: { name: 'db', resourceVersion: read.metadata?.resourceVersion }, spec: { replicas: 9 } },
+      }),
+    );
+    assert.deepEqual([stalePut.code, stalePut.reason], [409, 'Conflict']);
+    const stalePatch = await statusOf(
+      apps.patchNamespacedStatefulSetScale(
+        {
+          name: 'db',
+          namespace: 'default',
+          body: { metadata: { resourceVersion: read.metadata?.resourceVersion }, spec: { replicas: 9 } },
+        },
+        mergePatch,
+      ),
+    );
+    assert.deepEqual([stalePatch.code, stalePatch.reason], [409, 'Conflict']);
+    const patched = await apps.patchNamespacedStatefulSetScale(
+      { name: 'db', namespace: 'default', body: { spec: { replicas: 4 } } },
+      mergePatch,
+    );
+    assert.equal(patched.spec?.replicas, 4);
+    const statefulSet = await apps.readNamespacedStatefulSet({ name: 'db', namespace: 'default' });
+    assert.deepEqual(
+      [statefulSet.spec?.replicas, statefulSet.metadata?.generation, statefulSet.status?.replicas],
+      [4, 3, 1],
+      'only the replica field changed, and the generation with it',
+    );
+  });
+
   it('serves the scale subresource of a CRD that declares one, through its replica paths', async () => {
     await kc.makeApiClient(k8s.ApiextensionsV1Api).createCustomResourceDefinition({
       body: k8s.loadYaml<k8s.V1CustomResourceDefinition>(`apiVersion: apiextensions.k8s.io/v1
@@ -431,7 +507,7 @@ spec:
     assert.deepEqual([noNamespace.code, noNamespace.body.message], [404, 'namespaces "absent" not found']);
     const badSelector = await raw('GET', '/api/v1/namespaces/default/configmaps?fieldSelector=spec.x%3D1', undefined);
     assert.equal(badSelector.code, 400);
-    const unknownResource = await raw('GET', '/apis/apps/v1/namespaces/default/statefulsets', undefined);
+    const unknownResource = await raw('GET', '/apis/apps/v1/namespaces/default/replicasets', undefined);
     assert.equal(unknownResource.code, 404);
 
     server.injectFailure({ path: item, method: 'GET', code: 409, reason: 'Conflict', times: 2 });
