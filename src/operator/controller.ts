@@ -17,9 +17,9 @@ import { WorkQueue } from './work-queue.js';
  * The PredictiveAutoscaler controller: an informer on the resources (all namespaces, or a list) feeds a work queue
  * keyed by `namespace/name`; reconciling a key reads the resource and its target's pod template, parses it with the
  * one workload schema, hands the service the whole set of valid workloads (`applyWorkloads`: added, changed in
- * place, removed), server-side-applies the integration object it owns and writes the status. An invalid spec sets
- * `InvalidSpec` on that resource only. The informer of client-node stops for good on any error but 410, so the
- * controller restarts it with backoff.
+ * place, removed), server-side-applies the integration object it owns (for Direct, writes the target's scale:
+ * direct-scaling.ts) and writes the status. An invalid spec sets `InvalidSpec` on that resource only. The informer
+ * of client-node stops for good on any error but 410, so the controller restarts it with backoff.
  */
 
 const GROUP = 'autoscaler.ml.dev';
