@@ -13,6 +13,7 @@ const POLICY_COLORS: Record<PolicyName, string> = {
   'hpa-tuned': '#ff7f0e',
   prescale: '#1f77b4',
   oracle: '#2ca02c',
+  'oracle-cost': '#9467bd',
   static: '#7f7f7f',
 };
 
