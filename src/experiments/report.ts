@@ -23,7 +23,7 @@ const POLICY_LABELS: Record<PolicyName, string> = {
   'hpa-tuned': 'hpa-tuned',
   prescale: 'prescale',
   oracle: 'oracle (planner + true future)',
-  'oracle-cost': 'oracle-cost (cheapest schedule holding the SLO)',
+  'oracle-cost': 'oracle-cost (the limit)',
   static: 'static',
 };
 
@@ -445,7 +445,7 @@ ${provenance.seeds} seed${provenance.seeds > 1 ? 's' : ''} (mean ± std); charts
 ${tableHtml(d, provenance.seeds)}
 ${verdictHtml(d)}
 <div class="bars"><figure>${await renderSvg(barSpec(d, 'sloViolationMinutes', 'SLO-violation minutes'))}</figure><figure>${await renderSvg(barSpec(d, 'cost', 'Cost ($)'))}</figure></div>
-${limitSpec ? `<figure>${await renderSvg(limitSpec)}<figcaption>Each policy's cost and, beside its name, how much more it costs than the cheapest schedule that holds the SLO in every minute (oracle-cost, dashed line).</figcaption></figure>` : ''}
+${limitSpec ? `<figure class="limit">${await renderSvg(limitSpec)}<figcaption>Each policy's cost and, beside its name, how much more it costs than the cheapest schedule that holds the SLO in every minute (oracle-cost, dashed line).</figcaption></figure>` : ''}
 ${charts.map(([svg, caption]) => `<figure>${svg}${caption ? `<figcaption>${escapeHtml(caption)}</figcaption>` : ''}</figure>`).join('\n')}
 <h3>Where the SLO broke most</h3>
 ${zoomCharts.map((svg) => `<figure>${svg}</figure>`).join('\n')}`);
@@ -474,7 +474,7 @@ ${sections.join('\n')}
 <dt>scaling actions, oscillations</dt><dd>Changes of spec.replicas; oscillations are reversals of the scaling direction, per hour.</dd>
 <dt>prescale</dt><dd>The service's loop as deployed: model from the registry refitted daily, forecasts every sync from what Prometheus scraped, online accuracy and the central fallback, the planner, then the HPA in front of the published value.</dd>
 <dt>oracle (planner + true future)</dt><dd>Prescale's planner with the same settings, fed the true future requests instead of a forecast, behind the same HPA: how far better forecasts could take it.</dd>
-<dt>oracle-cost (cheapest schedule holding the SLO)</dt><dd>The limit: with the run's true arrivals and each pod's true delays known, per minute the fewest ready pods with which that minute holds the SLO, then the cheapest replica schedule at the same ${config.workload.policy.syncPeriodSeconds}-s syncs that has them ready (each pod requested its start-up delay ahead, released when a replacement would cost less than keeping it), written directly to the Deployment. Every policy's cost against it is its distance from the limit.</dd>
+<dt>oracle-cost (the limit)</dt><dd>The limit: with the run's true arrivals and each pod's true delays known, per minute the fewest ready pods with which that minute holds the SLO, then the cheapest replica schedule at the same ${config.workload.policy.syncPeriodSeconds}-s syncs that has them ready (each pod requested its start-up delay ahead, released when a replacement would cost less than keeping it), written directly to the Deployment. Every policy's cost against it is its distance from the limit.</dd>
 </dl>
 </body></html>
 `;

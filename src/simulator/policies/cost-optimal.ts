@@ -1,4 +1,4 @@
-import { PodDelayStream, SimDeployment, type SimPod } from '../cluster.js';
+import { PodDelayStream, type PodDelays, SimDeployment, type SimPod } from '../cluster.js';
 import type { QueueTable } from '../queueing.js';
 import { serveSecond } from '../serving.js';
 import type { SimulationInput } from '../simulate.js';
@@ -59,11 +59,7 @@ export function readyPodsNeededPerMinute(
 }
 
 /** Seconds from a pod's creation to the first second it serves in (`servesAt`: ready ≤ t). */
-const startupSeconds = (d: {
-  schedulingSeconds: number;
-  containerStartSeconds: number;
-  readinessSeconds: number;
-}): number => d.schedulingSeconds + d.containerStartSeconds + d.readinessSeconds;
+const startupSeconds = (d: PodDelays): number => d.schedulingSeconds + d.containerStartSeconds + d.readinessSeconds;
 
 /**
  * The cheapest schedule (see the file comment) for a run: `neededPerMinute[m]` ready pods through minute m
@@ -93,7 +89,7 @@ export function cheapestSchedule(options: {
   for (let now = startSeconds + period; now < endSeconds; now += period) {
     twin.prune(now);
     const active = twin.activePods();
-    // How far ahead a decision now can matter: the slowest of the next pods' start-ups, plus a sync.
+    // How far ahead a decision now can matter: the slowest of the next pods' start-ups, plus two syncs.
     let slowest = 0;
     for (let j = 0; j < options.maxReplicas; j++) slowest = Math.max(slowest, startupSeconds(delays.peek(j)));
     const window = Math.ceil(slowest) + 2 * period;
