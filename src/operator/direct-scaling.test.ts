@@ -328,7 +328,7 @@ test('a follower never writes the scale; once it leads, it scales a StatefulSet'
   assert.equal((await statusOf('db')).desiredReplicas, 5);
 });
 
-test('switching an HPA resource to Direct removes the HPA it owned, then scales; back to HPA, the HPA returns', async (t) => {
+test('switching integrations removes what the resource owned before: HPA → Direct → HPA → KEDA → HPA', async (t) => {
   const runner = new PlannedRunner();
   const reconciles = new Reconciles();
   const controller = new PredictiveAutoscalerController({
@@ -354,7 +354,16 @@ test('switching an HPA resource to Direct removes the HPA it owned, then scales;
   await autoscaling.readNamespacedHorizontalPodAutoscaler({ name: 'api', namespace: 'shop' });
   assert.equal((await deploymentScale('api')).spec?.replicas, 2, 'with integration HPA the HPA scales, not Prescale');
 
-  for (const integration of ['Direct', 'HPA']) {
+  const gone = (error: { code?: number }) => error.code === 404;
+  const scaledObject = () =>
+    custom.getNamespacedCustomObject({
+      group: 'keda.sh',
+      version: 'v1alpha1',
+      namespace: 'shop',
+      plural: 'scaledobjects',
+      name: 'api',
+    });
+  for (const integration of ['Direct', 'HPA', 'KEDA', 'HPA']) {
     reconciled = reconciles.next('shop/api');
     await custom.patchNamespacedCustomObject(
       { ...pas, namespace: 'shop', name: 'api', body: { spec: { integration } } },
@@ -364,11 +373,15 @@ test('switching an HPA resource to Direct removes the HPA it owned, then scales;
     await controller.idle();
     const hpa = autoscaling.readNamespacedHorizontalPodAutoscaler({ name: 'api', namespace: 'shop' });
     if (integration === 'Direct') {
-      await assert.rejects(hpa, (error: { code?: number }) => error.code === 404);
+      await assert.rejects(hpa, gone);
       assert.equal((await deploymentScale('api')).spec?.replicas, 6);
       assert.equal(readyOf(await statusOf('api'))?.status, 'True', 'its own HPA was no conflict');
+    } else if (integration === 'KEDA') {
+      await assert.rejects(hpa, gone, 'the HPA it owned does not scale beside its ScaledObject');
+      await scaledObject();
     } else {
       assert.equal((await hpa).spec?.maxReplicas, 20);
+      await assert.rejects(scaledObject(), gone, 'nor a ScaledObject beside its HPA');
     }
   }
 });

@@ -165,6 +165,15 @@ export class DirectScaler {
     return { refusal: null, status: { ...observed, lastScaleTime: nowIso } };
   }
 
+  /**
+   * Deletes the autoscalers this resource owns for its target other than the kind its integration now owns (`keep`):
+   * after a switch between HPA and KEDA the old object would otherwise scale the same workload beside the new one.
+   */
+  async removeOwnedExcept(owner: Owner, target: PredictiveAutoscaler['targetRef'], keep: string): Promise<void> {
+    const { owned } = autoscalersTargeting(target, owner.uid, await this.autoscalers(owner.namespace));
+    for (const leftover of owned.filter((a) => a.kind !== keep)) await this.remove(leftover, owner.namespace);
+  }
+
   /** The namespace's HPAs and ScaledObjects (none of the latter where KEDA's CRD is not installed). */
   private async autoscalers(namespace: string): Promise<FoundAutoscaler[]> {
     const hpas = await this.autoscaling.listNamespacedHorizontalPodAutoscaler({ namespace });

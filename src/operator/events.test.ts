@@ -74,3 +74,17 @@ test('events: Direct refusing to scale (Ready=False, not an invalid spec) is a W
   assert.deepEqual(eventsBetween(running, invalid), [], 'an invalid spec has its own event, from InvalidSpec');
   assert.deepEqual(eventsBetween(invalid, running), []);
 });
+
+test('events: a model trained (first, or a refit with its new time), none while the same model serves', () => {
+  const first = { model: { name: 'prophet', trainedAt: '2026-12-03T08:00:00.000Z' } };
+  assert.deepEqual(eventsBetween({}, first), [
+    { type: 'Normal', reason: 'ModelTrained', action: 'Train', note: 'prophet trained at 2026-12-03T08:00:00.000Z' },
+  ]);
+  const refit = { model: { name: 'mstl', trainedAt: '2026-12-04T08:00:00.000Z' } };
+  assert.deepEqual(
+    eventsBetween(first, refit).map((e) => e.note),
+    ['mstl trained at 2026-12-04T08:00:00.000Z (was prophet)'],
+  );
+  assert.deepEqual(eventsBetween(refit, refit), []);
+  assert.deepEqual(eventsBetween(refit, {}), [], 'a status without a model (a restart before loading) posts nothing');
+});

@@ -13,6 +13,7 @@ export interface EventedStatus {
   readonly desiredReplicas?: number;
   readonly reason?: string;
   readonly conditions?: readonly Condition[];
+  readonly model?: { readonly name: string; readonly trainedAt?: string };
 }
 
 const conditionOf = (status: EventedStatus, type: string) => status.conditions?.find((c) => c.type === type);
@@ -26,8 +27,8 @@ function refusal(status: EventedStatus): Condition | undefined {
 /**
  * What happened between two statuses of a resource, as events a person reads with `kubectl events`: a spec found
  * invalid (or invalid in a new way), scaling refused (`Ready=False`, e.g. Direct beside another autoscaler) and
- * resumed, fallback entered and left with its cause, and a change of the published replicas with the planner's
- * reason. Nothing when nothing changed, so refreshing a status posts nothing.
+ * resumed, fallback entered and left with its cause, a model (re)trained, and a change of the published replicas
+ * with the planner's reason. Nothing when nothing changed, so refreshing a status posts nothing.
  */
 export function eventsBetween(previous: EventedStatus, next: EventedStatus): ResourceEvent[] {
   const events: ResourceEvent[] = [];
@@ -63,6 +64,16 @@ export function eventsBetween(previous: EventedStatus, next: EventedStatus): Res
   }
   if (fallbackNow !== undefined && fallbackNow.status === 'False' && fallbackBefore) {
     events.push({ type: 'Normal', reason: 'FallbackLeft', action: 'Fallback', note: fallbackNow.message });
+  }
+  const trainedAt = next.model?.trainedAt;
+  if (trainedAt !== undefined && trainedAt !== previous.model?.trainedAt) {
+    const before = previous.model === undefined ? '' : ` (was ${previous.model.name})`;
+    events.push({
+      type: 'Normal',
+      reason: 'ModelTrained',
+      action: 'Train',
+      note: `${next.model?.name} trained at ${trainedAt}${before}`,
+    });
   }
   if (next.desiredReplicas !== undefined && next.desiredReplicas !== previous.desiredReplicas) {
     const from = previous.desiredReplicas === undefined ? '' : ` from ${previous.desiredReplicas}`;
