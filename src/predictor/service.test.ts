@@ -416,8 +416,16 @@ test('HTTP API of a running service: /v1/workloads, /metrics, /healthz, /readyz'
   const status = service.statuses()[0];
   const line = (name: string) => metrics.split('\n').find((l) => l.startsWith(name));
   assert.equal(
-    line('prescale_desired_replicas{workload="web",namespace="shop",source="plan"}')?.split(' ')[1],
+    line('prescale_desired_replicas{workload="web",namespace="shop"}')?.split(' ')[1],
     String(status.published.replicas),
+  );
+  assert.equal(
+    line('prescale_desired_replicas_source{workload="web",namespace="shop",source="plan"}')?.split(' ')[1],
+    '1',
+  );
+  assert.equal(
+    line('prescale_desired_replicas_source{workload="web",namespace="shop",source="reactive"}')?.split(' ')[1],
+    '0',
   );
   assert.equal(
     line('prescale_forecast{workload="web",namespace="shop",horizon_seconds="600",bound="point"}')?.split(' ')[1],

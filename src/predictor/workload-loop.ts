@@ -22,6 +22,7 @@ import { ModelHolder, servingModelName } from './model-holder.js';
 import { OnlineAccuracy } from './online-accuracy.js';
 import { RecentSeries } from './recent-series.js';
 import type { Trainer } from './trainer.js';
+import { fitEvents, type ReadFailureMemory, syncEvents } from './workload-events.js';
 import { exportWorkloadMetrics } from './workload-metrics.js';
 import { readInstantSignals, readTrainingHistory } from './workload-reads.js';
 import { type CurrentSignals, emptySignals, type WorkloadStatus } from './workload-status.js';
@@ -46,8 +47,15 @@ export interface WorkloadLoopOptions {
   readonly metrics: ServiceMetrics | null;
   /** The value published for this workload before this loop (a replaced loop): held until it decides. */
   readonly lastPublishedReplicas?: number;
-  /** Structured events (fits, publish failures); the service passes its logger. */
-  readonly log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
+  /**
+   * Structured events (fallback, Prometheus read failures, replica changes, fits, publish failures); the service
+   * passes its logger.
+   */
+  readonly log?: (
+    level: 'debug' | 'info' | 'warn' | 'error',
+    message: string,
+    fields?: Record<string, unknown>,
+  ) => void;
 }
 
 /**
@@ -75,7 +83,9 @@ export class WorkloadLoop {
   private lastSyncSeconds: number | null = null;
   private syncDurationMs: number | null = null;
   private syncing: Promise<void> | null = null;
-  private reportedModel: string | null = null;
+  /** The status after the last sync: what the next sync's log lines and metrics compare with. */
+  private lastStatus: WorkloadStatus | null = null;
+  private readFailure: ReadFailureMemory | null = null;
 
   private options: WorkloadLoopOptions;
 
@@ -107,12 +117,7 @@ export class WorkloadLoop {
         const result = event.ok ? 'success' : 'failure';
         options.metrics?.retrains.inc({ ...labels, result });
         options.metrics?.modelFitSeconds.observe({ model: r.model, result }, event.seconds);
-        if (event.ok) {
-          options.log?.('info', 'model refreshed', { ...labels, model: event.model, seconds: event.seconds });
-          if (event.saveError !== null) options.log?.('warn', 'model not saved', { ...labels, error: event.saveError });
-        } else {
-          options.log?.('warn', 'fit failed; keeping the last good model', { ...labels, error: event.error });
-        }
+        for (const line of fitEvents(event, labels)) options.log?.(line.level, line.message, { ...line.fields });
       },
     });
     this.published = this.decide(Number.NaN, noSourceYet, null, null).decision;
@@ -213,6 +218,7 @@ export class WorkloadLoop {
 
   private async runSync(nowSeconds: number): Promise<void> {
     const startedMs = performance.now();
+    const before = this.lastStatus ?? this.status();
     await this.read(nowSeconds);
     const actuals = this.recent.series();
     this.accuracy.observe(actuals, nowSeconds);
@@ -237,7 +243,9 @@ export class WorkloadLoop {
     await this.publish(decision);
     this.lastSyncSeconds = nowSeconds;
     this.syncDurationMs = performance.now() - startedMs;
-    this.updateMetrics();
+    const after = this.status();
+    this.report(before, after);
+    this.lastStatus = after;
   }
 
   /**
@@ -410,26 +418,22 @@ export class WorkloadLoop {
     }
   }
 
-  private updateMetrics(): void {
-    const metrics = this.options.metrics;
-    if (metrics === null) return;
-    const model = this.holder.status().current;
-    exportWorkloadMetrics(metrics, {
-      labels: { workload: this.name, namespace: this.namespace },
-      syncDurationMs: this.syncDurationMs,
-      published: this.published,
-      planResult: this.planResult,
-      load: this.signals.load,
-      fallback: this.plannerState.fallback,
-      stepSeconds: this.options.workload.resource.metric.stepSeconds,
-      horizonSteps: this.horizonSteps,
-      byHorizon: this.accuracy.byHorizon(),
-      forecast: this.forecast,
-      planWapePercent: this.accuracy.wapePercent(this.planningHorizonSteps),
-      model,
-      previousModel: this.reportedModel,
-    });
-    this.reportedModel = model;
+  /** The sync's log lines and metrics, from the status before it and after it. */
+  private report(before: WorkloadStatus, after: WorkloadStatus): void {
+    const { log, metrics } = this.options;
+    if (log !== undefined) {
+      const { events, failing } = syncEvents(before, after, this.readFailure);
+      this.readFailure = failing;
+      for (const event of events) log(event.level, event.message, { ...event.fields });
+    }
+    if (metrics !== null) {
+      exportWorkloadMetrics(metrics, {
+        workload: this.options.workload,
+        status: after,
+        previous: this.lastStatus,
+        planningWapePercent: this.accuracy.wapePercent(this.planningHorizonSteps),
+      });
+    }
   }
 }
 
