@@ -71,17 +71,26 @@ export class ServiceMetrics {
   readonly apiForecastSeconds: Histogram<'model'>;
   readonly httpRequestSeconds: Histogram<'route' | 'method' | 'status_code'>;
   readonly grpcHandlingSeconds: Histogram<'grpc_service' | 'grpc_method' | 'grpc_type' | 'grpc_code'>;
+  /** The metrics labelled by workload, whose series go when the workload goes. */
+  private readonly perWorkload: (Gauge<string> | Counter<string> | Histogram<string>)[] = [];
 
   constructor(options: { processMetrics?: boolean } = {}) {
     const registers = [this.registry];
     const workload = ['workload', 'namespace'] as const;
     const horizon = [...workload, 'horizon_seconds'] as const;
+    const track = <M extends Gauge<string> | Counter<string> | Histogram<string>>(
+      metric: M,
+      labelNames: readonly string[],
+    ): M => {
+      if (labelNames.includes('workload')) this.perWorkload.push(metric);
+      return metric;
+    };
     const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
-      new Gauge<L>({ name, help, labelNames, registers });
+      track(new Gauge<L>({ name, help, labelNames, registers }), labelNames);
     const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
-      new Counter<L>({ name, help, labelNames, registers });
+      track(new Counter<L>({ name, help, labelNames, registers }), labelNames);
     const histogram = <L extends string>(name: string, help: string, labelNames: readonly L[], buckets: number[]) =>
-      new Histogram<L>({ name, help, labelNames, buckets, registers });
+      track(new Histogram<L>({ name, help, labelNames, buckets, registers }), labelNames);
 
     this.buildInfo = gauge('prescale_build_info', 'Version of Prescale and of Node.js running it (value 1)', [
       'version',
@@ -262,6 +271,19 @@ export class ServiceMetrics {
     if (options.processMetrics ?? true) {
       collectDefaultMetrics({ register: this.registry });
       for (const name of DROPPED_DEFAULT_METRICS) this.registry.removeSingleMetric(name);
+    }
+  }
+
+  /** Removes every series of a workload that is gone (removed, or replaced by a new loop): no ghosts on /metrics. */
+  async removeWorkload(workload: { readonly workload: string; readonly namespace: string }): Promise<void> {
+    for (const metric of this.perWorkload) {
+      const { values } = await metric.get();
+      for (const { labels } of values) {
+        if (labels.workload !== workload.workload || labels.namespace !== workload.namespace) continue;
+        // A histogram's buckets carry `le`, which is no label of the metric itself.
+        const { le: _bucket, ...own } = labels;
+        metric.remove(own as Record<string, string>);
+      }
     }
   }
 

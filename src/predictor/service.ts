@@ -261,6 +261,7 @@ export class PrescaleService {
         changedFields[key] = changedPaths(entry.workload, workload);
         const lastPublished = entry.loop.status().published.replicas;
         this.stopWorkload(entry);
+        await this.metrics.removeWorkload({ workload: workload.resource.name, namespace: workload.resource.namespace });
         await rm(this.modelPath(workload), { recursive: true, force: true });
         await this.addWorkload(key, workload, now, lastPublished);
         changes.replaced.push(key);
@@ -298,6 +299,7 @@ export class PrescaleService {
     this.stopWorkload(entry);
     this.workloads.delete(key);
     const { namespace, name } = entry.workload.resource;
+    await this.metrics.removeWorkload({ workload: name, namespace });
     for (const door of [this.doorsByIntegration.keda, this.doorsByIntegration.externalMetrics]) {
       await door?.withdraw(namespace, name);
     }

@@ -24,7 +24,7 @@ import { RecentSeries } from './recent-series.js';
 import type { Trainer } from './trainer.js';
 import { fitEvents, type ReadFailureMemory, syncEvents } from './workload-events.js';
 import { exportWorkloadMetrics } from './workload-metrics.js';
-import { readInstantSignals, readTrainingHistory } from './workload-reads.js';
+import { describeReadErrors, type ReadError, readInstantSignals, readTrainingHistory } from './workload-reads.js';
 import { type CurrentSignals, emptySignals, type WorkloadStatus } from './workload-status.js';
 
 /** What one workload's loop needs from the service around it. */
@@ -86,6 +86,8 @@ export class WorkloadLoop {
   /** The status after the last sync: what the next sync's log lines and metrics compare with. */
   private lastStatus: WorkloadStatus | null = null;
   private readFailure: ReadFailureMemory | null = null;
+  /** Closed: a sync still running reports nothing (its workload's series are gone from /metrics). */
+  private closed = false;
 
   private options: WorkloadLoopOptions;
 
@@ -168,8 +170,9 @@ export class WorkloadLoop {
     return this.holder.whenIdle();
   }
 
-  /** Stops background fits. */
+  /** Stops background fits and reporting. */
   close(): void {
+    this.closed = true;
     this.holder.close();
   }
 
@@ -346,7 +349,7 @@ export class WorkloadLoop {
   private async read(nowSeconds: number): Promise<void> {
     const r = this.options.workload.resource;
     const step = r.metric.stepSeconds;
-    const errors: string[] = [];
+    const errors: ReadError[] = [];
     try {
       const raw = await this.options.source.range({
         query: r.metric.query,
@@ -357,12 +360,12 @@ export class WorkloadLoop {
       this.recent.merge(raw, nowSeconds);
     } catch (error) {
       this.recent.merge({ timestampsSeconds: new Float64Array(0), values: new Float64Array(0) }, nowSeconds);
-      errors.push((error as Error).message);
+      errors.push({ field: 'metric.query', message: (error as Error).message });
     }
     const instant = await readInstantSignals(this.options.instant, this.options.workload.queries, nowSeconds);
     errors.push(...instant.errors);
     this.signals = { load: this.recent.lastValue(), ...instant.signals };
-    this.prometheusError = errors.length === 0 ? null : [...new Set(errors)].join('; ');
+    this.prometheusError = describeReadErrors(errors);
     if (errors.length > 0)
       this.options.metrics?.prometheusErrors.inc({ workload: this.name, namespace: this.namespace });
   }
@@ -421,6 +424,7 @@ export class WorkloadLoop {
   /** The sync's log lines and metrics, from the status before it and after it. */
   private report(before: WorkloadStatus, after: WorkloadStatus): void {
     const { log, metrics } = this.options;
+    if (this.closed) return;
     if (log !== undefined) {
       const { events, failing } = syncEvents(before, after, this.readFailure);
       this.readFailure = failing;
@@ -430,7 +434,7 @@ export class WorkloadLoop {
       exportWorkloadMetrics(metrics, {
         workload: this.options.workload,
         status: after,
-        previous: this.lastStatus,
+        previous: before,
         planningWapePercent: this.accuracy.wapePercent(this.planningHorizonSteps),
       });
     }

@@ -11,8 +11,8 @@ export interface WorkloadSnapshot {
   readonly workload: WorkloadConfig;
   /** The status after the sync. */
   readonly status: WorkloadStatus;
-  /** The status after the previous sync; null at the first (nothing to integrate or compare with). */
-  readonly previous: WorkloadStatus | null;
+  /** The status before the sync (after the previous one, or as the loop started). */
+  readonly previous: WorkloadStatus;
   /** Pooled WAPE over the horizons the plan reads (percent). */
   readonly planningWapePercent: number | null;
 }
@@ -32,7 +32,7 @@ export function exportWorkloadMetrics(m: ServiceMetrics, s: WorkloadSnapshot): v
   for (const source of PUBLISHED_SOURCES) {
     m.desiredReplicasSource.set({ ...labels, source }, source === status.published.source ? 1 : 0);
   }
-  if (previous !== null && previous.published.replicas !== published) {
+  if (previous.published.replicas !== published) {
     m.replicaChanges.inc({ ...labels, direction: published > previous.published.replicas ? 'up' : 'down' });
   }
   m.minReplicas.set(labels, r.policy.minReplicas);
@@ -54,7 +54,7 @@ export function exportWorkloadMetrics(m: ServiceMetrics, s: WorkloadSnapshot): v
   );
 
   // Cost: the pods asked for between the previous sync and this one are those published (or proposed) at the previous.
-  if (previous?.lastSyncSeconds != null && status.lastSyncSeconds !== null) {
+  if (previous.lastSyncSeconds !== null && status.lastSyncSeconds !== null) {
     const elapsedSeconds = status.lastSyncSeconds - previous.lastSyncSeconds;
     if (elapsedSeconds > 0) {
       m.podSeconds.inc(labels, previous.published.replicas * elapsedSeconds);
@@ -90,7 +90,7 @@ export function exportWorkloadMetrics(m: ServiceMetrics, s: WorkloadSnapshot): v
   setOrRemove(m.forecastIntervalLevel, labels, f?.intervals?.level ?? null);
 
   const model = status.model.current;
-  const previousModel = previous?.model.current ?? null;
+  const previousModel = previous.model.current;
   if (previousModel !== null && previousModel !== model) m.modelInfo.remove({ ...labels, model: previousModel });
   if (model !== null) m.modelInfo.set({ ...labels, model }, 1);
   setOrRemove(m.modelLastFit, labels, status.model.fittedAtSeconds);
