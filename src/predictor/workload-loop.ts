@@ -221,7 +221,9 @@ export class WorkloadLoop {
 
   private async runSync(nowSeconds: number): Promise<void> {
     const startedMs = performance.now();
-    const before = this.lastStatus ?? this.status();
+    // Without a log or metrics (the simulator) nothing is reported, and no status is built for it.
+    const reporting = this.options.log !== undefined || this.options.metrics !== null;
+    const before = reporting ? (this.lastStatus ?? this.status()) : null;
     await this.read(nowSeconds);
     const actuals = this.recent.series();
     this.accuracy.observe(actuals, nowSeconds);
@@ -246,9 +248,11 @@ export class WorkloadLoop {
     await this.publish(decision);
     this.lastSyncSeconds = nowSeconds;
     this.syncDurationMs = performance.now() - startedMs;
-    const after = this.status();
-    this.report(before, after);
-    this.lastStatus = after;
+    if (before !== null) {
+      const after = this.status();
+      this.report(before, after);
+      this.lastStatus = after;
+    }
   }
 
   /**
