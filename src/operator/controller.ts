@@ -148,19 +148,6 @@ export class PredictiveAutoscalerController {
     }
   }
 
-  /**
-   * Told by the leader election when this replica starts or stops leading: logged, and a new leader reconciles every
-   * resource, so it writes what it owns.
-   */
-  leadershipChanged(leading: boolean): void {
-    this.log(
-      'info',
-      leading ? 'leading: writing owned objects, status and events' : 'not leading: running workloads, writing nothing',
-      { leading },
-    );
-    if (leading) this.requeueAll();
-  }
-
   /** Reconciles every known resource again: a replica that has just become leader writes what it owns. */
   requeueAll(): void {
     for (const informer of this.informers) for (const object of informer.list()) this.queue.add(keyOf(object));
