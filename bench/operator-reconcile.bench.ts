@@ -9,12 +9,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as k8s from '@kubernetes/client-node';
-import { predictiveAutoscalerCrdYaml } from '../src/config/crd.js';
 import { safeParseServiceConfig } from '../src/config/service.js';
 import { systemClock } from '../src/core/index.js';
 import { PredictiveAutoscalerController } from '../src/operator/controller.js';
 import { PrescaleService } from '../src/predictor/service.js';
 import { inProcessTrainer } from '../src/predictor/trainer.js';
+import {
+  createTargetDeployment,
+  installPredictiveAutoscalerCrd,
+} from '../src/testing/kube-apiserver/cluster-fixtures.js';
 import { kubeConfigFor } from '../src/testing/kube-apiserver/fixtures.js';
 import { startKubeApiServer } from '../src/testing/kube-apiserver/index.js';
 
@@ -22,22 +25,8 @@ const COUNT = Number(process.argv[2] ?? 1000);
 const namespace = 'bench';
 const server = await startKubeApiServer({ namespaces: ['default', namespace] });
 const kc = kubeConfigFor(server.url);
-await kc.makeApiClient(k8s.ApiextensionsV1Api).createCustomResourceDefinition({
-  body: k8s.loadYaml(predictiveAutoscalerCrdYaml()) as k8s.V1CustomResourceDefinition,
-});
-await kc.makeApiClient(k8s.AppsV1Api).createNamespacedDeployment({
-  namespace,
-  body: {
-    metadata: { name: 'web' },
-    spec: {
-      selector: { matchLabels: { app: 'web' } },
-      template: {
-        metadata: { labels: { app: 'web' } },
-        spec: { containers: [{ name: 'web', image: 'web', resources: { requests: { cpu: '500m' } } }] },
-      },
-    },
-  },
-});
+await installPredictiveAutoscalerCrd(kc);
+await createTargetDeployment(kc, namespace, 'web');
 
 const modelsDir = await mkdtemp(join(tmpdir(), 'prescale-bench-'));
 const parsed = safeParseServiceConfig({

@@ -1,52 +1,52 @@
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { after, before, type TestContext, test } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
 import { stringify } from 'yaml';
-import { predictiveAutoscalerCrdYaml } from '../config/crd.js';
-import { kubeConfigFor, kubectlConfigFor } from '../testing/kube-apiserver/fixtures.js';
+import {
+  createTargetDeployment,
+  installPredictiveAutoscalerCrd,
+  writeProcessKubeconfig,
+} from '../testing/kube-apiserver/cluster-fixtures.js';
+import { kubeConfigFor } from '../testing/kube-apiserver/fixtures.js';
 import { type KubeApiServer, startKubeApiServer } from '../testing/kube-apiserver/index.js';
-import { prescale } from '../testing/prescale-cli.js';
+import { type PrescaleRun, prescale, servingPorts } from '../testing/prescale-cli.js';
 import { tempDir } from '../testing/temp-dir.js';
 
 // `prescale serve --watch`: the real CLI in its own process takes its workloads from PredictiveAutoscaler resources
-// of a (stand-in) API server it reaches through KUBECONFIG, owns their HPAs, and leaves nothing when one is deleted.
+// of a (stand-in) API server it reaches through KUBECONFIG and owns their HPAs or ScaledObjects. With
+// `--leader-election`, two such processes: one leads and writes the owned objects and status, the other only runs
+// the workloads so that its doors answer; when the leader is stopped (SIGTERM, as on a rollout) it releases the
+// Lease and the other takes over and writes what changes next.
 
 let server: KubeApiServer;
 
 before(async () => {
-  server = await startKubeApiServer({ namespaces: ['default', 'shop'] });
+  server = await startKubeApiServer({ namespaces: ['default', 'shop', 'team', 'prescale'] });
   const kc = kubeConfigFor(server.url);
-  await kc.makeApiClient(k8s.ApiextensionsV1Api).createCustomResourceDefinition({
-    body: k8s.loadYaml(predictiveAutoscalerCrdYaml()) as k8s.V1CustomResourceDefinition,
-  });
-  await kc.makeApiClient(k8s.AppsV1Api).createNamespacedDeployment({
-    namespace: 'shop',
-    body: {
-      metadata: { name: 'web' },
-      spec: {
-        selector: { matchLabels: { app: 'web' } },
-        template: {
-          metadata: { labels: { app: 'web' } },
-          spec: { containers: [{ name: 'web', image: 'web', resources: { requests: { cpu: '500m' } } }] },
-        },
-      },
-    },
-  });
+  await installPredictiveAutoscalerCrd(kc);
+  await createTargetDeployment(kc, 'shop', 'web');
+  await createTargetDeployment(kc, 'team', 'web');
 });
 
 after(() => server.stop());
 
-test('prescale serve --watch runs the workloads of PredictiveAutoscalers and owns their HPAs', async (t) => {
-  const dir = await tempDir(t);
-  const kubeconfig = join(dir, 'kubeconfig');
-  // client-node reaches a plain-http server only with TLS verification off (it is not used on http anyway).
-  await writeFile(
-    kubeconfig,
-    kubectlConfigFor(server.url).replace('cluster: {server:', 'cluster: {insecure-skip-tls-verify: true, server:'),
-  );
-  const configFile = join(dir, 'prescale.yaml');
+const pasOf = (namespace: string) => ({
+  group: 'autoscaler.ml.dev',
+  version: 'v1alpha1',
+  plural: 'predictiveautoscalers',
+  namespace,
+});
+
+/** `prescale serve --watch …` in its own process, its models in `dir/<podName>`, killed when the test ends. */
+async function serveWatching(
+  t: TestContext,
+  dir: string,
+  flags: string[],
+  podName = 'prescale-0',
+): Promise<{ run: PrescaleRun; api: number }> {
+  const configFile = join(dir, `${podName}.yaml`);
   await writeFile(
     configFile,
     stringify({
@@ -54,22 +54,29 @@ test('prescale serve --watch runs the workloads of PredictiveAutoscalers and own
       api: { listen: '127.0.0.1:0' },
       keda: { listen: '127.0.0.1:0' },
       externalMetrics: { enabled: false },
-      models: { dir: join(dir, 'models') },
+      models: { dir: join(dir, podName) },
       loop: { trainer: 'in-process' },
     }),
   );
-  const run = prescale(['serve', '--config', configFile, '--watch', 'shop'], {
+  const run = prescale(['serve', '--config', configFile, ...flags], {
     ...process.env,
-    KUBECONFIG: kubeconfig,
+    KUBECONFIG: await writeProcessKubeconfig(dir, server.url),
+    POD_NAME: podName,
+    POD_NAMESPACE: 'prescale',
   });
   t.after(() => run.child.kill('SIGKILL'));
+  const { api } = await servingPorts(run);
+  return { run, api };
+}
+
+test('prescale serve --watch runs the workloads of PredictiveAutoscalers and owns their HPAs', async (t) => {
+  const { run } = await serveWatching(t, await tempDir(t), ['--watch', 'shop']);
   await run.logLine('"watching PredictiveAutoscalers"');
 
   const kc = kubeConfigFor(server.url);
   const custom = kc.makeApiClient(k8s.CustomObjectsApi);
-  const pas = { group: 'autoscaler.ml.dev', version: 'v1alpha1', plural: 'predictiveautoscalers', namespace: 'shop' };
   await custom.createNamespacedCustomObject({
-    ...pas,
+    ...pasOf('shop'),
     body: {
       apiVersion: 'autoscaler.ml.dev/v1alpha1',
       kind: 'PredictiveAutoscaler',
@@ -120,4 +127,79 @@ test('prescale serve --watch refuses a config file that lists workloads, naming 
   const run = prescale(['serve', '--config', configFile, '--watch']);
   assert.equal(await run.exited, 2);
   assert.match(run.output(), /--watch: .* lists 1 workloads/);
+});
+
+test('two replicas with --leader-election: one leads and writes; stopped, it hands over to the other', async (t) => {
+  const dir = await tempDir(t);
+  const flags = ['--watch', 'team', '--leader-election'];
+  const first = await serveWatching(t, dir, flags, 'prescale-0');
+  await first.run.logLine('"became leader"');
+  const second = await serveWatching(t, dir, flags, 'prescale-1');
+  await second.run.logLine('"watching PredictiveAutoscalers"');
+
+  const kc = kubeConfigFor(server.url);
+  const leases = kc.makeApiClient(k8s.CoordinationV1Api);
+  const holder = async () =>
+    (await leases.readNamespacedLease({ name: 'prescale-leader', namespace: 'prescale' })).spec?.holderIdentity ?? '';
+  assert.match(await holder(), /^prescale-0_/);
+
+  const custom = kc.makeApiClient(k8s.CustomObjectsApi);
+  await custom.createNamespacedCustomObject({
+    ...pasOf('team'),
+    body: {
+      apiVersion: 'autoscaler.ml.dev/v1alpha1',
+      kind: 'PredictiveAutoscaler',
+      metadata: { name: 'web' },
+      spec: { targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' }, integration: 'HPA' },
+    },
+  });
+  // Both run the workload (both doors answer); only the leader writes its HPA and status.
+  await first.run.logLine('"status written"');
+  await second.run.logLine('"workloads changed"');
+  const autoscaling = kc.makeApiClient(k8s.AutoscalingV2Api);
+  const hpa = await autoscaling.readNamespacedHorizontalPodAutoscaler({ name: 'web', namespace: 'team' });
+  assert.equal(hpa.spec?.maxReplicas, 10);
+  for (const { api } of [first, second]) {
+    const { workloads } = (await (await fetch(`http://127.0.0.1:${api}/v1/workloads`)).json()) as {
+      workloads: { name: string }[];
+    };
+    assert.deepEqual(
+      workloads.map((w) => w.name),
+      ['web'],
+    );
+  }
+  assert.doesNotMatch(second.run.output(), /"status written"|"became leader"/, 'the follower writes nothing');
+
+  // A rollout stops the leader: it releases the Lease, the follower leads at its next try (2 s) and its doors
+  // never stopped answering.
+  first.run.child.kill('SIGTERM');
+  assert.equal(await first.run.exited, 0);
+  assert.doesNotMatch(await holder(), /^prescale-0_/, 'released on SIGTERM (free, or already taken)');
+  await second.run.logLine('"became leader"');
+  assert.match(await holder(), /^prescale-1_/);
+  const { workloads } = (await (await fetch(`http://127.0.0.1:${second.api}/v1/workloads`)).json()) as {
+    workloads: unknown[];
+  };
+  assert.equal(workloads.length, 1);
+
+  // The new leader writes what changes next.
+  await custom.patchNamespacedCustomObject(
+    { ...pasOf('team'), name: 'web', body: { spec: { maxReplicas: 7 } } },
+    k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+  );
+  await second.run.logLine('"observedGeneration":2');
+  const updated = await autoscaling.readNamespacedHorizontalPodAutoscaler({ name: 'web', namespace: 'team' });
+  assert.equal(updated.spec?.maxReplicas, 7);
+
+  second.run.child.kill('SIGTERM');
+  assert.equal(await second.run.exited, 0);
+});
+
+test('--leader-election without --watch is refused, naming the flag', async (t) => {
+  const dir = await tempDir(t);
+  const configFile = join(dir, 'prescale.yaml');
+  await writeFile(configFile, stringify({ externalMetrics: { enabled: false } }));
+  const run = prescale(['serve', '--config', configFile, '--leader-election']);
+  assert.equal(await run.exited, 2);
+  assert.match(run.output(), /--leader-election: .*add --watch/);
 });

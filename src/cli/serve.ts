@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { parseServiceConfigYaml } from '../config/service-yaml.js';
 import { PrescaleError, systemClock } from '../core/index.js';
 import type { WorkloadRunner } from '../operator/controller.js';
@@ -20,13 +22,29 @@ export const registerServe: RegisterCommand = (program, run) => {
         'through the in-cluster service account or KUBECONFIG; the config file then lists no workloads',
     )
     .option(
+      '--leader-election',
+      'with --watch: run as one of several replicas; only the leader (a coordination.k8s.io Lease) writes owned ' +
+        'objects and status, every replica answers KEDA and the External Metrics API',
+    )
+    .option(
+      '--leader-election-namespace <namespace>',
+      "the Lease's namespace (default: env POD_NAMESPACE, else prescale)",
+    )
+    .option(
       '--scaler-address <host:port>',
       "how KEDA reaches this service's external scaler, written into the ScaledObjects it owns",
       'prescale.prescale.svc:9000',
     )
     .action(
-      run(async (opts: { config: string; logLevel: string; watch?: string | true; scalerAddress: string }) => {
+      run(async (opts: ServeOptions) => {
         const config = parseServiceConfigYaml(await readConfigFile(opts.config), opts.config);
+        if (opts.leaderElection === true && opts.watch === undefined) {
+          throw new PrescaleError(
+            'invalid-input',
+            '--leader-election: only the PredictiveAutoscaler controller elects a leader; add --watch',
+            { field: '--leader-election' },
+          );
+        }
         if (opts.watch !== undefined && config.workloads.length > 0) {
           throw new PrescaleError(
             'invalid-input',
@@ -38,8 +56,8 @@ export const registerServe: RegisterCommand = (program, run) => {
         const [{ PrescaleService }, { pino }] = await Promise.all([import('../predictor/index.js'), import('pino')]);
         const logger = pino({ level: opts.logLevel, base: { service: 'prescale' } });
         const service = await PrescaleService.start(config, { logger });
-        const watcher =
-          opts.watch === undefined ? null : await startWatching(service, opts.watch, opts.scalerAddress, logger);
+        const { watch } = opts;
+        const watcher = watch === undefined ? null : await startWatching(service, { ...opts, watch }, logger);
         const controller = new AbortController();
         const stop = (signal: NodeJS.Signals) => {
           logger.info({ signal }, 'stopping');
@@ -58,33 +76,77 @@ export const registerServe: RegisterCommand = (program, run) => {
     );
 };
 
-/** Starts the PredictiveAutoscaler controller in front of the service (loaded only with `--watch`). */
+interface ServeOptions {
+  config: string;
+  logLevel: string;
+  watch?: string | true;
+  leaderElection?: true;
+  leaderElectionNamespace?: string;
+  scalerAddress: string;
+}
+
+interface Logger {
+  info(fields: object, message: string): void;
+  warn(fields: object, message: string): void;
+  error(fields: object, message: string): void;
+}
+
+/** The Lease replicas of one install campaign for. */
+const LEASE_NAME = 'prescale-leader';
+
+/**
+ * Starts the PredictiveAutoscaler controller in front of the service (loaded only with `--watch`), and with
+ * `--leader-election` campaigns for the Lease: stopping stops the controller first, then releases the Lease, so the
+ * next leader takes over at its next try and no write follows the release.
+ */
 async function startWatching(
   service: WorkloadRunner,
-  watch: string | true,
-  scalerAddress: string,
-  logger: {
-    info(fields: object, message: string): void;
-    warn(fields: object, message: string): void;
-    error(fields: object, message: string): void;
-  },
+  opts: ServeOptions & { watch: string | true },
+  logger: Logger,
 ): Promise<{ stop(): Promise<void> }> {
-  const [{ PredictiveAutoscalerController }, { KubeConfig }] = await Promise.all([
+  const [{ PredictiveAutoscalerController }, { LeaderElector }, { KubeConfig }] = await Promise.all([
     import('../operator/controller.js'),
+    import('../operator/leader-election.js'),
     import('@kubernetes/client-node'),
   ]);
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromDefault();
-  const namespaces = watch === true ? null : watch.split(',').map((namespace) => namespace.trim());
+  const namespaces = opts.watch === true ? null : opts.watch.split(',').map((namespace) => namespace.trim());
+  // client-go's identity: the pod name (the downward API gives it) and a unique suffix, so a restarted pod is new.
+  const identity = `${process.env.POD_NAME ?? hostname()}_${randomUUID()}`;
+  const elector =
+    opts.leaderElection === true
+      ? new LeaderElector({
+          kubeConfig,
+          namespace: opts.leaderElectionNamespace ?? process.env.POD_NAMESPACE ?? 'prescale',
+          name: LEASE_NAME,
+          identity,
+          clock: systemClock,
+          onLeading: (leading) => {
+            logger.info({ identity, lease: LEASE_NAME }, leading ? 'became leader' : 'stopped leading');
+            if (leading) controller.requeueAll();
+          },
+        })
+      : null;
   const controller = new PredictiveAutoscalerController({
     kubeConfig,
     service,
-    scalerAddress,
+    scalerAddress: opts.scalerAddress,
     namespaces,
     clock: systemClock,
+    isLeader: elector === null ? undefined : () => elector.isLeader,
     log: (level, message, fields) => logger[level](fields ?? {}, message),
   });
   await controller.start();
-  logger.info({ namespaces: namespaces ?? 'all' }, 'watching PredictiveAutoscalers');
-  return controller;
+  elector?.start();
+  logger.info(
+    { namespaces: namespaces ?? 'all', leaderElection: elector !== null, identity },
+    'watching PredictiveAutoscalers',
+  );
+  return {
+    async stop() {
+      await controller.stop();
+      await elector?.stop();
+    },
+  };
 }

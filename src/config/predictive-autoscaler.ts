@@ -141,12 +141,23 @@ export interface PredictiveAutoscaler {
   readonly resources: { readonly recommend: boolean; readonly apply: boolean };
 }
 
+/**
+ * The CPU (cores) and memory (working-set bytes) of a target's pods, summed, as cAdvisor exports them through the
+ * kubelet: the default load signal, and what the operator reads beside any load signal so that capacity is learned
+ * from history and resources are recommended. Pods of a Deployment or StatefulSet are named `<name>-…`.
+ */
+export function targetPodQueries(namespace: string, targetName: string): { cpu: string; memory: string } {
+  const pods = `namespace="${namespace}",pod=~"${targetName}-.*",container!=""`;
+  return {
+    cpu: D.spec.metric.query.replace('namespace="<namespace>",pod=~"<targetRef.name>-.*",container!=""', pods),
+    memory: `sum(container_memory_working_set_bytes{${pods}})`,
+  };
+}
+
 /** The resource's fields once parsed, into a `PredictiveAutoscaler` (the default query filled in from the names). */
 export function toPredictiveAutoscaler(resource: ResourceFields): PredictiveAutoscaler {
   const { metadata, spec } = resource;
-  const defaultQuery = D.spec.metric.query
-    .replace('<namespace>', metadata.namespace)
-    .replace('<targetRef.name>', spec.targetRef.name);
+  const defaultQuery = targetPodQueries(metadata.namespace, spec.targetRef.name).cpu;
   return {
     name: metadata.name,
     namespace: metadata.namespace,

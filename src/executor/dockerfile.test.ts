@@ -1,6 +1,6 @@
 // k8s/Dockerfile without a Docker engine (none runs here): its instructions are read and checked against the
 // repo and the install (LTS Node in every stage, runtime dependencies only, a non-root numeric user that is the
-// Deployment's, every copied path present and let in by .dockerignore), and the pruning script it runs is run
+// StatefulSet's, every copied path present and let in by .dockerignore), and the pruning script it runs is run
 // on a small tree shaped like the real one. The payload it leaves is measured in docs/benchmarks.md.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -70,19 +70,19 @@ test('the build installs the runtime dependencies only, with the ONNX Runtime do
   );
 });
 
-test('the image runs prescale as the Deployment’s numeric non-root user, with the Deployment’s arguments', async () => {
+test('the image runs prescale as the StatefulSet’s numeric non-root user, with the StatefulSet’s arguments', async () => {
   const instructions = await readDockerfile();
   const lastStage = Math.max(...instructions.map((i) => i.stage));
   const users = of(instructions, 'USER').filter((u) => u.stage === lastStage);
   assert.equal(users.length, 1);
   const [uid, gid] = users[0].args.split(':').map(Number);
   assert.ok(uid > 0 && gid > 0, `USER ${users[0].args} is numeric and not root`);
-  const deployment = parse(await readFile(join(repoRoot, 'k8s/base/deployment.yaml'), 'utf8'));
-  const pod = deployment.spec.template.spec;
+  const statefulSet = parse(await readFile(join(repoRoot, 'k8s/base/statefulset.yaml'), 'utf8'));
+  const pod = statefulSet.spec.template.spec;
   assert.deepEqual([pod.securityContext.runAsUser, pod.securityContext.runAsGroup], [uid, gid]);
   const entrypoint = JSON.parse(of(instructions, 'ENTRYPOINT')[0].args);
   assert.deepEqual(entrypoint, ['node', 'bin/prescale.mjs']);
-  // The Deployment may add flags (the controller's) after the image's default command.
+  // The StatefulSet adds the controller's flags after the image's default command.
   const command = JSON.parse(of(instructions, 'CMD')[0].args);
   assert.deepEqual(pod.containers[0].args.slice(0, command.length), command);
   // The runtime stage takes the pruned /app from the build stage and nothing from the build context.

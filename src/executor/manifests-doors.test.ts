@@ -1,15 +1,26 @@
-// The doors of the rendered installs against the code: the example HPA and ScaledObject follow a workload their
-// overlay's config serves, through the metric name and scaler address the code publishes; the opt-in
+// The doors of the rendered installs against the code: the keda and hpa overlays ship the seed's example as a
+// PredictiveAutoscaler, and what the controller's code owns for it (a ScaledObject, an HPA) is valid and reaches
+// this install's scaler address and External metric; the minimal resource of docs/operator.md parses as the
+// controller parses it; no install ships a hand-written HPA or ScaledObject; the opt-in
 // APIService reaches the External Metrics API; cert-manager issues the Secret the pod mounts and injects its CA;
 // the ServiceMonitor scrapes the port that serves /metrics; the RBAC grants what the controller and the
 // External Metrics API need, to the account the pod runs as. Schemas: manifests.test.ts.
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { before, test } from 'node:test';
+import { ScaledObject } from '@kubernetes-models/keda/keda.sh/v1alpha1';
+import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
+import { parse } from 'yaml';
 import { PREDICTIVE_AUTOSCALER_API_VERSION } from '../config/predictive-autoscaler.js';
 import type { ServiceConfig } from '../config/service.js';
 import { parseServiceConfigYaml } from '../config/service-yaml.js';
+import { type WorkloadConfig, workloadEntrySchema } from '../config/workload.js';
+import { safeParseWithIssues } from '../core/issues.js';
 import { findObject, type KubeObject, objectsOfKind, renderAll } from '../testing/kustomize.js';
+import { repoRoot } from '../testing/paths.js';
 import { DESIRED_REPLICAS_METRIC, EXTERNAL_METRICS_GROUP, splitListen } from './external-metrics.js';
+import { ownedObject } from './owned-objects.js';
 
 let rendered: Map<string, KubeObject[]>;
 
@@ -27,52 +38,116 @@ before(async () => {
   rendered = await renderAll();
 });
 
-test('the example HPA reads the metric Prescale serves for an HPA workload of its overlay', () => {
-  const objects = install('k8s/overlays/hpa');
-  const config = configOf(objects);
-  assert.equal(config.externalMetrics.enabled, true);
-  const hpa = findObject(objects, 'HorizontalPodAutoscaler');
-  const external = hpa.spec.metrics[0].external;
-  assert.equal(external.metric.name, DESIRED_REPLICAS_METRIC);
-  assert.deepEqual(external.target, { type: 'AverageValue', averageValue: '1' });
-  const workload = config.workloads.find(
-    (w) =>
-      w.resource.name === external.metric.selector.matchLabels.workload &&
-      w.resource.namespace === hpa.metadata.namespace,
-  );
-  assert.ok(workload, 'the selector names a configured workload in the HPA namespace');
-  assert.equal(workload.resource.integration, 'HPA');
-  assert.deepEqual(hpa.spec.scaleTargetRef, workload.resource.targetRef);
-  assert.equal(hpa.spec.minReplicas, workload.resource.policy.minReplicas);
-  assert.equal(hpa.spec.maxReplicas, workload.resource.policy.maxReplicas);
+/** The seed's example (../shared/spec/predictive-autoscaler-crd.md), as the overlays ship it with their door. */
+function seedExample(integration: 'HPA' | 'KEDA'): KubeObject {
+  return {
+    apiVersion: PREDICTIVE_AUTOSCALER_API_VERSION,
+    kind: 'PredictiveAutoscaler',
+    metadata: { name: 'demo-service', namespace: 'default' },
+    spec: {
+      targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'demo-service' },
+      predictionHorizon: '10m',
+      model: 'prophet-lstm-hybrid',
+      integration,
+      metric: { query: 'sum(rate(http_requests_total{namespace="default",service="demo-service"}[1m]))' },
+      capacity: { perPod: 50 },
+    },
+  };
+}
+
+/**
+ * A resource as the controller parses it (src/operator/controller.ts): with its target's pod requests (by default
+ * a target whose pod template gives none), through the one workload-entry schema.
+ */
+function parseAsController(example: KubeObject, pod: Record<string, string> = {}): WorkloadConfig {
+  const parsed = safeParseWithIssues(workloadEntrySchema, {
+    metadata: { name: example.metadata.name, namespace: example.metadata.namespace },
+    spec: example.spec,
+    pod,
+  });
+  assert.ok(parsed.success, parsed.success ? '' : parsed.issues.map((i) => `${i.path}: ${i.message}`).join('; '));
+  return parsed.data;
+}
+
+/** What the controller of this install would own for its example: built by the controller's own code. */
+function ownedByController(objects: KubeObject[]): { example: KubeObject; owned: KubeObject } {
+  const example = findObject(objects, 'PredictiveAutoscaler');
+  const args: string[] = findObject(objects, 'StatefulSet', 'prescale').spec.template.spec.containers[0].args;
+  const scalerAddress = args[args.indexOf('--scaler-address') + 1];
+  const owner = { name: example.metadata.name, namespace: example.metadata.namespace, uid: 'uid-1' };
+  const owned = ownedObject(owner, parseAsController(example).resource, scalerAddress);
+  assert.ok(owned, `${example.spec.integration} owns an object`);
+  return { example, owned };
+}
+
+test('the keda and hpa overlays ship the seed’s example as a PredictiveAutoscaler the controller reads', () => {
+  for (const [dir, integration] of [
+    ['k8s/overlays/keda', 'KEDA'],
+    ['k8s/overlays/hpa', 'HPA'],
+  ] as const) {
+    const example = findObject(install(dir), 'PredictiveAutoscaler');
+    assert.deepEqual(example, seedExample(integration), dir);
+    const workload = parseAsController(example).resource;
+    assert.equal(workload.integration, integration, dir);
+    assert.equal(workload.model, 'prophet-lstm', `${dir}: prophet-lstm-hybrid is the hybrid's other name`);
+  }
 });
 
-test('the example ScaledObject calls the external scaler for a KEDA workload of its overlay', () => {
-  const objects = install('k8s/overlays/keda');
-  const config = configOf(objects);
-  assert.equal(config.keda.enabled, true);
-  const so = findObject(objects, 'ScaledObject');
-  const [trigger] = so.spec.triggers;
-  assert.equal(trigger.type, 'external');
-  assert.equal(trigger.metricType, 'AverageValue');
-  const service = findObject(objects, 'Service', 'prescale');
-  const grpc = service.spec.ports.find((p: KubeObject) => p.name === 'grpc');
-  assert.equal(grpc.targetPort, 'grpc');
-  assert.equal(
-    trigger.metadata.scalerAddress,
-    `${service.metadata.name}.${service.metadata.namespace}.svc.cluster.local:${grpc.port}`,
-  );
-  const container = findObject(objects, 'Deployment', 'prescale').spec.template.spec.containers[0];
-  const grpcContainerPort = container.ports.find((p: KubeObject) => p.name === 'grpc').containerPort;
-  assert.equal(grpcContainerPort, splitListen(config.keda.listen).port);
-  const workload = config.workloads.find(
-    (w) => w.resource.name === trigger.metadata.workload && w.resource.namespace === so.metadata.namespace,
-  );
-  assert.ok(workload, 'the trigger names a configured workload in the ScaledObject namespace');
+test('the minimal resource of docs/operator.md parses as the controller parses it, given a CPU request', async () => {
+  const doc = await readFile(join(repoRoot, 'docs/operator.md'), 'utf8');
+  const section = doc.slice(doc.indexOf('## The resource'));
+  const yaml = /```yaml\n([\s\S]*?)\n```/.exec(section)?.[1];
+  assert.ok(yaml, 'docs/operator.md has a YAML resource under "The resource"');
+  const minimal = parse(yaml);
+  assert.equal(minimal.kind, 'PredictiveAutoscaler');
+  const workload = parseAsController(minimal, { cpuRequest: '100m' });
   assert.equal(workload.resource.integration, 'KEDA');
-  assert.equal(so.spec.scaleTargetRef.name, workload.resource.targetRef.name);
-  assert.equal(so.spec.minReplicaCount, workload.resource.policy.minReplicas);
-  assert.equal(so.spec.maxReplicaCount, workload.resource.policy.maxReplicas);
+  assert.equal(workload.loadIsCpuCores, true, 'the default CPU signal');
+  // Without a CPU request in the target's pod template the default capacity cannot be derived.
+  assert.throws(() => parseAsController(minimal), /capacity\.perPod/);
+});
+
+test('no install ships a hand-written HPA or ScaledObject: the controller creates and owns them', () => {
+  for (const [dir, objects] of rendered) {
+    const handWritten = objects.filter((o) => o.kind === 'HorizontalPodAutoscaler' || o.kind === 'ScaledObject');
+    assert.deepEqual(
+      handWritten.map((o) => `${o.kind} ${o.metadata.name}`),
+      [],
+      dir,
+    );
+  }
+});
+
+test('for the keda example the controller owns a valid ScaledObject calling this install’s scaler', () => {
+  const objects = install('k8s/overlays/keda');
+  assert.equal(configOf(objects).keda.enabled, true);
+  const { example, owned } = ownedByController(objects);
+  assert.doesNotThrow(() => new ScaledObject(owned).validate());
+  const so = owned as KubeObject;
+  assert.equal(so.metadata.ownerReferences[0].name, example.metadata.name);
+  assert.deepEqual(so.spec.scaleTargetRef.name, example.spec.targetRef.name);
+  const trigger = so.spec.triggers.find((t: KubeObject) => t.type === 'external');
+  const [host, port] = trigger.metadata.scalerAddress.split(':');
+  const service = findObject(objects, 'Service', 'prescale');
+  assert.equal(host, `${service.metadata.name}.${service.metadata.namespace}.svc`);
+  const grpc = service.spec.ports.find((p: KubeObject) => p.port === Number(port));
+  assert.equal(grpc?.targetPort, 'grpc');
+  const container = findObject(objects, 'StatefulSet', 'prescale').spec.template.spec.containers[0];
+  const grpcContainerPort = container.ports.find((p: KubeObject) => p.name === 'grpc').containerPort;
+  assert.equal(grpcContainerPort, splitListen(configOf(objects).keda.listen).port);
+});
+
+test('for the hpa example the controller owns a valid HPA on the External metric this install serves', () => {
+  const objects = install('k8s/overlays/hpa');
+  assert.equal(configOf(objects).externalMetrics.enabled, true);
+  const { example, owned } = ownedByController(objects);
+  assert.doesNotThrow(() => new HorizontalPodAutoscaler(owned).validate());
+  const hpa = owned as KubeObject;
+  assert.equal(hpa.metadata.ownerReferences[0].name, example.metadata.name);
+  assert.deepEqual(hpa.spec.scaleTargetRef, example.spec.targetRef);
+  const external = hpa.spec.metrics.find((m: KubeObject) => m.type === 'External').external;
+  assert.equal(external.metric.name, DESIRED_REPLICAS_METRIC);
+  assert.equal(external.metric.selector.matchLabels.workload, example.metadata.name);
 });
 
 test('the opt-in APIService routes external.metrics.k8s.io/v1beta1 to the port the config serves it on', () => {
@@ -87,7 +162,7 @@ test('the opt-in APIService routes external.metrics.k8s.io/v1beta1 to the port t
     assert.equal(service.metadata.namespace, apiService.spec.service.namespace);
     const port = service.spec.ports.find((p: KubeObject) => p.port === apiService.spec.service.port);
     assert.equal(port?.targetPort, 'https');
-    const container = findObject(objects, 'Deployment', 'prescale').spec.template.spec.containers[0];
+    const container = findObject(objects, 'StatefulSet', 'prescale').spec.template.spec.containers[0];
     const https = container.ports.find((p: KubeObject) => p.name === 'https').containerPort;
     assert.equal(https, splitListen(configOf(objects).externalMetrics.listen).port);
   }
@@ -101,7 +176,7 @@ test('cert-manager issues the Secret the pod mounts, for the names the aggregato
   assert.equal(serving.metadata.namespace, namespace);
   const { service } = apiService.spec;
   assert.ok(serving.spec.dnsNames.includes(`${service.name}.${service.namespace}.svc`));
-  const volumes = findObject(objects, 'Deployment', 'prescale').spec.template.spec.volumes;
+  const volumes = findObject(objects, 'StatefulSet', 'prescale').spec.template.spec.volumes;
   const mounted = volumes.find((v: KubeObject) => v.secret?.secretName === serving.spec.secretName);
   assert.ok(mounted, `the pod mounts ${serving.spec.secretName}`);
   // The chain resolves: serving ← CA Issuer ← CA Certificate (isCA) ← self-signed Issuer, all in one namespace.
@@ -129,7 +204,7 @@ test('the ServiceMonitor scrapes /metrics on the Service port of the HTTP API', 
   const [endpoint] = monitor.spec.endpoints;
   assert.equal(endpoint.path, '/metrics');
   const port = service.spec.ports.find((p: KubeObject) => p.name === endpoint.port);
-  const container = findObject(objects, 'Deployment', 'prescale').spec.template.spec.containers[0];
+  const container = findObject(objects, 'StatefulSet', 'prescale').spec.template.spec.containers[0];
   const target = container.ports.find((p: KubeObject) => p.name === port.targetPort).containerPort;
   assert.equal(target, splitListen(configOf(objects).api.listen).port);
 });
@@ -160,7 +235,7 @@ function rulesOf(objects: KubeObject[], account: KubeObject, bindingKind: string
 
 test('the RBAC grants the controller what it will do, to the account the pod runs as, and no more', () => {
   const objects = install('k8s');
-  const pod = findObject(objects, 'Deployment', 'prescale').spec.template.spec;
+  const pod = findObject(objects, 'StatefulSet', 'prescale').spec.template.spec;
   const account = findObject(objects, 'ServiceAccount', pod.serviceAccountName);
   const cluster = rulesOf(objects, account, 'ClusterRoleBinding');
   const crd = findObject(objects, 'CustomResourceDefinition');

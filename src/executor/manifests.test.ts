@@ -1,6 +1,7 @@
 // The install in k8s/ is checked here without a cluster (no Kubernetes API server can run on this machine):
 // every kustomization is rendered by the real `kubectl kustomize`, and every object it renders is validated
-// against the schema of its kind: Kubernetes and KEDA through kubernetes-models and @kubernetes-models/keda;
+// against the schema of its kind: Kubernetes through kubernetes-models; PredictiveAutoscalers against the
+// schema of the CRD the same install applies, as the stand-in API server admits them (pruning, defaults, CEL);
 // cert-manager and the Prometheus Operator, which have no model package here, against the fields Prescale's
 // install depends on. The schemas catch missing and mistyped fields, not unknown ones; `kubectl apply
 // --dry-run=server -k` on a real cluster is the last check. Agreement with the code: manifests-*.test.ts.
@@ -8,18 +9,17 @@ import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { before, test } from 'node:test';
-import { ScaledObject } from '@kubernetes-models/keda/keda.sh/v1alpha1';
 import { CustomResourceDefinition } from 'kubernetes-models/apiextensions.k8s.io/v1';
 import { APIService } from 'kubernetes-models/apiregistration.k8s.io/v1';
-import { Deployment } from 'kubernetes-models/apps/v1';
-import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
+import { StatefulSet } from 'kubernetes-models/apps/v1';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
-import { ConfigMap, Namespace, PersistentVolumeClaim, Service, ServiceAccount } from 'kubernetes-models/v1';
+import { ConfigMap, Namespace, Service, ServiceAccount } from 'kubernetes-models/v1';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { predictiveAutoscalerCrd } from '../config/crd.js';
+import { admitCustomResource } from '../testing/kube-apiserver/schema.js';
 import {
   findKustomizationDirs,
   findObject,
@@ -87,14 +87,33 @@ const serviceMonitor = z.looseObject({
   }),
 });
 
+/** Whether every field of `part` is in `whole` with the same value (`whole` may hold more: defaults). */
+function contains(whole: unknown, part: unknown): boolean {
+  if (typeof part !== 'object' || part === null) return whole === part;
+  if (typeof whole !== 'object' || whole === null) return false;
+  return Object.entries(part).every(([k, v]) => contains((whole as Record<string, unknown>)[k], v));
+}
+
+/** The generated CRD, which the base applies unchanged (tested below). */
+const crd: KubeObject = predictiveAutoscalerCrd();
+
+/**
+ * A PredictiveAutoscaler as the API server admits it under the CRD's schema: no validation cause, CEL rules
+ * included, and nothing pruned (a misspelt field would be dropped silently by a real server).
+ */
+const predictiveAutoscaler: Validator = (object) => {
+  const { object: admitted, causes } = admitCustomResource(crd.spec.versions[0].schema.openAPIV3Schema, object);
+  if (causes.length > 0) throw new Error(causes.map((c) => `${c.field}: ${c.message}`).join('; '));
+  if (!contains(admitted, object)) throw new Error('the CRD schema pruned fields of it: unknown or misspelt fields');
+};
+
 /** Every kind the install uses, with what validates it. */
 const validators: Record<string, Validator> = {
   'v1/Namespace': model(Namespace),
   'v1/ServiceAccount': model(ServiceAccount),
   'v1/Service': model(Service),
   'v1/ConfigMap': model(ConfigMap),
-  'v1/PersistentVolumeClaim': model(PersistentVolumeClaim),
-  'apps/v1/Deployment': model(Deployment),
+  'apps/v1/StatefulSet': model(StatefulSet),
   'policy/v1/PodDisruptionBudget': model(PodDisruptionBudget),
   'networking.k8s.io/v1/NetworkPolicy': model(NetworkPolicy),
   'rbac.authorization.k8s.io/v1/ClusterRole': model(ClusterRole),
@@ -103,8 +122,7 @@ const validators: Record<string, Validator> = {
   'rbac.authorization.k8s.io/v1/RoleBinding': model(RoleBinding),
   'apiextensions.k8s.io/v1/CustomResourceDefinition': model(CustomResourceDefinition),
   'apiregistration.k8s.io/v1/APIService': model(APIService),
-  'autoscaling/v2/HorizontalPodAutoscaler': model(HorizontalPodAutoscaler),
-  'keda.sh/v1alpha1/ScaledObject': model(ScaledObject),
+  'autoscaler.ml.dev/v1alpha1/PredictiveAutoscaler': predictiveAutoscaler,
   'cert-manager.io/v1/Certificate': fields(certManagerCertificate),
   'cert-manager.io/v1/Issuer': fields(certManagerIssuer),
   'monitoring.coreos.com/v1/ServiceMonitor': fields(serviceMonitor),
@@ -156,12 +174,24 @@ test('the schema checks do catch broken objects (the check is not vacuous)', () 
     return () => validators[`${object.apiVersion}/${kind}`](object);
   };
   assert.throws(
-    broken('Deployment', 'prescale', (d) => delete d.spec.selector),
+    broken('StatefulSet', 'prescale', (s) => delete s.spec.selector),
     /selector/,
   );
   assert.throws(
-    broken('HorizontalPodAutoscaler', undefined, (h) => (h.spec.maxReplicas = 'forty')),
-    /maxReplicas/,
+    broken('StatefulSet', 'prescale', (s) => (s.spec.volumeClaimTemplates[0].spec.accessModes = 'ReadWriteOnce')),
+    /accessModes/,
+  );
+  assert.throws(
+    broken('PredictiveAutoscaler', 'demo-service', (p) => (p.spec.model = 'gpt')),
+    /spec\.model/,
+  );
+  assert.throws(
+    broken('PredictiveAutoscaler', 'demo-service', (p) => Object.assign(p.spec, { minReplicas: 5, maxReplicas: 2 })),
+    /minReplicas/,
+  );
+  assert.throws(
+    broken('PredictiveAutoscaler', 'demo-service', (p) => (p.spec.predictionHorizont = '10m')),
+    /pruned/,
   );
   assert.throws(
     broken('PodDisruptionBudget', 'prescale', (p) => (p.spec.maxUnavailable = true)),
@@ -175,9 +205,6 @@ test('the schema checks do catch broken objects (the check is not vacuous)', () 
     broken('Issuer', 'prescale-ca', (i) => (i.spec.ca = {})),
     /spec/,
   );
-  const keda = findObject(rendered.get('k8s/overlays/keda') ?? [], 'ScaledObject');
-  const noTriggers = { ...keda, spec: { ...keda.spec, triggers: undefined } };
-  assert.throws(() => validators['keda.sh/v1alpha1/ScaledObject'](noTriggers), /triggers/);
   const monitor = structuredClone(findObject(rendered.get('k8s/overlays/servicemonitor') ?? [], 'ServiceMonitor'));
   monitor.spec.endpoints[0].path = 'metrics';
   assert.throws(() => validators['monitoring.coreos.com/v1/ServiceMonitor'](monitor), /endpoints\.0\.path/);
@@ -190,15 +217,14 @@ test('the base holds the whole default install, and nothing that claims a cluste
     'ClusterRoleBinding',
     'ConfigMap',
     'CustomResourceDefinition',
-    'Deployment',
     'Namespace',
     'NetworkPolicy',
-    'PersistentVolumeClaim',
     'PodDisruptionBudget',
     'Role',
     'RoleBinding',
     'Service',
     'ServiceAccount',
+    'StatefulSet',
   ]);
   // The APIService replaces any other External Metrics API of the cluster: only the opt-in overlays hold it.
   const withApiService = [...rendered].filter(([, objects]) => objects.some((o) => o.kind === 'APIService'));
@@ -224,8 +250,9 @@ test('each overlay keeps every object of what it builds on and adds its own', ()
     assert.deepEqual(own.sort(), expected.sort(), dir);
     for (const k of base) assert.ok(names(dir).has(k), `${dir} lost ${k}`);
   };
-  adds('k8s/overlays/keda', 'k8s/base', ['keda.sh/v1alpha1/ScaledObject shop/api']);
-  adds('k8s/overlays/hpa', 'k8s/base', ['autoscaling/v2/HorizontalPodAutoscaler shop/web']);
+  const example = 'autoscaler.ml.dev/v1alpha1/PredictiveAutoscaler default/demo-service';
+  adds('k8s/overlays/keda', 'k8s/base', [example]);
+  adds('k8s/overlays/hpa', 'k8s/base', [example]);
   adds('k8s/overlays/external-metrics-apiservice', 'k8s/overlays/hpa', [
     'apiregistration.k8s.io/v1/APIService /v1beta1.external.metrics.k8s.io',
   ]);

@@ -5,9 +5,10 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
-import { predictiveAutoscalerCrdYaml } from '../config/crd.js';
+import { targetPodQueries } from '../config/predictive-autoscaler.js';
 import type { WorkloadConfig } from '../config/workload.js';
 import { systemClock } from '../core/index.js';
+import { createTargetDeployment, installPredictiveAutoscalerCrd } from '../testing/kube-apiserver/cluster-fixtures.js';
 import { kubeConfigFor, kubectlConfigFor } from '../testing/kube-apiserver/fixtures.js';
 import { type KubeApiServer, startKubeApiServer } from '../testing/kube-apiserver/index.js';
 import { ManualClock } from '../testing/manual-clock.js';
@@ -60,27 +61,8 @@ let kc: k8s.KubeConfig;
 before(async () => {
   server = await startKubeApiServer({ namespaces: ['default', 'shop'] });
   kc = kubeConfigFor(server.url);
-  await kc
-    .makeApiClient(k8s.ApiextensionsV1Api)
-    // Through loadYaml: a plain object sent to the typed API loses `default` and `x-kubernetes-validations`.
-    .createCustomResourceDefinition({
-      body: k8s.loadYaml(predictiveAutoscalerCrdYaml()) as k8s.V1CustomResourceDefinition,
-    });
-  await kc.makeApiClient(k8s.AppsV1Api).createNamespacedDeployment({
-    namespace: 'shop',
-    body: {
-      metadata: { name: 'web' },
-      spec: {
-        selector: { matchLabels: { app: 'web' } },
-        template: {
-          metadata: { labels: { app: 'web' } },
-          spec: {
-            containers: [{ name: 'web', image: 'web', resources: { requests: { cpu: '500m', memory: '256Mi' } } }],
-          },
-        },
-      },
-    },
-  });
+  await installPredictiveAutoscalerCrd(kc);
+  await createTargetDeployment(kc, 'shop', 'web', { cpu: '500m', memory: '256Mi' });
 });
 
 after(() => server.stop());
@@ -179,11 +161,12 @@ test('create, change, invalid spec and delete: owned HPA, status, and the servic
   object = (await custom.getNamespacedCustomObject({ ...pas, namespace: 'shop', name: 'web' })) as typeof object;
   assert.equal(object.status.observedGeneration, 2);
 
-  // An invalid spec (a load signal with no way to know a pod's capacity) is reported on that resource only.
+  // An invalid spec (recovery above the error that triggers fallback: a rule of the workload schema the CRD's
+  // schema does not hold) is reported on that resource only.
   await custom.createNamespacedCustomObject({
     ...pas,
     namespace: 'shop',
-    body: resource('broken', { metric: { query: 'sum(rate(requests[1m]))' } }),
+    body: resource('broken', { fallback: { maxError: 20, recoverBelow: 30 } }),
   });
   await invalidSpecLogged;
   await controller.idle();
@@ -194,7 +177,7 @@ test('create, change, invalid spec and delete: owned HPA, status, and the servic
   };
   const invalid = broken.status.conditions.find((c) => c.type === 'InvalidSpec');
   assert.equal(invalid?.status, 'True');
-  assert.match(invalid?.message ?? '', /spec\.capacity\.perPod/);
+  assert.match(invalid?.message ?? '', /spec\.fallback\.recoverBelow/);
   // Events tell what happened: the published replicas of web, the invalid spec of broken.
   const events = await kc.makeApiClient(k8s.EventsV1Api).listNamespacedEvent({ namespace: 'shop' });
   const seen = events.items.map((e) => `${e.regarding?.name} ${e.type} ${e.reason}`);
@@ -210,6 +193,36 @@ test('create, change, invalid spec and delete: owned HPA, status, and the servic
     autoscaling.readNamespacedHorizontalPodAutoscaler({ name: 'web', namespace: 'shop' }),
     (error: { code?: number }) => error.code === 404,
   );
+});
+
+test("a minimal manifest with its own load metric is valid: the target pods' CPU and memory are read to learn capacity", async (t) => {
+  const custom = kc.makeApiClient(k8s.CustomObjectsApi);
+  const runner = new RecordingRunner();
+  const controller = new PredictiveAutoscalerController({
+    kubeConfig: kc,
+    service: runner,
+    scalerAddress: 'prescale.prescale:9000',
+    namespaces: ['shop'],
+    clock: systemClock,
+  });
+  await controller.start();
+  t.after(() => controller.stop());
+  await custom.createNamespacedCustomObject({
+    ...pas,
+    namespace: 'shop',
+    body: resource('requests', { metric: { query: 'sum(rate(http_requests_total{app="web"}[1m]))' } }),
+  });
+  await runner.next((set) => names(set).includes('shop/requests'));
+  await controller.idle();
+  const workload = runner.sets.at(-1)?.find((w) => w.resource.name === 'requests');
+  assert.deepEqual(workload?.queries, {
+    ...targetPodQueries('shop', 'web'),
+    latency: null,
+    replicas: null,
+  });
+  assert.equal(workload?.resource.capacityPerPod, null, 'learned from the CPU history, not required');
+  await custom.deleteNamespacedCustomObject({ ...pas, namespace: 'shop', name: 'requests' });
+  await runner.next((set) => set.length === 0);
 });
 
 test('a reset watch is restarted after its backoff and relists, losing no change; a 409 on a write is retried', async (t) => {

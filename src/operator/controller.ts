@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import * as k8s from '@kubernetes/client-node';
+import { targetPodQueries } from '../config/predictive-autoscaler.js';
 import { formatMilli, isQuantityProblem, parseQuantity } from '../config/quantity.js';
 import { type WorkloadConfig, workloadEntrySchema } from '../config/workload.js';
 import type { Clock } from '../core/index.js';
@@ -24,6 +25,8 @@ import { WorkQueue } from './work-queue.js';
 const GROUP = 'autoscaler.ml.dev';
 const VERSION = 'v1alpha1';
 const PLURAL = 'predictiveautoscalers';
+/** A DNS subdomain, what Kubernetes allows as an object name. */
+const KUBERNETES_NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 /** Who reports the events (events.k8s.io/v1 `reportingController`). */
 const REPORTING_CONTROLLER = `${GROUP}/prescale`;
 
@@ -193,11 +196,18 @@ export class PredictiveAutoscalerController {
       if (this.workloads.delete(key)) await this.options.service.applyWorkloads([...this.workloads.values()]);
       return;
     }
-    const pod = await this.podOfTarget(namespace, object.spec?.targetRef);
+    const targetRef = object.spec?.targetRef as { kind?: unknown; name?: unknown } | undefined;
+    const pod = await this.podOfTarget(namespace, targetRef);
     const parsed = safeParseWithIssues(workloadEntrySchema, {
       metadata: { name, namespace },
       spec: object.spec ?? {},
       pod,
+      // The target's pods' CPU and memory: capacity is learned from them when no perPod is given, and resources
+      // are recommended. A name that is not a Kubernetes name is left to the schema to report.
+      queries:
+        typeof targetRef?.name === 'string' && KUBERNETES_NAME.test(targetRef.name)
+          ? targetPodQueries(namespace, targetRef.name)
+          : {},
     });
     const now = new Date(this.options.clock.nowMs()).toISOString();
     const generation = object.metadata?.generation;
@@ -282,8 +292,10 @@ export class PredictiveAutoscalerController {
   }
 
   /** The target's pod template requests (summed over containers), what a config file gives as `pod`. */
-  private async podOfTarget(namespace: string, targetRef: unknown): Promise<Record<string, string>> {
-    const ref = targetRef as { kind?: string; name?: string } | undefined;
+  private async podOfTarget(
+    namespace: string,
+    ref: { kind?: unknown; name?: unknown } | undefined,
+  ): Promise<Record<string, string>> {
     if (ref?.kind !== 'Deployment' || typeof ref.name !== 'string') return {};
     try {
       const deployment = await this.apps.readNamespacedDeployment({ name: ref.name, namespace });

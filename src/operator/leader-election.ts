@@ -5,7 +5,10 @@ import type { Clock } from '../core/index.js';
  * Leader election on a `coordination.k8s.io/v1` Lease, client-go's algorithm and default timings: a candidate
  * takes the Lease when it is free or its holder has not renewed it for `leaseDuration` (15 s); the leader renews it
  * every `retryPeriod` (2 s) and steps down when it could not renew for `renewDeadline` (10 s), before another can
- * take over. Writes carry the Lease's resourceVersion, so two candidates racing for it cannot both win (409).
+ * take over. As in client-go, expiry is judged on this replica's own clock from when it last saw the Lease record
+ * change (not from the holder's renewTime), so clock skew between nodes does not matter. Writes carry the Lease's
+ * resourceVersion, so two candidates racing for it cannot both win (409). A leader that stops (SIGTERM: a rollout,
+ * a drained node) releases the Lease, so another replica leads within one retry period instead of a lease duration.
  * Only the leader writes status, scale and owned objects; every replica keeps serving the doors.
  */
 export interface LeaderElectionOptions {
@@ -25,6 +28,9 @@ export interface LeaderElectionOptions {
 export class LeaderElector {
   private leading = false;
   private lastRenewMs = Number.NEGATIVE_INFINITY;
+  /** The Lease record last seen (holder and renew time) and when, on our clock, it was first seen. */
+  private observedRecord = '';
+  private observedAtMs = Number.NEGATIVE_INFINITY;
   private readonly abort = new AbortController();
   private readonly leases: k8s.CoordinationV1Api;
   private running: Promise<void> | null = null;
@@ -42,11 +48,45 @@ export class LeaderElector {
     this.running ??= this.loop();
   }
 
-  /** Stops campaigning; a leader steps down (the Lease expires for the others after leaseDuration). */
+  /** Stops campaigning; a leader steps down and releases the Lease, so another replica takes it at its next try. */
   async stop(): Promise<void> {
     this.abort.abort();
     await this.running;
+    if (this.leading) await this.release();
     this.setLeading(false);
+  }
+
+  /** Stops without releasing the Lease, as a crashed process would (tests of a leader killed). */
+  async abandon(): Promise<void> {
+    this.abort.abort();
+    await this.running;
+    this.setLeading(false);
+  }
+
+  /** client-go's release: the holder cleared and a 1 s duration, so no candidate waits for the old lease to expire. */
+  private async release(): Promise<void> {
+    const { namespace, name, identity, clock } = this.options;
+    try {
+      const lease = await this.leases.readNamespacedLease({ name, namespace });
+      if (lease.spec?.holderIdentity !== identity) return;
+      const nowMs = clock.nowMs();
+      await this.leases.replaceNamespacedLease({
+        name,
+        namespace,
+        body: {
+          ...lease,
+          spec: {
+            ...lease.spec,
+            holderIdentity: '',
+            leaseDurationSeconds: 1,
+            acquireTime: new k8s.V1MicroTime(nowMs),
+            renewTime: new k8s.V1MicroTime(nowMs),
+          },
+        },
+      });
+    } catch {
+      // The Lease then expires after its duration, as after a crash.
+    }
   }
 
   /** One attempt to take or renew the Lease (what the loop does every retry period); true when holding it after. */
@@ -77,11 +117,14 @@ export class LeaderElector {
       }
     }
     const holder = lease.spec?.holderIdentity;
-    const renewedMs =
-      lease.spec?.renewTime === undefined ? Number.NEGATIVE_INFINITY : new Date(lease.spec.renewTime).getTime();
+    const record = JSON.stringify([holder, lease.spec?.renewTime, lease.spec?.leaseDurationSeconds]);
+    if (record !== this.observedRecord) {
+      this.observedRecord = record;
+      this.observedAtMs = nowMs;
+    }
     const heldMs = (lease.spec?.leaseDurationSeconds ?? durationSeconds) * 1000;
     const ours = holder === identity;
-    if (!ours && holder !== undefined && holder !== '' && renewedMs + heldMs > nowMs) return false;
+    if (!ours && holder !== undefined && holder !== '' && this.observedAtMs + heldMs > nowMs) return false;
     const transitions = (lease.spec?.leaseTransitions ?? 0) + (ours ? 0 : 1);
     const acquireTime =
       ours && lease.spec?.acquireTime !== undefined ? lease.spec.acquireTime : new k8s.V1MicroTime(nowMs);

@@ -62,3 +62,20 @@ test('fallback and a limit show as conditions; a condition keeps its transition 
   );
   predictiveAutoscalerStatusSchema.parse({ ...first.status, conditions: first.conditions });
 });
+
+test('resource recommendations from the plan go to status.recommendations; an unset limit is left out', () => {
+  const running = workload({
+    plan: {
+      decision: { boundBy: 'forecast', reason: '6 replicas: forecast q0.8 peak 520' },
+      resources: { status: { cpuRequest: '450m', cpuLimit: null, memoryRequest: '310Mi', memoryLimit: '400Mi' } },
+    } as never,
+  });
+  const { status, conditions } = runtimeStatus(running, [], NOW, 1);
+  assert.deepEqual(status.recommendations, { cpuRequest: '450m', memoryRequest: '310Mi', memoryLimit: '400Mi' });
+  predictiveAutoscalerStatusSchema.parse({ ...status, conditions });
+  assert.equal(
+    runtimeStatus(workload(), [], NOW, 1).status.recommendations,
+    undefined,
+    'none without a plan of resources',
+  );
+});

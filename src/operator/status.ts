@@ -96,8 +96,24 @@ export function runtimeStatus(
           },
         }),
     ...(forecast === null ? {} : { forecast: forecastSummary(forecast) }),
+    ...(plan?.resources == null ? {} : { recommendations: recommendationsOf(plan.resources.status) }),
   };
   return { status, conditions: next };
+}
+
+/** The planner's requests and limits; a limit it leaves unset (null) is left out, as Kubernetes leaves it out. */
+function recommendationsOf(r: {
+  cpuRequest: string;
+  cpuLimit: string | null;
+  memoryRequest: string;
+  memoryLimit: string | null;
+}): NonNullable<PredictiveAutoscalerStatus['recommendations']> {
+  return {
+    cpuRequest: r.cpuRequest,
+    ...(r.cpuLimit === null ? {} : { cpuLimit: r.cpuLimit }),
+    memoryRequest: r.memoryRequest,
+    ...(r.memoryLimit === null ? {} : { memoryLimit: r.memoryLimit }),
+  };
 }
 
 function forecastSummary(forecast: NonNullable<WorkloadStatus['forecast']>) {

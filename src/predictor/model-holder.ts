@@ -150,6 +150,8 @@ export class ModelHolder {
         { model: options.model, candidates: options.autoCandidates, options: options.modelOptions, train },
         signal,
       );
+      // Closed meanwhile (the workload removed or replaced): its model must not be installed or saved.
+      if (signal.aborted) return;
       const model = loadFittedModel(result.saved, result.artifacts);
       checkForecasts(model, train, options.modelOptions.horizonSteps ?? 1);
       const nowSeconds = options.clock.nowMs() / 1000;

@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { safeParseServiceConfig } from '../config/service.js';
 import { ManualClock } from '../testing/manual-clock.js';
 import { minimalWorkload } from '../testing/workload-fixtures.js';
+import { savedModelPath } from './saved-models.js';
 import { PrescaleService } from './service.js';
 import { inProcessTrainer } from './trainer.js';
 
@@ -96,7 +97,8 @@ test('workloads are added, reconfigured with their model kept, replaced and remo
   await step();
   const webModel = status('web')?.model;
   assert.equal(webModel?.current, 'naive', 'the first workload trained');
-  assert.ok(existsSync(join(modelsDir, 'shop.web.model')));
+  const webModelFile = savedModelPath(modelsDir, config.workloads[0]);
+  assert.ok(existsSync(webModelFile));
 
   // Add a second workload: it starts, trains and publishes; the first is untouched.
   let changes = await service.applyWorkloads(parsed(modelsDir, [entry('web'), entry('api')]).workloads);
@@ -115,21 +117,28 @@ test('workloads are added, reconfigured with their model kept, replaced and remo
   assert.equal(status('web')?.model.fittedAtSeconds, webModel?.fittedAtSeconds, 'the model was kept');
   assert.match(status('web')?.plan?.decision.reason ?? '', /\+50% headroom/);
 
-  // A model change retrains, holding the published value meanwhile (never a drop to minReplicas).
+  // A model change retrains, holding the published value meanwhile (never a drop to minReplicas); the model saved
+  // for the old settings is deleted.
   const publishedBefore = status('api')?.published.replicas;
-  changes = await service.applyWorkloads(
-    parsed(modelsDir, [entry('web', { planner: { headroomPercent: 50 } }), entry('api', { model: 'seasonal-naive' })])
-      .workloads,
-  );
+  const apiNaiveFile = savedModelPath(modelsDir, parsed(modelsDir, [entry('api')]).workloads[0]);
+  assert.ok(existsSync(apiNaiveFile));
+  const seasonal = parsed(modelsDir, [
+    entry('web', { planner: { headroomPercent: 50 } }),
+    entry('api', { model: 'seasonal-naive' }),
+  ]).workloads;
+  changes = await service.applyWorkloads(seasonal);
   assert.deepEqual(changes, { added: [], updated: [], replaced: ['shop/api'], removed: [] });
   assert.equal(status('api')?.published.replicas, publishedBefore, 'the new loop starts from the published value');
   assert.ok((publishedBefore ?? 0) > 1, `a value above minReplicas to hold (${publishedBefore})`);
+  assert.equal(existsSync(apiNaiveFile), false, "the old settings' model is deleted");
   // Its series start afresh: the old loop's model is not reported any more.
   const apiSeries = async () =>
     (await service.metrics.registry.metrics()).split('\n').filter((line) => line.includes('workload="api"'));
   assert.deepEqual(await apiSeries(), []);
   await step();
   assert.equal(status('api')?.model.configured, 'seasonal-naive');
+  const apiSeasonalFile = savedModelPath(modelsDir, seasonal[1]);
+  assert.notEqual(apiSeasonalFile, apiNaiveFile);
   await step();
   assert.deepEqual(
     (await apiSeries()).filter((line) => line.startsWith('prescale_model_info')),
@@ -142,10 +151,10 @@ test('workloads are added, reconfigured with their model kept, replaced and remo
   );
   assert.deepEqual(changes, { added: [], updated: [], replaced: [], removed: ['shop/api'] });
   assert.equal(status('api'), undefined);
-  assert.equal(existsSync(join(modelsDir, 'shop.api.model')), false, 'the saved model is deleted');
+  assert.equal(existsSync(apiSeasonalFile), false, 'the saved model is deleted');
+  assert.deepEqual(await readdir(modelsDir), [basename(savedModelPath(modelsDir, seasonal[0]))]);
   assert.deepEqual(await apiSeries(), [], 'and its series are gone from /metrics');
   assert.ok((await service.metrics.registry.metrics()).includes('prescale_desired_replicas{workload="web"'));
-  assert.ok(existsSync(join(modelsDir, 'shop.web.model')));
   await step();
   assert.deepEqual(
     service.statuses().map((s) => s.name),

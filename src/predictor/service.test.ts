@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, type TestContext, test } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { readTraceFile } from '../collector/trace-file.js';
-import { safeParseServiceConfig } from '../config/service.js';
+import { type ServiceConfig, safeParseServiceConfig } from '../config/service.js';
 import type { RawSeries } from '../core/index.js';
 import { externalScalerLoaderOptions, externalScalerProtoPath } from '../executor/keda.js';
 import { readFittedModel } from '../models/persistence.js';
@@ -14,6 +14,7 @@ import { sharedRoot } from '../testing/paths.js';
 import { type PreloadedGauge, type PrometheusServer, startPrometheus } from '../testing/prometheus-server.js';
 import { TcpProxy } from '../testing/tcp-proxy.js';
 import { tempDir } from '../testing/temp-dir.js';
+import { savedModelPath } from './saved-models.js';
 import { PrescaleService } from './service.js';
 import { inProcessTrainer } from './trainer.js';
 import type { WorkloadStatus } from './workload-status.js';
@@ -63,12 +64,26 @@ after(async () => {
 });
 
 /** A service with one KEDA workload reading the crafted series through the proxy, on a manual clock. */
+interface ServiceOptions {
+  accuracyWindow?: string;
+  modelsDir?: string;
+  spec?: Record<string, unknown>;
+}
+
 async function startService(
   t: TestContext,
   startMinute: number,
-  options: { accuracyWindow?: string; modelsDir?: string; spec?: Record<string, unknown> } = {},
+  options: ServiceOptions = {},
 ): Promise<{ service: PrescaleService; clock: ManualClock; modelsDir: string }> {
   const modelsDir = options.modelsDir ?? (await tempDir(t));
+  const clock = new ManualClock((T0 + startMinute * 60) * 1000);
+  const config = serviceConfig(modelsDir, options);
+  const service = await PrescaleService.start(config, { clock, trainer: inProcessTrainer, processMetrics: false });
+  t.after(() => service.stop());
+  return { service, clock, modelsDir };
+}
+
+function serviceConfig(modelsDir: string, options: ServiceOptions = {}): ServiceConfig {
   const parsed = safeParseServiceConfig({
     prometheus: { url: `http://127.0.0.1:${proxy.port}`, retries: 0, timeout: '5s' },
     api: { listen: '127.0.0.1:0' },
@@ -97,10 +112,7 @@ async function startService(
     ],
   });
   assert.ok(parsed.success, JSON.stringify(!parsed.success && parsed.issues));
-  const clock = new ManualClock((T0 + startMinute * 60) * 1000);
-  const service = await PrescaleService.start(parsed.data, { clock, trainer: inProcessTrainer, processMetrics: false });
-  t.after(() => service.stop());
-  return { service, clock, modelsDir };
+  return parsed.data;
 }
 
 /** One sync, waiting for the background fit it may start (so tests see its result on the next sync). */
@@ -251,7 +263,7 @@ test('fallback: Prometheus stopped mid-run; a failed refit keeps the last good m
 
 test('fallback: a corrupt model file is reported, replaced by a fresh fit, and the plan resumes', async (t) => {
   const modelsDir = await tempDir(t);
-  const path = join(modelsDir, 'shop.web.model');
+  const path = savedModelPath(modelsDir, serviceConfig(modelsDir).workloads[0]);
   await writeFile(path, '{"metadata": {"model": "naive"');
   const { service, clock } = await startService(t, 100, { modelsDir });
   assert.match(service.statuses()[0].model.problem ?? '', /saved model unusable/);
@@ -265,6 +277,28 @@ test('fallback: a corrupt model file is reported, replaced by a fresh fit, and t
   for (let i = 0; i < 5; i++) status = await step(service, clock);
   assert.equal(status.fallback.active, false);
   assert.equal(status.published.source, 'plan');
+});
+
+test('restart: the saved model serves at once; after its model settings changed meanwhile, it is not used', async (t) => {
+  const modelsDir = await tempDir(t);
+  const first = await startService(t, 100, { modelsDir });
+  await step(first.service, first.clock);
+  await step(first.service, first.clock);
+  const fitted = first.service.statuses()[0].model;
+  assert.equal(fitted.current, 'naive');
+  await first.service.stop();
+
+  // Same settings: the model is read back before any sync, so no fit is needed.
+  const same = await startService(t, 110, { modelsDir });
+  assert.equal(same.service.statuses()[0].model.current, 'naive');
+  await same.service.stop();
+
+  // The model changed while this replica was down: its old file is deleted, not served.
+  const changed = await startService(t, 120, { modelsDir, spec: { model: 'seasonal-naive' } });
+  const status = changed.service.statuses()[0];
+  assert.equal(status.model.current, null);
+  assert.equal(status.model.problem, 'no model trained yet');
+  assert.deepEqual(await readdir(modelsDir), []);
 });
 
 test('fallback: a series gone stale holds the last value with the reason, and recovers when data returns', async (t) => {

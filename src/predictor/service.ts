@@ -1,5 +1,4 @@
-import { mkdir, readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readFile } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
 import { PrometheusClient, PrometheusSource } from '../collector/prometheus.js';
 import type { ServiceConfig } from '../config/service.js';
@@ -17,6 +16,7 @@ import { readFittedModel } from '../models/persistence.js';
 import type { FittedForecaster } from '../models/types.js';
 import { buildHttpApi } from './http-api.js';
 import { ServiceMetrics } from './metrics.js';
+import { deleteSavedModels, savedModelPath } from './saved-models.js';
 import { inProcessTrainer, type Trainer, WorkerTrainer } from './trainer.js';
 import { changedPaths } from './workload-events.js';
 import { modelIdentity, WorkloadLoop } from './workload-loop.js';
@@ -262,7 +262,6 @@ export class PrescaleService {
         const lastPublished = entry.loop.status().published.replicas;
         this.stopWorkload(entry);
         await this.metrics.removeWorkload({ workload: workload.resource.name, namespace: workload.resource.namespace });
-        await rm(this.modelPath(workload), { recursive: true, force: true });
         await this.addWorkload(key, workload, now, lastPublished);
         changes.replaced.push(key);
       }
@@ -275,6 +274,8 @@ export class PrescaleService {
 
   private async addWorkload(key: string, workload: WorkloadConfig, now: number, lastPublished?: number): Promise<void> {
     const r = workload.resource;
+    // Models saved for other settings of this workload are of no use (and would pile up).
+    await deleteSavedModels(this.config.models.dir, workload, this.modelPath(workload));
     const client = this.clientFor(r.metric.prometheus ?? this.config.prometheus.url);
     const loop = new WorkloadLoop({
       workload,
@@ -298,12 +299,14 @@ export class PrescaleService {
   private async removeWorkload(key: string, entry: RunningWorkload): Promise<void> {
     this.stopWorkload(entry);
     this.workloads.delete(key);
+    // A fit in flight is aborted; once it has ended, nothing writes the files deleted below.
+    await entry.loop.whenIdle();
     const { namespace, name } = entry.workload.resource;
     await this.metrics.removeWorkload({ workload: name, namespace });
     for (const door of [this.doorsByIntegration.keda, this.doorsByIntegration.externalMetrics]) {
       await door?.withdraw(namespace, name);
     }
-    await rm(this.modelPath(entry.workload), { recursive: true, force: true });
+    await deleteSavedModels(this.config.models.dir, entry.workload);
   }
 
   private stopWorkload(entry: RunningWorkload): void {
@@ -318,7 +321,7 @@ export class PrescaleService {
   }
 
   private modelPath(workload: WorkloadConfig): string {
-    return join(this.config.models.dir, `${workload.resource.namespace}.${workload.resource.name}.model`);
+    return savedModelPath(this.config.models.dir, workload);
   }
 
   private loops(): WorkloadLoop[] {

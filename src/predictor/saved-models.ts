@@ -1,0 +1,32 @@
+import { createHash } from 'node:crypto';
+import { readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { WorkloadConfig } from '../config/workload.js';
+import { modelIdentity } from './workload-loop.js';
+
+/**
+ * Where a workload's trained model is saved: `<namespace>_<name>_<identity>.model`, the identity a hash of the
+ * settings the model depends on. A replica that restarts after the spec's model settings changed (another replica
+ * applied the change meanwhile) then finds no file for the new settings and trains, instead of serving the old
+ * model until its next refit. Namespaces and names never contain `_`, so the prefix belongs to one workload.
+ */
+export function savedModelPath(modelsDir: string, workload: WorkloadConfig): string {
+  const identity = createHash('sha256').update(modelIdentity(workload)).digest('hex').slice(0, 12);
+  return join(modelsDir, `${filePrefix(workload)}${identity}.model`);
+}
+
+/** Deletes the workload's saved models, all but `keep` (a path from `savedModelPath`) if given. */
+export async function deleteSavedModels(modelsDir: string, workload: WorkloadConfig, keep?: string): Promise<void> {
+  const prefix = filePrefix(workload);
+  const names = await readdir(modelsDir).catch(() => [] as string[]);
+  for (const name of names) {
+    const path = join(modelsDir, name);
+    if (name.startsWith(prefix) && /^[0-9a-f]{12}\.model$/.test(name.slice(prefix.length)) && path !== keep) {
+      await rm(path, { recursive: true, force: true });
+    }
+  }
+}
+
+function filePrefix(workload: WorkloadConfig): string {
+  return `${workload.resource.namespace}_${workload.resource.name}_`;
+}
