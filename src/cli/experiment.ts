@@ -98,7 +98,15 @@ export function formatExperimentTable(result: ExperimentResult, seeds: number): 
         ? `${name} ${change(a.sloViolationMinutes.mean, hpa.sloViolationMinutes.mean)} SLO-violation minutes at ${change(a.cost.mean, hpa.cost.mean)} cost`
         : null;
     const comparison = [versus('prescale', prescale), versus('oracle', oracle)].filter(Boolean);
-    const footer = comparison.length > 0 ? `\nagainst hpa: ${comparison.join('; ')}` : '';
+    const limit = d.aggregates['oracle-cost'];
+    const distances = Object.entries(d.aggregates)
+      .filter(([policy]) => policy !== 'oracle-cost')
+      .map(([policy, a]) => `${policy} ${change(a!.cost.mean, limit?.cost.mean ?? 0)}`);
+    const footer =
+      (comparison.length > 0 ? `\nagainst hpa: ${comparison.join('; ')}` : '') +
+      (limit && distances.length > 0
+        ? `\ncost against the cheapest schedule that holds the SLO (oracle-cost): ${distances.join('; ')}`
+        : '');
     blocks.push(`${title}\n${formatTable(header, rows)}${footer}`);
   }
   return blocks.join('\n\n');
@@ -176,7 +184,11 @@ export const registerExperiment: RegisterCommand = (program, run) => {
     )
     .option('--dataset <names>', 'comma-separated dataset names from the datasets file, e.g. nasa-jul95')
     .option('--datasets <file>', 'datasets file (default: the bundled data/datasets.json)')
-    .option('--policies <list>', `comma-separated policies (${POLICY_NAMES.join(', ')})`, 'hpa,prescale,oracle')
+    .option(
+      '--policies <list>',
+      `comma-separated policies (${POLICY_NAMES.join(', ')})`,
+      'hpa,prescale,oracle,oracle-cost',
+    )
     .option('--seeds <n>', 'seeds to run (arrival noise and pod delays); figures are mean ± std over them', '3')
     .option(
       '--out <dir>',

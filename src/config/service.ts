@@ -190,6 +190,13 @@ const serviceSchema = serviceFields
             `"${w.resource.name}" is also a models.serve name; POST /v1/forecast could not tell them apart, rename one`,
           );
         }
+        // The service has no Kubernetes client: writing the scale subresource is the operator's (`serve --watch`).
+        if (w.resource.integration === 'Direct') {
+          report(
+            ['workloads', i, 'spec', 'integration'],
+            "Direct writes the target's scale subresource, which the PredictiveAutoscaler operator (prescale serve --watch) does, not a config file's workload; use HPA (External Metrics API) or KEDA (external scaler), or create a PredictiveAutoscaler",
+          );
+        }
         if (w.resource.integration === 'KEDA' && !c.keda.enabled) {
           report(
             ['workloads', i, 'spec', 'integration'],

@@ -70,14 +70,6 @@ export const workloadEntrySchema = entryFields
       cpuRequest: ['pod', 'cpuRequest'],
       costPerPodHour: ['pod', 'costPerPodHour'],
     }),
-    rule<EntryFields>([['spec', 'integration']], (entry, report) => {
-      if (entry.spec.integration === 'Direct') {
-        report(
-          ['spec', 'integration'],
-          'Direct patches the scale subresource, which the PredictiveAutoscaler operator does, not the service; use HPA (External Metrics API) or KEDA (external scaler)',
-        );
-      }
-    }),
     rule<EntryFields>([['spec', 'capacity'], ['spec', 'metric'], ['pod'], ['queries']], (entry, report) => {
       const loadIsCpuCores = entry.spec.metric.query === undefined;
       const source = capacitySource({

@@ -15,7 +15,7 @@ const config = parseSimulationConfig({ workload: { spec: { model: 'naive' } } })
 const options = {
   datasets: ['nasa-jul95'],
   datasetsPath: BUNDLED_DATASETS_PATH,
-  policies: parsePolicyNames(['hpa', 'prescale', 'oracle']),
+  policies: parsePolicyNames(['hpa', 'prescale', 'oracle', 'oracle-cost']),
   seeds: 2,
   config,
   limitSeconds: 3 * 3600,
@@ -44,10 +44,10 @@ test('an experiment runs every policy per seed, and the same seeds give the same
   const again = await runExperiment(options);
   assert.equal(runsCsv(again), runsCsv(first));
   const [d] = first.datasets;
-  assert.equal(d.runs.length, 6);
+  assert.equal(d.runs.length, 8);
   assert.deepEqual(
     d.runs.map((r) => `${r.policy}:${r.seed}`),
-    ['hpa:1', 'prescale:1', 'oracle:1', 'hpa:2', 'prescale:2', 'oracle:2'],
+    ['hpa:1', 'prescale:1', 'oracle:1', 'oracle-cost:1', 'hpa:2', 'prescale:2', 'oracle:2', 'oracle-cost:2'],
   );
   assert.equal(d.endSeconds - d.startSeconds, 3 * 3600);
   for (const run of d.runs) assert.equal(run.record.minutes, 180);
@@ -55,9 +55,18 @@ test('an experiment runs every policy per seed, and the same seeds give the same
   const requests = d.runs.map((r) => r.summary.requests);
   assert.equal(requests[0], requests[1]);
   assert.equal(requests[1], requests[2]);
-  assert.notEqual(requests[0], requests[3]);
+  assert.equal(requests[2], requests[3]);
+  assert.notEqual(requests[0], requests[4]);
   const hpa = d.aggregates.hpa!;
-  assert.deepEqual(hpa.cost.values, [d.runs[0].summary.cost, d.runs[3].summary.cost]);
+  assert.deepEqual(hpa.cost.values, [d.runs[0].summary.cost, d.runs[4].summary.cost]);
+  // The limit: no violation minute, and no other policy without one is cheaper in any seed.
+  const limit = d.aggregates['oracle-cost']!;
+  assert.deepEqual(limit.sloViolationMinutes.values, [0, 0]);
+  for (const run of d.runs) {
+    if (run.summary.sloViolationMinutes === 0) {
+      assert.ok(run.summary.cost >= limit.cost.values[run.seed - 1], `${run.policy} seed ${run.seed}`);
+    }
+  }
   assert.ok(hpa.cost.std >= 0 && hpa.cost.mean > 0);
   assert.equal(d.model, 'naive');
   assert.equal(d.fits.length, 1, 'one fit: the re-fit is daily');
@@ -89,7 +98,7 @@ test('results.json, the CSVs, the provenance and the report are written with the
   }
   assert.equal(json.datasets['nasa-jul95'].period.minutes, 180);
   const csv = (await readFile(join(dir, 'results.csv'), 'utf8')).trim().split('\n');
-  assert.equal(csv.length, 4);
+  assert.equal(csv.length, 5);
   assert.ok(csv[0].startsWith('dataset,policy,seed,sloViolationMinutes,podHours,cost'));
   const experiment = JSON.parse(await readFile(join(dir, 'experiment.json'), 'utf8'));
   assert.equal(experiment.config, 'config.json');
@@ -100,7 +109,10 @@ test('results.json, the CSVs, the provenance and the report are written with the
   const minutes = (await readFile(join(dir, 'runs', 'nasa-jul95-hpa-seed1.csv'), 'utf8')).trim().split('\n');
   assert.equal(minutes.length, 181);
   // The report is self-contained: inline SVG charts, no script, no external resource.
-  assert.equal(html.match(/<svg /g)?.length, 9);
+  assert.equal(html.match(/<svg /g)?.length, 10);
+  // Every policy's distance from the limit: a column of the table and a chart.
+  assert.ok(html.includes('<th>cost vs oracle-cost</th>'));
+  assert.ok(html.includes('Distance from the limit'));
   assert.ok(!/<script|<link|src="http/i.test(html));
   assert.ok(html.includes('prescale experiment --dataset nasa-jul95 --hours 3 --seeds 2'));
 });

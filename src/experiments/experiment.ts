@@ -2,13 +2,14 @@ import { PrescaleError } from '../core/index.js';
 import type { PodProfile } from '../planner/types.js';
 import type { SimulationConfig } from '../simulator/config.js';
 import type { ScaledLoad } from '../simulator/load.js';
+import { costOptimalOraclePolicy } from '../simulator/policies/cost-optimal.js';
 import { hpaPolicy } from '../simulator/policies/hpa.js';
 import { integrationHpa, liveServicePolicy } from '../simulator/policies/live.js';
 import { plannedPolicy, trueFutureSource } from '../simulator/policies/planned.js';
 import { staticPolicy } from '../simulator/policies/static.js';
 import { buildQueueTable, type QueueTable } from '../simulator/queueing.js';
 import { buildScenario, type Scenario, scenarioArrivals, simulationInput } from '../simulator/scenario.js';
-import { type SimulationRecord, simulate } from '../simulator/simulate.js';
+import { type SimulationInput, type SimulationRecord, simulate } from '../simulator/simulate.js';
 import { aggregateSummaries, type RunSummary, type SummaryAggregate, summarize } from '../simulator/summary.js';
 import type { AutoscalingPolicy } from '../simulator/types.js';
 import { type LoadedDataset, loadDataset } from './datasets.js';
@@ -82,7 +83,7 @@ function createPolicy(
   name: PolicyName,
   config: SimulationConfig,
   setup: DatasetSetup,
-  arrivals: Float64Array,
+  input: SimulationInput,
 ): { policy: AutoscalingPolicy; fits?: readonly { atSeconds: number; milliseconds: number }[] } {
   const { workload } = config;
   const pod: PodProfile = {
@@ -107,7 +108,7 @@ function createPolicy(
         policy: workload.policy,
         pod,
         source: trueFutureSource({
-          arrivals,
+          arrivals: input.arrivals,
           startSeconds: setup.scenario.startSeconds,
           stepSeconds: step,
           horizonSteps,
@@ -115,6 +116,17 @@ function createPolicy(
       });
       return { policy: config.prescale.hpa === null ? oracle : integrationHpa(oracle, config.prescale.hpa) };
     }
+    case 'oracle-cost':
+      return {
+        policy: costOptimalOraclePolicy({
+          name,
+          input,
+          slo: config.slo,
+          minReplicas: workload.policy.minReplicas,
+          maxReplicas: workload.policy.maxReplicas,
+          syncPeriodSeconds: workload.policy.syncPeriodSeconds,
+        }),
+      };
     case 'prescale': {
       const live = liveServicePolicy({
         name,
@@ -172,7 +184,6 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
     for (let seed = 1; seed <= options.seeds; seed++) {
       const arrivals = scenarioArrivals(scenario, config, seed);
       for (const name of options.policies) {
-        const { policy, fits } = createPolicy(name, config, setup, arrivals);
         const input = simulationInput(
           scenario,
           config,
@@ -181,6 +192,7 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
           seed,
           name === 'static' ? config.staticReplicas : undefined,
         );
+        const { policy, fits } = createPolicy(name, config, setup, input);
         const task = `${setup.loaded.name} ${name}`;
         const done = (seed - 1) * period;
         const record = await simulate(policy, input, {

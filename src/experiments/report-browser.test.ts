@@ -20,7 +20,7 @@ test('report.html renders in headless Chromium as a person sees it: every chart,
   const result = await runExperiment({
     datasets: ['nasa-jul95'],
     datasetsPath: BUNDLED_DATASETS_PATH,
-    policies: ['hpa', 'prescale', 'oracle'],
+    policies: ['hpa', 'prescale', 'oracle', 'oracle-cost'],
     seeds: 1,
     config,
     limitSeconds: 2 * 3600,
@@ -35,7 +35,7 @@ test('report.html renders in headless Chromium as a person sees it: every chart,
     git: null,
     datasetsFile: BUNDLED_DATASETS_PATH,
     seeds: 1,
-    policies: ['hpa', 'prescale', 'oracle'],
+    policies: ['hpa', 'prescale', 'oracle', 'oracle-cost'],
     limitSeconds: 7200,
     config: config.resolved,
   });
@@ -47,7 +47,7 @@ test('report.html renders in headless Chromium as a person sees it: every chart,
   const chart = join(dir, 'chart.png');
   const look = await screenshotReport(path, [{ path: shot }, { path: chart, selector: 'figure', index: 2 }]);
   assert.equal(look.title, 'Prescale experiment: nasa-jul95');
-  assert.equal(look.svgCount, 9);
+  assert.equal(look.svgCount, 10);
   assert.deepEqual(look.errors, []);
   assert.ok(look.heightPixels > 2000, `page is ${look.heightPixels} px tall`);
   for (const png of [shot, chart]) {

@@ -4,7 +4,7 @@ import type { SimulationConfig } from '../simulator/config.js';
 import type { SimulationRecord } from '../simulator/simulate.js';
 import { type Aggregate, type RunSummary, violatesSlo } from '../simulator/summary.js';
 import type { DatasetExperiment, ExperimentResult } from './experiment.js';
-import type { PolicyName } from './policy-names.js';
+import { POLICY_NAMES, type PolicyName } from './policy-names.js';
 import type { Provenance } from './results.js';
 
 /** One colour per policy, the same in every chart. */
@@ -13,7 +13,18 @@ const POLICY_COLORS: Record<PolicyName, string> = {
   'hpa-tuned': '#ff7f0e',
   prescale: '#1f77b4',
   oracle: '#2ca02c',
+  'oracle-cost': '#9467bd',
   static: '#7f7f7f',
+};
+
+/** What each policy is, in the table's first column (the CLI names stay the keys). */
+const POLICY_LABELS: Record<PolicyName, string> = {
+  hpa: 'hpa',
+  'hpa-tuned': 'hpa-tuned',
+  prescale: 'prescale',
+  oracle: 'oracle (planner + true future)',
+  'oracle-cost': 'oracle-cost (the limit)',
+  static: 'static',
 };
 
 const CHART_WIDTH = 860;
@@ -208,7 +219,7 @@ function worstWindow(d: DatasetExperiment, config: SimulationConfig, hours: numb
   const runs = plottedRuns(d);
   const minutes = runs[0]?.record.minutes ?? 0;
   const width = Math.min(minutes, hours * 60);
-  const order = ['hpa', 'hpa-tuned', 'prescale', 'oracle', 'static'];
+  const order: readonly string[] = POLICY_NAMES;
   const sorted = [...runs].sort((a, b) => order.indexOf(a.policy) - order.indexOf(b.policy));
   for (const { record } of sorted) {
     const bad = Array.from({ length: minutes }, (_, m) => (violatesSlo(record, m, config.slo) ? 1 : 0));
@@ -244,17 +255,79 @@ function tableHtml(d: DatasetExperiment, seeds: number): string {
     { field: 'scalingActions', title: 'scaling actions', digits: 0 },
     { field: 'oscillationsPerHour', title: 'oscillations / h', digits: 2 },
   ];
-  const hpa = d.aggregates.hpa;
+  const { hpa, 'oracle-cost': limit } = d.aggregates;
   const rows = Object.entries(d.aggregates).map(([policy, a]) => {
     const vs =
       hpa && policy !== 'hpa'
         ? `${percentChange(a!.sloViolationMinutes.mean, hpa.sloViolationMinutes.mean)} / ${percentChange(a!.cost.mean, hpa.cost.mean)}`
         : '';
-    return `<tr><th><span class="dot" style="background:${POLICY_COLORS[policy as PolicyName]}"></span>${policy}</th>${columns
+    const aboveLimit = limit ? `<td>${percentChange(a!.cost.mean, limit.cost.mean)}</td>` : '';
+    return `<tr><th><span class="dot" style="background:${POLICY_COLORS[policy as PolicyName]}"></span>${escapeHtml(POLICY_LABELS[policy as PolicyName])}</th>${columns
       .map((c) => `<td>${formatAggregate(a![c.field], c.digits, seeds)}</td>`)
-      .join('')}<td>${vs}</td></tr>`;
+      .join('')}<td>${vs}</td>${aboveLimit}</tr>`;
   });
-  return `<table><thead><tr><th>policy</th>${columns.map((c) => `<th>${c.title}</th>`).join('')}<th>vs hpa: violations / cost</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+  const limitHeader = limit ? '<th>cost vs oracle-cost</th>' : '';
+  return `<table><thead><tr><th>policy</th>${columns.map((c) => `<th>${c.title}</th>`).join('')}<th>vs hpa: violations / cost</th>${limitHeader}</tr></thead><tbody>${rows.join('')}</tbody></table>`;
+}
+
+/**
+ * Each policy's cost against its SLO-violation minutes (means over seeds), with the cost of the cheapest schedule
+ * that holds the SLO (oracle-cost) as a vertical line: the distance of every policy from the limit.
+ */
+function distanceFromLimitSpec(d: DatasetExperiment): vl.TopLevelSpec | null {
+  const limit = d.aggregates['oracle-cost'];
+  if (!limit) return null;
+  const policies = Object.keys(d.aggregates);
+  const points = policies.map((policy) => {
+    const a = d.aggregates[policy as PolicyName]!;
+    return {
+      policy,
+      cost: a.cost.mean,
+      violations: a.sloViolationMinutes.mean,
+      label: `${policy} ${percentChange(a.cost.mean, limit.cost.mean)}`,
+    };
+  });
+  return {
+    width: CHART_WIDTH,
+    height: 240,
+    title: 'Distance from the limit: cost vs. SLO-violation minutes (mean over seeds)',
+    layer: [
+      {
+        data: { values: [{ cost: limit.cost.mean, label: 'cheapest schedule holding the SLO' }] },
+        layer: [
+          {
+            mark: { type: 'rule', color: 'black', strokeDash: [6, 4] },
+            encoding: { x: { field: 'cost', type: 'quantitative' } },
+          },
+          {
+            mark: { type: 'text', align: 'left', dx: 4, baseline: 'top', fontSize: 11 },
+            encoding: { x: { field: 'cost', type: 'quantitative' }, y: { value: 4 }, text: { field: 'label' } },
+          },
+        ],
+      },
+      {
+        data: { values: points },
+        layer: [
+          {
+            mark: { type: 'point', filled: true, size: 90 },
+            encoding: {
+              x: { field: 'cost', type: 'quantitative', title: 'cost ($)', scale: { zero: false } },
+              y: { field: 'violations', type: 'quantitative', title: 'SLO-violation minutes' },
+              color: colorScale(policies),
+            },
+          },
+          {
+            mark: { type: 'text', align: 'left', dx: 7, dy: -7, fontSize: 11 },
+            encoding: {
+              x: { field: 'cost', type: 'quantitative' },
+              y: { field: 'violations', type: 'quantitative' },
+              text: { field: 'label' },
+            },
+          },
+        ],
+      },
+    ],
+  } as vl.TopLevelSpec;
 }
 
 function percentChange(value: number, reference: number): string {
@@ -265,7 +338,7 @@ function percentChange(value: number, reference: number): string {
 
 /** What the prescale row shows against hpa, in one sentence (the issue's yardstick: −50 % violations at ≤ +10 % cost). */
 function verdictHtml(d: DatasetExperiment): string {
-  const { hpa, prescale, oracle } = d.aggregates;
+  const { hpa, prescale, oracle, 'oracle-cost': limit } = d.aggregates;
   if (!hpa || !prescale) return '';
   const fewer = 1 - prescale.sloViolationMinutes.mean / Math.max(hpa.sloViolationMinutes.mean, 1e-9);
   const costUp = prescale.cost.mean / hpa.cost.mean - 1;
@@ -273,7 +346,10 @@ function verdictHtml(d: DatasetExperiment): string {
   const oracleText = oracle
     ? ` The oracle (the same planner fed the true future) has ${oracle.sloViolationMinutes.mean.toFixed(1)} violation minutes at ${percentChange(oracle.cost.mean, hpa.cost.mean)} cost.`
     : '';
-  return `<p class="verdict ${holds ? 'holds' : 'fails'}">prescale has ${Math.abs(fewer * 100).toFixed(1)}% ${fewer >= 0 ? 'fewer' : 'more'} SLO-violation minutes than hpa at ${percentChange(prescale.cost.mean, hpa.cost.mean)} cost: the target (≥ 50% fewer at ≤ +10% cost) ${holds ? 'holds' : 'does not hold'}.${oracleText}</p>`;
+  const limitText = limit
+    ? ` The cheapest schedule that holds the SLO in every minute (oracle-cost) costs $${limit.cost.mean.toFixed(2)}; against it prescale's cost is ${percentChange(prescale.cost.mean, limit.cost.mean)}, hpa's ${percentChange(hpa.cost.mean, limit.cost.mean)}.`
+    : '';
+  return `<p class="verdict ${holds ? 'holds' : 'fails'}">prescale has ${Math.abs(fewer * 100).toFixed(1)}% ${fewer >= 0 ? 'fewer' : 'more'} SLO-violation minutes than hpa at ${percentChange(prescale.cost.mean, hpa.cost.mean)} cost: the target (≥ 50% fewer at ≤ +10% cost) ${holds ? 'holds' : 'does not hold'}.${oracleText}${limitText}</p>`;
 }
 
 const STYLE = `
@@ -307,6 +383,7 @@ export async function reportHtml(
     const week = runs.map((r) => windowRows(r.record, r.policy, config.perPodRate, windowMinutes, 0, minutes));
     const weekSeries = week.flatMap((w) => w.series);
     const zoom = worstWindow(d, config, 4);
+    const limitSpec = distanceFromLimitSpec(d);
     const zoomRows = runs.map((r) => windowRows(r.record, r.policy, config.perPodRate, 1, zoom.from, zoom.to));
     const zoomSeries = zoomRows.flatMap((w) => w.series);
     const sloMs = config.slo.latencyP95Seconds * 1000;
@@ -368,6 +445,7 @@ ${provenance.seeds} seed${provenance.seeds > 1 ? 's' : ''} (mean ± std); charts
 ${tableHtml(d, provenance.seeds)}
 ${verdictHtml(d)}
 <div class="bars"><figure>${await renderSvg(barSpec(d, 'sloViolationMinutes', 'SLO-violation minutes'))}</figure><figure>${await renderSvg(barSpec(d, 'cost', 'Cost ($)'))}</figure></div>
+${limitSpec ? `<figure class="limit">${await renderSvg(limitSpec)}<figcaption>Each policy's cost and, beside its name, how much more it costs than the cheapest schedule that holds the SLO in every minute (oracle-cost, dashed line).</figcaption></figure>` : ''}
 ${charts.map(([svg, caption]) => `<figure>${svg}${caption ? `<figcaption>${escapeHtml(caption)}</figcaption>` : ''}</figure>`).join('\n')}
 <h3>Where the SLO broke most</h3>
 ${zoomCharts.map((svg) => `<figure>${svg}</figure>`).join('\n')}`);
@@ -395,7 +473,8 @@ ${sections.join('\n')}
 <dt>over-/under-provisioned pod-hours</dt><dd>Billed pods above, and ready pods below, the pods the load needs at the target utilization (the noise-free trace rate ÷ capacity per pod, at least 1), integrated over time.</dd>
 <dt>scaling actions, oscillations</dt><dd>Changes of spec.replicas; oscillations are reversals of the scaling direction, per hour.</dd>
 <dt>prescale</dt><dd>The service's loop as deployed: model from the registry refitted daily, forecasts every sync from what Prometheus scraped, online accuracy and the central fallback, the planner, then the HPA in front of the published value.</dd>
-<dt>oracle</dt><dd>Prescale's planner with the same settings, fed the true future requests instead of a forecast, behind the same HPA: how far better forecasts could take it.</dd>
+<dt>oracle (planner + true future)</dt><dd>Prescale's planner with the same settings, fed the true future requests instead of a forecast, behind the same HPA: how far better forecasts could take it.</dd>
+<dt>oracle-cost (the limit)</dt><dd>The limit: with the run's true arrivals and each pod's true delays known, per minute the fewest ready pods with which that minute holds the SLO, then the cheapest replica schedule at the same ${config.workload.policy.syncPeriodSeconds}-s syncs that has them ready (each pod requested its start-up delay ahead, released when a replacement would cost less than keeping it), written directly to the Deployment. Every policy's cost against it is its distance from the limit.</dd>
 </dl>
 </body></html>
 `;

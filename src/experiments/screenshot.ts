@@ -85,9 +85,9 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   }
   const look = await screenshotReport(htmlPath, [
     { path: `${prefix}-top.png` },
-    { path: `${prefix}-capacity.png`, selector: 'figure', index: 2 },
-    { path: `${prefix}-latency.png`, selector: 'figure', index: 4 },
-    { path: `${prefix}-zoom.png`, selector: 'figure', index: 6 },
+    { path: `${prefix}-capacity.png`, selector: 'figure:not(.limit)', index: 2 },
+    { path: `${prefix}-latency.png`, selector: 'figure:not(.limit)', index: 4 },
+    { path: `${prefix}-zoom.png`, selector: 'figure:not(.limit)', index: 6 },
   ]);
   process.stdout.write(`${JSON.stringify(look)}\n`);
 }

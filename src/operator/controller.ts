@@ -9,6 +9,7 @@ import { FIELD_MANAGER, ownedObject } from '../executor/owned-objects.js';
 import type { WorkloadChanges } from '../predictor/service.js';
 import type { WorkloadStatus } from '../predictor/workload-status.js';
 import { type Condition, setCondition } from './conditions.js';
+import { DirectScaler } from './direct-scaling.js';
 import { type EventedStatus, eventsBetween, type ResourceEvent } from './events.js';
 import { runtimeStatus } from './status.js';
 import { WorkQueue } from './work-queue.js';
@@ -17,9 +18,9 @@ import { WorkQueue } from './work-queue.js';
  * The PredictiveAutoscaler controller: an informer on the resources (all namespaces, or a list) feeds a work queue
  * keyed by `namespace/name`; reconciling a key reads the resource and its target's pod template, parses it with the
  * one workload schema, hands the service the whole set of valid workloads (`applyWorkloads`: added, changed in
- * place, removed), server-side-applies the integration object it owns and writes the status. An invalid spec sets
- * `InvalidSpec` on that resource only. The informer of client-node stops for good on any error but 410, so the
- * controller restarts it with backoff.
+ * place, removed), server-side-applies the integration object it owns (for Direct, writes the target's scale:
+ * direct-scaling.ts) and writes the status. An invalid spec sets `InvalidSpec` on that resource only. The informer
+ * of client-node stops for good on any error but 410, so the controller restarts it with backoff.
  */
 
 const GROUP = 'autoscaler.ml.dev';
@@ -76,6 +77,9 @@ export class PredictiveAutoscalerController {
   private readonly apps: k8s.AppsV1Api;
   private readonly events: k8s.EventsV1Api;
   private readonly objects: k8s.KubernetesObjectApi;
+  private readonly direct: DirectScaler;
+  /** Direct resources with a reconcile already scheduled a sync period ahead. */
+  private readonly directRequeues = new Set<string>();
   private readonly abort = new AbortController();
 
   constructor(private readonly options: ControllerOptions) {
@@ -84,6 +88,7 @@ export class PredictiveAutoscalerController {
     this.apps = kc.makeApiClient(k8s.AppsV1Api);
     this.events = kc.makeApiClient(k8s.EventsV1Api);
     this.objects = k8s.KubernetesObjectApi.makeApiClient(kc);
+    this.direct = new DirectScaler(kc);
     this.queue = new WorkQueue(
       async (key) => {
         const started = performance.now();
@@ -149,6 +154,22 @@ export class PredictiveAutoscalerController {
       }
       for (const key of this.workloads.keys()) this.queue.add(key);
     }
+  }
+
+  /**
+   * Reconciles a Direct resource again one sync period from now (one timer per key), since its reconcile is what
+   * writes the scale: the scale follows each new decision as an HPA polling Prescale would.
+   */
+  private requeueAfterSync(key: string, syncPeriodSeconds: number): void {
+    if (this.directRequeues.has(key)) return;
+    this.directRequeues.add(key);
+    this.options.clock.sleep(syncPeriodSeconds * 1000, this.abort.signal).then(
+      () => {
+        this.directRequeues.delete(key);
+        this.queue.add(key);
+      },
+      () => undefined,
+    );
   }
 
   /** Reconciles every known resource again: a replica that has just become leader writes what it owns. */
@@ -234,15 +255,14 @@ export class PredictiveAutoscalerController {
     }
     this.workloads.set(key, parsed.data);
     await this.options.service.applyWorkloads([...this.workloads.values()]);
-    const owned = ownedObject(
-      { name, namespace, uid: object.metadata?.uid ?? '' },
-      parsed.data.resource,
-      this.options.scalerAddress,
-    );
+    const owner = { name, namespace, uid: object.metadata?.uid ?? '' };
+    const owned = ownedObject(owner, parsed.data.resource, this.options.scalerAddress);
     // Every replica runs the workload (its doors answer); only the leader writes to the API.
     if (!this.leads()) return;
     const ownedJson = JSON.stringify(owned);
-    if (owned !== null && this.applied.get(key) !== ownedJson) {
+    // Direct owns nothing (and removes what an earlier integration owned): applied again if it comes back.
+    if (owned === null) this.applied.delete(key);
+    else if (this.applied.get(key) !== ownedJson) {
       await this.objects.patch(
         owned as k8s.KubernetesObject,
         undefined,
@@ -259,26 +279,35 @@ export class PredictiveAutoscalerController {
       now,
       generation,
     );
+    const running = this.options.service.statuses().find((w) => w.namespace === namespace && w.name === name);
+    const isDirect = parsed.data.resource.integration === 'Direct';
+    if (isDirect) this.requeueAfterSync(key, parsed.data.resource.policy.syncPeriodSeconds);
+    const direct = isDirect
+      ? await this.direct.reconcile(owner, parsed.data.resource, running?.published ?? null, now, object.status ?? {})
+      : null;
     conditions = setCondition(
       conditions,
-      {
-        type: 'Ready',
-        status: 'True',
-        reason: 'Reconciled',
-        message: `running; integration ${parsed.data.resource.integration}`,
-      },
+      direct?.refusal
+        ? { type: 'Ready', status: 'False', ...direct.refusal }
+        : {
+            type: 'Ready',
+            status: 'True',
+            reason: 'Reconciled',
+            message: `running; integration ${parsed.data.resource.integration}`,
+          },
       now,
       generation,
     );
-    const running = this.options.service.statuses().find((w) => w.namespace === namespace && w.name === name);
     if (running === undefined) {
-      await this.writeStatus(object, { observedGeneration: generation, conditions });
+      await this.writeStatus(object, { observedGeneration: generation, ...direct?.status, conditions });
       return;
     }
     const runtime = runtimeStatus(running, conditions, now, generation, object.status ?? {});
     await this.writeStatus(object, {
       observedGeneration: generation,
       ...runtime.status,
+      // Direct knows the target's scale: its replicas, and when this controller wrote it.
+      ...direct?.status,
       conditions: runtime.conditions,
     });
   }
@@ -296,10 +325,12 @@ export class PredictiveAutoscalerController {
     namespace: string,
     ref: { kind?: unknown; name?: unknown } | undefined,
   ): Promise<Record<string, string>> {
-    if (ref?.kind !== 'Deployment' || typeof ref.name !== 'string') return {};
+    if ((ref?.kind !== 'Deployment' && ref?.kind !== 'StatefulSet') || typeof ref.name !== 'string') return {};
     try {
-      const deployment = await this.apps.readNamespacedDeployment({ name: ref.name, namespace });
-      return podRequests(deployment.spec?.template.spec?.containers ?? []);
+      const target = await (ref.kind === 'Deployment'
+        ? this.apps.readNamespacedDeployment({ name: ref.name, namespace })
+        : this.apps.readNamespacedStatefulSet({ name: ref.name, namespace }));
+      return podRequests(target.spec?.template.spec?.containers ?? []);
     } catch (error) {
       if ((error as { code?: number }).code === 404) return {};
       throw error;

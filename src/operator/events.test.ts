@@ -49,3 +49,28 @@ test('events: invalid spec, fallback entered and left, a change of the published
   assert.deepEqual(eventsBetween(trusted, trusted), []);
   assert.deepEqual(eventsBetween(fallback, fallback), []);
 });
+
+test('events: Direct refusing to scale (Ready=False, not an invalid spec) is a Warning once, resuming is Normal', () => {
+  const ready = (status: 'True' | 'False', reason: string, message: string): Condition => ({
+    ...condition('Ready', status, message),
+    reason,
+  });
+  const running = { conditions: [ready('True', 'Reconciled', 'running; integration Direct')] };
+  const conflict = {
+    conditions: [
+      ready('False', 'ConflictingAutoscaler', 'HorizontalPodAutoscaler web-cpu already scales Deployment web'),
+    ],
+  };
+  assert.deepEqual(
+    eventsBetween(running, conflict).map((e) => [e.type, e.reason, e.note]),
+    [['Warning', 'ConflictingAutoscaler', 'HorizontalPodAutoscaler web-cpu already scales Deployment web']],
+  );
+  assert.deepEqual(eventsBetween(conflict, conflict), [], 'a refresh of the same refusal posts nothing');
+  assert.deepEqual(
+    eventsBetween(conflict, running).map((e) => [e.type, e.reason, e.note]),
+    [['Normal', 'ScalingResumed', 'resumed: ConflictingAutoscaler no longer holds']],
+  );
+  const invalid = { conditions: [ready('False', 'InvalidSpec', 'spec.capacity.perPod: not given')] };
+  assert.deepEqual(eventsBetween(running, invalid), [], 'an invalid spec has its own event, from InvalidSpec');
+  assert.deepEqual(eventsBetween(invalid, running), []);
+});

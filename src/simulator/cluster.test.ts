@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type PodLifecycle, SimDeployment } from './cluster.js';
+import { PodDelayStream, type PodLifecycle, SimDeployment } from './cluster.js';
 import { cpuSample, isScrapeTime, podSnapshots, scrapePods } from './metrics-server.js';
 import { createRandom } from './random.js';
 
@@ -12,7 +12,7 @@ const exact: PodLifecycle = {
 };
 
 test('a new pod is scheduled, runs, then becomes ready after its delays; billed from scheduling', () => {
-  const deployment = new SimDeployment('web', exact, createRandom(1, 'pods'), 1, 1000);
+  const deployment = new SimDeployment('web', new PodDelayStream(exact, createRandom(1, 'pods')), 1, 1000);
   deployment.scale(2, 1000);
   const pod = deployment.pods[1];
   assert.equal(pod.name, 'web-2');
@@ -33,7 +33,7 @@ test('a new pod is scheduled, runs, then becomes ready after its delays; billed 
 });
 
 test('scale-down deletes pods in the ReplicaSet order: unscheduled, pending, not ready, newest ready', () => {
-  const deployment = new SimDeployment('web', exact, createRandom(1, 'pods'), 2, 1000);
+  const deployment = new SimDeployment('web', new PodDelayStream(exact, createRandom(1, 'pods')), 2, 1000);
   deployment.scale(3, 1000); // web-3: ready at 1027
   deployment.scale(4, 1020); // web-4: scheduled 1022, running 1032 (pending at 1030)
   deployment.scale(5, 1029); // web-5: scheduled at 1031 (unscheduled at 1030)
@@ -58,7 +58,7 @@ test('scale-down deletes pods in the ReplicaSet order: unscheduled, pending, not
 });
 
 test('metrics-server: a pod has a CPU sample once it has two scrapes, the rate between them, rounded up', () => {
-  const deployment = new SimDeployment('web', exact, createRandom(1, 'pods'), 1, 0);
+  const deployment = new SimDeployment('web', new PodDelayStream(exact, createRandom(1, 'pods')), 1, 0);
   deployment.scale(2, 0); // web-2 runs from 12
   const [old, fresh] = deployment.pods;
   const config = { resolutionSeconds: 15, offsetSeconds: 7 };
@@ -84,7 +84,7 @@ test('metrics-server: a pod has a CPU sample once it has two scrapes, the rate b
 });
 
 test('metrics-server: a container that started under 10 s before its first scrape waits for the next', () => {
-  const deployment = new SimDeployment('web', exact, createRandom(1, 'pods'), 0, 0);
+  const deployment = new SimDeployment('web', new PodDelayStream(exact, createRandom(1, 'pods')), 0, 0);
   deployment.scale(1, 5); // runs from 17
   const pod = deployment.pods[0];
   scrapePods(deployment.pods, 22); // 5 s after start: too early

@@ -1,5 +1,5 @@
 import { type DelayDistribution, sampleDelay } from './distributions.js';
-import type { Random } from './random.js';
+import { createRandom, type Random } from './random.js';
 
 /** How a pod comes up and goes away: each stage's delay is drawn per pod when it is created. */
 export interface PodLifecycle {
@@ -11,6 +11,59 @@ export interface PodLifecycle {
   readonly readiness: DelayDistribution;
   /** deletionTimestamp → gone: graceful shutdown; out of the endpoints at once, billed until gone. */
   readonly termination: DelayDistribution;
+}
+
+/** One created pod's delays, seconds: creation → scheduled → running → ready, and deletion → gone. */
+export interface PodDelays {
+  readonly schedulingSeconds: number;
+  readonly containerStartSeconds: number;
+  readonly readinessSeconds: number;
+  readonly terminationSeconds: number;
+}
+
+/**
+ * The pods' delays of one run in creation order: the k-th pod created draws the k-th delays whenever it is
+ * created, so the sequence is fixed by the seed. `peek` reads ahead without changing what `next` returns,
+ * which is how the cost-optimal oracle knows each pod's start-up (it has perfect foresight of the run).
+ */
+export class PodDelayStream {
+  private readonly ahead: PodDelays[] = [];
+
+  constructor(
+    private readonly lifecycle: PodLifecycle,
+    private readonly random: Random,
+  ) {}
+
+  /** The stream of run `seed` (the simulator's `pods` random stream). */
+  static forSeed(lifecycle: PodLifecycle, seed: number): PodDelayStream {
+    return new PodDelayStream(lifecycle, createRandom(seed, 'pods'));
+  }
+
+  /** A pod that exists before the run: only its termination is drawn (before any created pod's delays). */
+  initialTerminationSeconds(): number {
+    if (this.ahead.length > 0) throw new Error('PodDelayStream: initial pods must be drawn before peeking ahead');
+    return sampleDelay(this.lifecycle.termination, this.random);
+  }
+
+  /** The delays of the pod created next, consumed. */
+  next(): PodDelays {
+    return this.ahead.shift() ?? this.draw();
+  }
+
+  /** The delays of the pod created `index` creations from now (0: the next), not consumed. */
+  peek(index: number): PodDelays {
+    while (this.ahead.length <= index) this.ahead.push(this.draw());
+    return this.ahead[index];
+  }
+
+  private draw(): PodDelays {
+    // The order of the draws is part of the seed's meaning: scheduling, container start, readiness, termination.
+    const schedulingSeconds = sampleDelay(this.lifecycle.scheduling, this.random);
+    const containerStartSeconds = sampleDelay(this.lifecycle.containerStart, this.random);
+    const readinessSeconds = sampleDelay(this.lifecycle.readiness, this.random);
+    const terminationSeconds = sampleDelay(this.lifecycle.termination, this.random);
+    return { schedulingSeconds, containerStartSeconds, readinessSeconds, terminationSeconds };
+  }
 }
 
 /**
@@ -71,8 +124,7 @@ export class SimDeployment {
 
   constructor(
     readonly name: string,
-    private readonly lifecycle: PodLifecycle,
-    private readonly random: Random,
+    private readonly delays: PodDelayStream,
     initialReplicas: number,
     startSeconds: number,
   ) {
@@ -80,13 +132,12 @@ export class SimDeployment {
     // The initial pods have been up for a long time: ready and past the HPA's CPU initialization period.
     for (let i = 0; i < initialReplicas; i++) {
       const born = startSeconds - 3600;
-      this.pods.push(this.newPod(born, born, born, born));
+      this.pods.push(this.newPod(born, born, born, born, delays.initialTerminationSeconds()));
     }
   }
 
-  private newPod(created: number, scheduled: number, running: number, ready: number): SimPod {
+  private newPod(created: number, scheduled: number, running: number, ready: number, termination: number): SimPod {
     this.created++;
-    const termination = sampleDelay(this.lifecycle.termination, this.random);
     return new SimPod(`${this.name}-${this.created}`, created, scheduled, running, ready, termination);
   }
 
@@ -119,20 +170,26 @@ export class SimDeployment {
     const active = this.activePods();
     if (replicas > active.length) {
       for (let i = active.length; i < replicas; i++) {
-        const scheduled = t + sampleDelay(this.lifecycle.scheduling, this.random);
-        const running = scheduled + sampleDelay(this.lifecycle.containerStart, this.random);
-        const ready = running + sampleDelay(this.lifecycle.readiness, this.random);
-        this.pods.push(this.newPod(t, scheduled, running, ready));
+        const delays = this.delays.next();
+        const scheduled = t + delays.schedulingSeconds;
+        const running = scheduled + delays.containerStartSeconds;
+        const ready = running + delays.readinessSeconds;
+        this.pods.push(this.newPod(t, scheduled, running, ready, delays.terminationSeconds));
       }
     } else if (replicas < active.length) {
-      const victims = [...active].sort((a, b) => deletionRank(a, t) - deletionRank(b, t) || deletionOrder(a, b, t));
-      for (let i = 0; i < active.length - replicas; i++) {
-        const pod = victims[i];
+      for (const pod of this.deletionOrder(t).slice(0, active.length - replicas)) {
         pod.deletedSeconds = t;
         // A container that never started goes at once; a running one shuts down gracefully.
         pod.goneSeconds = pod.runningSeconds <= t ? t + pod.terminationSeconds : t;
       }
     }
+  }
+
+  /** The active pods in the order a scale-down at `t` deletes them (`getPodsToDelete`). */
+  deletionOrder(t: number): SimPod[] {
+    return this.activePods().sort(
+      (a, b) => deletionRank(a, t) - deletionRank(b, t) || deletionOrderWithinRank(a, b, t),
+    );
   }
 
   /** Drops pods that are gone by `t`. */
@@ -150,7 +207,7 @@ function deletionRank(pod: SimPod, t: number): number {
 }
 
 /** Within a rank: ready pods that became ready later go first, then newer pods first. */
-function deletionOrder(a: SimPod, b: SimPod, t: number): number {
+function deletionOrderWithinRank(a: SimPod, b: SimPod, t: number): number {
   if (a.readySeconds <= t && b.readySeconds <= t && a.readySeconds !== b.readySeconds) {
     return b.readySeconds - a.readySeconds;
   }

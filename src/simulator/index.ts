@@ -1,7 +1,7 @@
 /** The cluster simulator: a Deployment, its monitoring, a queueing model and the policies that scale it. */
 
-/** Pods, their lifecycle delays and the ReplicaSet's deletion order. */
-export { type PodLifecycle, SimDeployment, SimPod } from './cluster.js';
+/** Pods, their lifecycle delays (drawn in creation order) and the ReplicaSet's deletion order. */
+export { PodDelayStream, type PodDelays, type PodLifecycle, SimDeployment, SimPod } from './cluster.js';
 /** The simulated world as a user writes it (defaults included) and its parser. */
 export { mergeConfig, parseSimulationConfig, SIMULATION_DEFAULTS, type SimulationConfig } from './config.js';
 /** The request-level discrete-event simulation that checks the queueing model. */
@@ -20,6 +20,8 @@ export {
 } from './load.js';
 /** metrics-server as the HPA sees it. */
 export { cpuSample, isScrapeTime, type MetricsServerConfig, podSnapshots, scrapePods } from './metrics-server.js';
+/** The cost-optimal oracle: the cheapest schedule that holds the SLO, from the true future (the limit). */
+export { cheapestSchedule, costOptimalOraclePolicy, readyPodsNeededPerMinute } from './policies/cost-optimal.js';
 /** The HPA (and hpa-tuned) as a policy over the exact emulation. */
 export { hpaPolicy } from './policies/hpa.js';
 /** Prescale as the service runs it (the live loop), and the HPA that `integration: HPA` puts in front of it. */
@@ -71,6 +73,7 @@ export {
   type Aggregate,
   aggregate,
   aggregateSummaries,
+  minuteViolatesSlo,
   type RunSummary,
   type ServiceLevel,
   SUMMARY_FIELDS,

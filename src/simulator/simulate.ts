@@ -1,9 +1,8 @@
 import type { Series } from '../core/index.js';
-import { type PodLifecycle, SimDeployment } from './cluster.js';
+import { PodDelayStream, type PodLifecycle, SimDeployment } from './cluster.js';
 import { isScrapeTime, type MetricsServerConfig, podSnapshots, scrapePods } from './metrics-server.js';
 import { SimPrometheus } from './prometheus.js';
 import type { PodServiceModel, QueueTable } from './queueing.js';
-import { createRandom } from './random.js';
 import { MinuteLatency, serveSecond } from './serving.js';
 import type { AutoscalingPolicy, Observation } from './types.js';
 
@@ -131,8 +130,7 @@ export async function simulate(
   const events: ScalingEvent[] = [];
   const deployment = new SimDeployment(
     cluster.deploymentName,
-    cluster.lifecycle,
-    createRandom(input.seed, 'pods'),
+    PodDelayStream.forSeed(cluster.lifecycle, input.seed),
     input.initialReplicas,
     startSeconds,
   );

@@ -44,15 +44,21 @@ export const SUMMARY_FIELDS = [
   'slowShare',
 ] as const satisfies readonly (keyof RunSummary)[];
 
-/** Whether minute `m` of a run violated the SLO: p95 above the latency (over 5% slower) or too many drops. */
-export function violatesSlo(record: SimulationRecord, m: number, slo: ServiceLevel): boolean {
-  const arrived = record.arrivals[m];
+/**
+ * Whether a minute with these request counts violates the SLO: p95 above the latency (over 5% of the admitted
+ * requests slower) or too many drops. The one rule: runs are judged by it, and the cost-optimal oracle plans by it.
+ */
+export function minuteViolatesSlo(arrived: number, dropped: number, slow: number, slo: ServiceLevel): boolean {
   if (!(arrived > 0)) return false;
-  const dropped = record.dropped[m];
   if (dropped / arrived > slo.maxDropShare) return true;
   const admitted = arrived - dropped;
   // p95 > SLO exactly when more than 5% of admitted requests took longer than the SLO.
-  return admitted > 0 && record.slow[m] / admitted > 0.05;
+  return admitted > 0 && slow / admitted > 0.05;
+}
+
+/** Whether minute `m` of a run violated the SLO (`minuteViolatesSlo`). */
+export function violatesSlo(record: SimulationRecord, m: number, slo: ServiceLevel): boolean {
+  return minuteViolatesSlo(record.arrivals[m], record.dropped[m], record.slow[m], slo);
 }
 
 /** The figures of one run. */

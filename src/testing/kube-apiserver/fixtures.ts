@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import * as k8s from '@kubernetes/client-node';
 
 /** A CRD shaped like Prescale's PredictiveAutoscaler (spec §13.1), in wire YAML for kubectl and client-node. */
@@ -74,4 +75,22 @@ users: [{name: stand-in, user: {}}]
 contexts: [{name: stand-in, context: {cluster: stand-in, user: stand-in, namespace: default}}]
 current-context: stand-in
 `;
+}
+
+/** The Status body of a failed client-node call (ApiException.body is the raw text). */
+export interface ApiStatus {
+  readonly code: number;
+  readonly reason: string;
+  readonly message: string;
+  readonly details: { causes: { field: string; reason: string; message: string }[] } & Record<string, unknown>;
+}
+
+export async function statusOf(call: Promise<unknown>): Promise<ApiStatus> {
+  try {
+    await call;
+  } catch (error) {
+    assert.ok(error instanceof k8s.ApiException, `expected an ApiException, got ${String(error)}`);
+    return JSON.parse(error.body as string);
+  }
+  assert.fail('the call succeeded');
 }

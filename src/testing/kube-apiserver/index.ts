@@ -5,7 +5,7 @@
  *
  * Emulated:
  * - legacy discovery (`/version`, `/api`, `/apis`, `/api/v1`, `/apis/<g>/<v>`) for core/v1 Namespace, Pod,
- *   ConfigMap, Secret; apps/v1 Deployment (+status, +scale); autoscaling/v2 HPA (+status); coordination.k8s.io/v1
+ *   ConfigMap, Secret; apps/v1 Deployment and StatefulSet (+status, +scale); autoscaling/v2 HPA (+status); coordination.k8s.io/v1
  *   Lease; events.k8s.io/v1 Event; keda.sh/v1alpha1 ScaledObject (schemaless CRD-like); apiextensions.k8s.io/v1
  *   CustomResourceDefinition — and every CRD created becomes served (all served versions, one storage);
  * - create/get/list/update/patch/delete/deletecollection with one cluster-wide resourceVersion, uid,
@@ -13,7 +13,7 @@
  *   namespaced objects need their Namespace to exist (`namespaces` option, default `default`);
  * - JSON patch, merge patch, strategic merge patch as a merge patch (built-ins only; 415 for custom resources),
  *   server-side apply with managedFields conflicts (409, `force`), `/status` and `/scale` (autoscaling/v1 Scale,
- *   for Deployments and CRDs declaring `subresources.scale`);
+ *   for Deployments, StatefulSets and CRDs declaring `subresources.scale`);
  * - list with label and `metadata.name`/`metadata.namespace` field selectors; watch with history replay,
  *   200 + ERROR 410 past the kept history, BOOKMARKs, `timeoutSeconds`; Table output for `kubectl get`;
  * - custom resources checked against their CRD's schema: pruning, defaults, types, enums, bounds, patterns,
@@ -25,7 +25,7 @@
  * Not emulated: authn/authz (RBAC), aggregated discovery, OpenAPI (`kubectl apply` needs `--validate=false`),
  * pagination (`limit` ignored, no `continue`), resourceVersion semantics on get/list (always latest),
  * granular list ownership in SSA (lists are atomic), conversion between CRD versions, admission webhooks,
- * built-in kinds' own validation and defaulting (beyond Leases and Events above; Deployment replicas default to 1)
+ * built-in kinds' own validation and defaulting (beyond Leases and Events above; Deployment and StatefulSet replicas default to 1)
  * and their rich Table printers, dangling-owner GC, foreground/orphan finalizers (both act at once), dryRun,
  * fieldValidation=Strict/Warn, 504 for a too-new resourceVersion, namespace Terminating phase.
  */

@@ -1,30 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
-import { kubeConfigFor, predictiveAutoscalerCrdYaml } from './fixtures.js';
+import { kubeConfigFor, predictiveAutoscalerCrdYaml, statusOf } from './fixtures.js';
 import { type KubeApiServer, startKubeApiServer } from './index.js';
 
 const pas = { group: 'autoscaler.ml.dev', version: 'v1alpha1', plural: 'predictiveautoscalers', namespace: 'default' };
 const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
 const applyPatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.ServerSideApply);
-
-/** The Status body of a failed client-node call (ApiException.body is the raw text). */
-interface Status {
-  readonly code: number;
-  readonly reason: string;
-  readonly message: string;
-  readonly details: { causes: { field: string; reason: string; message: string }[] } & Record<string, unknown>;
-}
-
-async function statusOf(call: Promise<unknown>): Promise<Status> {
-  try {
-    await call;
-  } catch (error) {
-    assert.ok(error instanceof k8s.ApiException, `expected an ApiException, got ${String(error)}`);
-    return JSON.parse(error.body as string);
-  }
-  assert.fail('the call succeeded');
-}
 
 function pasBody(name: string, spec: Record<string, unknown>, extra: Record<string, unknown> = {}) {
   return { apiVersion: 'autoscaler.ml.dev/v1alpha1', kind: 'PredictiveAutoscaler', metadata: { name }, spec, ...extra };
@@ -52,7 +34,14 @@ describe('stand-in kube-apiserver driven by @kubernetes/client-node', () => {
     const apps = await (await fetch(`${server.url}/apis/apps/v1`)).json();
     assert.deepEqual(
       apps.resources.map((r: { name: string }) => r.name),
-      ['deployments', 'deployments/status', 'deployments/scale'],
+      [
+        'deployments',
+        'deployments/status',
+        'deployments/scale',
+        'statefulsets',
+        'statefulsets/status',
+        'statefulsets/scale',
+      ],
     );
     assert.deepEqual(apps.resources[2], {
       name: 'deployments/scale',
@@ -272,91 +261,6 @@ describe('stand-in kube-apiserver driven by @kubernetes/client-node', () => {
     assert.match(noFieldManager.message, /fieldManager: Required value: is required for apply patch/);
   });
 
-  it('maps the Deployment scale subresource to spec.replicas with autoscaling/v1 Scale objects', async () => {
-    const apps = kc.makeApiClient(k8s.AppsV1Api);
-    await apps.createNamespacedDeployment({
-      namespace: 'default',
-      body: {
-        metadata: { name: 'web' },
-        spec: {
-          replicas: 2,
-          selector: { matchLabels: { app: 'web' } },
-          template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'x' }] } },
-        },
-      },
-    });
-    await apps.patchNamespacedDeploymentStatus(
-      { name: 'web', namespace: 'default', body: { status: { replicas: 2 } } },
-      mergePatch,
-    );
-    const scaled = await apps.patchNamespacedDeploymentScale(
-      { name: 'web', namespace: 'default', body: { spec: { replicas: 5 } } },
-      mergePatch,
-    );
-    assert.deepEqual(
-      [scaled.kind, scaled.spec!.replicas, scaled.status!.replicas, scaled.status!.selector],
-      ['Scale', 5, 2, 'app=web'],
-    );
-    const deployment = await apps.readNamespacedDeployment({ name: 'web', namespace: 'default' });
-    assert.deepEqual([deployment.spec!.replicas, deployment.metadata!.generation], [5, 2]);
-    const stale = await statusOf(
-      apps.replaceNamespacedDeploymentScale({
-        name: 'web',
-        namespace: 'default',
-        body: { metadata: { name: 'web', resourceVersion: '1' }, spec: { replicas: 1 } },
-      }),
-    );
-    assert.equal(stale.reason, 'Conflict');
-  });
-
-  it('serves the scale subresource of a CRD that declares one, through its replica paths', async () => {
-    await kc.makeApiClient(k8s.ApiextensionsV1Api).createCustomResourceDefinition({
-      body: k8s.loadYaml<k8s.V1CustomResourceDefinition>(`apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata: {name: widgets.example.dev}
-spec:
-  group: example.dev
-  scope: Namespaced
-  names: {plural: widgets, kind: Widget}
-  versions:
-    - name: v1
-      served: true
-      storage: true
-      subresources:
-        status: {}
-        scale: {specReplicasPath: .spec.replicas, statusReplicasPath: .status.replicas, labelSelectorPath: .status.selector}
-      schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}
-`),
-    });
-    const widget = { group: 'example.dev', version: 'v1', plural: 'widgets', namespace: 'default', name: 'w' };
-    await custom.createNamespacedCustomObject({
-      ...widget,
-      body: { apiVersion: 'example.dev/v1', kind: 'Widget', metadata: { name: 'w' }, spec: { replicas: 1 } },
-    });
-    await custom.patchNamespacedCustomObjectStatus(
-      { ...widget, body: { status: { replicas: 1, selector: 'app=w' } } },
-      mergePatch,
-    );
-    const scale = (await custom.patchNamespacedCustomObjectScale(
-      { ...widget, body: { spec: { replicas: 4 } } },
-      mergePatch,
-    )) as {
-      spec: { replicas: number };
-      status: { replicas: number; selector: string };
-    };
-    assert.deepEqual([scale.spec.replicas, scale.status.replicas, scale.status.selector], [4, 1, 'app=w']);
-    const stored = (await custom.getNamespacedCustomObject(widget)) as {
-      spec: { replicas: number };
-      metadata: { generation: number };
-    };
-    assert.deepEqual([stored.spec.replicas, stored.metadata.generation], [4, 2]);
-    const discovery = await (await fetch(`${server.url}/apis/example.dev/v1`)).json();
-    assert.deepEqual(
-      discovery.resources.map((r: { name: string }) => r.name),
-      ['widgets', 'widgets/status', 'widgets/scale'],
-    );
-  });
-
   it('garbage-collects owned objects and holds objects with finalizers until they are removed', async () => {
     const owner = (await custom.createNamespacedCustomObject({
       ...pas,
@@ -431,7 +335,7 @@ spec:
     assert.deepEqual([noNamespace.code, noNamespace.body.message], [404, 'namespaces "absent" not found']);
     const badSelector = await raw('GET', '/api/v1/namespaces/default/configmaps?fieldSelector=spec.x%3D1', undefined);
     assert.equal(badSelector.code, 400);
-    const unknownResource = await raw('GET', '/apis/apps/v1/namespaces/default/statefulsets', undefined);
+    const unknownResource = await raw('GET', '/apis/apps/v1/namespaces/default/replicasets', undefined);
     assert.equal(unknownResource.code, 404);
 
     server.injectFailure({ path: item, method: 'GET', code: 409, reason: 'Conflict', times: 2 });

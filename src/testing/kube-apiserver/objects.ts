@@ -150,7 +150,8 @@ export class ObjectWriter {
     if (ref.type.tracksGeneration) metadata.generation = 1;
     let object: JsonObject = { ...body, apiVersion: apiVersionOf(ref.type), kind: ref.type.kind };
     if (ref.type.statusSubresource) delete object.status;
-    if (ref.type.kind === 'Deployment' && isObject(object.spec)) object.spec.replicas ??= 1;
+    // The apps/v1 workloads default their replicas to 1.
+    if (ref.type.group === 'apps' && isObject(object.spec)) object.spec.replicas ??= 1;
     object = this.admit(ref.type, object, undefined);
     this.hooks.validateCreate(ref.type, object);
     metadataOf(object).managedFields =

@@ -72,7 +72,8 @@ export function apiVersionOf(type: ResourceType): string {
 }
 
 const allVerbs = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
-const deploymentScale: ScalePaths = {
+/** The scale paths of the apps/v1 workloads (Deployment, StatefulSet). */
+const appsScale: ScalePaths = {
   specReplicasPath: '.spec.replicas',
   statusReplicasPath: '.status.replicas',
   labelSelectorPath: '.spec.selector',
@@ -112,7 +113,14 @@ export const builtinResources: readonly ResourceType[] = [
     shortNames: ['deploy'],
     categories: ['all'],
     statusSubresource: true,
-    scale: deploymentScale,
+    scale: appsScale,
+    tracksGeneration: true,
+  }),
+  builtin('apps', 'v1', 'StatefulSet', 'statefulsets', {
+    shortNames: ['sts'],
+    categories: ['all'],
+    statusSubresource: true,
+    scale: appsScale,
     tracksGeneration: true,
   }),
   builtin('autoscaling', 'v2', 'HorizontalPodAutoscaler', 'horizontalpodautoscalers', {
