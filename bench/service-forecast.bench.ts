@@ -56,8 +56,8 @@ async function serverSample(baseUrl: string): Promise<ServerSample> {
   const text = await (await fetch(`${baseUrl}/metrics`)).text();
   // A labelled histogram has no line before its first observation: GC lines may be absent (zero).
   const sum = (pattern: string, required = true) => {
-    const matches = [...text.matchAll(new RegExp(`^prescale_${pattern} (\\S+)$`, 'gm'))];
-    if (required && matches.length === 0) throw new Error(`${baseUrl}/metrics has no prescale_${pattern}`);
+    const matches = [...text.matchAll(new RegExp(`^${pattern} (\\S+)$`, 'gm'))];
+    if (required && matches.length === 0) throw new Error(`${baseUrl}/metrics has no ${pattern}`);
     return matches.reduce((total, match) => total + Number(match[1]), 0);
   };
   return {

@@ -2,6 +2,7 @@ import type { TLSSocket } from 'node:tls';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { PrescaleError } from '../core/index.js';
 import { type LabelSelector, matchesSelector, parseLabelSelector } from './label-selector.js';
+import { type HttpRequest, observeHttpRequests } from './request-metrics.js';
 import type { Publisher, ScalingDecision } from './types.js';
 
 /** The API group and version the aggregator proxies to us (docs/service.md). */
@@ -32,6 +33,8 @@ export interface ExternalMetricsOptions {
   readonly requestheaderAllowedNames?: readonly string[];
   /** Largest request body accepted (GETs carry none). Default 64 KiB. */
   readonly bodyLimitBytes?: number;
+  /** Told of every answered request (request metrics, the debug log). */
+  readonly observeRequest?: (request: HttpRequest) => void;
 }
 
 /** A `metav1.Status` error body, the shape the HPA's client expects on failure. */
@@ -74,6 +77,7 @@ export class ExternalMetricsServer implements Publisher {
       logger: false,
     });
     const server = new ExternalMetricsServer(app);
+    if (options.observeRequest !== undefined) observeHttpRequests(app, 'external-metrics', options.observeRequest);
     server.routes(options);
     const { host, port } = splitListen(options.listen);
     await app.listen({ host, port });

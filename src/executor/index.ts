@@ -16,6 +16,13 @@ export {
 } from './keda.js';
 export { type LabelRequirement, type LabelSelector, matchesSelector, parseLabelSelector } from './label-selector.js';
 export { choosePublishedReplicas, type PublishedValue, type PublishInput } from './publish.js';
+export {
+  type GrpcCall,
+  grpcCodeName,
+  type HttpRequest,
+  observeGrpcCalls,
+  observeHttpRequests,
+} from './request-metrics.js';
 export type {
   PublishedSource,
   Publisher,

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import { type GrpcCall, observeGrpcCalls } from './request-metrics.js';
 import type { Publisher, ScalingDecision } from './types.js';
 
 /** KEDA's `externalscaler.proto` (docs/service.md), shipped at the repo root. */
@@ -21,6 +22,8 @@ export interface KedaScalerOptions {
   readonly listen: string;
   /** Serve TLS (the trigger's `enableTLS: "true"`); with `clientCa`, require KEDA's client certificate. */
   readonly tls?: { readonly cert: Buffer; readonly key: Buffer; readonly clientCa?: Buffer };
+  /** Told of every finished call (request metrics, the debug log). */
+  readonly observeCall?: (call: GrpcCall) => void;
 }
 
 /** The External metric name KEDA registers for a workload (then prefixed `s<i>-` in the HPA). */
@@ -79,7 +82,12 @@ export class KedaScaler implements Publisher {
     };
     const server = new grpc.Server();
     const scaler = new KedaScaler(server);
-    server.addService(proto.externalscaler.ExternalScaler.service, scaler.handlers());
+    const service = proto.externalscaler.ExternalScaler.service;
+    const handlers = scaler.handlers();
+    server.addService(
+      service,
+      options.observeCall === undefined ? handlers : observeGrpcCalls(service, handlers, options.observeCall),
+    );
     const credentials =
       options.tls === undefined
         ? grpc.ServerCredentials.createInsecure()

@@ -400,7 +400,8 @@ test('the replayed trace flows through Prometheus into forecasts and plans on ev
       bound,
     );
   }
-  assert.ok(value('prescale_desired_replicas{workload="demo",namespace="shop",source="plan"}') >= 1);
+  assert.ok(value('prescale_desired_replicas{workload="demo",namespace="shop"}') >= 1);
+  assert.equal(value('prescale_desired_replicas_source{workload="demo",namespace="shop",source="plan"}'), 1);
   assert.equal(value('prescale_fallback_active{workload="demo",namespace="shop"}'), 0);
   assert.ok(value('prescale_decision_duration_seconds_count{workload="demo",namespace="shop"}') > 3);
 

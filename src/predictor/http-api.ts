@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { forecastJson } from '../config/forecast.js';
 import { safeParsePlanRequest } from '../config/plan-request.js';
 import { type Forecast, PrescaleError } from '../core/index.js';
+import { type HttpRequest, observeHttpRequests } from '../executor/index.js';
 import type { FittedForecaster } from '../models/types.js';
 import { plan } from '../planner/index.js';
 import { ApiError, sendError } from './api-errors.js';
@@ -40,6 +41,8 @@ export interface HttpApiOptions {
   readonly bodyLimitBytes: number;
   /** When concurrent single-series forecasts to a neural model run together (tests decide it themselves). */
   readonly flushSchedule?: FlushSchedule;
+  /** Told of every answered request (request metrics, the debug log). */
+  readonly observeRequest?: (request: HttpRequest) => void;
 }
 
 /**
@@ -55,6 +58,7 @@ export function buildHttpApi(context: ApiContext, options: HttpApiOptions): Fast
     ajv: { customOptions: AJV_OPTIONS },
     schemaErrorFormatter: schemaErrorsToApiError,
   });
+  if (options.observeRequest !== undefined) observeHttpRequests(app, 'api', options.observeRequest);
 
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, _request, reply) => {
     if (error instanceof ApiError) return sendError(reply, error);

@@ -25,8 +25,26 @@ export interface ModelHolderOptions {
 
 /** One finished fit attempt. */
 export type FitEvent =
-  | { readonly ok: true; readonly model: string; readonly seconds: number; readonly saveError: string | null }
-  | { readonly ok: false; readonly error: string; readonly seconds: number };
+  | {
+      readonly ok: true;
+      /** The model fitted (`auto` for auto). */
+      readonly model: string;
+      /** The model that forecasts now (`auto`'s choice, else the model), and the one that did before (null: none). */
+      readonly chosen: string;
+      readonly previous: string | null;
+      /** `auto`'s backtest of its candidates; null for other models. */
+      readonly selection: AutoSelection | null;
+      readonly seconds: number;
+      readonly saveError: string | null;
+    }
+  | {
+      readonly ok: false;
+      readonly model: string;
+      /** The model that keeps serving; null when none does. */
+      readonly serving: string | null;
+      readonly error: string;
+      readonly seconds: number;
+    };
 
 /** The holder's state as the status page shows it. */
 export interface ModelStatus {
@@ -114,7 +132,7 @@ export class ModelHolder {
       fittedAtSeconds: this.fittedAtSeconds,
       trainStartSeconds: metadata?.trainStartSeconds ?? null,
       trainEndSeconds: metadata?.trainEndSeconds ?? null,
-      selection: (this.model as { selection?: AutoSelection } | null)?.selection ?? null,
+      selection: this.model === null ? null : selectionOf(this.model),
       retraining: this.running !== null,
       lastRetrainError: this.lastRetrainError,
       nextRetrainSeconds: this.nextDueSeconds,
@@ -137,17 +155,32 @@ export class ModelHolder {
       const model = loadFittedModel(result.saved, result.artifacts);
       checkForecasts(model, train, options.modelOptions.horizonSteps ?? 1);
       const nowSeconds = options.clock.nowMs() / 1000;
+      const previous = this.model === null ? null : servingModelName(this.model);
       this.install(model, nowSeconds);
       this.lastRetrainError = null;
       const saveError = await this.save(model);
-      options.onFit?.({ ok: true, model: model.metadata.model, seconds: elapsedSeconds(), saveError });
+      options.onFit?.({
+        ok: true,
+        model: model.metadata.model,
+        chosen: servingModelName(model),
+        previous,
+        selection: selectionOf(model),
+        seconds: elapsedSeconds(),
+        saveError,
+      });
     } catch (error) {
       if (signal.aborted) return;
       const message = (error as Error).message ?? String(error);
       this.lastRetrainError = message;
       this.nextDueSeconds = options.clock.nowMs() / 1000 + options.retryAfterSeconds;
       if (this.model === null) this.problem = `no model: the fit failed (${message})`;
-      options.onFit?.({ ok: false, error: message, seconds: elapsedSeconds() });
+      options.onFit?.({
+        ok: false,
+        model: options.model,
+        serving: this.model === null ? null : servingModelName(this.model),
+        error: message,
+        seconds: elapsedSeconds(),
+      });
     }
   }
 
@@ -186,5 +219,10 @@ function checkForecasts(model: FittedForecaster, train: Series, horizonSteps: nu
 
 /** The model that actually forecasts: the one `auto` chose, else the model itself. */
 export function servingModelName(model: FittedForecaster): string {
-  return (model as { selection?: AutoSelection }).selection?.chosen ?? model.metadata.model;
+  return selectionOf(model)?.chosen ?? model.metadata.model;
+}
+
+/** `auto`'s record of its choice; null for other models. */
+function selectionOf(model: FittedForecaster): AutoSelection | null {
+  return (model as { selection?: AutoSelection }).selection ?? null;
 }

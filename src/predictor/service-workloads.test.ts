@@ -131,10 +131,19 @@ test('workloads are added, reconfigured with their model kept, replaced and remo
   assert.equal(status('api')?.published.replicas, publishedBefore, 'the new loop starts from the published value');
   assert.ok((publishedBefore ?? 0) > 1, `a value above minReplicas to hold (${publishedBefore})`);
   assert.equal(existsSync(apiNaiveFile), false, "the old settings' model is deleted");
+  // Its series start afresh: the old loop's model is not reported any more.
+  const apiSeries = async () =>
+    (await service.metrics.registry.metrics()).split('\n').filter((line) => line.includes('workload="api"'));
+  assert.deepEqual(await apiSeries(), []);
   await step();
   assert.equal(status('api')?.model.configured, 'seasonal-naive');
   const apiSeasonalFile = savedModelPath(modelsDir, seasonal[1]);
   assert.notEqual(apiSeasonalFile, apiNaiveFile);
+  await step();
+  assert.deepEqual(
+    (await apiSeries()).filter((line) => line.startsWith('prescale_model_info')),
+    ['prescale_model_info{workload="api",namespace="shop",model="seasonal-naive"} 1'],
+  );
 
   // Removing a workload stops its loop, deletes its saved model, and the KEDA door no longer serves it.
   changes = await service.applyWorkloads(
@@ -144,6 +153,8 @@ test('workloads are added, reconfigured with their model kept, replaced and remo
   assert.equal(status('api'), undefined);
   assert.equal(existsSync(apiSeasonalFile), false, 'the saved model is deleted');
   assert.deepEqual(await readdir(modelsDir), [basename(savedModelPath(modelsDir, seasonal[0]))]);
+  assert.deepEqual(await apiSeries(), [], 'and its series are gone from /metrics');
+  assert.ok((await service.metrics.registry.metrics()).includes('prescale_desired_replicas{workload="web"'));
   await step();
   assert.deepEqual(
     service.statuses().map((s) => s.name),

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
-import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { after, before, type TestContext, test } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
@@ -13,6 +12,7 @@ import { readFittedModel } from '../models/persistence.js';
 import { ManualClock } from '../testing/manual-clock.js';
 import { sharedRoot } from '../testing/paths.js';
 import { type PreloadedGauge, type PrometheusServer, startPrometheus } from '../testing/prometheus-server.js';
+import { TcpProxy } from '../testing/tcp-proxy.js';
 import { tempDir } from '../testing/temp-dir.js';
 import { savedModelPath } from './saved-models.js';
 import { PrescaleService } from './service.js';
@@ -33,51 +33,6 @@ let load: (minute: number) => number | undefined;
 let gauge: PreloadedGauge;
 let prometheus: PrometheusServer;
 let proxy: TcpProxy;
-
-/**
- * A TCP forwarder on 127.0.0.1 standing for the network path to Prometheus: the service keeps one URL while
- * the Prometheus behind it is stopped and a new one started.
- */
-class TcpProxy {
-  private readonly sockets = new Set<Socket>();
-  port = 0;
-
-  private constructor(
-    private readonly server: Server,
-    public upstreamPort: number,
-  ) {}
-
-  static async start(upstreamPort: number): Promise<TcpProxy> {
-    const server = createServer();
-    const proxy = new TcpProxy(server, upstreamPort);
-    server.on('connection', (client) => {
-      const upstream = createConnection({ host: '127.0.0.1', port: proxy.upstreamPort });
-      for (const socket of [client, upstream]) {
-        proxy.sockets.add(socket);
-        socket.on('close', () => proxy.sockets.delete(socket));
-        socket.on('error', () => {
-          client.destroy();
-          upstream.destroy();
-        });
-      }
-      client.pipe(upstream).pipe(client);
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const address = server.address();
-    proxy.port = typeof address === 'object' && address !== null ? address.port : 0;
-    return proxy;
-  }
-
-  /** Drops open connections (kept-alive ones would otherwise still reach the old upstream). */
-  dropConnections(): void {
-    for (const socket of this.sockets) socket.destroy();
-  }
-
-  async close(): Promise<void> {
-    this.dropConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
-}
 
 before(async () => {
   const trace = await readTraceFile(join(sharedRoot, 'data/nasa-http/nasa_jul95_requests_per_minute.csv'));
@@ -450,8 +405,16 @@ test('HTTP API of a running service: /v1/workloads, /metrics, /healthz, /readyz'
   const status = service.statuses()[0];
   const line = (name: string) => metrics.split('\n').find((l) => l.startsWith(name));
   assert.equal(
-    line('prescale_desired_replicas{workload="web",namespace="shop",source="plan"}')?.split(' ')[1],
+    line('prescale_desired_replicas{workload="web",namespace="shop"}')?.split(' ')[1],
     String(status.published.replicas),
+  );
+  assert.equal(
+    line('prescale_desired_replicas_source{workload="web",namespace="shop",source="plan"}')?.split(' ')[1],
+    '1',
+  );
+  assert.equal(
+    line('prescale_desired_replicas_source{workload="web",namespace="shop",source="reactive"}')?.split(' ')[1],
+    '0',
   );
   assert.equal(
     line('prescale_forecast{workload="web",namespace="shop",horizon_seconds="600",bound="point"}')?.split(' ')[1],

@@ -4,18 +4,28 @@ import { PrometheusClient, PrometheusSource } from '../collector/prometheus.js';
 import type { ServiceConfig } from '../config/service.js';
 import type { WorkloadConfig } from '../config/workload.js';
 import { type Clock, PrescaleError, systemClock } from '../core/index.js';
-import { ExternalMetricsServer, KedaScaler, type Publisher, splitListen } from '../executor/index.js';
+import {
+  ExternalMetricsServer,
+  type GrpcCall,
+  type HttpRequest,
+  KedaScaler,
+  type Publisher,
+  splitListen,
+} from '../executor/index.js';
 import { readFittedModel } from '../models/persistence.js';
 import type { FittedForecaster } from '../models/types.js';
 import { buildHttpApi } from './http-api.js';
 import { ServiceMetrics } from './metrics.js';
 import { deleteSavedModels, savedModelPath } from './saved-models.js';
 import { inProcessTrainer, type Trainer, WorkerTrainer } from './trainer.js';
+import { changedPaths } from './workload-events.js';
 import { modelIdentity, WorkloadLoop } from './workload-loop.js';
 import type { WorkloadStatus } from './workload-status.js';
 
 /** Structured log lines (pino's shape: fields first, then the message). */
 export interface ServiceLogger {
+  /** Requests to the API and the doors (`--log-level debug`). */
+  debug(fields: Record<string, unknown>, message: string): void;
   info(fields: Record<string, unknown>, message: string): void;
   warn(fields: Record<string, unknown>, message: string): void;
   error(fields: Record<string, unknown>, message: string): void;
@@ -35,7 +45,12 @@ export interface ServiceOptions {
 /** Liveness fails when a workload has not synced for this many of its sync periods. */
 const STALLED_SYNC_PERIODS = 5;
 
-const silentLogger: ServiceLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+const silentLogger: ServiceLogger = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+};
 
 /**
  * `prescale serve`: the workloads' live loops, the HTTP API, the KEDA external scaler and the External
@@ -151,7 +166,7 @@ export class PrescaleService {
         health: () => this.health(),
         readiness: () => this.readiness(),
       },
-      { bodyLimitBytes: config.api.bodyLimitBytes },
+      { bodyLimitBytes: config.api.bodyLimitBytes, observeRequest: this.observeHttp },
     );
     const { host, port } = splitListen(config.api.listen);
     await this.api.listen({ host, port });
@@ -168,10 +183,25 @@ export class PrescaleService {
     );
   }
 
+  /** Every HTTP request answered (the API, the External Metrics API): its histogram, and a debug line. */
+  private readonly observeHttp = (request: HttpRequest): void => {
+    this.metrics.observeHttp(request);
+    const { seconds, ...fields } = request;
+    this.logger.debug({ ...fields, milliseconds: seconds * 1000 }, 'request');
+  };
+
+  /** Every gRPC call of the KEDA scaler answered (a stream: ended): its histogram, and a debug line. */
+  private readonly observeGrpc = (call: GrpcCall): void => {
+    this.metrics.observeGrpc(call);
+    const { seconds, ...fields } = call;
+    this.logger.debug({ server: 'keda', ...fields, milliseconds: seconds * 1000 }, 'grpc call');
+  };
+
   private async startKeda(): Promise<KedaScaler> {
     const tls = this.config.keda.tls;
     return KedaScaler.start({
       listen: this.config.keda.listen,
+      observeCall: this.observeGrpc,
       tls:
         tls === null
           ? undefined
@@ -195,6 +225,7 @@ export class PrescaleService {
           ? undefined
           : await readConfigured(c.requestheaderClientCaFile, 'externalMetrics.requestheaderClientCaFile'),
       requestheaderAllowedNames: c.requestheaderAllowedNames,
+      observeRequest: this.observeHttp,
     });
   }
 
@@ -207,6 +238,7 @@ export class PrescaleService {
    */
   async applyWorkloads(next: readonly WorkloadConfig[]): Promise<WorkloadChanges> {
     const changes: WorkloadChanges = { added: [], updated: [], replaced: [], removed: [] };
+    const changedFields: Record<string, string[]> = {};
     const wanted = new Map(next.map((workload) => [keyOf(workload), workload]));
     for (const [key, entry] of this.workloads) {
       if (wanted.has(key)) continue;
@@ -221,18 +253,21 @@ export class PrescaleService {
         changes.added.push(key);
       } else if (modelIdentity(entry.workload) === modelIdentity(workload)) {
         if (JSON.stringify(entry.workload) === JSON.stringify(workload)) continue;
+        changedFields[key] = changedPaths(entry.workload, workload);
         entry.loop.reconfigure(workload, this.publishersFor(workload));
         entry.workload = workload;
         changes.updated.push(key);
       } else {
+        changedFields[key] = changedPaths(entry.workload, workload);
         const lastPublished = entry.loop.status().published.replicas;
         this.stopWorkload(entry);
+        await this.metrics.removeWorkload({ workload: workload.resource.name, namespace: workload.resource.namespace });
         await this.addWorkload(key, workload, now, lastPublished);
         changes.replaced.push(key);
       }
     }
     if (changes.added.length + changes.updated.length + changes.replaced.length + changes.removed.length > 0) {
-      this.logger.info({ ...changes }, 'workloads changed');
+      this.logger.info({ ...changes, changedFields }, 'workloads changed');
     }
     return changes;
   }
@@ -267,6 +302,7 @@ export class PrescaleService {
     // A fit in flight is aborted; once it has ended, nothing writes the files deleted below.
     await entry.loop.whenIdle();
     const { namespace, name } = entry.workload.resource;
+    await this.metrics.removeWorkload({ workload: name, namespace });
     for (const door of [this.doorsByIntegration.keda, this.doorsByIntegration.externalMetrics]) {
       await door?.withdraw(namespace, name);
     }

@@ -22,8 +22,9 @@ import { ModelHolder, servingModelName } from './model-holder.js';
 import { OnlineAccuracy } from './online-accuracy.js';
 import { RecentSeries } from './recent-series.js';
 import type { Trainer } from './trainer.js';
+import { fitEvents, type ReadFailureMemory, syncEvents } from './workload-events.js';
 import { exportWorkloadMetrics } from './workload-metrics.js';
-import { readInstantSignals, readTrainingHistory } from './workload-reads.js';
+import { describeReadErrors, type ReadError, readInstantSignals, readTrainingHistory } from './workload-reads.js';
 import { type CurrentSignals, emptySignals, type WorkloadStatus } from './workload-status.js';
 
 /** What one workload's loop needs from the service around it. */
@@ -46,8 +47,15 @@ export interface WorkloadLoopOptions {
   readonly metrics: ServiceMetrics | null;
   /** The value published for this workload before this loop (a replaced loop): held until it decides. */
   readonly lastPublishedReplicas?: number;
-  /** Structured events (fits, publish failures); the service passes its logger. */
-  readonly log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
+  /**
+   * Structured events (fallback, Prometheus read failures, replica changes, fits, publish failures); the service
+   * passes its logger.
+   */
+  readonly log?: (
+    level: 'debug' | 'info' | 'warn' | 'error',
+    message: string,
+    fields?: Record<string, unknown>,
+  ) => void;
 }
 
 /**
@@ -75,7 +83,11 @@ export class WorkloadLoop {
   private lastSyncSeconds: number | null = null;
   private syncDurationMs: number | null = null;
   private syncing: Promise<void> | null = null;
-  private reportedModel: string | null = null;
+  /** The status after the last sync: what the next sync's log lines and metrics compare with. */
+  private lastStatus: WorkloadStatus | null = null;
+  private readFailure: ReadFailureMemory | null = null;
+  /** Closed: a sync still running reports nothing (its workload's series are gone from /metrics). */
+  private closed = false;
 
   private options: WorkloadLoopOptions;
 
@@ -107,12 +119,7 @@ export class WorkloadLoop {
         const result = event.ok ? 'success' : 'failure';
         options.metrics?.retrains.inc({ ...labels, result });
         options.metrics?.modelFitSeconds.observe({ model: r.model, result }, event.seconds);
-        if (event.ok) {
-          options.log?.('info', 'model refreshed', { ...labels, model: event.model, seconds: event.seconds });
-          if (event.saveError !== null) options.log?.('warn', 'model not saved', { ...labels, error: event.saveError });
-        } else {
-          options.log?.('warn', 'fit failed; keeping the last good model', { ...labels, error: event.error });
-        }
+        for (const line of fitEvents(event, labels)) options.log?.(line.level, line.message, { ...line.fields });
       },
     });
     this.published = this.decide(Number.NaN, noSourceYet, null, null).decision;
@@ -163,8 +170,9 @@ export class WorkloadLoop {
     return this.holder.whenIdle();
   }
 
-  /** Stops background fits. */
+  /** Stops background fits and reporting. */
   close(): void {
+    this.closed = true;
     this.holder.close();
   }
 
@@ -213,6 +221,9 @@ export class WorkloadLoop {
 
   private async runSync(nowSeconds: number): Promise<void> {
     const startedMs = performance.now();
+    // Without a log or metrics (the simulator) nothing is reported, and no status is built for it.
+    const reporting = this.options.log !== undefined || this.options.metrics !== null;
+    const before = reporting ? (this.lastStatus ?? this.status()) : null;
     await this.read(nowSeconds);
     const actuals = this.recent.series();
     this.accuracy.observe(actuals, nowSeconds);
@@ -237,7 +248,11 @@ export class WorkloadLoop {
     await this.publish(decision);
     this.lastSyncSeconds = nowSeconds;
     this.syncDurationMs = performance.now() - startedMs;
-    this.updateMetrics();
+    if (before !== null) {
+      const after = this.status();
+      this.report(before, after);
+      this.lastStatus = after;
+    }
   }
 
   /**
@@ -338,7 +353,7 @@ export class WorkloadLoop {
   private async read(nowSeconds: number): Promise<void> {
     const r = this.options.workload.resource;
     const step = r.metric.stepSeconds;
-    const errors: string[] = [];
+    const errors: ReadError[] = [];
     try {
       const raw = await this.options.source.range({
         query: r.metric.query,
@@ -349,12 +364,12 @@ export class WorkloadLoop {
       this.recent.merge(raw, nowSeconds);
     } catch (error) {
       this.recent.merge({ timestampsSeconds: new Float64Array(0), values: new Float64Array(0) }, nowSeconds);
-      errors.push((error as Error).message);
+      errors.push({ field: 'metric.query', message: (error as Error).message });
     }
     const instant = await readInstantSignals(this.options.instant, this.options.workload.queries, nowSeconds);
     errors.push(...instant.errors);
     this.signals = { load: this.recent.lastValue(), ...instant.signals };
-    this.prometheusError = errors.length === 0 ? null : [...new Set(errors)].join('; ');
+    this.prometheusError = describeReadErrors(errors);
     if (errors.length > 0)
       this.options.metrics?.prometheusErrors.inc({ workload: this.name, namespace: this.namespace });
   }
@@ -410,26 +425,23 @@ export class WorkloadLoop {
     }
   }
 
-  private updateMetrics(): void {
-    const metrics = this.options.metrics;
-    if (metrics === null) return;
-    const model = this.holder.status().current;
-    exportWorkloadMetrics(metrics, {
-      labels: { workload: this.name, namespace: this.namespace },
-      syncDurationMs: this.syncDurationMs,
-      published: this.published,
-      planResult: this.planResult,
-      load: this.signals.load,
-      fallback: this.plannerState.fallback,
-      stepSeconds: this.options.workload.resource.metric.stepSeconds,
-      horizonSteps: this.horizonSteps,
-      byHorizon: this.accuracy.byHorizon(),
-      forecast: this.forecast,
-      planWapePercent: this.accuracy.wapePercent(this.planningHorizonSteps),
-      model,
-      previousModel: this.reportedModel,
-    });
-    this.reportedModel = model;
+  /** The sync's log lines and metrics, from the status before it and after it. */
+  private report(before: WorkloadStatus, after: WorkloadStatus): void {
+    const { log, metrics } = this.options;
+    if (this.closed) return;
+    if (log !== undefined) {
+      const { events, failing } = syncEvents(before, after, this.readFailure);
+      this.readFailure = failing;
+      for (const event of events) log(event.level, event.message, { ...event.fields });
+    }
+    if (metrics !== null) {
+      exportWorkloadMetrics(metrics, {
+        workload: this.options.workload,
+        status: after,
+        previous: before,
+        planningWapePercent: this.accuracy.wapePercent(this.planningHorizonSteps),
+      });
+    }
   }
 }
 

@@ -19,30 +19,40 @@ export interface InstantSignals {
   readonly replicas: number | null;
 }
 
+/** A failed read: the config field of its query (`metric.query`, `queries.cpu`) and the error. */
+export interface ReadError {
+  readonly field: string;
+  readonly message: string;
+}
+
 /** Reads the configured instant signals at `nowSeconds`; each failed query is null with its error kept. */
 export async function readInstantSignals(
   instant: Pick<PrometheusClient, 'queryInstant'>,
   queries: WorkloadConfig['queries'],
   nowSeconds: number,
-): Promise<{ signals: InstantSignals; errors: string[] }> {
-  const errors: string[] = [];
-  const read = async (query: string | null, combine: (values: number[]) => number): Promise<number | null> => {
+): Promise<{ signals: InstantSignals; errors: ReadError[] }> {
+  const errors: ReadError[] = [];
+  const read = async (
+    name: keyof WorkloadConfig['queries'],
+    combine: (values: number[]) => number,
+  ): Promise<number | null> => {
+    const query = queries[name];
     if (query === null) return null;
     try {
       const samples = await instant.queryInstant(query, nowSeconds);
       const values = samples.map((s) => s.value).filter(Number.isFinite);
       return values.length === 0 ? null : combine(values);
     } catch (error) {
-      errors.push((error as Error).message);
+      errors.push({ field: `queries.${name}`, message: (error as Error).message });
       return null;
     }
   };
   const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
   const [cpuCores, memoryBytes, latency, replicas] = await Promise.all([
-    read(queries.cpu, sum),
-    read(queries.memory, sum),
-    read(queries.latency, (values) => Math.max(...values)),
-    read(queries.replicas, sum),
+    read('cpu', sum),
+    read('memory', sum),
+    read('latency', (values) => Math.max(...values)),
+    read('replicas', sum),
   ]);
   return {
     signals: { cpuCores, memoryBytes, latency, replicas: replicas === null ? null : Math.round(replicas) },
@@ -92,4 +102,16 @@ export async function readTrainingHistory(
     if (memory !== null && Number.isFinite(memory.values[i])) usage.memoryBytes.push(perPod(memory.values, i));
   }
   return { load, usage };
+}
+
+/**
+ * The failed reads of a sync in one line, each error once with the queries it hit (`metric.query, queries.cpu:
+ * cannot reach Prometheus ...`), so a broken query is named and an unreachable Prometheus is said once.
+ */
+export function describeReadErrors(errors: readonly ReadError[]): string | null {
+  if (errors.length === 0) return null;
+  const fieldsByMessage = new Map<string, string[]>();
+  for (const { field, message } of errors)
+    fieldsByMessage.set(message, [...(fieldsByMessage.get(message) ?? []), field]);
+  return [...fieldsByMessage].map(([message, fields]) => `${fields.join(', ')}: ${message}`).join('; ');
 }
