@@ -75,6 +75,8 @@ export class WorkloadLoop {
   private usage: UsageHistory | null = null;
   private signals: CurrentSignals = emptySignals;
   private prometheusError: string | null = null;
+  /** The load query's own read failure: only it makes the forecast untrustworthy (fallback). */
+  private loadReadError: string | null = null;
   private forecast: Forecast | null = null;
   private forecastError: string | null = null;
   private planResult: PlanResult | null = null;
@@ -233,7 +235,8 @@ export class WorkloadLoop {
     }
     this.forecastNow(actuals);
     const sources: SourceHealth = {
-      prometheusError: this.prometheusError,
+      // A failing extra query (latency, memory) is reported, but the forecast and plan stand on the load alone.
+      prometheusError: this.loadReadError,
       lastSampleSeconds: this.recent.lastObservedSeconds(),
       modelProblem: this.holder.current === null ? (this.holder.status().problem ?? 'no model') : null,
       forecastProblem: this.forecastError,
@@ -370,6 +373,7 @@ export class WorkloadLoop {
     errors.push(...instant.errors);
     this.signals = { load: this.recent.lastValue(), ...instant.signals };
     this.prometheusError = describeReadErrors(errors);
+    this.loadReadError = describeReadErrors(errors.filter((e) => e.field === 'metric.query'));
     if (errors.length > 0)
       this.options.metrics?.prometheusErrors.inc({ workload: this.name, namespace: this.namespace });
   }
