@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { stringify } from 'yaml';
@@ -55,9 +56,14 @@ test('prescale serve runs the loop with the worker trainer, serves the API, and 
       ],
     }),
   );
+  // A model saved for a workload the file no longer lists (removed while the service was down).
+  await mkdir(join(dir, 'models'));
+  await writeFile(join(dir, 'models', 'default_gone_0123456789ab.model'), '{}');
   const run = prescale(['serve', '--config', config]);
   t.after(() => run.child.kill('SIGKILL'));
   const api = `http://127.0.0.1:${(await servingPorts(run)).api}`;
+  assert.match(await run.logLine('"saved models of removed workloads deleted"'), /"workloads":\["default\/gone"\]/);
+  assert.equal(existsSync(join(dir, 'models', 'default_gone_0123456789ab.model')), false);
   // The first sync starts the fit in the worker and finishes without waiting for it, so once the fit is in, the
   // workload has synced too.
   assert.match(await run.logLine('"model refreshed"'), /"workload":"demo"/);

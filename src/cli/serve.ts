@@ -55,9 +55,7 @@ export const registerServe: RegisterCommand = (program, run) => {
         // Loaded here, not at CLI start: the service brings the models, ONNX Runtime and TensorFlow.
         const [{ PrescaleService }, { pino }] = await Promise.all([import('../predictor/index.js'), import('pino')]);
         const logger = pino({ level: opts.logLevel, base: { service: 'prescale' } });
-        const service = await PrescaleService.start(config, { logger });
-        const { watch } = opts;
-        const watcher = watch === undefined ? null : await startWatching(service, { ...opts, watch }, logger);
+        // Handlers first: a SIGTERM while the service starts stops it cleanly instead of killing the process.
         const controller = new AbortController();
         const stop = (signal: NodeJS.Signals) => {
           logger.info({ signal }, 'stopping');
@@ -65,7 +63,17 @@ export const registerServe: RegisterCommand = (program, run) => {
         };
         process.once('SIGTERM', stop);
         process.once('SIGINT', stop);
+        const service = await PrescaleService.start(config, { logger });
+        let watcher: { stop(): Promise<void> } | null = null;
         try {
+          if (opts.watch === undefined) {
+            // The config file is the whole set: models of workloads it no longer lists are of no use.
+            await service.pruneSavedModels(
+              new Set(config.workloads.map((w) => `${w.resource.namespace}/${w.resource.name}`)),
+            );
+          }
+          const { watch } = opts;
+          if (watch !== undefined) watcher = await startWatching(service, { ...opts, watch }, logger);
           await service.run(controller.signal);
         } finally {
           await watcher?.stop();

@@ -28,6 +28,12 @@ type Applied = readonly WorkloadConfig[];
 /** The service's side: records each workload set it is handed, and lets a test wait for one it expects. */
 class RecordingRunner implements WorkloadRunner {
   readonly sets: Applied[] = [];
+  /** What the controller asked to keep of the saved models, once it had listed the resources. */
+  readonly kept: string[][] = [];
+
+  async pruneSavedModels(keepKeys: ReadonlySet<string>) {
+    this.kept.push([...keepKeys].sort());
+  }
   private waiters: { until: (set: Applied) => boolean; resolve: () => void }[] = [];
 
   async applyWorkloads(workloads: Applied) {
@@ -205,8 +211,16 @@ test("a minimal manifest with its own load metric is valid: the target pods' CPU
     namespaces: ['shop'],
     clock: systemClock,
   });
+  const existing = (await custom.listNamespacedCustomObject({ ...pas, namespace: 'shop' })) as {
+    items: { metadata: { name: string } }[];
+  };
   await controller.start();
   t.after(() => controller.stop());
+  assert.deepEqual(
+    runner.kept,
+    [existing.items.map((item) => `shop/${item.metadata.name}`).sort()],
+    'once listed, the saved models of resources that are gone are deleted',
+  );
   await custom.createNamespacedCustomObject({
     ...pas,
     namespace: 'shop',

@@ -36,6 +36,8 @@ export interface WorkloadRunner {
   applyWorkloads(workloads: readonly WorkloadConfig[]): Promise<WorkloadChanges>;
   /** The running workloads' status, which the resources' status reports. */
   statuses(): readonly WorkloadStatus[];
+  /** Deletes saved models of workloads other than these (`namespace/name`): resources deleted while not running. */
+  pruneSavedModels?(keepKeys: ReadonlySet<string>): Promise<void>;
 }
 
 export interface ControllerOptions {
@@ -140,6 +142,10 @@ export class PredictiveAutoscalerController {
       this.informers.push(informer);
       await informer.start();
     }
+    // Every scope is listed now: what is not there was deleted, perhaps while this replica was down.
+    await this.options.service.pruneSavedModels?.(
+      new Set(this.informers.flatMap((informer) => informer.list().map(keyOf))),
+    );
     void this.refreshStatusesPeriodically();
   }
 

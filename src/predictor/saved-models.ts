@@ -27,6 +27,24 @@ export async function deleteSavedModels(modelsDir: string, workload: WorkloadCon
   }
 }
 
+/**
+ * Deletes saved models of workloads not in `keepKeys` (`namespace/name`): those deleted while this replica was not
+ * running, whose files nothing else would remove. Returns the keys whose models were deleted.
+ */
+export async function pruneSavedModels(modelsDir: string, keepKeys: ReadonlySet<string>): Promise<string[]> {
+  const pruned = new Set<string>();
+  const names = await readdir(modelsDir).catch(() => [] as string[]);
+  for (const name of names) {
+    const match = /^([a-z0-9-]+)_([a-z0-9.-]+)_[0-9a-f]{12}\.model$/.exec(name);
+    if (match === null) continue;
+    const key = `${match[1]}/${match[2]}`;
+    if (keepKeys.has(key)) continue;
+    await rm(join(modelsDir, name), { recursive: true, force: true });
+    pruned.add(key);
+  }
+  return [...pruned].sort();
+}
+
 function filePrefix(workload: WorkloadConfig): string {
   return `${workload.resource.namespace}_${workload.resource.name}_`;
 }

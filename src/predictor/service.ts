@@ -16,7 +16,7 @@ import { readFittedModel } from '../models/persistence.js';
 import type { FittedForecaster } from '../models/types.js';
 import { buildHttpApi } from './http-api.js';
 import { ServiceMetrics } from './metrics.js';
-import { deleteSavedModels, savedModelPath } from './saved-models.js';
+import { deleteSavedModels, pruneSavedModels, savedModelPath } from './saved-models.js';
 import { inProcessTrainer, type Trainer, WorkerTrainer } from './trainer.js';
 import { changedPaths } from './workload-events.js';
 import { modelIdentity, WorkloadLoop } from './workload-loop.js';
@@ -270,6 +270,16 @@ export class PrescaleService {
       this.logger.info({ ...changes, changedFields }, 'workloads changed');
     }
     return changes;
+  }
+
+  /**
+   * Deletes the saved models of every workload but `keepKeys` (`namespace/name`): the ones removed while this
+   * process was not running. The caller knows the whole set (the config file's, or the cluster's resources once
+   * listed); the service alone does not, as the operator adds workloads one by one.
+   */
+  async pruneSavedModels(keepKeys: ReadonlySet<string>): Promise<void> {
+    const pruned = await pruneSavedModels(this.config.models.dir, keepKeys);
+    if (pruned.length > 0) this.logger.info({ workloads: pruned }, 'saved models of removed workloads deleted');
   }
 
   private async addWorkload(key: string, workload: WorkloadConfig, now: number, lastPublished?: number): Promise<void> {
