@@ -1,6 +1,6 @@
 import { rm, stat } from 'node:fs/promises';
 import type { Clock, Series } from '../core/index.js';
-import type { AutoSelection } from '../models/auto.js';
+import type { AutoSelection, AutoStage } from '../models/auto.js';
 import { readFittedModel, saveFittedModel } from '../models/persistence.js';
 import { loadFittedModel } from '../models/registry.js';
 import type { FittedForecaster, ModelOptions } from '../models/types.js';
@@ -25,7 +25,14 @@ export interface ModelHolderOptions {
 
 /** One finished fit attempt. */
 export type FitEvent =
-  | { readonly ok: true; readonly model: string; readonly seconds: number; readonly saveError: string | null }
+  | {
+      readonly ok: true;
+      readonly model: string;
+      readonly seconds: number;
+      readonly saveError: string | null;
+      /** With `model: auto`, its stage and why it chose (the selection's reason); null otherwise. */
+      readonly selection: { readonly stage: AutoStage; readonly reason: string } | null;
+    }
   | { readonly ok: false; readonly error: string; readonly seconds: number };
 
 /** The holder's state as the status page shows it. */
@@ -114,7 +121,7 @@ export class ModelHolder {
       fittedAtSeconds: this.fittedAtSeconds,
       trainStartSeconds: metadata?.trainStartSeconds ?? null,
       trainEndSeconds: metadata?.trainEndSeconds ?? null,
-      selection: (this.model as { selection?: AutoSelection } | null)?.selection ?? null,
+      selection: this.model === null ? null : selectionOf(this.model),
       retraining: this.running !== null,
       lastRetrainError: this.lastRetrainError,
       nextRetrainSeconds: this.nextDueSeconds,
@@ -140,7 +147,14 @@ export class ModelHolder {
       this.install(model, nowSeconds);
       this.lastRetrainError = null;
       const saveError = await this.save(model);
-      options.onFit?.({ ok: true, model: model.metadata.model, seconds: elapsedSeconds(), saveError });
+      const selection = selectionOf(model);
+      options.onFit?.({
+        ok: true,
+        model: model.metadata.model,
+        seconds: elapsedSeconds(),
+        saveError,
+        selection: selection === null ? null : { stage: selection.stage, reason: selection.reason },
+      });
     } catch (error) {
       if (signal.aborted) return;
       const message = (error as Error).message ?? String(error);
@@ -155,7 +169,7 @@ export class ModelHolder {
     this.model = model;
     this.fittedAtSeconds = fittedAtSeconds;
     this.problem = null;
-    this.nextDueSeconds = fittedAtSeconds + this.options.retrainEverySeconds;
+    this.nextDueSeconds = Math.min(fittedAtSeconds + this.options.retrainEverySeconds, warmUpRefitSeconds(model));
   }
 
   /** Saves atomically; a failure to save is reported, and the new model serves anyway. */
@@ -186,5 +200,20 @@ function checkForecasts(model: FittedForecaster, train: Series, horizonSteps: nu
 
 /** The model that actually forecasts: the one `auto` chose, else the model itself. */
 export function servingModelName(model: FittedForecaster): string {
-  return (model as { selection?: AutoSelection }).selection?.chosen ?? model.metadata.model;
+  return selectionOf(model)?.chosen ?? model.metadata.model;
+}
+
+/** `auto`'s record of its choice; null for a named model. */
+function selectionOf(model: FittedForecaster): AutoSelection | null {
+  return (model as { selection?: AutoSelection }).selection ?? null;
+}
+
+/**
+ * When an `auto` model in warm-up is refitted: as soon as the history reaches its next stage (so a new workload gets
+ * the full selection at 48 h, not 48 h + retrainEvery), counted from the end of its training data. Infinity otherwise.
+ */
+function warmUpRefitSeconds(model: FittedForecaster): number {
+  const selection = selectionOf(model);
+  if (selection?.stage !== 'warm-up' || selection.nextStageHistorySeconds === null) return Number.POSITIVE_INFINITY;
+  return model.metadata.trainEndSeconds + selection.nextStageHistorySeconds - selection.historySeconds;
 }

@@ -108,7 +108,12 @@ export class WorkloadLoop {
         options.metrics?.retrains.inc({ ...labels, result });
         options.metrics?.modelFitSeconds.observe({ model: r.model, result }, event.seconds);
         if (event.ok) {
-          options.log?.('info', 'model refreshed', { ...labels, model: event.model, seconds: event.seconds });
+          options.log?.('info', 'model refreshed', {
+            ...labels,
+            model: event.model,
+            seconds: event.seconds,
+            ...(event.selection === null ? {} : { stage: event.selection.stage, reason: event.selection.reason }),
+          });
           if (event.saveError !== null) options.log?.('warn', 'model not saved', { ...labels, error: event.saveError });
         } else {
           options.log?.('warn', 'fit failed; keeping the last good model', { ...labels, error: event.error });
