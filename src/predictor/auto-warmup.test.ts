@@ -1,0 +1,158 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, type TestContext, test } from 'node:test';
+import { readTraceFile } from '../collector/trace-file.js';
+import { safeParseServiceConfig } from '../config/service.js';
+import { runtimeStatus } from '../operator/status.js';
+import { ManualClock } from '../testing/manual-clock.js';
+import { sharedRoot } from '../testing/paths.js';
+import { type PrometheusServer, startPrometheus } from '../testing/prometheus-server.js';
+import { tempDir } from '../testing/temp-dir.js';
+import { PrescaleService } from './service.js';
+import { summaryJson } from './status-json.js';
+import { inProcessTrainer } from './trainer.js';
+import type { WorkloadStatus } from './workload-status.js';
+
+// A new workload under `model: auto`: its metric exists from T0 (1995-07-03 00:00 UTC, the NASA KSC trace per
+// minute), the service starts an hour later asking for 3 days of history, and a real Prometheus holds 50 h.
+const T0 = 804_729_600;
+const TRACE_HOURS = 50;
+const HOUR = 3600;
+
+let prometheus: PrometheusServer;
+
+before(async () => {
+  const trace = await readTraceFile(join(sharedRoot, 'data/nasa-http/nasa_jul95_requests_per_minute.csv'));
+  const first = trace.series.timestampsSeconds.indexOf(T0);
+  assert.ok(first >= 0, 'the trace covers 1995-07-03');
+  const end = first + TRACE_HOURS * 60;
+  prometheus = await startPrometheus([
+    {
+      name: 'nasa_requests_per_minute',
+      labels: { job: 'web' },
+      series: {
+        timestampsSeconds: trace.series.timestampsSeconds.slice(first, end),
+        values: trace.series.values.slice(first, end),
+      },
+    },
+  ]);
+});
+
+after(async () => {
+  await prometheus.stop();
+});
+
+async function startService(t: TestContext): Promise<{ service: PrescaleService; clock: ManualClock }> {
+  const clock = new ManualClock((T0 + HOUR) * 1000);
+  const parsed = safeParseServiceConfig({
+    prometheus: { url: prometheus.url, retries: 0, timeout: '5s' },
+    api: { listen: '127.0.0.1:0' },
+    keda: { listen: '127.0.0.1:0' },
+    externalMetrics: { enabled: false },
+    models: { dir: await tempDir(t) },
+    // Two history rules keep 48 h of candidates fast; the stages are the same with the default four.
+    loop: { trainer: 'in-process', retrainRetry: '5m', autoCandidates: ['naive', 'seasonal-naive'] },
+    workloads: [
+      {
+        metadata: { name: 'web', namespace: 'shop' },
+        spec: {
+          targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' },
+          integration: 'KEDA',
+          model: 'auto',
+          predictionHorizon: '10m',
+          metric: { query: 'nasa_requests_per_minute{job="web"}', step: '60s' },
+          capacity: { perPod: 20 },
+          prediction: { history: '3d', retrainEvery: '24h' },
+          minReplicas: 1,
+          maxReplicas: 20,
+          fallback: { maxError: 50 },
+        },
+      },
+    ],
+  });
+  assert.ok(parsed.success, JSON.stringify(!parsed.success && parsed.issues));
+  const service = await PrescaleService.start(parsed.data, { clock, trainer: inProcessTrainer, processMetrics: false });
+  t.after(() => service.stop());
+  return { service, clock };
+}
+
+/** One sync at the clock's time, waiting for the fit it may start. */
+async function sync(service: PrescaleService): Promise<WorkloadStatus> {
+  await service.syncAll();
+  await service.whenIdle();
+  return service.statuses()[0];
+}
+
+const hoursSinceT0 = (seconds: number) => (seconds - T0) / HOUR;
+
+test('auto on a new metric: forecasts after its first fit at 1 h, refits as its history doubles, and runs the full selection at 48 h', async (t) => {
+  const { service, clock } = await startService(t);
+  const first = await sync(service);
+  assert.equal(first.model.current, 'naive', 'the first fit serves naive');
+  assert.equal(first.model.selection?.stage, 'warm-up');
+  assert.match(
+    first.model.selection?.reason ?? '',
+    /^history 1\.0 h: serving naive until 48 h allows a backtest among 2 candidates; naive: lowest RMSE over h=1\.\.10 on the last 0\.3 h/,
+  );
+  // The refit comes when the history has doubled, not a retrainEvery (24 h) later.
+  assert.ok(hoursSinceT0(first.model.nextRetrainSeconds) < 2.1, `next refit at ${first.model.nextRetrainSeconds}`);
+
+  await clock.advance(30_000);
+  let forecasting = await sync(service);
+  assert.notEqual(forecasting.forecast, null, 'a forecast half a minute after the first fit');
+  // Leaving the start-up fallback takes its hysteresis (2 min healthy); then the plan follows the forecast.
+  for (let i = 0; i < 6; i++) {
+    await clock.advance(30_000);
+    forecasting = await sync(service);
+    assert.notEqual(forecasting.forecast, null);
+  }
+  assert.equal(forecasting.fallback.active, false, forecasting.fallback.summary);
+  assert.equal(forecasting.published.source, 'plan');
+
+  // What people read: /v1/workloads and the PredictiveAutoscaler status carry the stage and the reason.
+  const summary = summaryJson(forecasting);
+  assert.equal(summary.model, 'naive');
+  assert.equal(summary.modelStage, 'warm-up');
+  assert.equal(summary.modelReason, forecasting.model.selection?.reason);
+  const resource = runtimeStatus(forecasting, [], new Date(clock.nowMs()).toISOString(), 1).status;
+  assert.equal(resource.model?.name, 'naive');
+  assert.equal(resource.model?.reason, forecasting.model.selection?.reason);
+
+  // Jump from refit to refit: each comes when the history reaches its next stage, until the full selection.
+  const fits: { atHours: number; stage: string | undefined; historyHours: number }[] = [];
+  let status = forecasting;
+  let fittedAt = status.model.fittedAtSeconds;
+  while (status.model.selection?.stage !== 'full' && fits.length < 12) {
+    await clock.advance(Math.max(0, status.model.nextRetrainSeconds * 1000 - clock.nowMs()));
+    status = await sync(service);
+    assert.notEqual(status.model.fittedAtSeconds, fittedAt, 'a refit at the scheduled time');
+    fittedAt = status.model.fittedAtSeconds;
+    const selection = status.model.selection;
+    fits.push({
+      atHours: hoursSinceT0(clock.nowMs() / 1000),
+      stage: selection?.stage,
+      historyHours: (selection?.historySeconds ?? 0) / HOUR,
+    });
+    assert.equal(status.fallback.active, false, status.fallback.summary);
+  }
+  const last = fits.at(-1)!;
+  assert.equal(last.stage, 'full', JSON.stringify(fits));
+  assert.ok(last.atHours <= 48.1, `the full selection at ${last.atHours} h, not 48 h + retrainEvery`);
+  assert.ok(last.historyHours >= 48);
+  assert.ok(
+    fits
+      .slice(0, -1)
+      .every((fit, i) => fit.stage === 'warm-up' && (i === 0 || fit.historyHours > fits[i - 1].historyHours)),
+    JSON.stringify(fits),
+  );
+  assert.ok(fits.length <= 7, `${fits.length} refits: the history doubles between them`);
+  assert.match(
+    status.model.selection?.reason ?? '',
+    /^(naive|seasonal-naive): lowest RMSE over h=1\.\.10 on the last 24 h/,
+  );
+  assert.equal(
+    status.model.nextRetrainSeconds,
+    (status.model.fittedAtSeconds ?? 0) + 86_400,
+    'in the full stage the model refits on retrainEvery',
+  );
+});
