@@ -121,6 +121,18 @@ const stages = [
     },
   },
   {
+    name: '24 h: ETS joins, calibrated on a holdout as long as the compared 8 h; seasonal naive waits for a day to repeat',
+    hours: 24,
+    want: {
+      stage: 'warm-up',
+      compared: ['naive', 'ets'],
+      chosen: undefined,
+      nextStageHours: 36,
+      reason:
+        /^history 24\.0 h: serving (naive|ets) until 48 h allows a backtest among 4 candidates; (naive|ets): lowest RMSE over h=1\.\.30 on the last 8\.0 h, [\d.]+ \((naive|ets) [\d.]+\); not yet comparable: seasonal-naive, mstl$/,
+    },
+  },
+  {
     name: '50 h: the full backtest on the last day (ETS and MSTL skipped with their reasons, as before)',
     hours: 50,
     want: {

@@ -223,10 +223,12 @@ class AutoForecaster implements Forecaster {
     );
     const candidates: Candidate[] = [];
     const results: CandidateResult[] = [];
+    // The corrected models (ETS) calibrate on a holdout as long as the compared tail instead of a day.
+    const warmUpOptions = (final: boolean) => ({ ...this.createOptions(final), calibrationSeconds: holdoutSeconds });
     for (const name of names) {
-      if (name !== 'seasonal-naive') candidates.push({ name, options: this.createOptions(false) });
+      if (name !== 'seasonal-naive') candidates.push({ name, options: warmUpOptions(false) });
       else if (typeof seasonSeconds === 'number') {
-        candidates.push({ name, options: { ...this.createOptions(false), seasonSeconds } });
+        candidates.push({ name, options: { ...warmUpOptions(false), seasonSeconds } });
       } else results.push({ model: name, skipped: `not-enough-data: ${seasonSeconds.problem}` });
     }
     const compared = await this.compare(train, holdoutSeconds, candidates, signal);
@@ -250,8 +252,8 @@ class AutoForecaster implements Forecaster {
     const waiting = results.filter((r) => r.skipped && r.model !== chosen).map((r) => r.model);
     const chosenOptions =
       chosen === 'seasonal-naive' && typeof seasonSeconds === 'number'
-        ? { ...this.createOptions(true), seasonSeconds }
-        : this.createOptions(true);
+        ? { ...warmUpOptions(true), seasonSeconds }
+        : warmUpOptions(true);
     return this.finish(train, chosen, chosenOptions, signal, {
       reason:
         `history ${hours(historySeconds)}: serving ${chosen} until ${AUTO_FULL_SELECTION_SECONDS / 3600} h allows a backtest among ${this.candidates.length} candidates; ${chosen}: ${why}` +
@@ -352,12 +354,17 @@ function rank(results: readonly CandidateResult[]): CandidateResult[] {
 }
 
 /**
- * The history of the next warm-up refit: twice the current one, and exactly 48 h at the end. The thresholds of the
- * models depend on the data (a detected period needs three cycles, ETS its holdout day plus 6 h within the compared
- * two thirds), so doubling reaches each soon after it is crossed, at a cost of a few refits.
+ * Histories at which a warm-up refit may widen the candidates, at the default daily season and 60 s steps: seasonal
+ * naive at an hourly period from 3 h (three cycles), ETS from 18 h (its 6 h fit and as long a calibration within the
+ * compared two thirds), seasonal naive at the day from 36 h, the full selection at 48 h; the points between catch
+ * periods detected in the data. docs/models.md has the table.
  */
+const WARM_UP_REFIT_HOURS = [2, 3, 6, 12, 18, 24, 36, 48];
+
+/** The history of the next warm-up refit: the next point of the schedule, 48 h at the latest. */
 export function nextWarmUpStage(historySeconds: number): number {
-  return Math.min(2 * historySeconds, AUTO_FULL_SELECTION_SECONDS);
+  const next = WARM_UP_REFIT_HOURS.find((hours) => hours * 3600 > historySeconds);
+  return Math.min((next ?? Number.POSITIVE_INFINITY) * 3600, AUTO_FULL_SELECTION_SECONDS);
 }
 
 /**
