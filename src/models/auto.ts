@@ -208,7 +208,7 @@ class AutoForecaster implements Forecaster {
 
   /**
    * Under 48 h: the candidates (and naive, the floor) compared on the last third of the history; seasonal naive
-   * repeats the configured season once the compared part covers it, else the strongest detected period. When
+   * repeats the configured season once the two thirds fitted on cover it, else the strongest detected period. When
    * nothing can be compared (the third is shorter than the horizon, or nothing fits), naive serves.
    */
   private async warmUp(train: Series, historySeconds: number, signal?: AbortSignal): Promise<FittedAuto> {
