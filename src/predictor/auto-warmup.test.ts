@@ -14,7 +14,7 @@ import { inProcessTrainer } from './trainer.js';
 import type { WorkloadStatus } from './workload-status.js';
 
 // A new workload under `model: auto`: its metric exists from T0 (1995-07-03 00:00 UTC, the NASA KSC trace per
-// minute), the service starts an hour later asking for 3 days of history, and a real Prometheus holds 50 h.
+// minute), the service starts 40 minutes later asking for 3 days of history, and a real Prometheus holds 50 h.
 const T0 = 804_729_600;
 const TRACE_HOURS = 50;
 const HOUR = 3600;
@@ -43,7 +43,7 @@ after(async () => {
 });
 
 async function startService(t: TestContext): Promise<{ service: PrescaleService; clock: ManualClock }> {
-  const clock = new ManualClock((T0 + HOUR) * 1000);
+  const clock = new ManualClock((T0 + 40 * 60) * 1000);
   const parsed = safeParseServiceConfig({
     prometheus: { url: prometheus.url, retries: 0, timeout: '5s' },
     api: { listen: '127.0.0.1:0' },
@@ -85,8 +85,21 @@ async function sync(service: PrescaleService): Promise<WorkloadStatus> {
 
 const hoursSinceT0 = (seconds: number) => (seconds - T0) / HOUR;
 
-test('auto on a new metric: forecasts after its first fit at 1 h, refits at each warm-up stage, and runs the full selection at 48 h', async (t) => {
+test('auto on a new metric: says how long to wait under 1 h, forecasts after its first fit at 1 h, refits at each warm-up stage, and runs the full selection at 48 h', async (t) => {
   const { service, clock } = await startService(t);
+  // 40 minutes in: no model yet, and the status says how long until the first one.
+  const early = await sync(service);
+  assert.equal(early.model.current, null);
+  assert.match(
+    early.model.problem ?? '',
+    /history 0\.7 h observed; the first model \(naive\) serves from 1\.0 h on, 0\.3 h to go/,
+  );
+  assert.deepEqual(
+    early.fallback.reasons.map((r) => r.cause),
+    ['model-missing'],
+  );
+  // The failed fit is retried every loop.retrainRetry (5 min): at 60 minutes the hour is there.
+  await clock.advance(20 * 60_000);
   const first = await sync(service);
   assert.equal(first.model.current, 'naive', 'the first fit serves naive');
   assert.equal(first.model.selection?.stage, 'warm-up');
