@@ -43,7 +43,7 @@ export interface ModelStatus {
   readonly fittedAtSeconds: number | null;
   readonly trainStartSeconds: number | null;
   readonly trainEndSeconds: number | null;
-  /** With `model: auto`, which model was chosen and every candidate's backtest score; null otherwise. */
+  /** With `model: auto`: its stage (warm-up or full), the chosen model, why, and every candidate's score; else null. */
   readonly selection: AutoSelection | null;
   readonly retraining: boolean;
   readonly lastRetrainError: string | null;
