@@ -46,6 +46,8 @@ export const predictiveAutoscalerStatusSchema = z.strictObject({
       trainedAt: time.optional(),
       /** The rolling error the fallback judges, percent. */
       onlineErrorPercent: z.number().min(0).optional(),
+      /** With `model: auto`, why it serves this model, its warm-up stage included ("history 3.2 h: serving naive …"). */
+      reason: z.string().optional(),
     })
     .optional(),
   forecast: z

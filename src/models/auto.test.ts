@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { PrescaleError } from '../core/index.js';
 import { loadDataset } from '../experiments/datasets.js';
-import type { AutoOptions, FittedAuto } from './auto.js';
+import type { AutoOptions, AutoSelection, FittedAuto } from './auto.js';
 import { runBacktest, sliceSeries } from './backtest.js';
 import { naiveModel, seasonalNaiveModel } from './naive.js';
 import { readFittedModel, saveFittedModel } from './persistence.js';
@@ -85,13 +85,158 @@ for (const { name, input, want } of badOptions) {
   });
 }
 
-test('auto refuses training data too short to fit on one day and compare on the next', async () => {
+const liveCandidates = ['naive', 'seasonal-naive', 'ets', 'mstl'];
+
+/** Which candidates took part in the comparison (a finite RMSE) and which were left for more history. */
+function takingPart(selection: AutoSelection): { compared: string[]; waiting: string[] } {
+  return {
+    compared: selection.candidates.filter((c) => Number.isFinite(c.rmse)).map((c) => c.model),
+    waiting: selection.candidates.filter((c) => c.skipped !== undefined).map((c) => c.model),
+  };
+}
+
+const stages = [
+  {
+    name: '1 h: naive alone, as an hour is too short to compare over a 30-step horizon',
+    hours: 1,
+    want: {
+      stage: 'warm-up',
+      compared: [],
+      chosen: 'naive',
+      nextStageHours: 2,
+      reason:
+        /^history 1\.0 h: serving naive until 48 h allows a backtest among 4 candidates; naive: the simplest model, as nothing could be compared on the last 0\.3 h over h=1\.\.30; not yet comparable: seasonal-naive/,
+    },
+  },
+  {
+    name: '6 h: compared on the last 2 h; no period repeats 3 times in the minutes of NASA, ETS and MSTL need a day more',
+    hours: 6,
+    want: {
+      stage: 'warm-up',
+      compared: ['naive'],
+      chosen: 'naive',
+      nextStageHours: 12,
+      reason:
+        /^history 6\.0 h: serving naive until 48 h allows a backtest among 4 candidates; naive: lowest RMSE over h=1\.\.30 on the last 2\.0 h, [\d.]+; not yet comparable: seasonal-naive, ets, mstl$/,
+    },
+  },
+  {
+    name: '24 h: ETS joins, calibrated on a holdout as long as the compared 8 h; seasonal naive waits for a day to repeat',
+    hours: 24,
+    want: {
+      stage: 'warm-up',
+      compared: ['naive', 'ets'],
+      chosen: undefined,
+      nextStageHours: 36,
+      reason:
+        /^history 24\.0 h: serving (naive|ets) until 48 h allows a backtest among 4 candidates; (naive|ets): lowest RMSE over h=1\.\.30 on the last 8\.0 h, [\d.]+ \((naive|ets) [\d.]+\); not yet comparable: seasonal-naive, mstl$/,
+    },
+  },
+  {
+    name: '50 h: the full backtest on the last day (ETS and MSTL skipped with their reasons, as before)',
+    hours: 50,
+    want: {
+      stage: 'full',
+      compared: ['naive', 'seasonal-naive'],
+      chosen: undefined,
+      nextStageHours: null,
+      reason:
+        /^(naive|seasonal-naive): lowest RMSE over h=1\.\.30 on the last 24 h of training data, .*; could not compare ets, mstl$/,
+    },
+  },
+];
+for (const { name, hours, want } of stages) {
+  test(`auto from the first hour, ${name}`, async () => {
+    const { series, dataset } = await loadDataset('nasa-jul95');
+    const train = sliceSeries(series, dataset.train_start, dataset.train_start + hours * 3600);
+    const { selection } = (await autoModel.create(options(liveCandidates)).fit(train)) as FittedAuto;
+    const { compared } = takingPart(selection);
+    assert.equal(selection.stage, want.stage);
+    assert.equal(selection.historySeconds, hours * 3600);
+    assert.deepEqual(compared, want.compared);
+    const best = selection.candidates.filter((c) => Number.isFinite(c.rmse)).sort((a, b) => a.rmse! - b.rmse!)[0];
+    assert.equal(selection.chosen, want.chosen ?? best.model, 'the lowest RMSE wins, naive when nothing compares');
+    assert.equal(selection.nextStageHistorySeconds, want.nextStageHours === null ? null : want.nextStageHours * 3600);
+    assert.match(selection.reason, want.reason);
+  });
+}
+
+test('auto under an hour of history forecasts nothing and says how long to wait', async () => {
   const { series, dataset } = await loadDataset('nasa-jul95');
-  const train = sliceSeries(series, dataset.train_start, dataset.train_start + 36 * 3600);
+  const train = sliceSeries(series, dataset.train_start, dataset.train_start + 40 * 60);
   await assert.rejects(
-    autoModel.create(options(['naive'])).fit(train),
-    (error: unknown) => error instanceof PrescaleError && error.code === 'not-enough-data' && error.field === 'auto',
+    autoModel.create(options(liveCandidates)).fit(train),
+    (error: unknown) =>
+      error instanceof PrescaleError &&
+      error.code === 'not-enough-data' &&
+      error.field === 'auto' &&
+      /^auto: history 0\.7 h observed; the first model \(naive\) serves from 1\.0 h on, 0\.3 h to go$/.test(
+        error.message,
+      ),
   );
+});
+
+test('auto measures the history observed, not the range asked for: 14 days with the last 6 h observed is a warm-up', async () => {
+  const { series, dataset } = await loadDataset('nasa-jul95');
+  const observed = sliceSeries(series, dataset.train_start, dataset.train_start + 6 * 3600);
+  const values = new Float64Array(14 * 1440).fill(Number.NaN);
+  values.set(observed.values, values.length - observed.values.length);
+  const train = {
+    startSeconds: observed.startSeconds - (values.length - observed.values.length) * 60,
+    stepSeconds: 60,
+    values,
+  };
+  const fitted = (await autoModel.create(options(liveCandidates)).fit(train)) as FittedAuto;
+  assert.equal(fitted.selection.stage, 'warm-up');
+  assert.match(fitted.selection.reason, /^history 6\.0 h: serving naive/);
+  assert.equal(fitted.metadata.trainStartSeconds, observed.startSeconds, 'fitted from the first observed bucket');
+  const alone = (await autoModel.create(options(liveCandidates)).fit(observed)) as FittedAuto;
+  // Everything but the fit's wall time, which varies run to run.
+  const scores = (selection: FittedAuto['selection']) =>
+    selection.candidates.map(({ fitMilliseconds: _, ...candidate }) => candidate);
+  assert.deepEqual(scores(fitted.selection), scores(alone.selection));
+});
+
+test('auto in warm-up compares seasonal naive at the period it detects (an hourly cycle seen 6 times)', async () => {
+  // 6 h per minute of an hourly cycle with deterministic noise: naive trails the cycle, seasonal naive repeats it.
+  let seed = 7;
+  const noise = () => {
+    seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+    return seed / 2 ** 31 - 0.5;
+  };
+  const values = Float64Array.from(
+    { length: 360 },
+    (_, i) => 100 + 40 * Math.sin((2 * Math.PI * i) / 60) + 4 * noise(),
+  );
+  const train = { startSeconds: 1_700_000_000, stepSeconds: 60, values };
+  const { selection } = (await autoModel.create(options(liveCandidates)).fit(train)) as FittedAuto;
+  assert.deepEqual(takingPart(selection), { compared: ['naive', 'seasonal-naive'], waiting: ['ets', 'mstl'] });
+  const seasonal = selection.candidates.find((c) => c.model === 'seasonal-naive')!;
+  assert.equal(seasonal.seasonSeconds, 3600);
+  assert.equal(selection.chosen, 'seasonal-naive');
+  assert.match(
+    selection.reason,
+    /^history 6\.0 h: serving seasonal-naive until 48 h .*\(naive [\d.]+\); not yet comparable: ets, mstl$/,
+  );
+});
+
+test('an auto model saved before the warm-up stage existed loads as a full selection', async () => {
+  const { series, dataset } = await loadDataset('nasa-jul95');
+  const train = sliceSeries(series, dataset.train_start, dataset.train_start + 3 * 3600);
+  const saved = ((await autoModel.create(options(['naive'])).fit(train)) as FittedAuto).toJSON();
+  const { stage, historySeconds, nextStageHistorySeconds, ...older } = (
+    saved.parameters as { selection: AutoSelection }
+  ).selection;
+  const loaded = autoModel.load({
+    ...saved,
+    parameters: { ...(saved.parameters as object), selection: older },
+  }) as FittedAuto;
+  assert.equal(loaded.selection.stage, 'full');
+  assert.equal(loaded.selection.nextStageHistorySeconds, null);
+  assert.equal(loaded.selection.historySeconds, 3 * 3600);
+  assert.equal(stage, 'warm-up');
+  assert.equal(historySeconds, 3 * 3600);
+  assert.equal(nextStageHistorySeconds, 6 * 3600);
 });
 
 test('auto compares neural candidates from scratch; only the winner trains with the checkpoint directory', async () => {

@@ -1,6 +1,7 @@
 import { type Forecast, PrescaleError, type Series, seriesEndSeconds } from '../core/index.js';
+import { detectSeasonalPeriods } from '../preprocessor/index.js';
 import { runBacktest } from './backtest.js';
-import { DEFAULT_CALIBRATED_HORIZON_STEPS, DEFAULT_SEASON_SECONDS, metadataFor } from './common.js';
+import { DEFAULT_CALIBRATED_HORIZON_STEPS, DEFAULT_SEASON_SECONDS, lastObservedIndex, metadataFor } from './common.js';
 import type {
   FittedForecaster,
   Forecaster,
@@ -14,6 +15,21 @@ import type {
 /** The validation tail `auto` backtests the candidates on: the day a daily-refitted model serves. */
 export const AUTO_VALIDATION_SECONDS = 86_400;
 
+/** Observed span from which `auto` runs its full selection: a day to fit the candidates on, a day to compare on. */
+export const AUTO_FULL_SELECTION_SECONDS = 2 * AUTO_VALIDATION_SECONDS;
+
+/**
+ * Observed history below which `auto` serves nothing: naive's intervals come from its own errors at every h, and an
+ * hour gives them errors up to a one-hour horizon (the default one at 60 s steps).
+ */
+export const AUTO_FIRST_MODEL_SECONDS = 3600;
+
+/** The model that serves in warm-up when nothing can be compared yet: it needs a single observed value. */
+const WARM_UP_FLOOR = 'naive';
+
+/** In warm-up the candidates are compared on this share of the observed history, the latest. */
+const WARM_UP_HOLDOUT_FRACTION = 1 / 3;
+
 /** Options of `auto`: which candidates to try (every registered model but `auto` by default). */
 export interface AutoOptions extends ModelOptions {
   readonly candidates?: readonly string[];
@@ -26,12 +42,25 @@ export interface CandidateResult {
   readonly origins?: number;
   readonly fitMilliseconds?: number;
   readonly skipped?: string;
+  /** The season a warm-up seasonal naive repeats (the detected period), when not the configured one. */
+  readonly seasonSeconds?: number;
 }
+
+/**
+ * How far `auto` has come with a series: `warm-up` while less than 48 h have been observed (the candidates that fit
+ * the history so far, compared on its last third), `full` once the last day can be backtested.
+ */
+export type AutoStage = 'warm-up' | 'full';
 
 /** The record of a choice, saved with the chosen model: every candidate's result and the reason in one line. */
 export interface AutoSelection {
   readonly chosen: ModelName;
   readonly reason: string;
+  readonly stage: AutoStage;
+  /** Observed (non-missing) training buckets × step: the history the stage was decided on. */
+  readonly historySeconds: number;
+  /** In warm-up, the history at which a refit widens the candidates (the next stage); null in the full stage. */
+  readonly nextStageHistorySeconds: number | null;
   readonly validationStartSeconds: number;
   readonly validationEndSeconds: number;
   readonly candidates: readonly CandidateResult[];
@@ -42,6 +71,12 @@ export interface AutoSelection {
  * not import the registry that lists it.
  */
 type ModelLookup = (name: string, field?: string) => ModelDefinition;
+
+/** A candidate to compare: its name and the options it is created with. */
+interface Candidate {
+  readonly name: string;
+  readonly options: ModelOptions;
+}
 
 /** RMSE over every origin and h of a backtest, against the observed buckets (gaps are not scored). */
 function backtestRmse(series: Series, originsSeconds: number[], point: Float64Array, H: number): number {
@@ -59,11 +94,39 @@ function backtestRmse(series: Series, originsSeconds: number[], point: Float64Ar
   return n > 0 ? Math.sqrt(squared / n) : Number.NaN;
 }
 
+/** The history a fit actually has: observed buckets × step, and the series from its first observed bucket on. */
+export function observedHistory(train: Series): { readonly seconds: number; readonly series: Series } {
+  let observed = 0;
+  let first = -1;
+  train.values.forEach((v, i) => {
+    if (Number.isNaN(v)) return;
+    observed++;
+    if (first < 0) first = i;
+  });
+  const from = Math.max(0, first);
+  return {
+    seconds: observed * train.stepSeconds,
+    series:
+      from === 0
+        ? train
+        : {
+            ...train,
+            startSeconds: train.startSeconds + from * train.stepSeconds,
+            values: train.values.subarray(from),
+          },
+  };
+}
+
+/** Hours with one decimal, for reasons people read. */
+const hours = (seconds: number) => `${(seconds / 3600).toFixed(1)} h`;
+
 /**
- * `auto` picks a model per series: each candidate is fitted on the training data without its last day and
- * backtested over that day (rolling origins, forecast benchmark protocol), the lowest RMSE over h = 1..H wins, and
- * the winner is refitted on the whole training range. A candidate that cannot fit this series (too little data,
- * optimizer failure) is recorded as skipped with its reason, not fatal.
+ * `auto` picks a model per series. With 48 h observed, each candidate is fitted on the training data without its
+ * last day and backtested over that day (rolling origins, forecast benchmark protocol), the lowest RMSE over
+ * h = 1..H wins, and the winner is refitted on the whole training range. Before that (warm-up, from 1 h on), the
+ * candidates that fit the shorter history (naive always, seasonal naive at the detected period) are compared the
+ * same way on its last third, and the history at which to refit for a wider choice is recorded. A candidate that
+ * cannot fit this series (too little data, optimizer failure) is recorded as skipped with its reason, not fatal.
  */
 class AutoForecaster implements Forecaster {
   readonly name = 'auto' as const;
@@ -97,17 +160,124 @@ class AutoForecaster implements Forecaster {
   }
 
   async fit(train: Series, signal?: AbortSignal): Promise<FittedForecaster> {
-    const step = train.stepSeconds;
-    const H = this.horizonSteps;
-    const trainEnd = seriesEndSeconds(train);
-    const validationStart = trainEnd - Math.round(AUTO_VALIDATION_SECONDS / step) * step;
-    if (validationStart - train.startSeconds < AUTO_VALIDATION_SECONDS) {
+    const history = observedHistory(train);
+    if (history.seconds < AUTO_FIRST_MODEL_SECONDS) {
       throw new PrescaleError(
         'not-enough-data',
-        `auto: the training data covers ${(train.values.length * step) / 3600} h; choosing needs at least 48 h (a day to fit on and a day to compare on); pass a longer range or name a model`,
+        `auto: history ${hours(history.seconds)} observed; the first model (${WARM_UP_FLOOR}) serves from ${hours(AUTO_FIRST_MODEL_SECONDS)} on, ${hours(AUTO_FIRST_MODEL_SECONDS - history.seconds)} to go`,
         { field: 'auto' },
       );
     }
+    const series = history.series;
+    const step = series.stepSeconds;
+    const validationStart = seriesEndSeconds(series) - Math.round(AUTO_VALIDATION_SECONDS / step) * step;
+    return validationStart - series.startSeconds < AUTO_VALIDATION_SECONDS
+      ? this.warmUp(series, history.seconds, signal)
+      : this.fullSelection(series, history.seconds, signal);
+  }
+
+  /** Today's choice among every candidate, on the last day of at least 48 h. */
+  private async fullSelection(train: Series, historySeconds: number, signal?: AbortSignal): Promise<FittedAuto> {
+    const H = this.horizonSteps;
+    const candidates = this.candidates.map((name) => ({ name, options: this.createOptions(false) }));
+    const { results, validationStart } = await this.compare(train, AUTO_VALIDATION_SECONDS, candidates, signal);
+    const ranked = rank(results);
+    if (ranked.length === 0) {
+      throw new PrescaleError(
+        'not-enough-data',
+        `auto: no candidate could be compared on this series (${results.map((r) => `${r.model}: ${r.skipped ?? 'no score'}`).join('; ')})`,
+        { field: 'auto' },
+      );
+    }
+    const [best, ...rest] = ranked;
+    const others = rest.map((r) => `${r.model} ${r.rmse!.toPrecision(4)}`).join(', ');
+    const skipped = results.filter((r) => r.skipped).map((r) => r.model);
+    return this.finish(train, best.model, this.createOptions(true), signal, {
+      reason:
+        `${best.model}: lowest RMSE over h=1..${H} on the last 24 h of training data, ${best.rmse!.toPrecision(4)}` +
+        (others ? ` (${others})` : '') +
+        (skipped.length ? `; could not compare ${skipped.join(', ')}` : ''),
+      stage: 'full',
+      historySeconds,
+      nextStageHistorySeconds: null,
+      validationStartSeconds: validationStart,
+      validationEndSeconds: seriesEndSeconds(train),
+      candidates: results,
+    });
+  }
+
+  /**
+   * Under 48 h: the candidates (and naive, the floor) compared on the last third of the history; seasonal naive
+   * repeats the configured season once the two thirds fitted on cover it, else the strongest detected period. When
+   * nothing can be compared (the third is shorter than the horizon, or nothing fits), naive serves.
+   */
+  private async warmUp(train: Series, historySeconds: number, signal?: AbortSignal): Promise<FittedAuto> {
+    const H = this.horizonSteps;
+    const step = train.stepSeconds;
+    const holdoutSeconds = Math.floor(train.values.length * WARM_UP_HOLDOUT_FRACTION) * step;
+    const names = this.candidates.includes(WARM_UP_FLOOR) ? this.candidates : [...this.candidates, WARM_UP_FLOOR];
+    const seasonSeconds = warmUpSeasonSeconds(
+      train,
+      this.configuredSeasonSeconds(),
+      train.values.length * step - holdoutSeconds,
+    );
+    const candidates: Candidate[] = [];
+    const results: CandidateResult[] = [];
+    // The corrected models (ETS) calibrate on a holdout as long as the compared tail instead of a day.
+    const warmUpOptions = (final: boolean) => ({ ...this.createOptions(final), calibrationSeconds: holdoutSeconds });
+    for (const name of names) {
+      if (name !== 'seasonal-naive') candidates.push({ name, options: warmUpOptions(false) });
+      else if (typeof seasonSeconds === 'number') {
+        candidates.push({ name, options: { ...warmUpOptions(false), seasonSeconds } });
+      } else results.push({ model: name, skipped: `not-enough-data: ${seasonSeconds.problem}` });
+    }
+    const compared = await this.compare(train, holdoutSeconds, candidates, signal);
+    results.push(
+      ...compared.results.map((r) =>
+        r.model === 'seasonal-naive' && typeof seasonSeconds === 'number' ? { ...r, seasonSeconds } : r,
+      ),
+    );
+    const ranked = rank(results);
+    const best = ranked[0];
+    const chosen = best?.model ?? WARM_UP_FLOOR;
+    const others = ranked
+      .slice(1)
+      .map((r) => `${r.model} ${r.rmse!.toPrecision(4)}`)
+      .join(', ');
+    const why =
+      best === undefined
+        ? `the simplest model, as nothing could be compared on the last ${hours(holdoutSeconds)} over h=1..${H}`
+        : `lowest RMSE over h=1..${H} on the last ${hours(holdoutSeconds)}, ${best.rmse!.toPrecision(4)}` +
+          (others ? ` (${others})` : '');
+    const waiting = results.filter((r) => r.skipped && r.model !== chosen).map((r) => r.model);
+    const chosenOptions =
+      chosen === 'seasonal-naive' && typeof seasonSeconds === 'number'
+        ? { ...warmUpOptions(true), seasonSeconds }
+        : warmUpOptions(true);
+    return this.finish(train, chosen, chosenOptions, signal, {
+      reason:
+        `history ${hours(historySeconds)}: serving ${chosen} until ${AUTO_FULL_SELECTION_SECONDS / 3600} h allows a backtest among ${this.candidates.length} candidates; ${chosen}: ${why}` +
+        (waiting.length ? `; not yet comparable: ${waiting.join(', ')}` : ''),
+      stage: 'warm-up',
+      historySeconds,
+      nextStageHistorySeconds: nextWarmUpStage(historySeconds),
+      validationStartSeconds: compared.validationStart,
+      validationEndSeconds: seriesEndSeconds(train),
+      candidates: results,
+    });
+  }
+
+  /** Backtests each candidate over the last `validationSeconds` of `train`, fitted once at the start of that tail. */
+  private async compare(
+    train: Series,
+    validationSeconds: number,
+    candidates: readonly Candidate[],
+    signal?: AbortSignal,
+  ): Promise<{ results: CandidateResult[]; validationStart: number }> {
+    const step = train.stepSeconds;
+    const H = this.horizonSteps;
+    const trainEnd = seriesEndSeconds(train);
+    const validationStart = trainEnd - Math.round(validationSeconds / step) * step;
     const plan = {
       stepSeconds: step,
       trainStartSeconds: train.startSeconds,
@@ -118,11 +288,18 @@ class AutoForecaster implements Forecaster {
       refitEverySeconds: AUTO_VALIDATION_SECONDS,
     };
     const results: CandidateResult[] = [];
-    for (const name of this.candidates) {
+    for (const { name, options } of candidates) {
       signal?.throwIfAborted();
-      const forecaster = this.lookup(name).create(this.createOptions(false));
+      const forecaster = this.lookup(name).create(options);
       try {
         const backtest = await runBacktest(train, forecaster, plan, { signal });
+        if (backtest.originsSeconds.length === 0) {
+          results.push({
+            model: name,
+            skipped: `not-enough-data: the last ${hours(validationSeconds)} hold no forecast origin for h=1..${H}`,
+          });
+          continue;
+        }
         results.push({
           model: name,
           rmse: backtestRmse(train, backtest.originsSeconds, backtest.point, H),
@@ -134,33 +311,26 @@ class AutoForecaster implements Forecaster {
         results.push({ model: name, skipped: `${error.code}: ${error.message}` });
       }
     }
-    const ranked = results.filter((r) => Number.isFinite(r.rmse)).sort((a, b) => a.rmse! - b.rmse!);
-    if (ranked.length === 0) {
-      throw new PrescaleError(
-        'not-enough-data',
-        `auto: no candidate could be compared on this series (${results.map((r) => `${r.model}: ${r.skipped ?? 'no score'}`).join('; ')})`,
-        { field: 'auto' },
-      );
-    }
-    const [best, ...rest] = ranked;
-    const others = rest.map((r) => `${r.model} ${r.rmse!.toPrecision(4)}`).join(', ');
-    const skipped = results.filter((r) => r.skipped).map((r) => r.model);
-    const selection: AutoSelection = {
-      chosen: best.model as ModelName,
-      reason:
-        `${best.model}: lowest RMSE over h=1..${H} on the last 24 h of training data, ${best.rmse!.toPrecision(4)}` +
-        (others ? ` (${others})` : '') +
-        (skipped.length ? `; could not compare ${skipped.join(', ')}` : ''),
-      validationStartSeconds: validationStart,
-      validationEndSeconds: trainEnd,
-      candidates: results,
-    };
-    const chosen = await this.lookup(best.model).create(this.createOptions(true)).fit(train, signal);
-    return new FittedAuto(
-      metadataFor('auto', train, { chosen: best.model, candidates: this.candidates }),
-      chosen,
-      selection,
-    );
+    return { results, validationStart };
+  }
+
+  /** Refits the winner on the whole training range and wraps it with the record of the choice. */
+  private async finish(
+    train: Series,
+    chosen: string,
+    options: ModelOptions,
+    signal: AbortSignal | undefined,
+    selection: Omit<AutoSelection, 'chosen'>,
+  ): Promise<FittedAuto> {
+    const model = await this.lookup(chosen).create(options).fit(train, signal);
+    return new FittedAuto(metadataFor('auto', train, { chosen, candidates: this.candidates }), model, {
+      chosen: chosen as ModelName,
+      ...selection,
+    });
+  }
+
+  private configuredSeasonSeconds(): number {
+    return this.options.seasonSeconds ?? DEFAULT_SEASON_SECONDS;
   }
 
   /**
@@ -172,9 +342,52 @@ class AutoForecaster implements Forecaster {
     return {
       ...rest,
       ...(final && checkpointDir ? { checkpointDir } : {}),
-      seasonSeconds: this.options.seasonSeconds ?? DEFAULT_SEASON_SECONDS,
+      seasonSeconds: this.configuredSeasonSeconds(),
       horizonSteps: this.horizonSteps,
     };
+  }
+}
+
+/** Candidates with a finite backtest RMSE, best first. */
+function rank(results: readonly CandidateResult[]): CandidateResult[] {
+  return results.filter((r) => Number.isFinite(r.rmse)).sort((a, b) => a.rmse! - b.rmse!);
+}
+
+/**
+ * Histories at which a warm-up refit may widen the candidates, at the default daily season and 60 s steps: seasonal
+ * naive at an hourly period from 3 h (three cycles), ETS from 18 h (its 6 h fit and as long a calibration within the
+ * compared two thirds), seasonal naive at the day from 36 h, the full selection at 48 h; the points between catch
+ * periods detected in the data. docs/models.md has the table.
+ */
+const WARM_UP_REFIT_HOURS = [2, 3, 6, 12, 18, 24, 36, 48];
+
+/** The history of the next warm-up refit: the next point of the schedule, 48 h at the latest. */
+export function nextWarmUpStage(historySeconds: number): number {
+  const next = WARM_UP_REFIT_HOURS.find((hours) => hours * 3600 > historySeconds);
+  return Math.min((next ?? Number.POSITIVE_INFINITY) * 3600, AUTO_FULL_SELECTION_SECONDS);
+}
+
+/**
+ * The season a warm-up seasonal naive repeats: the configured one once the part fitted on covers it, else the
+ * strongest period detected in the observed history (three cycles seen); a problem when there is neither.
+ */
+function warmUpSeasonSeconds(
+  train: Series,
+  configuredSeconds: number,
+  fittedSpanSeconds: number,
+): number | { problem: string } {
+  if (fittedSpanSeconds >= configuredSeconds) return configuredSeconds;
+  const last = lastObservedIndex(train.values);
+  const observed = { ...train, values: train.values.subarray(0, last + 1) };
+  try {
+    const [strongest] = detectSeasonalPeriods(observed).sort((a, b) => b.strength - a.strength);
+    if (strongest !== undefined && strongest.periodSeconds <= fittedSpanSeconds) return strongest.periodSeconds;
+    return {
+      problem: `seasonal-naive: no period detected in ${hours(train.values.length * train.stepSeconds)} that the compared part covers (a period must repeat three times), and the season of ${hours(configuredSeconds)} is longer than the ${hours(fittedSpanSeconds)} fitted on`,
+    };
+  } catch (error) {
+    if (!(error instanceof PrescaleError)) throw error;
+    return { problem: error.message };
   }
 }
 
@@ -205,7 +418,8 @@ export class FittedAuto implements FittedForecaster {
 export function defineAutoModel(lookup: ModelLookup, defaultCandidates: () => readonly string[]): ModelDefinition {
   return {
     name: 'auto',
-    description: 'chooses per series: backtests the candidates on the last day of the training data, keeps the best',
+    description:
+      'chooses per series: backtests the candidates on the last day of the training data, keeps the best (from 1 h of history, among those that fit it)',
     create: (options) => new AutoForecaster(lookup, defaultCandidates(), options as AutoOptions | undefined),
     load: (saved, artifacts) => {
       if (saved?.metadata?.model !== 'auto') {
@@ -217,7 +431,7 @@ export function defineAutoModel(lookup: ModelLookup, defaultCandidates: () => re
           },
         );
       }
-      const parameters = saved.parameters as { selection?: AutoSelection; chosen?: SavedModel };
+      const parameters = saved.parameters as { selection?: Partial<AutoSelection>; chosen?: SavedModel };
       if (!parameters?.chosen || !parameters.selection) {
         throw new PrescaleError(
           'model-mismatch',
@@ -231,7 +445,14 @@ export function defineAutoModel(lookup: ModelLookup, defaultCandidates: () => re
         parameters.chosen,
         artifacts,
       );
-      return new FittedAuto(saved.metadata, chosen, parameters.selection);
+      // Files written before the warm-up stage record only full selections.
+      const selection: AutoSelection = {
+        stage: 'full',
+        historySeconds: saved.metadata.trainEndSeconds - saved.metadata.trainStartSeconds,
+        nextStageHistorySeconds: null,
+        ...parameters.selection,
+      } as AutoSelection;
+      return new FittedAuto(saved.metadata, chosen, selection);
     },
   };
 }

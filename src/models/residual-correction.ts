@@ -26,7 +26,10 @@ import type {
 // the day it serves; at each origin the recent residuals against that path give a correction that decays with h.
 // The correction's coefficients and the interval quantiles are measured out of sample, on a holdout day.
 
-/** The holdout that calibrates the correction and the intervals: the span a model serves between daily fits. */
+/**
+ * The holdout that calibrates the correction and the intervals: the span a model serves between daily fits (a shorter
+ * one only through `ModelOptions.calibrationSeconds`, which `auto` passes in its warm-up).
+ */
 export const CALIBRATION_SECONDS = 86_400;
 
 /** How far past its training end a fitted model forecasts: the day it serves plus a day of slack for a late refit. */
@@ -110,6 +113,7 @@ export function defineCorrectedModel(
         planBase,
         options?.seasonSeconds ?? DEFAULT_SEASON_SECONDS,
         options?.horizonSteps ?? DEFAULT_CALIBRATED_HORIZON_STEPS,
+        options?.calibrationSeconds ?? CALIBRATION_SECONDS,
       ),
     load: (saved: SavedModel) => {
       const parameters = readSavedParameters(saved, name, parametersSchema, 'the file is corrupt, fit and save again');
@@ -124,31 +128,33 @@ class CorrectedForecaster implements Forecaster {
     private readonly planBase: BaseModelPlanner,
     private readonly seasonSeconds: number,
     private readonly horizonSteps: number,
+    private readonly calibrationSeconds: number,
   ) {}
 
   async fit(train: Series, signal?: AbortSignal): Promise<FittedForecaster> {
     const step = train.stepSeconds;
+    const calibrationSeconds = this.calibrationSeconds;
     checkTrainingValues(this.name, train);
     const base = this.planBase(train, { seasonSeconds: this.seasonSeconds });
     const spanSeconds = train.values.length * step;
-    const needSeconds = CALIBRATION_SECONDS + base.minTrainSeconds;
+    const needSeconds = calibrationSeconds + base.minTrainSeconds;
     if (spanSeconds < needSeconds) {
       throw new PrescaleError(
         'not-enough-data',
         `${this.name}: the training data covers ${hours(spanSeconds)}; ${this.name} needs at least ${hours(needSeconds)} ` +
-          `(${hours(CALIBRATION_SECONDS)} held out to calibrate its correction and intervals, plus ${hours(base.minTrainSeconds)} to fit); ` +
+          `(${hours(calibrationSeconds)} held out to calibrate its correction and intervals, plus ${hours(base.minTrainSeconds)} to fit); ` +
           'pass a longer training range',
         { field: this.name },
       );
     }
     const trainEnd = seriesEndSeconds(train);
-    const holdoutSteps = Math.round(CALIBRATION_SECONDS / step);
+    const holdoutSteps = Math.round(calibrationSeconds / step);
     const calibrationStart = trainEnd - holdoutSteps * step;
     const calibrationTrain = { ...train, values: train.values.subarray(0, train.values.length - holdoutSteps) };
     if (lastObservedIndex(calibrationTrain.values) < 0) {
       throw new PrescaleError(
         'not-enough-data',
-        `${this.name}: nothing was observed before the last ${hours(CALIBRATION_SECONDS)} of the training data, which are held out to calibrate; pass a longer observed range`,
+        `${this.name}: nothing was observed before the last ${hours(calibrationSeconds)} of the training data, which are held out to calibrate; pass a longer observed range`,
         { field: this.name },
       );
     }
@@ -161,7 +167,7 @@ class CorrectedForecaster implements Forecaster {
       ...base.settings,
       seasonSeconds: this.seasonSeconds,
       horizonSteps: this.horizonSteps,
-      calibrationSeconds: CALIBRATION_SECONDS,
+      calibrationSeconds,
       pathSpanSeconds: PATH_SPAN_SECONDS,
     };
     return new FittedCorrectedModel(metadataFor(this.name, train, settings), {
@@ -365,7 +371,7 @@ function calibrate(
   if (!Number.isFinite(best.mse)) {
     throw new PrescaleError(
       'not-enough-data',
-      `${model}: the last ${hours(CALIBRATION_SECONDS)} of the training data hold no observation to calibrate on; pass training data that ends with observed buckets`,
+      `${model}: the last ${hours(train.values.length * step - (holdoutStart - train.startSeconds))} of the training data hold no observation to calibrate on; pass training data that ends with observed buckets`,
       { field: model },
     );
   }

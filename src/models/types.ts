@@ -54,6 +54,11 @@ export interface ModelOptions {
   readonly seasonSeconds?: number;
   /** The longest horizon (steps) the model will be asked for; intervals are calibrated up to it. */
   readonly horizonSteps?: number;
+  /**
+   * The held-out tail on which ETS, MSTL and Prophet calibrate their residual correction and intervals: a day by
+   * default (the span a daily-refitted model serves); `auto` passes a shorter one in its warm-up, under 48 h of history.
+   */
+  readonly calibrationSeconds?: number;
 }
 
 /** A saved fitted model, as written by `toJSON` and read back by `ModelDefinition.load`. */

@@ -93,6 +93,7 @@ export function runtimeStatus(
             ...(workload.accuracy.rollingErrorPercent === null
               ? {}
               : { onlineErrorPercent: round(workload.accuracy.rollingErrorPercent) }),
+            ...(workload.model.selection?.reason === undefined ? {} : { reason: workload.model.selection.reason }),
           },
         }),
     ...(forecast === null ? {} : { forecast: forecastSummary(forecast) }),

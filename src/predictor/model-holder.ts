@@ -1,6 +1,6 @@
 import { rm, stat } from 'node:fs/promises';
 import type { Clock, Series } from '../core/index.js';
-import type { AutoSelection } from '../models/auto.js';
+import type { AutoSelection, AutoStage } from '../models/auto.js';
 import { readFittedModel, saveFittedModel } from '../models/persistence.js';
 import { loadFittedModel } from '../models/registry.js';
 import type { FittedForecaster, ModelOptions } from '../models/types.js';
@@ -54,7 +54,7 @@ export interface ModelStatus {
   readonly fittedAtSeconds: number | null;
   readonly trainStartSeconds: number | null;
   readonly trainEndSeconds: number | null;
-  /** With `model: auto`, which model was chosen and every candidate's backtest score; null otherwise. */
+  /** With `model: auto`: its stage (warm-up or full), the chosen model, why, and every candidate's score; else null. */
   readonly selection: AutoSelection | null;
   readonly retraining: boolean;
   readonly lastRetrainError: string | null;
@@ -188,7 +188,7 @@ export class ModelHolder {
     this.model = model;
     this.fittedAtSeconds = fittedAtSeconds;
     this.problem = null;
-    this.nextDueSeconds = fittedAtSeconds + this.options.retrainEverySeconds;
+    this.nextDueSeconds = Math.min(fittedAtSeconds + this.options.retrainEverySeconds, warmUpRefitSeconds(model));
   }
 
   /** Saves atomically; a failure to save is reported, and the new model serves anyway. */
@@ -222,7 +222,17 @@ export function servingModelName(model: FittedForecaster): string {
   return selectionOf(model)?.chosen ?? model.metadata.model;
 }
 
-/** `auto`'s record of its choice; null for other models. */
+/** `auto`'s record of its choice; null for a named model. */
 function selectionOf(model: FittedForecaster): AutoSelection | null {
   return (model as { selection?: AutoSelection }).selection ?? null;
+}
+
+/**
+ * When an `auto` model in warm-up is refitted: as soon as the history reaches its next stage (so a new workload gets
+ * the full selection at 48 h, not 48 h + retrainEvery), counted from the end of its training data. Infinity otherwise.
+ */
+function warmUpRefitSeconds(model: FittedForecaster): number {
+  const selection = selectionOf(model);
+  if (selection?.stage !== 'warm-up' || selection.nextStageHistorySeconds === null) return Number.POSITIVE_INFINITY;
+  return model.metadata.trainEndSeconds + selection.nextStageHistorySeconds - selection.historySeconds;
 }

@@ -9,6 +9,9 @@ export function summaryJson(status: WorkloadStatus) {
     mode: status.mode,
     integration: status.integration,
     model: status.model.current,
+    /** With `model: auto`: `warm-up` or `full`, and why it serves this model; null otherwise. */
+    modelStage: status.model.selection?.stage ?? null,
+    modelReason: status.model.selection?.reason ?? null,
     replicas: status.published.replicas,
     source: status.published.source,
     reason: status.published.reason,

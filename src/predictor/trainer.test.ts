@@ -63,10 +63,10 @@ const failureRows: { name: string; train: Series; model: string; want: { code: s
     want: { code: 'not-enough-data', text: 'no observed value' },
   },
   {
-    name: 'auto with less than two days of history',
+    name: 'auto with less than an hour of history',
     model: 'auto',
-    train: { startSeconds: 0, stepSeconds: 60, values: new Float64Array(1440).fill(5) },
-    want: { code: 'not-enough-data', text: 'needs at least 48 h' },
+    train: { startSeconds: 0, stepSeconds: 60, values: new Float64Array(40).fill(5) },
+    want: { code: 'not-enough-data', text: 'the first model (naive) serves from 1.0 h on' },
   },
 ];
 

@@ -98,6 +98,9 @@ test('fits: auto logs its choice and backtest; a failure says which model keeps 
       seconds: 4.5,
       saveError: 'EACCES',
       selection: {
+        stage: 'full',
+        historySeconds: 3 * 86_400,
+        nextStageHistorySeconds: null,
         chosen: 'ets',
         reason: 'ets: lowest RMSE',
         validationStartSeconds: 0,
@@ -121,6 +124,7 @@ test('fits: auto logs its choice and backtest; a failure says which model keeps 
         chosen: 'ets',
         previous: 'naive',
         seconds: 4.5,
+        stage: 'full',
         rmse: 9.5,
         candidates: [
           { model: 'naive', rmse: 12, skipped: undefined },

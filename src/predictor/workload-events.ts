@@ -151,7 +151,7 @@ function fallbackEvents(before: WorkloadStatus, after: WorkloadStatus, nowSecond
 
 /**
  * The log lines of a finished fit: the model, the model serving now (`auto`'s choice) and before, the fit's duration,
- * and with `auto` its backtest (every candidate's RMSE and the reason of the choice); a fixed model has no backtest,
+ * and with `auto` its stage (warm-up or full) and backtest (every candidate's RMSE and the reason of the choice); a fixed model has no backtest,
  * it is judged online. A failed fit says which model keeps serving.
  */
 export function fitEvents(event: FitEvent, workload: { workload: string; namespace: string }): LogEvent[] {
@@ -169,6 +169,7 @@ export function fitEvents(event: FitEvent, workload: { workload: string; namespa
     selection === null
       ? {}
       : {
+          stage: selection.stage,
           rmse: selection.candidates.find((candidate) => candidate.model === selection.chosen)?.rmse ?? null,
           candidates: selection.candidates.map(({ model, rmse, skipped }) => ({ model, rmse, skipped })),
           reason: selection.reason,
