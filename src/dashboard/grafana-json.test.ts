@@ -23,12 +23,12 @@ test('the dashboard asks for a Prometheus data source on import, and every panel
   const variables = dashboard.templating?.list ?? [];
   const variable = (name: string) => variables.find((v) => v.name === name);
   assert.equal(variable('datasource')?.type, 'datasource');
-  assert.equal(variable('datasource')?.current?.value, '${DS_PROMETHEUS}');
+  assert.equal(variable('datasource')?.current?.value, `\${DS_PROMETHEUS}`);
   assert.match(String(variable('namespace')?.query), /^label_values\(prescale_desired_replicas, namespace\)$/);
   assert.match(String(variable('workload')?.query), /namespace="\$namespace"\}, workload\)$/);
   const queries = dashboardQueries(dashboard);
   assert.ok(queries.length >= 25, `${queries.length} queries`);
-  for (const q of queries) assert.equal(q.datasourceUid, '${datasource}', q.where);
+  for (const q of queries) assert.equal(q.datasourceUid, `\${datasource}`, q.where);
   const ids = (dashboard.panels ?? []).map((p) => (p as { id?: number }).id);
   assert.equal(new Set(ids).size, ids.length, 'unique panel ids');
 });
