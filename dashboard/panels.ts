@@ -261,9 +261,9 @@ export function costAndSloRow(builder: DashboardBuilder): void {
   );
   builder.withPanel(
     stat(
-      'Estimated savings per hour',
+      'Estimated savings per hour (price currency)',
       'cost per hour under a reactive HPA alone minus at the published replicas (pod.costPerPodHour; absent without it)',
-      'currencyUSD',
+      'short',
     ).withTarget(
       instantQuery(
         'A',
@@ -330,7 +330,7 @@ export function costAndSloRow(builder: DashboardBuilder): void {
       )
       .overrideByRegexp('.*cost per hour', [
         { id: 'custom.axisPlacement', value: 'right' },
-        { id: 'unit', value: 'currencyUSD' },
+        { id: 'unit', value: 'short' },
       ]),
   );
   builder.withPanel(
@@ -399,7 +399,11 @@ export function serviceRow(builder: DashboardBuilder): void {
     ),
   );
   builder.withPanel(
-    timeseries('Model fits', 'background fits per hour by result (a failure keeps the last good model)', 'short')
+    timeseries(
+      'Model fits',
+      'background fits in each interval, by result (a failure keeps the last good model)',
+      'short',
+    )
       .drawStyle(common.GraphDrawStyle.Bars)
       .withTarget(
         query(
