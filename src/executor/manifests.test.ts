@@ -87,6 +87,22 @@ const serviceMonitor = z.looseObject({
   }),
 });
 
+const prometheusRule = z.looseObject({
+  metadata,
+  spec: z.looseObject({
+    groups: z
+      .array(
+        z.looseObject({
+          name,
+          rules: z
+            .array(z.union([z.looseObject({ record: name, expr: name }), z.looseObject({ alert: name, expr: name })]))
+            .min(1),
+        }),
+      )
+      .min(1),
+  }),
+});
+
 /** Whether every field of `part` is in `whole` with the same value (`whole` may hold more: defaults). */
 function contains(whole: unknown, part: unknown): boolean {
   if (typeof part !== 'object' || part === null) return whole === part;
@@ -126,6 +142,7 @@ const validators: Record<string, Validator> = {
   'cert-manager.io/v1/Certificate': fields(certManagerCertificate),
   'cert-manager.io/v1/Issuer': fields(certManagerIssuer),
   'monitoring.coreos.com/v1/ServiceMonitor': fields(serviceMonitor),
+  'monitoring.coreos.com/v1/PrometheusRule': fields(prometheusRule),
 };
 
 const key = (o: KubeObject) => `${o.apiVersion}/${o.kind} ${o.metadata.namespace ?? ''}/${o.metadata.name}`;
@@ -149,7 +166,7 @@ test('k8s/ is installable with kubectl apply -k: it renders the base, and every 
     'k8s/overlays/keda',
     'k8s/overlays/servicemonitor',
   ]);
-  assert.deepEqual(dirs.components, ['k8s/components/servicemonitor']);
+  assert.deepEqual(dirs.components, ['k8s/components/prometheusrule', 'k8s/components/servicemonitor']);
   assert.deepEqual(rendered.get('k8s'), rendered.get('k8s/base'));
 });
 
@@ -284,4 +301,5 @@ test('every component adds to any install: all of them on the widest overlay ren
   assert.equal(objects.length, widest.length + dirs.components.length);
   for (const object of objects) validators[`${object.apiVersion}/${object.kind}`](object);
   findObject(objects, 'ServiceMonitor', 'prescale');
+  findObject(objects, 'PrometheusRule', 'prescale');
 });

@@ -70,18 +70,24 @@ export function toOpenMetrics(gauges: readonly PreloadedGauge[]): string {
 }
 
 /**
- * Starts a real Prometheus (Debian's `prometheus` package) with no scrape targets on a free 127.0.0.1
+ * Starts a real Prometheus (Debian's `prometheus` package), by default with no scrape targets, on a free 127.0.0.1
  * port and a temp TSDB, preloaded with `gauges` through `promtool tsdb create-blocks-from openmetrics`.
  * Retention is 100y so old traces (1995) are kept. Resolves once `/-/ready` answers 200.
  */
-export async function startPrometheus(gauges: readonly PreloadedGauge[] = []): Promise<PrometheusServer> {
+export async function startPrometheus(
+  gauges: readonly PreloadedGauge[] = [],
+  options: {
+    /** The whole prometheus.yml (scrape targets, rule files); by default none. */
+    readonly config?: string;
+  } = {},
+): Promise<PrometheusServer> {
   await requireBinary('prometheus');
   await requireBinary('promtool');
   const dataDir = await mkdtemp(join(tmpdir(), 'prescale-prometheus-'));
   const tsdbDir = join(dataDir, 'tsdb');
   try {
     const configFile = join(dataDir, 'prometheus.yml');
-    await writeFile(configFile, 'global:\n  scrape_interval: 1h\nscrape_configs: []\n');
+    await writeFile(configFile, options.config ?? 'global:\n  scrape_interval: 1h\nscrape_configs: []\n');
     if (gauges.length > 0) {
       const openMetricsFile = join(dataDir, 'preload.om');
       await writeFile(openMetricsFile, toOpenMetrics(gauges));
