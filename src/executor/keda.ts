@@ -80,6 +80,8 @@ export class KedaScaler implements Publisher {
     const proto = grpc.loadPackageDefinition(definition) as unknown as {
       externalscaler: { ExternalScaler: { service: grpc.ServiceDefinition } };
     };
+    // grpc-js would also print its own line for a failed bind; the error is reported once, by the caller.
+    grpc.setLogVerbosity(grpc.logVerbosity.NONE);
     const server = new grpc.Server();
     const scaler = new KedaScaler(server);
     const service = proto.externalscaler.ExternalScaler.service;
@@ -97,7 +99,9 @@ export class KedaScaler implements Publisher {
             options.tls.clientCa !== undefined,
           );
     scaler.port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync(options.listen, credentials, (error, bound) => (error ? reject(error) : resolve(bound))),
+      server.bindAsync(options.listen, credentials, (error, bound) =>
+        error ? reject(withSocketCode(error)) : resolve(bound),
+      ),
     );
     return scaler;
   }
@@ -225,4 +229,13 @@ function workloadKey(namespace: string, workload: string): string {
 function asServiceError(error: unknown): Partial<grpc.StatusObject> {
   if (error instanceof ScalerError) return { code: error.code, details: error.message };
   return { code: grpc.status.INTERNAL, details: `internal error: ${(error as Error).message ?? String(error)}` };
+}
+
+/**
+ * grpc-js reports a failed bind as "No address added … errors: [listen EADDRINUSE …]" without the socket's code;
+ * the code is copied onto the error, so the caller can name the cause as it does for the HTTP servers.
+ */
+function withSocketCode(error: Error): Error {
+  const code = /\b(EADDRINUSE|EACCES|EADDRNOTAVAIL)\b/.exec(error.message)?.[1];
+  return code === undefined ? error : Object.assign(error, { code });
 }

@@ -122,9 +122,15 @@ export class PrescaleService {
         { field: 'models.dir', cause: error },
       );
     }
-    const keda = config.keda.enabled ? await this.startKeda() : null;
-    const externalMetrics = config.externalMetrics.enabled ? await this.startExternalMetrics() : null;
-    this.doors = [keda, externalMetrics].filter((door): door is KedaScaler | ExternalMetricsServer => door !== null);
+    // Each door joins `doors` as soon as it listens, so a failure after it (a certificate, a port) closes it.
+    const keda = config.keda.enabled
+      ? this.opened(await listening('keda.listen', config.keda.listen, () => this.startKeda()))
+      : null;
+    const externalMetrics = config.externalMetrics.enabled
+      ? this.opened(
+          await listening('externalMetrics.listen', config.externalMetrics.listen, () => this.startExternalMetrics()),
+        )
+      : null;
     this.ports.keda = keda?.port ?? null;
     this.ports.externalMetrics = externalMetrics?.port ?? null;
 
@@ -169,7 +175,8 @@ export class PrescaleService {
       { bodyLimitBytes: config.api.bodyLimitBytes, observeRequest: this.observeHttp },
     );
     const { host, port } = splitListen(config.api.listen);
-    await this.api.listen({ host, port });
+    const api = this.api;
+    await listening('api.listen', config.api.listen, () => api.listen({ host, port }));
     const address = this.api.server.address();
     this.ports.api = typeof address === 'object' && address !== null ? address.port : port;
     this.logger.info(
@@ -196,6 +203,11 @@ export class PrescaleService {
     const { seconds, ...fields } = call;
     this.logger.debug({ server: 'keda', ...fields, milliseconds: seconds * 1000 }, 'grpc call');
   };
+
+  private opened<Door extends Publisher>(door: Door): Door {
+    this.doors.push(door);
+    return door;
+  }
 
   private async startKeda(): Promise<KedaScaler> {
     const tls = this.config.keda.tls;
@@ -460,5 +472,22 @@ async function readConfigured(path: string, field: string): Promise<Buffer> {
         cause: error,
       },
     );
+  }
+}
+
+/** Starts a server on `listen`; an address in use or not allowed is a configuration error naming the field. */
+async function listening<T>(field: string, listen: string, start: () => Promise<T>): Promise<T> {
+  try {
+    return await start();
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code !== 'EADDRINUSE' && code !== 'EACCES' && code !== 'EADDRNOTAVAIL') throw error;
+    const why =
+      code === 'EADDRINUSE'
+        ? 'is in use by another process; stop it or choose another port'
+        : code === 'EACCES'
+          ? 'is not allowed for this user (ports below 1024 need privileges); choose a port above 1024'
+          : 'is not an address of this machine; use 0.0.0.0 or one of its addresses';
+    throw new PrescaleError('invalid-input', `${field}: ${listen} ${why} (${code})`, { field, cause: error });
   }
 }
