@@ -1,5 +1,6 @@
 import * as vega from 'vega';
 import * as vl from 'vega-lite';
+import type { HpaSpec } from '../hpa/types.js';
 import type { SimulationConfig } from '../simulator/config.js';
 import type { SimulationRecord } from '../simulator/simulate.js';
 import { type Aggregate, type RunSummary, violatesSlo } from '../simulator/summary.js';
@@ -43,6 +44,19 @@ export async function renderSvg(spec: vl.TopLevelSpec): Promise<string> {
 
 function escapeHtml(text: string): string {
   return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
+}
+
+/** An HPA's metrics in a few words: `External prescale_desired_replicas + CPU at 70 %`. */
+function describeMetrics(hpa: HpaSpec): string {
+  return hpa.metrics
+    .map((metric) => {
+      if (metric.type === 'External') return `External ${metric.external.metric.name}`;
+      if (metric.type === 'Resource' && metric.resource.target.type === 'Utilization') {
+        return `${metric.resource.name.toUpperCase()} at ${metric.resource.target.averageUtilization} %`;
+      }
+      return metric.type;
+    })
+    .join(' + ');
 }
 
 /** The policies of a dataset in run order, each with its seed-1 run (the one plotted). */
@@ -463,7 +477,7 @@ ${(pod.memoryRequestBytes / 2 ** 30).toFixed(2)} GiB at $${config.cluster.costPe
 ${(pod.service.serviceTimeSeconds * 1000).toFixed(0)} ms mean service time, at most ${pod.service.queueLimit} requests per pod; SLO p95 ≤ ${(config.slo.latencyP95Seconds * 1000).toFixed(0)} ms
 and drops ≤ ${(config.slo.maxDropShare * 100).toFixed(2)}% per minute. The HPA sees metrics-server CPU (15 s resolution) and syncs every
 ${config.hpaSyncPeriodSeconds} s. Prescale is the live service's own loop (<code>src/predictor</code>) reading Prometheus scrapes (every
-${config.cluster.prometheusScrapeIntervalSeconds} s), its published replicas ${config.prescale.hpa === null ? 'applied directly' : 'reaching the Deployment through an HPA on the External metric'} (<code>integration: ${escapeHtml(config.workload.integration)}</code>). See <code>docs/simulator.md</code>.</p>
+${config.cluster.prometheusScrapeIntervalSeconds} s), its published replicas ${config.prescale.hpa === null ? 'applied directly' : `reaching the Deployment through the HPA the operator creates (${escapeHtml(describeMetrics(config.prescale.hpa))})`} (<code>integration: ${escapeHtml(config.workload.integration)}</code>). See <code>docs/simulator.md</code>.</p>
 ${sections.join('\n')}
 <h2>Definitions</h2>
 <dl>
