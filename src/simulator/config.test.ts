@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { PrescaleError } from '../core/index.js';
 import { hpaSpecSchema } from '../config/hpa-spec.js';
+import { PrescaleError } from '../core/index.js';
 import { ownedHpa } from '../executor/owned-objects.js';
 import { mergeConfig, parseSimulationConfig, type SIMULATION_DEFAULTS, type SimulationConfig } from './config.js';
 
