@@ -191,18 +191,6 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
     const sweepTask = `${setup.loaded.name} sweep (${ownRuns.length} points)`;
     for (let seed = 1; seed <= options.seeds; seed++) {
       const arrivals = scenarioArrivals(scenario, config, seed);
-      // The sweep's points on this seed's arrivals and pod delays, like every policy of the seed.
-      for (const [i, variant] of ownRuns.entries()) {
-        const variantConfig = variant.config!;
-        const input = simulationInput(scenario, variantConfig, queue, arrivals, seed);
-        const { policy } = createPolicy(variant.policy, variantConfig, setup, input);
-        const done = ((seed - 1) * ownRuns.length + i) * period;
-        const record = await simulate(policy, input, {
-          signal: options.signal,
-          onProgress: (p) => options.onProgress?.(sweepTask, done + p.doneSeconds, total * ownRuns.length),
-        });
-        sweepSummaries[i].push(summarize(record, variantConfig.slo));
-      }
       for (const name of options.policies) {
         const input = simulationInput(
           scenario,
@@ -221,6 +209,23 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
         });
         if (seed === 1 && fits) fitsOfFirstSeed = fits;
         runs.push({ policy: name, seed, record, summary: summarize(record, config.slo) });
+      }
+    }
+    // The sweep's points on each seed's arrivals and pod delays, like every policy of the seed. They run after
+    // the policies: a process's earlier Prophet fits change later ones slightly (docs/simulator.md), so running
+    // them first would change the configured policies' figures against a run without --sweep.
+    for (let seed = 1; seed <= options.seeds && ownRuns.length > 0; seed++) {
+      const arrivals = scenarioArrivals(scenario, config, seed);
+      for (const [i, variant] of ownRuns.entries()) {
+        const variantConfig = variant.config!;
+        const input = simulationInput(scenario, variantConfig, queue, arrivals, seed);
+        const { policy } = createPolicy(variant.policy, variantConfig, setup, input);
+        const done = ((seed - 1) * ownRuns.length + i) * period;
+        const record = await simulate(policy, input, {
+          signal: options.signal,
+          onProgress: (p) => options.onProgress?.(sweepTask, done + p.doneSeconds, total * ownRuns.length),
+        });
+        sweepSummaries[i].push(summarize(record, variantConfig.slo));
       }
     }
     const aggregates: Partial<Record<PolicyName, SummaryAggregate>> = {};

@@ -42,6 +42,7 @@ export { reportHtml } from './report.js';
 /** results.json, CSVs and the other output files. */
 export {
   eventsCsv,
+  frontierCsv,
   minutesCsv,
   OUTPUT_FILES,
   type Provenance,

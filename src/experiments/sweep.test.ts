@@ -8,6 +8,7 @@ import { runExperiment } from './experiment.js';
 import { costPointOf, frontierRows, minutesAtCost, paretoFrontier, sweepVariants } from './frontier.js';
 import { parsePolicyNames } from './policy-names.js';
 import { reportHtml } from './report.js';
+import { frontierCsv } from './results.js';
 
 /*
  * `--sweep` end to end on a tiny synthetic trace: a day of history and three hours simulated, the load rising and
@@ -96,6 +97,12 @@ test('--sweep: a monotone HPA curve, the configured points reuse the experimentâ
   const limit = rows.find((r) => r.policy === 'oracle-cost')!;
   assert.equal(limit.minutes, 0);
   assert.ok(limit.cost < hpa[3].cost, 'the limit is cheaper than any HPA setting');
+
+  // frontier.csv: one row per point, the reused ones marked.
+  const csv = frontierCsv(result).trim().split('\n');
+  assert.equal(csv.length, 1 + 7);
+  assert.match(csv[1], /^synthetic,hpa,"CPU target 50 %",50,false,/);
+  assert.match(csv.find((line) => line.includes('quantile 0.8')) ?? '', /,0\.8,true,/);
 
   const html = await reportHtml(result, config, {
     command: 'prescale experiment --sweep',
