@@ -87,9 +87,9 @@ export async function frontierHtml(d: DatasetExperiment, seeds: number): Promise
     (r) =>
       `<tr><th>${escapeHtml(r.policy)}</th><td style="text-align:left">${escapeHtml(r.setting)}${r.configured ? ' (as configured)' : ''}</td><td>${r.cost.toFixed(2)}</td><td>${r.minutes.toFixed(1)}</td><td>${formatReading(r.hpaMinutesAtCost, 1)}</td><td>${formatRatio(r.minutesRatio)}</td><td>${formatReading(r.hpaCostAtMinutes, 2)}</td><td>${formatRatio(r.costRatio)}</td></tr>`,
   );
-  return `<h3>Equal cost: the frontier</h3>
-<figure>${await renderSvg(frontierSpec(d))}<figcaption>Each swept policy across its operating points (HPA: CPU target; Prescale: the forecast quantile), the configured ones as diamonds, and the cheapest schedule that holds the SLO (oracle-cost). Lower and further left is better.</figcaption></figure>
+  return `<section class="frontier"><h3>Equal cost: the frontier</h3>
+<figure class="frontier">${await renderSvg(frontierSpec(d))}<figcaption>Each swept policy across its operating points (HPA: CPU target; Prescale: the forecast quantile), the configured ones as diamonds, and the cheapest schedule that holds the SLO (oracle-cost). Lower and further left is better.</figcaption></figure>
 <table><thead><tr><th>policy</th><th>setting</th><th>SLO-violation minutes</th><th>cost ($)</th><th>cost vs oracle-cost</th></tr></thead><tbody>${pointRows.join('')}</tbody></table>
 <p>Against the HPA's frontier (its non-dominated settings, linear between them): the HPA's minutes at each point's own cost and its cost at each point's own minutes. "≤" beyond the swept range; "–" where the HPA's settings do not reach it.</p>
-<table><thead><tr><th>policy</th><th>setting</th><th>cost ($)</th><th>SLO-violation minutes</th><th>HPA frontier minutes at this cost</th><th>minutes / HPA's</th><th>HPA frontier cost at these minutes ($)</th><th>cost / HPA's</th></tr></thead><tbody>${equal.join('')}</tbody></table>`;
+<table><thead><tr><th>policy</th><th>setting</th><th>cost ($)</th><th>SLO-violation minutes</th><th>HPA frontier minutes at this cost</th><th>minutes / HPA's</th><th>HPA frontier cost at these minutes ($)</th><th>cost / HPA's</th></tr></thead><tbody>${equal.join('')}</tbody></table></section>`;
 }
