@@ -1,6 +1,5 @@
 import { mergeConfig, parseSimulationConfig, type SimulationConfig } from '../simulator/config.js';
 import type { SummaryAggregate } from '../simulator/summary.js';
-import type { DatasetExperiment } from './experiment.js';
 
 /*
  * The frontier mode of `prescale experiment --sweep` (docs/simulator.md, "Equal cost: the frontier"): each policy
@@ -217,8 +216,14 @@ function ratio(a: number, b: number): number | null {
   return a === 0 ? 1 : null;
 }
 
+/** What the equal-cost table reads of a dataset's experiment (`DatasetExperiment` has it). */
+export interface SweptDataset {
+  readonly sweep: readonly SweepPoint[];
+  readonly aggregates: Readonly<Partial<Record<string, SummaryAggregate>>>;
+}
+
 /** The cost-optimal oracle as a row of the equal-cost table (its cost is the limit). */
-export function limitRows(d: DatasetExperiment) {
+export function limitRows(d: SweptDataset) {
   const limit = d.aggregates['oracle-cost'];
   return limit
     ? [{ policy: 'oracle-cost', setting: 'the limit', cost: limit.cost.mean, minutes: limit.sloViolationMinutes.mean }]
@@ -226,7 +231,7 @@ export function limitRows(d: DatasetExperiment) {
 }
 
 /** Each dataset's equal-cost rows: every non-HPA point and the limit read against the HPA's frontier. */
-export function frontierRows(d: DatasetExperiment): EqualCostRow[] {
+export function frontierRows(d: SweptDataset): EqualCostRow[] {
   return equalCostRows(d.sweep, limitRows(d));
 }
 
