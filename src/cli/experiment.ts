@@ -4,6 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { PrescaleError, systemClock } from '../core/index.js';
 import { BUNDLED_DATASETS_PATH } from '../experiments/datasets.js';
 import type { ExperimentResult } from '../experiments/experiment.js';
+import { formatRatio, formatReading, frontierRows, SWEEP_DEFAULTS, sweepVariants } from '../experiments/frontier.js';
 import { POLICY_NAMES, type PolicyName, parsePolicyNames } from '../experiments/policy-names.js';
 import { mergeConfig, parseSimulationConfig, SIMULATION_DEFAULTS } from '../simulator/config.js';
 import type { Aggregate } from '../simulator/summary.js';
@@ -24,6 +25,8 @@ export interface ExperimentInvocation {
   readonly limitSeconds?: number;
   /** The command line to record, as a user would type it again. */
   readonly command: string;
+  /** Also run the frontier sweep (`--sweep`): the HPA across CPU targets, Prescale across quantiles. */
+  readonly sweep?: boolean;
 }
 
 /** Reads a simulation config file (YAML or JSON), naming the file on any problem. */
@@ -112,6 +115,42 @@ export function formatExperimentTable(result: ExperimentResult, seeds: number): 
   return blocks.join('\n\n');
 }
 
+/** The equal-cost table of a sweep, one block per dataset: each point read against the HPA's frontier. */
+export function formatFrontierTable(result: ExperimentResult): string {
+  const header = [
+    'policy',
+    'setting',
+    'cost $',
+    'SLO-viol min',
+    'HPA min at cost',
+    'min ratio',
+    'HPA $ at min',
+    'cost ratio',
+  ];
+  const blocks = result.datasets
+    .filter((d) => d.sweep.length > 0)
+    .map((d) => {
+      const hpa = d.sweep
+        .filter((p) => p.policy === 'hpa')
+        .map(
+          (p) =>
+            `${p.setting}: ${p.aggregate.sloViolationMinutes.mean.toFixed(1)} min $${p.aggregate.cost.mean.toFixed(2)}`,
+        );
+      const rows = frontierRows(d).map((r) => [
+        r.policy,
+        `${r.setting}${r.configured ? ' *' : ''}`,
+        r.cost.toFixed(2),
+        r.minutes.toFixed(1),
+        formatReading(r.hpaMinutesAtCost, 1),
+        formatRatio(r.minutesRatio),
+        formatReading(r.hpaCostAtMinutes, 2),
+        formatRatio(r.costRatio),
+      ]);
+      return `frontier ${d.dataset.name} (* as configured)\nhpa: ${hpa.join('; ')}\n${formatTable(header, rows)}`;
+    });
+  return blocks.join('\n\n');
+}
+
 /**
  * Runs an experiment with progress bars on stderr, writes every output file into `outDir`, prints the
  * table, and returns the report's path. Nothing is written unless every run finished.
@@ -126,15 +165,21 @@ export async function runExperimentInvocation(invocation: ExperimentInvocation):
     import('../experiments/results.js'),
   ]);
   const startedAt = new Date(systemClock.nowMs()).toISOString();
+  const sweep = invocation.sweep ? sweepVariants(invocation.userConfig, invocation.configSource, config) : undefined;
+  // A sweep reuses the configured hpa and prescale runs as points and reads everything against the limit.
+  const policies: readonly PolicyName[] = invocation.sweep
+    ? [...new Set([...invocation.policies, 'hpa', 'prescale', 'oracle-cost'] as const)]
+    : invocation.policies;
   const bars = createProgressBars('simulate');
   let result: ExperimentResult;
   try {
     result = await runExperiment({
       datasets: invocation.datasets,
       datasetsPath: invocation.datasetsPath,
-      policies: invocation.policies,
+      policies,
       seeds: invocation.seeds,
       config,
+      sweep,
       limitSeconds: invocation.limitSeconds,
       onProgress: (task, done, total) => bars.update(task, Math.round(done / 60), Math.round(total / 60)),
     });
@@ -146,13 +191,17 @@ export async function runExperimentInvocation(invocation: ExperimentInvocation):
     startedAt,
     datasetsFile: resolve(invocation.datasetsPath),
     seeds: invocation.seeds,
-    policies: invocation.policies,
+    policies,
     limitSeconds: invocation.limitSeconds ?? null,
     config: config.resolved,
   });
   const html = await reportHtml(result, config, provenance);
   await writeResults(invocation.outDir, result, config.slo, provenance, html);
   process.stdout.write(`${formatExperimentTable(result, invocation.seeds)}\n`);
+  if (sweep) {
+    process.stdout.write(`\n${formatFrontierTable(result)}\n`);
+    process.stdout.write(`experiment with sweep: ${(result.wallMilliseconds / 1000).toFixed(0)} s\n`);
+  }
   return resolve(invocation.outDir, OUTPUT_FILES.report);
 }
 
@@ -197,6 +246,10 @@ export const registerExperiment: RegisterCommand = (program, run) => {
     .option('--config <file>', 'simulation config (YAML or JSON) laid over the defaults (see --print-config)')
     .option('--model <name>', "shorthand for the workload's spec.model")
     .option('--hours <n>', 'simulate only the first n hours of each test period (a quick look)')
+    .option(
+      '--sweep',
+      `also run the frontier: the HPA at CPU targets ${SWEEP_DEFAULTS.hpaCpuTargetsPercent.join(', ')} %, Prescale at quantiles ${SWEEP_DEFAULTS.prescaleQuantiles.join(', ')} (adds hpa, prescale, oracle-cost)`,
+    )
     .option('--print-config', 'print the default simulation config as YAML and exit')
     .action(
       run(
@@ -209,6 +262,7 @@ export const registerExperiment: RegisterCommand = (program, run) => {
           config?: string;
           model?: string;
           hours?: string;
+          sweep?: boolean;
           printConfig?: boolean;
         }) => {
           if (opts.printConfig) {
@@ -249,6 +303,7 @@ export const registerExperiment: RegisterCommand = (program, run) => {
             configSource: opts.config ?? 'config',
             limitSeconds: opts.hours === undefined ? undefined : positiveInteger(opts.hours, '--hours') * 3600,
             command: `prescale ${process.argv.slice(2).join(' ')}`,
+            sweep: opts.sweep === true,
           });
           process.stdout.write(`report: ${reportPath}\n`);
         },

@@ -13,6 +13,7 @@ import { type SimulationInput, type SimulationRecord, simulate } from '../simula
 import { aggregateSummaries, type RunSummary, type SummaryAggregate, summarize } from '../simulator/summary.js';
 import type { AutoscalingPolicy } from '../simulator/types.js';
 import { type LoadedDataset, loadDataset } from './datasets.js';
+import type { SweepPoint, SweepVariant } from './frontier.js';
 import type { PolicyName } from './policy-names.js';
 
 /** What `prescale experiment` (and `npm start`) runs. */
@@ -28,6 +29,8 @@ export interface ExperimentOptions {
   readonly signal?: AbortSignal;
   /** Progress per task (`<dataset> <policy>`): simulated seconds done over the total for all seeds. */
   readonly onProgress?: (task: string, done: number, total: number) => void;
+  /** Operating points to run beside the policies (`--sweep`), on the same seeds' arrivals and pod delays. */
+  readonly sweep?: readonly SweepVariant[];
 }
 
 /** One run: a policy on a dataset with one seed. */
@@ -51,6 +54,8 @@ export interface DatasetExperiment {
   readonly fits: readonly { readonly atSeconds: number; readonly milliseconds: number }[];
   readonly runs: readonly ExperimentRun[];
   readonly aggregates: Readonly<Partial<Record<PolicyName, SummaryAggregate>>>;
+  /** The sweep's operating points (empty without `--sweep`). */
+  readonly sweep: readonly SweepPoint[];
 }
 
 /** The whole experiment. */
@@ -181,6 +186,9 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
     const { scenario } = setup;
     const period = scenario.endSeconds - scenario.startSeconds;
     const total = period * options.seeds;
+    const ownRuns = (options.sweep ?? []).filter((v) => v.config !== null);
+    const sweepSummaries = ownRuns.map(() => [] as RunSummary[]);
+    const sweepTask = `${setup.loaded.name} sweep (${ownRuns.length} points)`;
     for (let seed = 1; seed <= options.seeds; seed++) {
       const arrivals = scenarioArrivals(scenario, config, seed);
       for (const name of options.policies) {
@@ -203,11 +211,42 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
         runs.push({ policy: name, seed, record, summary: summarize(record, config.slo) });
       }
     }
+    // The sweep's points on each seed's arrivals and pod delays, like every policy of the seed. They run after
+    // the policies: a process's earlier Prophet fits change later ones slightly (docs/simulator.md), so running
+    // them first would change the configured policies' figures against a run without --sweep.
+    for (let seed = 1; seed <= options.seeds && ownRuns.length > 0; seed++) {
+      const arrivals = scenarioArrivals(scenario, config, seed);
+      for (const [i, variant] of ownRuns.entries()) {
+        const variantConfig = variant.config!;
+        const input = simulationInput(scenario, variantConfig, queue, arrivals, seed);
+        const { policy } = createPolicy(variant.policy, variantConfig, setup, input);
+        const done = ((seed - 1) * ownRuns.length + i) * period;
+        const record = await simulate(policy, input, {
+          signal: options.signal,
+          onProgress: (p) => options.onProgress?.(sweepTask, done + p.doneSeconds, total * ownRuns.length),
+        });
+        sweepSummaries[i].push(summarize(record, variantConfig.slo));
+      }
+    }
     const aggregates: Partial<Record<PolicyName, SummaryAggregate>> = {};
     for (const name of options.policies) {
       aggregates[name] = aggregateSummaries(runs.filter((run) => run.policy === name).map((run) => run.summary));
     }
+    const sweep = (options.sweep ?? []).map((variant): SweepPoint => {
+      const own = ownRuns.indexOf(variant);
+      const aggregate = own >= 0 ? aggregateSummaries(sweepSummaries[own]) : aggregates[variant.policy];
+      if (aggregate === undefined) {
+        throw new PrescaleError(
+          'invalid-input',
+          `--sweep: ${variant.policy} as configured is a point of the sweep; add it to --policies`,
+          { field: '--policies' },
+        );
+      }
+      const { policy, setting, value } = variant;
+      return { policy, setting, value, configured: variant.config === null, aggregate };
+    });
     datasets.push({
+      sweep,
       dataset: setup.loaded,
       startSeconds: scenario.startSeconds,
       endSeconds: scenario.endSeconds,

@@ -8,6 +8,8 @@ export {
   planForDataset,
   runBacktestSuite,
 } from './backtest-suite.js';
+/** The self-contained HTML report with server-rendered charts. */
+export { renderSvg } from './chart.js';
 /** The benchmark datasets and where they are. */
 export {
   BUNDLED_DATASETS_PATH,
@@ -36,11 +38,11 @@ export {
 export { POLICY_NAMES, type PolicyName, parsePolicyNames } from './policy-names.js';
 /** Versions, commit and platform recorded next to the results. */
 export { collectProvenance } from './provenance.js';
-/** The self-contained HTML report with server-rendered charts. */
-export { renderSvg, reportHtml } from './report.js';
+export { reportHtml } from './report.js';
 /** results.json, CSVs and the other output files. */
 export {
   eventsCsv,
+  frontierCsv,
   minutesCsv,
   OUTPUT_FILES,
   type Provenance,

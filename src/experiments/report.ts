@@ -1,21 +1,13 @@
-import * as vega from 'vega';
-import * as vl from 'vega-lite';
+import type * as vl from 'vega-lite';
+import type { HpaSpec } from '../hpa/types.js';
 import type { SimulationConfig } from '../simulator/config.js';
 import type { SimulationRecord } from '../simulator/simulate.js';
 import { type Aggregate, type RunSummary, violatesSlo } from '../simulator/summary.js';
+import { escapeHtml, POLICY_COLORS, renderSvg } from './chart.js';
 import type { DatasetExperiment, ExperimentResult } from './experiment.js';
+import { frontierHtml } from './frontier-report.js';
 import { POLICY_NAMES, type PolicyName } from './policy-names.js';
 import type { Provenance } from './results.js';
-
-/** One colour per policy, the same in every chart. */
-const POLICY_COLORS: Record<PolicyName, string> = {
-  hpa: '#d62728',
-  'hpa-tuned': '#ff7f0e',
-  prescale: '#1f77b4',
-  oracle: '#2ca02c',
-  'oracle-cost': '#9467bd',
-  static: '#7f7f7f',
-};
 
 /** What each policy is, in the table's first column (the CLI names stay the keys). */
 const POLICY_LABELS: Record<PolicyName, string> = {
@@ -31,18 +23,17 @@ const CHART_WIDTH = 860;
 
 type Row = Record<string, number | string | null>;
 
-/** Renders a vega-lite spec to SVG on the server: no browser, no script in the report. */
-export async function renderSvg(spec: vl.TopLevelSpec): Promise<string> {
-  const view = new vega.View(vega.parse(vl.compile(spec).spec), { renderer: 'none' });
-  try {
-    return await view.toSVG();
-  } finally {
-    view.finalize();
-  }
-}
-
-function escapeHtml(text: string): string {
-  return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
+/** An HPA's metrics in a few words: `External prescale_desired_replicas + CPU at 70 %`. */
+function describeMetrics(hpa: HpaSpec): string {
+  return hpa.metrics
+    .map((metric) => {
+      if (metric.type === 'External') return `External ${metric.external.metric.name}`;
+      if (metric.type === 'Resource' && metric.resource.target.type === 'Utilization') {
+        return `${metric.resource.name.toUpperCase()} at ${metric.resource.target.averageUtilization} %`;
+      }
+      return metric.type;
+    })
+    .join(' + ');
 }
 
 /** The policies of a dataset in run order, each with its seed-1 run (the one plotted). */
@@ -446,6 +437,7 @@ ${tableHtml(d, provenance.seeds)}
 ${verdictHtml(d)}
 <div class="bars"><figure>${await renderSvg(barSpec(d, 'sloViolationMinutes', 'SLO-violation minutes'))}</figure><figure>${await renderSvg(barSpec(d, 'cost', 'Cost ($)'))}</figure></div>
 ${limitSpec ? `<figure class="limit">${await renderSvg(limitSpec)}<figcaption>Each policy's cost and, beside its name, how much more it costs than the cheapest schedule that holds the SLO in every minute (oracle-cost, dashed line).</figcaption></figure>` : ''}
+${await frontierHtml(d, provenance.seeds)}
 ${charts.map(([svg, caption]) => `<figure>${svg}${caption ? `<figcaption>${escapeHtml(caption)}</figcaption>` : ''}</figure>`).join('\n')}
 <h3>Where the SLO broke most</h3>
 ${zoomCharts.map((svg) => `<figure>${svg}</figure>`).join('\n')}`);
@@ -463,7 +455,7 @@ ${(pod.memoryRequestBytes / 2 ** 30).toFixed(2)} GiB at $${config.cluster.costPe
 ${(pod.service.serviceTimeSeconds * 1000).toFixed(0)} ms mean service time, at most ${pod.service.queueLimit} requests per pod; SLO p95 ≤ ${(config.slo.latencyP95Seconds * 1000).toFixed(0)} ms
 and drops ≤ ${(config.slo.maxDropShare * 100).toFixed(2)}% per minute. The HPA sees metrics-server CPU (15 s resolution) and syncs every
 ${config.hpaSyncPeriodSeconds} s. Prescale is the live service's own loop (<code>src/predictor</code>) reading Prometheus scrapes (every
-${config.cluster.prometheusScrapeIntervalSeconds} s), its published replicas ${config.prescale.hpa === null ? 'applied directly' : 'reaching the Deployment through an HPA on the External metric'} (<code>integration: ${escapeHtml(config.workload.integration)}</code>). See <code>docs/simulator.md</code>.</p>
+${config.cluster.prometheusScrapeIntervalSeconds} s), its published replicas ${config.prescale.hpa === null ? 'applied directly' : `reaching the Deployment through the HPA the operator creates (${escapeHtml(describeMetrics(config.prescale.hpa))})`} (<code>integration: ${escapeHtml(config.workload.integration)}</code>). See <code>docs/simulator.md</code>.</p>
 ${sections.join('\n')}
 <h2>Definitions</h2>
 <dl>

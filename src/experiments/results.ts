@@ -90,6 +90,33 @@ export function summaryCsv(result: ExperimentResult): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** With `--sweep`: one row per dataset and operating point, its minutes and cost over the seeds (the frontier). */
+export function frontierCsv(result: ExperimentResult): string {
+  const lines = [
+    'dataset,policy,setting,value,configured,sloViolationMinutes_mean,sloViolationMinutes_std,cost_mean,cost_std,seeds',
+  ];
+  for (const d of result.datasets) {
+    for (const p of d.sweep) {
+      const { sloViolationMinutes: minutes, cost } = p.aggregate;
+      lines.push(
+        [
+          d.dataset.name,
+          p.policy,
+          `"${p.setting}"`,
+          p.value,
+          p.configured,
+          minutes.mean,
+          minutes.std,
+          cost.mean,
+          cost.std,
+          cost.values.length,
+        ].join(','),
+      );
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
 /** Per-minute series of one run (what the report plots), for anyone who wants to plot it their way. */
 export function minutesCsv(d: DatasetExperiment, runIndex: number, slo: ServiceLevel): string {
   const run = d.runs[runIndex];
@@ -148,6 +175,8 @@ export const OUTPUT_FILES = {
   results: 'results.json',
   runsCsv: 'results.csv',
   summaryCsv: 'summary.csv',
+  /** Only with `--sweep`. */
+  frontierCsv: 'frontier.csv',
   experiment: 'experiment.json',
   config: 'config.json',
   report: 'report.html',
@@ -174,6 +203,9 @@ export async function writeResults(
   await writeFileAtomic(join(outDir, OUTPUT_FILES.results), json(resultsJson(result, slo, provenance)), 'results');
   await writeFileAtomic(join(outDir, OUTPUT_FILES.runsCsv), runsCsv(result), 'results CSV');
   await writeFileAtomic(join(outDir, OUTPUT_FILES.summaryCsv), summaryCsv(result), 'summary CSV');
+  if (result.datasets.some((d) => d.sweep.length > 0)) {
+    await writeFileAtomic(join(outDir, OUTPUT_FILES.frontierCsv), frontierCsv(result), 'frontier CSV');
+  }
   await writeFileAtomic(join(outDir, OUTPUT_FILES.config), json(provenance.config), 'config');
   await writeFileAtomic(
     join(outDir, OUTPUT_FILES.experiment),

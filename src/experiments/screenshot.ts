@@ -32,7 +32,13 @@ export interface PageLook {
  */
 export async function screenshotReport(
   htmlPath: string,
-  shots: readonly { readonly path: string; readonly selector?: string; readonly index?: number }[],
+  shots: readonly {
+    readonly path: string;
+    readonly selector?: string;
+    readonly index?: number;
+    /** Skip the shot when the page has no such element (e.g. the frontier of a report without --sweep). */
+    readonly optional?: boolean;
+  }[],
   options: { readonly width?: number; readonly height?: number } = {},
 ): Promise<PageLook> {
   const { chromium } = await import('playwright-core');
@@ -58,10 +64,9 @@ export async function screenshotReport(
       if (shot.selector === undefined) {
         await page.screenshot({ path: shot.path });
       } else {
-        await page
-          .locator(shot.selector)
-          .nth(shot.index ?? 0)
-          .screenshot({ path: shot.path });
+        const element = page.locator(shot.selector).nth(shot.index ?? 0);
+        if (shot.optional && (await element.count()) === 0) continue;
+        await element.screenshot({ path: shot.path });
       }
     }
     return {
@@ -85,9 +90,11 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   }
   const look = await screenshotReport(htmlPath, [
     { path: `${prefix}-top.png` },
-    { path: `${prefix}-capacity.png`, selector: 'figure:not(.limit)', index: 2 },
-    { path: `${prefix}-latency.png`, selector: 'figure:not(.limit)', index: 4 },
-    { path: `${prefix}-zoom.png`, selector: 'figure:not(.limit)', index: 6 },
+    { path: `${prefix}-capacity.png`, selector: 'figure:not(.limit):not(.frontier)', index: 2 },
+    { path: `${prefix}-latency.png`, selector: 'figure:not(.limit):not(.frontier)', index: 4 },
+    { path: `${prefix}-zoom.png`, selector: 'figure:not(.limit):not(.frontier)', index: 6 },
+    // With --sweep: the frontier plot and its tables.
+    { path: `${prefix}-frontier.png`, selector: 'section.frontier', optional: true },
   ]);
   process.stdout.write(`${JSON.stringify(look)}\n`);
 }

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { hpaSpecSchema } from '../config/hpa-spec.js';
 import { PrescaleError } from '../core/index.js';
-import { mergeConfig, parseSimulationConfig, type SIMULATION_DEFAULTS } from './config.js';
+import { ownedHpa } from '../executor/owned-objects.js';
+import { mergeConfig, parseSimulationConfig, type SIMULATION_DEFAULTS, type SimulationConfig } from './config.js';
 
 test('the defaults parse into the documented world', () => {
   const config = parseSimulationConfig();
@@ -105,4 +107,51 @@ for (const row of invalid) {
       },
     );
   });
+}
+
+test("the HPA in front of Prescale is the operator's: ownedHpa's metrics and behavior, the user's changes laid over", () => {
+  const ofOperator = (config: SimulationConfig) =>
+    hpaSpecSchema.parse(ownedHpa({ name: 'web', namespace: 'default', uid: 'u' }, config.workload).spec);
+  const defaults = parseSimulationConfig();
+  assert.deepEqual(defaults.prescale.hpa, ofOperator(defaults));
+  // External at an AverageValue of 1 (1000 milli) and CPU at the workload's target, in the operator's order.
+  assert.deepEqual(
+    defaults.prescale.hpa?.metrics.map((m) => m.type),
+    ['External', 'Resource'],
+  );
+  assert.deepEqual(defaults.prescale.hpa?.metrics[1], {
+    type: 'Resource',
+    resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } },
+  });
+  assert.equal(defaults.prescale.hpa?.behavior?.scaleDown.stabilizationWindowSeconds, 0);
+  assert.equal(defaults.prescale.hpa?.behavior?.scaleUp.tolerance, 0);
+  // The CPU metric follows capacity.targetUtilization, as the operator's does.
+  const at60 = parseSimulationConfig({ workload: { spec: { capacity: { targetUtilization: 60 } } } });
+  assert.deepEqual(at60.prescale.hpa, ofOperator(at60));
+  assert.deepEqual(at60.prescale.hpa?.metrics[1], {
+    type: 'Resource',
+    resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 60 } },
+  });
+  // A user's change is laid over it: a list replaces (External only), an object merges (one window).
+  const externalOnly = parseSimulationConfig({
+    policies: { prescale: { hpa: { metrics: [operatorExternalMetric(defaults)] } } },
+  });
+  assert.deepEqual(
+    externalOnly.prescale.hpa?.metrics.map((m) => m.type),
+    ['External'],
+  );
+  const window = parseSimulationConfig({
+    policies: { prescale: { hpa: { behavior: { scaleDown: { stabilizationWindowSeconds: 300 } } } } },
+  });
+  assert.equal(window.prescale.hpa?.behavior?.scaleDown.stabilizationWindowSeconds, 300);
+  assert.deepEqual(window.prescale.hpa?.metrics, defaults.prescale.hpa?.metrics);
+  assert.equal(window.prescale.hpa?.behavior?.scaleUp.tolerance, 0);
+});
+
+/** The External metric of the operator's HPA manifest, as a user would copy it into a config. */
+function operatorExternalMetric(config: SimulationConfig): unknown {
+  const spec = ownedHpa({ name: 'web', namespace: 'default', uid: 'u' }, config.workload).spec as {
+    metrics: unknown[];
+  };
+  return spec.metrics[0];
 }

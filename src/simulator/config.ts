@@ -11,6 +11,7 @@ import { loopSchema, type ServiceConfig } from '../config/service.js';
 import { promqlSchema, type WorkloadConfig } from '../config/workload.js';
 import { PrescaleError } from '../core/index.js';
 import { type ConfigIssue, issueLines, rule, safeParseWithIssues } from '../core/issues.js';
+import { ownedHpa } from '../executor/owned-objects.js';
 import { DEFAULT_SCALE_DOWN_RULES, DEFAULT_SCALE_UP_RULES } from '../hpa/defaults.js';
 import type { HpaSpec } from '../hpa/types.js';
 import type { DelayDistribution } from './distributions.js';
@@ -117,34 +118,10 @@ export const SIMULATION_DEFAULTS = {
       queries: { cpu: null, replicas: 'kube_deployment_spec_replicas{namespace="default",deployment="web"}' },
       // The service's `loop` settings (the service defaults).
       loop: { contextWindow: '1d', accuracyWindow: '1h', retrainRetry: '5m' },
-      // The HPA that `integration: HPA` (or KEDA) puts in front of the published replicas: the External
-      // metric at an AverageValue of 1, no stabilization and no tolerance band of its own (the planner already
-      // stabilizes; a 10 % band would swallow a one-pod change above 10 replicas), the default rate limits.
-      hpa: {
-        metrics: [
-          {
-            type: 'External',
-            external: {
-              metric: { name: 'prescale_desired_replicas', selector: { matchLabels: { workload: 'web' } } },
-              target: { type: 'AverageValue', averageValue: '1' },
-            },
-          },
-        ],
-        behavior: {
-          scaleUp: {
-            stabilizationWindowSeconds: 0,
-            selectPolicy: 'Max',
-            policies: DEFAULT_SCALE_UP_RULES.policies,
-            tolerance: '0',
-          },
-          scaleDown: {
-            stabilizationWindowSeconds: 0,
-            selectPolicy: 'Max',
-            policies: DEFAULT_SCALE_DOWN_RULES.policies,
-            tolerance: '0',
-          },
-        },
-      },
+      // Laid over the HPA the operator creates for `integration: HPA` (`ownedHpa`, src/executor/owned-objects.ts):
+      // the External metric at an AverageValue of 1 and CPU at capacity.targetUtilization, no stabilization and
+      // tolerance 0, the default rate limits. Objects merge, lists replace: `metrics: [<the External one>]` drops CPU.
+      hpa: {},
       // Prescale's process killed for a while ({ start, duration } from the simulation's start): its HPA loses the
       // External metric and scales on its other metrics or holds. null = never.
       outage: null as { start: string; duration: string } | null,
@@ -300,6 +277,17 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 /**
+ * The spec of the HPA the operator creates for this workload (`integration: HPA`), as a manifest writes it; the
+ * simulated HPA in front of Prescale starts from it, so the two cannot drift apart.
+ */
+export function operatorHpaSpec(workload: PredictiveAutoscaler): Record<string, unknown> {
+  return ownedHpa({ name: workload.name, namespace: workload.namespace, uid: 'simulated' }, workload).spec as Record<
+    string,
+    unknown
+  >;
+}
+
+/**
  * Parses an experiment's simulation config (the user's file laid over `SIMULATION_DEFAULTS`). Throws
  * `invalid-input` listing every issue as `<source>: <dotted.path>: <problem>; <fix>`.
  */
@@ -318,8 +306,10 @@ export function parseSimulationConfig(userConfig: unknown = {}, source = 'config
     (cpuRequestMillicores / 1000) * c.cluster.price.cpuCoreHour +
     (pod.requests.memory / 2 ** 30) * c.cluster.price.memoryGiBHour;
   const perPodRate = perPodRateOf(c);
+  // The HPA in front of Prescale is the operator's own (one rule, one place), with the user's changes laid over it.
+  const prescaleHpaGiven = mergeConfig(operatorHpaSpec(workload), c.policies.prescale.hpa) as Record<string, unknown>;
   const hpaSpec = (name: 'hpa' | 'hpa-tuned' | 'prescale'): HpaSpec => {
-    const given = name === 'prescale' ? c.policies.prescale.hpa : c.policies[name];
+    const given = name === 'prescale' ? prescaleHpaGiven : c.policies[name];
     const spec = { minReplicas: workload.policy.minReplicas, maxReplicas: workload.policy.maxReplicas, ...given };
     const at = ['policies', name, ...(name === 'prescale' ? ['hpa'] : [])];
     const result = safeParseWithIssues(hpaSpecSchema, spec, at);
@@ -352,6 +342,7 @@ export function parseSimulationConfig(userConfig: unknown = {}, source = 'config
     policies: {
       hpa: { minReplicas: hpa.minReplicas, maxReplicas: hpa.maxReplicas, ...c.policies.hpa },
       'hpa-tuned': { minReplicas: hpaTuned.minReplicas, maxReplicas: hpaTuned.maxReplicas, ...c.policies['hpa-tuned'] },
+      prescale: { hpa: prescaleHpaGiven },
     },
   });
   return {

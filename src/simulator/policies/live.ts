@@ -1,6 +1,7 @@
 import { PrometheusSource } from '../../collector/prometheus.js';
 import type { ServiceConfig, WorkloadConfig } from '../../config/service.js';
 import type { Clock } from '../../core/index.js';
+import { DESIRED_REPLICAS_METRIC } from '../../executor/external-metrics.js';
 import type { Publisher, ScalingDecision } from '../../executor/types.js';
 import { DEFAULT_CONTROLLER_CONFIG } from '../../hpa/defaults.js';
 import { EMPTY_CONTROLLER_STATE, reconcileHpa } from '../../hpa/reconcile.js';
@@ -11,7 +12,7 @@ import { SimPrometheusApi, type SimQueries } from '../prometheus-api.js';
 import type { AutoscalingPolicy, Observation } from '../types.js';
 
 /** The External metric the service publishes and an `integration: HPA` (or KEDA) HPA reads. */
-export const DESIRED_REPLICAS_METRIC = 'prescale_desired_replicas';
+export { DESIRED_REPLICAS_METRIC };
 
 /** A Prescale policy that also reports the wall time its model fits took (excluded from speed targets). */
 export interface LivePolicy extends AutoscalingPolicy<null> {
