@@ -18,6 +18,7 @@ import { buildHttpApi } from './http-api.js';
 import { ServiceMetrics } from './metrics.js';
 import { deleteSavedModels, savedModelPath } from './saved-models.js';
 import { inProcessTrainer, type Trainer, WorkerTrainer } from './trainer.js';
+import { StatusHistory } from './ui/history.js';
 import { changedPaths } from './workload-events.js';
 import { modelIdentity, WorkloadLoop } from './workload-loop.js';
 import type { WorkloadStatus } from './workload-status.js';
@@ -70,6 +71,8 @@ export class PrescaleService {
     throw new Error('the service is not open');
   };
   private readonly servedModels = new Map<string, FittedForecaster>();
+  /** Each workload's recent syncs, for the built-in UI. */
+  private readonly history = new StatusHistory();
   private readonly prometheusClients: PrometheusClient[] = [];
   private doors: Publisher[] = [];
   private api: FastifyInstance | null = null;
@@ -162,6 +165,7 @@ export class PrescaleService {
             .filter((l) => l.model !== null)
             .map((l) => l.name),
         ],
+        history: (namespace, name) => this.history.points(namespace, name),
         metrics: this.metrics,
         health: () => this.health(),
         readiness: () => this.readiness(),
@@ -307,6 +311,7 @@ export class PrescaleService {
       await door?.withdraw(namespace, name);
     }
     await deleteSavedModels(this.config.models.dir, entry.workload);
+    this.history.forget(namespace, name);
   }
 
   private stopWorkload(entry: RunningWorkload): void {
@@ -334,7 +339,7 @@ export class PrescaleService {
 
   /** One sync of every workload at `nowSeconds` (default the clock's now). */
   async syncAll(nowSeconds = this.clock.nowMs() / 1000): Promise<void> {
-    await Promise.all(this.loops().map((loop) => loop.sync(nowSeconds)));
+    await Promise.all(this.loops().map((loop) => this.syncAndRecord(loop, nowSeconds)));
   }
 
   /**
@@ -358,7 +363,7 @@ export class PrescaleService {
     const runner = (async () => {
       while (!signal.aborted) {
         try {
-          await loop.sync(this.clock.nowMs() / 1000);
+          await this.syncAndRecord(loop, this.clock.nowMs() / 1000);
         } catch (error) {
           this.logger.error({ workload: loop.name, error: (error as Error).message }, 'sync failed');
         }
@@ -374,6 +379,11 @@ export class PrescaleService {
     })();
     this.runners.add(runner);
     void runner.finally(() => this.runners.delete(runner));
+  }
+
+  private async syncAndRecord(loop: WorkloadLoop, nowSeconds: number): Promise<void> {
+    await loop.sync(nowSeconds);
+    this.history.record(loop.status());
   }
 
   /** Resolves when no background fit is running. */
