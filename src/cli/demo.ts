@@ -1,0 +1,219 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { readTraceFile } from '../collector/trace-file.js';
+import { safeParseServiceConfig } from '../config/service.js';
+import { type Clock, PrescaleError, systemClock } from '../core/index.js';
+import { issueLines } from '../core/issues.js';
+import { splitListen } from '../executor/index.js';
+import { BUNDLED_DATASETS_PATH } from '../experiments/datasets.js';
+import type { PrescaleService, ServiceLogger } from '../predictor/index.js';
+import {
+  type DemoPrometheus,
+  prometheusInstalled,
+  startEmbeddedPrometheus,
+  startRealPrometheus,
+} from './demo-prometheus.js';
+import { DEMO_CAPACITY_PER_POD, DEMO_QUERIES, DemoWorld, TraceReplay } from './demo-world.js';
+import type { RegisterCommand } from './run.js';
+
+/** The bundled NASA trace (data/SOURCES.md), replayed from 1995-07-05 08:00 UTC: the morning climb to a busy day. */
+const DEMO_TRACE_PATH = resolve(dirname(BUNDLED_DATASETS_PATH), 'nasa_jul95_requests_per_minute.csv');
+const TRACE_START_SECONDS = 804_931_200;
+const INITIAL_REPLICAS = 2;
+/** How often the demo's world moves and its HPA follows the published value, milliseconds. */
+const TICK_MS = 250;
+
+/** What `prescale demo` runs with. */
+export interface DemoOptions {
+  /** Trace minutes per real minute. */
+  readonly speed: number;
+  /** The service's API and UI, host:port (port 0: any free port). */
+  readonly listen: string;
+  /** Use the embedded scrape even where Prometheus is installed. */
+  readonly embeddedPrometheus: boolean;
+  readonly logger?: ServiceLogger;
+  readonly clock?: Clock;
+}
+
+/** A running demo: where to look, and how to stop all of it. */
+export interface RunningDemo {
+  readonly uiUrl: string;
+  readonly apiUrl: string;
+  readonly prometheus: DemoPrometheus;
+  readonly demoMetricsUrl: string;
+  readonly service: PrescaleService;
+  /** Stops the service, the demo's loops, Prometheus and every port, and deletes the demo's files. */
+  stop(): Promise<void>;
+}
+
+/**
+ * `prescale demo`: one command, no cluster. A demo service replays the bundled trace at `--speed`× on a
+ * simulated Deployment; Prometheus (the installed one, else an embedded scrape) scrapes it every second; the real
+ * service (`prescale serve`'s, with its UI) forecasts and plans it, and the demo's HPA scales the Deployment to
+ * the published value. Ctrl-C stops all of it.
+ */
+export const registerDemo: RegisterCommand = (program, run) => {
+  program
+    .command('demo')
+    .description(
+      'a live demo without a cluster: the bundled NASA trace replayed on a simulated Deployment, Prometheus, and the service with its UI',
+    )
+    .option('--speed <n>', 'trace minutes per real minute (60: an hour of trace a minute)', '60')
+    .option('--listen <host:port>', "the service's API and UI", '127.0.0.1:8080')
+    .option('--embedded-prometheus', 'scrape in-process even when Prometheus is installed')
+    .option('--log-level <level>', "the service's log on stderr: debug, info, warn or error", 'warn')
+    .action(
+      run(async (opts: { speed: string; listen: string; embeddedPrometheus?: true; logLevel: string }) => {
+        const speed = Number(opts.speed);
+        if (!Number.isFinite(speed) || speed <= 0 || speed > 3600) {
+          throw new PrescaleError('invalid-input', `--speed: "${opts.speed}" is not a number in (0, 3600]; try 60`, {
+            field: '--speed',
+          });
+        }
+        const { pino } = await import('pino');
+        const logger = pino({ level: opts.logLevel, base: { service: 'prescale' } }, pino.destination(2));
+        const demo = await startDemo({
+          speed,
+          listen: opts.listen,
+          embeddedPrometheus: opts.embeddedPrometheus === true,
+          logger,
+        });
+        const prometheusLine =
+          demo.prometheus.kind === 'prometheus'
+            ? `${demo.prometheus.url} (prometheus)`
+            : `${demo.prometheus.url} (embedded scrape; install Debian's prometheus to use the real one)`;
+        process.stdout.write(
+          [
+            `prescale demo: the NASA July 1995 trace at ${speed}x on a simulated Deployment`,
+            `  UI:          ${demo.uiUrl}`,
+            `  API:         ${demo.apiUrl}/v1/workloads`,
+            `  Prometheus:  ${prometheusLine}`,
+            `  demo app:    ${demo.demoMetricsUrl}`,
+            'Ctrl-C stops everything.',
+            '',
+          ].join('\n'),
+        );
+        await new Promise<void>((done) => {
+          process.once('SIGINT', () => done());
+          process.once('SIGTERM', () => done());
+        });
+        process.stdout.write('prescale demo: stopping\n');
+        await demo.stop();
+        process.stdout.write('prescale demo: stopped\n');
+      }),
+    );
+};
+
+/** Starts every part of the demo; whatever started is stopped again when a later part fails. */
+export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
+  const clock = options.clock ?? systemClock;
+  try {
+    splitListen(options.listen);
+  } catch {
+    throw new PrescaleError('invalid-input', `--listen: "${options.listen}" is not host:port; try 127.0.0.1:8080`, {
+      field: '--listen',
+    });
+  }
+  const dir = await mkdtemp(join(tmpdir(), 'prescale-demo-'));
+  const controller = new AbortController();
+  const cleanups: (() => Promise<void>)[] = [async () => rm(dir, { recursive: true, force: true })];
+  const stopAll = async () => {
+    controller.abort();
+    for (const cleanup of cleanups.reverse()) await cleanup();
+  };
+  try {
+    const trace = await readTraceFile(DEMO_TRACE_PATH);
+    const startedSeconds = clock.nowMs() / 1000;
+    const replay = new TraceReplay(trace.series, TRACE_START_SECONDS, options.speed, startedSeconds);
+    const world = new DemoWorld(replay, startedSeconds, INITIAL_REPLICAS);
+    const demoApp = await world.listen();
+    cleanups.push(() => demoApp.close());
+    const embedded = options.embeddedPrometheus || !(await prometheusInstalled());
+    const prometheus = embedded
+      ? await startEmbeddedPrometheus(() => world.sample(), clock, controller.signal)
+      : await startRealPrometheus(dir, demoApp.port, clock);
+    cleanups.push(() => prometheus.stop());
+    const { PrescaleService } = await import('../predictor/index.js');
+    const service = await PrescaleService.start(demoServiceConfig(prometheus.url, options.listen, dir), {
+      clock,
+      logger: options.logger,
+    });
+    cleanups.push(() => service.stop());
+    const running = service.run(controller.signal);
+    cleanups.push(() => running);
+    const ticking = tick(world, service, clock, controller.signal);
+    cleanups.push(() => ticking);
+    const apiUrl = `http://127.0.0.1:${service.ports.api}`;
+    return {
+      uiUrl: `${apiUrl}/ui/`,
+      apiUrl,
+      prometheus,
+      demoMetricsUrl: `http://127.0.0.1:${demoApp.port}/metrics`,
+      service,
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    if ((error as { code?: string }).code === 'EADDRINUSE') {
+      throw new PrescaleError('invalid-input', `--listen: ${options.listen} is in use; choose another port`, {
+        field: '--listen',
+        cause: error,
+      });
+    }
+    throw error;
+  }
+}
+
+/** Moves the demo's world in real time, and as the HPA in front of the service, scales it to the published value. */
+async function tick(world: DemoWorld, service: PrescaleService, clock: Clock, signal: AbortSignal): Promise<void> {
+  while (!signal.aborted) {
+    const nowSeconds = clock.nowMs() / 1000;
+    world.advance(nowSeconds);
+    const published = service.statuses()[0]?.published.replicas;
+    if (published !== undefined) world.scaleTo(published, nowSeconds);
+    try {
+      await clock.sleep(TICK_MS, signal);
+    } catch {
+      return;
+    }
+  }
+}
+
+/**
+ * The service's configuration for the demo: one workload read with `DEMO_QUERIES` every second, the naive model
+ * (it forecasts from the first samples; the trace's daily season needs days of data), time-compressed planner
+ * and fallback settings as in the end-to-end test, the KEDA door on any free port.
+ */
+function demoServiceConfig(prometheusUrl: string, listen: string, dir: string) {
+  const parsed = safeParseServiceConfig({
+    prometheus: { url: prometheusUrl, retries: 0, timeout: '2s' },
+    api: { listen },
+    keda: { listen: '127.0.0.1:0' },
+    externalMetrics: { enabled: false },
+    models: { dir: join(dir, 'models') },
+    loop: { trainer: 'in-process', contextWindow: '10m', accuracyWindow: '60s', retrainRetry: '2s' },
+    workloads: [
+      {
+        metadata: { name: 'demo', namespace: 'demo' },
+        spec: {
+          targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'demo' },
+          integration: 'KEDA',
+          model: 'naive',
+          predictionHorizon: '60s',
+          metric: { query: DEMO_QUERIES.requests, step: '1s' },
+          capacity: { perPod: DEMO_CAPACITY_PER_POD },
+          minReplicas: 1,
+          maxReplicas: 40,
+          prediction: { history: '1h' },
+          planner: { podStartup: '5s', syncPeriod: '1s' },
+          fallback: { recoverAfter: '3s', maxError: 60 },
+        },
+        queries: { cpu: DEMO_QUERIES.cpu, replicas: DEMO_QUERIES.replicas },
+        pod: { cpuRequest: '100m' },
+      },
+    ],
+  });
+  if (!parsed.success) throw new Error(`the demo's own configuration is invalid:\n${issueLines(parsed.issues)}`);
+  return parsed.data;
+}
