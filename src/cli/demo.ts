@@ -23,6 +23,11 @@ const TRACE_START_SECONDS = 804_931_200;
 const INITIAL_REPLICAS = 2;
 /** How often the demo's world moves and its HPA follows the published value, milliseconds. */
 const TICK_MS = 250;
+/**
+ * Load collected before the service starts: its first fit then sees a dozen samples, not one, so the model's
+ * prediction interval has a width (a fit on a single sample has no spread to measure).
+ */
+const WARM_UP_SECONDS = 15;
 
 /** What `prescale demo` runs with. */
 export interface DemoOptions {
@@ -34,6 +39,10 @@ export interface DemoOptions {
   readonly embeddedPrometheus: boolean;
   readonly logger?: ServiceLogger;
   readonly clock?: Clock;
+  /** Told what the demo is doing while it starts. */
+  readonly progress?: (line: string) => void;
+  /** Aborted (Ctrl-C) while starting: what started is stopped again and `startDemo` rejects. */
+  readonly signal?: AbortSignal;
 }
 
 /** A running demo: where to look, and how to stop all of it. */
@@ -71,14 +80,27 @@ export const registerDemo: RegisterCommand = (program, run) => {
             field: '--speed',
           });
         }
+        const stopRequested = new AbortController();
+        const requestStop = () => stopRequested.abort();
+        process.once('SIGINT', requestStop);
+        process.once('SIGTERM', requestStop);
         const { pino } = await import('pino');
         const logger = pino({ level: opts.logLevel, base: { service: 'prescale' } }, pino.destination(2));
-        const demo = await startDemo({
-          speed,
-          listen: opts.listen,
-          embeddedPrometheus: opts.embeddedPrometheus === true,
-          logger,
-        });
+        let demo: RunningDemo;
+        try {
+          demo = await startDemo({
+            speed,
+            listen: opts.listen,
+            embeddedPrometheus: opts.embeddedPrometheus === true,
+            logger,
+            progress: (line) => process.stdout.write(`${line}\n`),
+            signal: stopRequested.signal,
+          });
+        } catch (error) {
+          if (!stopRequested.signal.aborted) throw error;
+          process.stdout.write('prescale demo: stopped while starting\n');
+          return;
+        }
         const prometheusLine =
           demo.prometheus.kind === 'prometheus'
             ? `${demo.prometheus.url} (prometheus)`
@@ -94,10 +116,9 @@ export const registerDemo: RegisterCommand = (program, run) => {
             '',
           ].join('\n'),
         );
-        await new Promise<void>((done) => {
-          process.once('SIGINT', () => done());
-          process.once('SIGTERM', () => done());
-        });
+        if (!stopRequested.signal.aborted) {
+          await new Promise((done) => stopRequested.signal.addEventListener('abort', done, { once: true }));
+        }
         process.stdout.write('prescale demo: stopping\n');
         await demo.stop();
         process.stdout.write('prescale demo: stopped\n');
@@ -129,28 +150,32 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
     const world = new DemoWorld(replay, startedSeconds, INITIAL_REPLICAS);
     const demoApp = await world.listen();
     cleanups.push(() => demoApp.close());
+    let service: PrescaleService | null = null;
+    const ticking = tick(world, () => service?.statuses()[0]?.published.replicas, clock, controller.signal);
+    cleanups.push(() => ticking);
     const embedded = options.embeddedPrometheus || !(await prometheusInstalled());
     const prometheus = embedded
       ? await startEmbeddedPrometheus(() => world.sample(), clock, controller.signal)
       : await startRealPrometheus(dir, demoApp.port, clock);
     cleanups.push(() => prometheus.stop());
+    options.progress?.(`prescale demo: collecting ${WARM_UP_SECONDS} s of load before the first fit`);
+    await clock.sleep(WARM_UP_SECONDS * 1000, options.signal);
     const { PrescaleService } = await import('../predictor/index.js');
-    const service = await PrescaleService.start(demoServiceConfig(prometheus.url, options.listen, dir), {
+    service = await PrescaleService.start(demoServiceConfig(prometheus.url, options.listen, dir), {
       clock,
       logger: options.logger,
     });
-    cleanups.push(() => service.stop());
-    const running = service.run(controller.signal);
+    const started = service;
+    cleanups.push(() => started.stop());
+    const running = started.run(controller.signal);
     cleanups.push(() => running);
-    const ticking = tick(world, service, clock, controller.signal);
-    cleanups.push(() => ticking);
     const apiUrl = `http://127.0.0.1:${service.ports.api}`;
     return {
       uiUrl: `${apiUrl}/ui/`,
       apiUrl,
       prometheus,
       demoMetricsUrl: `http://127.0.0.1:${demoApp.port}/metrics`,
-      service,
+      service: started,
       stop: stopAll,
     };
   } catch (error) {
@@ -165,12 +190,20 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
   }
 }
 
-/** Moves the demo's world in real time, and as the HPA in front of the service, scales it to the published value. */
-async function tick(world: DemoWorld, service: PrescaleService, clock: Clock, signal: AbortSignal): Promise<void> {
+/**
+ * Moves the demo's world in real time and, as the HPA in front of the service (target value 1, as KEDA's
+ * ScaledObject for Prescale), scales it to the published value once the service runs.
+ */
+async function tick(
+  world: DemoWorld,
+  publishedReplicas: () => number | undefined,
+  clock: Clock,
+  signal: AbortSignal,
+): Promise<void> {
   while (!signal.aborted) {
     const nowSeconds = clock.nowMs() / 1000;
     world.advance(nowSeconds);
-    const published = service.statuses()[0]?.published.replicas;
+    const published = publishedReplicas();
     if (published !== undefined) world.scaleTo(published, nowSeconds);
     try {
       await clock.sleep(TICK_MS, signal);

@@ -133,7 +133,7 @@ function setDecisions(card, decisions) {
     const row = element('tr');
     row.append(
       element('td', {}, formatTime(d.timeSeconds)),
-      element('td', {}, d.from === null ? `${d.to}` : `${d.from} → ${d.to}`),
+      element('td', {}, d.from === null || d.from === d.to ? `${d.to}` : `${d.from} → ${d.to}`),
       element('td', {}, d.fallbackActive ? `${d.source} (fallback)` : d.source),
       element('td', {}, d.reason),
     );
