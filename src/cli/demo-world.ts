@@ -160,8 +160,8 @@ export class DemoWorld {
     return this.total;
   }
 
-  /** Serves `/metrics` on 127.0.0.1 (port 0: any free port). */
-  async listen(port = 0): Promise<{ readonly port: number; close(): Promise<void> }> {
+  /** Serves `/metrics` (port 0: any free port). */
+  async listen(host = '127.0.0.1', port = 0): Promise<{ readonly port: number; close(): Promise<void> }> {
     const server: Server = createServer(async (request, response) => {
       if (request.url !== '/metrics') {
         response.statusCode = 404;
@@ -171,7 +171,7 @@ export class DemoWorld {
       response.setHeader('content-type', this.registry.contentType);
       response.end(await this.registry.metrics());
     });
-    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => server.listen(port, host, resolve));
     const address = server.address();
     return {
       port: typeof address === 'object' && address !== null ? address.port : port,

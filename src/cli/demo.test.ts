@@ -1,9 +1,11 @@
 // `prescale demo` as a user runs it: the real CLI process, its printed URLs, its API, and Ctrl-C (SIGINT).
 // The real-Prometheus run needs Debian's prometheus (as .ci/run installs it).
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
 import { test } from 'node:test';
 import { systemClock } from '../core/index.js';
 import { type PrescaleRun, prescale } from '../testing/prescale-cli.js';
+import { startDemoApp } from './demo.js';
 
 /** The must-show: a first forecast within a minute of typing the command. */
 const FIRST_FORECAST_DEADLINE_MS = 60_000;
@@ -16,14 +18,20 @@ async function printedUrl(run: PrescaleRun, label: string): Promise<string> {
   return url;
 }
 
-/** True when nothing listens at `url` any more. */
+/**
+ * True when nothing listens at `url` any more. A keep-alive connection pooled before the server closed fails
+ * once with a socket error; the next attempt connects afresh and is refused.
+ */
 async function refused(url: string): Promise<boolean> {
-  try {
-    await fetch(url, { signal: AbortSignal.timeout(2000) });
-    return false;
-  } catch (error) {
-    return /ECONNREFUSED/.test(String((error as Error & { cause?: Error }).cause?.message ?? error));
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      await fetch(url, { signal: AbortSignal.timeout(2000) });
+      return false;
+    } catch (error) {
+      if ((error as Error & { cause?: { code?: string } }).cause?.code === 'ECONNREFUSED') return true;
+    }
   }
+  return false;
 }
 
 async function demoReachesAForecastAndStopsOnCtrlC(flags: string[], prometheusKind: RegExp): Promise<void> {
@@ -87,4 +95,36 @@ test('prescale demo refuses a bad --speed, naming the flag', async () => {
   const run = prescale(['demo', '--speed', 'fast']);
   assert.equal(await run.exited, 2);
   assert.match(run.output(), /--speed: "fast" is not a number in \(0, 3600\]; try 60/);
+});
+
+test("prescale demo --app-only (docker-compose.yml's demo app) scales its Deployment to what Prescale publishes", async (t) => {
+  // Prescale's API as the demo app reads it: the demo workload publishes 5 replicas.
+  const prescaleApi = createServer((request, response) => {
+    response.setHeader('content-type', 'application/json');
+    response.end(
+      JSON.stringify(request.url === '/v1/workloads/demo?namespace=demo' ? { published: { replicas: 5 } } : {}),
+    );
+  });
+  await new Promise<void>((resolve) => prescaleApi.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise<void>((resolve) => prescaleApi.close(() => resolve())));
+  const address = prescaleApi.address();
+  const prescaleUrl = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
+  const app = await startDemoApp({ speed: 60, listen: '127.0.0.1:0', prescaleUrl });
+  let stopped = false;
+  t.after(async () => {
+    if (!stopped) await app.stop();
+  });
+  const specReplicas = async () =>
+    /^kube_deployment_spec_replicas\{namespace="demo",deployment="demo"\} (\d+)/m.exec(
+      await (await fetch(app.metricsUrl)).text(),
+    )?.[1];
+  assert.equal(await specReplicas(), '2', 'the initial replicas');
+  const deadline = systemClock.nowMs() + 10_000;
+  while ((await specReplicas()) !== '5') {
+    assert.ok(systemClock.nowMs() < deadline, 'the Deployment never followed the published 5 replicas');
+    await systemClock.sleep(200);
+  }
+  await app.stop();
+  stopped = true;
+  assert.ok(await refused(app.metricsUrl));
 });

@@ -23,11 +23,6 @@ const TRACE_START_SECONDS = 804_931_200;
 const INITIAL_REPLICAS = 2;
 /** How often the demo's world moves and its HPA follows the published value, milliseconds. */
 const TICK_MS = 250;
-/**
- * Load collected before the service starts: its first fit then sees a dozen samples, not one, so the model's
- * prediction interval has a width (a fit on a single sample has no spread to measure).
- */
-const WARM_UP_SECONDS = 15;
 
 /** What `prescale demo` runs with. */
 export interface DemoOptions {
@@ -39,10 +34,6 @@ export interface DemoOptions {
   readonly embeddedPrometheus: boolean;
   readonly logger?: ServiceLogger;
   readonly clock?: Clock;
-  /** Told what the demo is doing while it starts. */
-  readonly progress?: (line: string) => void;
-  /** Aborted (Ctrl-C) while starting: what started is stopped again and `startDemo` rejects. */
-  readonly signal?: AbortSignal;
 }
 
 /** A running demo: where to look, and how to stop all of it. */
@@ -72,8 +63,12 @@ export const registerDemo: RegisterCommand = (program, run) => {
     .option('--listen <host:port>', "the service's API and UI", '127.0.0.1:8080')
     .option('--embedded-prometheus', 'scrape in-process even when Prometheus is installed')
     .option('--log-level <level>', "the service's log on stderr: debug, info, warn or error", 'warn')
+    .option(
+      '--app-only <prescale-url>',
+      'run only the demo app, its /metrics on --listen, scaled to what the Prescale at this URL publishes (docker-compose.yml)',
+    )
     .action(
-      run(async (opts: { speed: string; listen: string; embeddedPrometheus?: true; logLevel: string }) => {
+      run(async (opts: DemoFlags) => {
         const speed = Number(opts.speed);
         if (!Number.isFinite(speed) || speed <= 0 || speed > 3600) {
           throw new PrescaleError('invalid-input', `--speed: "${opts.speed}" is not a number in (0, 3600]; try 60`, {
@@ -84,23 +79,24 @@ export const registerDemo: RegisterCommand = (program, run) => {
         const requestStop = () => stopRequested.abort();
         process.once('SIGINT', requestStop);
         process.once('SIGTERM', requestStop);
-        const { pino } = await import('pino');
-        const logger = pino({ level: opts.logLevel, base: { service: 'prescale' } }, pino.destination(2));
-        let demo: RunningDemo;
-        try {
-          demo = await startDemo({
-            speed,
-            listen: opts.listen,
-            embeddedPrometheus: opts.embeddedPrometheus === true,
-            logger,
-            progress: (line) => process.stdout.write(`${line}\n`),
-            signal: stopRequested.signal,
-          });
-        } catch (error) {
-          if (!stopRequested.signal.aborted) throw error;
-          process.stdout.write('prescale demo: stopped while starting\n');
+        if (opts.appOnly !== undefined) {
+          const app = await startDemoApp({ speed, listen: opts.listen, prescaleUrl: opts.appOnly });
+          process.stdout.write(`prescale demo: the demo app at ${app.metricsUrl}, following ${opts.appOnly}\n`);
+          if (!stopRequested.signal.aborted) {
+            await new Promise((done) => stopRequested.signal.addEventListener('abort', done, { once: true }));
+          }
+          await app.stop();
           return;
         }
+        const { pino } = await import('pino');
+        const logger = pino({ level: opts.logLevel, base: { service: 'prescale' } }, pino.destination(2));
+        // A Ctrl-C while it starts (a few seconds) is honoured once it has started: nothing is left behind.
+        const demo = await startDemo({
+          speed,
+          listen: opts.listen,
+          embeddedPrometheus: opts.embeddedPrometheus === true,
+          logger,
+        });
         const prometheusLine =
           demo.prometheus.kind === 'prometheus'
             ? `${demo.prometheus.url} (prometheus)`
@@ -126,16 +122,83 @@ export const registerDemo: RegisterCommand = (program, run) => {
     );
 };
 
-/** Starts every part of the demo; whatever started is stopped again when a later part fails. */
-export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
-  const clock = options.clock ?? systemClock;
+interface DemoFlags {
+  speed: string;
+  listen: string;
+  embeddedPrometheus?: true;
+  logLevel: string;
+  appOnly?: string;
+}
+
+/** The demo's world, replaying the bundled trace from `nowSeconds`. */
+async function demoWorld(speed: number, nowSeconds: number): Promise<DemoWorld> {
+  const trace = await readTraceFile(DEMO_TRACE_PATH);
+  return new DemoWorld(
+    new TraceReplay(trace.series, TRACE_START_SECONDS, speed, nowSeconds),
+    nowSeconds,
+    INITIAL_REPLICAS,
+  );
+}
+
+/** `--listen` checked, with the flag named when it is wrong. */
+function listenAddress(listen: string): { host: string; port: number } {
   try {
-    splitListen(options.listen);
+    return splitListen(listen);
   } catch {
-    throw new PrescaleError('invalid-input', `--listen: "${options.listen}" is not host:port; try 127.0.0.1:8080`, {
+    throw new PrescaleError('invalid-input', `--listen: "${listen}" is not host:port; try 127.0.0.1:8080`, {
       field: '--listen',
     });
   }
+}
+
+/**
+ * Only the demo app (for docker-compose.yml, where Prometheus and Prescale run in containers of their own): its
+ * `/metrics` on `listen`, its Deployment scaled to what the Prescale at `prescaleUrl` publishes for `demo/demo`.
+ */
+export async function startDemoApp(options: {
+  readonly speed: number;
+  readonly listen: string;
+  readonly prescaleUrl: string;
+  readonly clock?: Clock;
+}): Promise<{ readonly metricsUrl: string; stop(): Promise<void> }> {
+  const clock = options.clock ?? systemClock;
+  const { host, port } = listenAddress(options.listen);
+  const world = await demoWorld(options.speed, clock.nowMs() / 1000);
+  const server = await world.listen(host, port);
+  const controller = new AbortController();
+  const { signal } = controller;
+  let published: number | undefined;
+  const following = (async () => {
+    while (!signal.aborted) {
+      try {
+        const response = await fetch(`${options.prescaleUrl}/v1/workloads/demo?namespace=demo`, { signal });
+        if (response.ok)
+          published = ((await response.json()) as { published: { replicas: number } }).published.replicas;
+      } catch {
+        // Prescale not up yet (or restarting): the Deployment keeps its replicas, as with a real HPA.
+      }
+      try {
+        await clock.sleep(1000, signal);
+      } catch {
+        return;
+      }
+    }
+  })();
+  const ticking = tick(world, () => published, clock, signal);
+  return {
+    metricsUrl: `http://${host}:${server.port}/metrics`,
+    stop: async () => {
+      controller.abort();
+      await Promise.all([following, ticking]);
+      await server.close();
+    },
+  };
+}
+
+/** Starts every part of the demo; whatever started is stopped again when a later part fails. */
+export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
+  const clock = options.clock ?? systemClock;
+  listenAddress(options.listen);
   const dir = await mkdtemp(join(tmpdir(), 'prescale-demo-'));
   const controller = new AbortController();
   const cleanups: (() => Promise<void>)[] = [async () => rm(dir, { recursive: true, force: true })];
@@ -144,10 +207,7 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
     for (const cleanup of cleanups.reverse()) await cleanup();
   };
   try {
-    const trace = await readTraceFile(DEMO_TRACE_PATH);
-    const startedSeconds = clock.nowMs() / 1000;
-    const replay = new TraceReplay(trace.series, TRACE_START_SECONDS, options.speed, startedSeconds);
-    const world = new DemoWorld(replay, startedSeconds, INITIAL_REPLICAS);
+    const world = await demoWorld(options.speed, clock.nowMs() / 1000);
     const demoApp = await world.listen();
     cleanups.push(() => demoApp.close());
     let service: PrescaleService | null = null;
@@ -158,10 +218,16 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
       ? await startEmbeddedPrometheus(() => world.sample(), clock, controller.signal)
       : await startRealPrometheus(dir, demoApp.port, clock);
     cleanups.push(() => prometheus.stop());
-    options.progress?.(`prescale demo: collecting ${WARM_UP_SECONDS} s of load before the first fit`);
-    await clock.sleep(WARM_UP_SECONDS * 1000, options.signal);
     const { PrescaleService } = await import('../predictor/index.js');
-    service = await PrescaleService.start(demoServiceConfig(prometheus.url, options.listen, dir), {
+    const config = parseDemoConfig(
+      demoServiceConfig({
+        prometheusUrl: prometheus.url,
+        listen: options.listen,
+        kedaListen: '127.0.0.1:0',
+        modelsDir: join(dir, 'models'),
+      }),
+    );
+    service = await PrescaleService.start(config, {
       clock,
       logger: options.logger,
     });
@@ -214,17 +280,24 @@ async function tick(
 }
 
 /**
- * The service's configuration for the demo: one workload read with `DEMO_QUERIES` every second, the naive model
- * (it forecasts from the first samples; the trace's daily season needs days of data), time-compressed planner
- * and fallback settings as in the end-to-end test, the KEDA door on any free port.
+ * The service's configuration for the demo, as written (deploy/prescale.yaml is the same for docker-compose.yml):
+ * one workload read with `DEMO_QUERIES` every second, the naive model (it forecasts from the first samples; the
+ * trace's daily season needs days of data; its interval needs a fit on more samples than the horizon has steps,
+ * so the band appears with the first hourly refit), time-compressed planner and fallback settings as in the end-to-end
+ * test, and the KEDA door.
  */
-function demoServiceConfig(prometheusUrl: string, listen: string, dir: string) {
-  const parsed = safeParseServiceConfig({
-    prometheus: { url: prometheusUrl, retries: 0, timeout: '2s' },
-    api: { listen },
-    keda: { listen: '127.0.0.1:0' },
+export function demoServiceConfig(where: {
+  readonly prometheusUrl: string;
+  readonly listen: string;
+  readonly kedaListen: string;
+  readonly modelsDir: string;
+}) {
+  return {
+    prometheus: { url: where.prometheusUrl, retries: 0, timeout: '2s' },
+    api: { listen: where.listen },
+    keda: { listen: where.kedaListen },
     externalMetrics: { enabled: false },
-    models: { dir: join(dir, 'models') },
+    models: { dir: where.modelsDir },
     loop: { trainer: 'in-process', contextWindow: '10m', accuracyWindow: '60s', retrainRetry: '2s' },
     workloads: [
       {
@@ -238,7 +311,8 @@ function demoServiceConfig(prometheusUrl: string, listen: string, dir: string) {
           capacity: { perPod: DEMO_CAPACITY_PER_POD },
           minReplicas: 1,
           maxReplicas: 40,
-          prediction: { history: '1h' },
+          // Refit hourly (the least allowed): the first fit, on the first samples, measures no interval width.
+          prediction: { history: '1h', retrainEvery: '1h' },
           planner: { podStartup: '5s', syncPeriod: '1s' },
           fallback: { recoverAfter: '3s', maxError: 60 },
         },
@@ -246,7 +320,11 @@ function demoServiceConfig(prometheusUrl: string, listen: string, dir: string) {
         pod: { cpuRequest: '100m' },
       },
     ],
-  });
+  };
+}
+
+function parseDemoConfig(input: ReturnType<typeof demoServiceConfig>) {
+  const parsed = safeParseServiceConfig(input);
   if (!parsed.success) throw new Error(`the demo's own configuration is invalid:\n${issueLines(parsed.issues)}`);
   return parsed.data;
 }

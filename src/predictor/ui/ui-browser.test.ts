@@ -132,13 +132,14 @@ interface ChartPixels {
   readonly key: string;
   readonly loadLine: number;
   readonly forecastLine: number;
+  readonly intervalBand: number;
   readonly desiredLine: number;
   readonly currentLine: number;
 }
 
 /**
  * Per workload card, the pixels of each chart canvas drawn in a series colour (the load blue, the forecast
- * orange). A string: tsx would wrap a function's inner helpers in a `__name` the page does not have.
+ * orange, the interval band's light orange). A string: tsx would wrap a function's inner helpers in a `__name` the page does not have.
  */
 const SERIES_PIXELS = `(() => {
   const count = (canvas, rgb) => {
@@ -151,12 +152,14 @@ const SERIES_PIXELS = `(() => {
   };
   const blue = [31, 111, 235];
   const orange = [232, 89, 12];
+  const band = [252, 230, 219]; // the orange at 15 % over white
   return [...document.querySelectorAll('section.workload')].map((card) => {
     const [load, replicas] = card.querySelectorAll('canvas');
     return {
       key: card.getAttribute('data-workload'),
       loadLine: count(load, blue),
       forecastLine: count(load, orange),
+      intervalBand: count(load, band),
       desiredLine: count(replicas, orange),
       currentLine: count(replicas, blue),
     };
