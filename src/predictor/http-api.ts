@@ -51,8 +51,8 @@ export interface HttpApiOptions {
 
 /**
  * The service's HTTP API (Fastify): `POST /v1/forecast` and its batch form, `POST /v1/plan`,
- * `GET /v1/workloads[/:name[/history]]`, `/metrics`, `/healthz`, `/readyz`, and the built-in UI at `/ui/`. Bad requests get 400 naming the field,
- * oversized bodies 413; a handler error never takes the process down.
+ * `GET /v1/workloads[/:name[/history]]`, `/metrics`, `/healthz`, `/readyz`, and the built-in UI at `/ui/`.
+ * Bad requests get 400 naming the field, oversized bodies 413; a handler error never takes the process down.
  */
 export function buildHttpApi(context: ApiContext, options: HttpApiOptions): FastifyInstance {
   const app = Fastify({
