@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import Fastify from 'fastify';
 import { type Clock, PrescaleError } from '../core/index.js';
-import { type PrometheusView, SimPrometheusApi } from '../simulator/index.js';
+import type { PrometheusView } from '../simulator/prometheus.js';
+import { SimPrometheusApi } from '../simulator/prometheus-api.js';
 import { DEMO_QUERIES, type DemoSample } from './demo-world.js';
 
 /** The Prometheus the demo's service reads: a real one, or the embedded stand-in. */

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { RawSeries } from '../core/index.js';
-import { PodDelayStream, type PodLifecycle, SimDeployment } from '../simulator/index.js';
+import { PodDelayStream, type PodLifecycle, SimDeployment } from '../simulator/cluster.js';
 
 /**
  * The PromQL `prescale demo` reads its workload with: written once, used by the service's config and by the

@@ -5,7 +5,7 @@ import { createServer } from 'node:http';
 import { test } from 'node:test';
 import { systemClock } from '../core/index.js';
 import { type PrescaleRun, prescale } from '../testing/prescale-cli.js';
-import { startDemoApp } from './demo.js';
+import { startDemoApp } from './demo-run.js';
 
 /** The must-show: a first forecast within a minute of typing the command. */
 const FIRST_FORECAST_DEADLINE_MS = 60_000;

@@ -12,7 +12,7 @@ import { parse } from 'yaml';
 import { safeParseServiceConfig } from '../config/service.js';
 import { parseServiceConfigYaml } from '../config/service-yaml.js';
 import { repoRoot } from '../testing/paths.js';
-import { demoServiceConfig } from './demo.js';
+import { demoServiceConfig } from './demo-run.js';
 
 const run = promisify(execFile);
 const composeFile = join(repoRoot, 'deploy/docker-compose.yml');

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { systemClock } from '../core/index.js';
 import { CHROMIUM_PATH } from '../experiments/screenshot.js';
-import { startDemo } from './demo.js';
+import { startDemo } from './demo-run.js';
 
 const docs = resolve(import.meta.dirname, '../../docs');
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '120' } } });
