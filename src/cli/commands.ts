@@ -2,6 +2,7 @@ import { registerBacktest } from './backtest.js';
 import { registerCollect } from './collect.js';
 import { registerConfig } from './config.js';
 import { registerCrd } from './crd.js';
+import { registerDemo } from './demo.js';
 import { registerExperiment } from './experiment.js';
 import { registerHpaStep } from './hpa-step.js';
 import { registerPlan } from './plan.js';
@@ -16,6 +17,7 @@ export const commands: RegisterCommand[] = [
   registerCollect,
   registerConfig,
   registerCrd,
+  registerDemo,
   registerExperiment,
   registerHpaStep,
   registerPlan,

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { request as httpsRequest } from 'node:https';
 import { after, before, test } from 'node:test';
 import { generate } from 'selfsigned';
-import { DESIRED_REPLICAS_METRIC, ExternalMetricsServer, splitListen } from './external-metrics.js';
+import { DESIRED_REPLICAS_METRIC, ExternalMetricsServer } from './external-metrics.js';
+import { splitListen } from './listen.js';
 import type { ScalingDecision } from './types.js';
 
 interface Pem {

@@ -2,6 +2,7 @@ import type { TLSSocket } from 'node:tls';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { PrescaleError } from '../core/index.js';
 import { type LabelSelector, matchesSelector, parseLabelSelector } from './label-selector.js';
+import { splitListen } from './listen.js';
 import { type HttpRequest, observeHttpRequests } from './request-metrics.js';
 import type { Publisher, ScalingDecision } from './types.js';
 
@@ -221,15 +222,4 @@ export class ExternalMetricsServer implements Publisher {
 function apiGroup() {
   const version = { groupVersion: GROUP_VERSION, version: VERSION };
   return { name: EXTERNAL_METRICS_GROUP, versions: [version], preferredVersion: version };
-}
-
-/** `0.0.0.0:6443` → host and port; `[::]:6443` for IPv6. */
-export function splitListen(listen: string): { host: string; port: number } {
-  const match = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(listen);
-  if (match === null) {
-    throw new PrescaleError('invalid-input', `listen: "${listen}" is not host:port; write it like 0.0.0.0:6443`, {
-      field: 'listen',
-    });
-  }
-  return { host: match[1] ?? (match[2] || '0.0.0.0'), port: Number(match[3]) };
 }

@@ -5,7 +5,6 @@ export {
   EXTERNAL_METRICS_GROUP,
   type ExternalMetricsOptions,
   ExternalMetricsServer,
-  splitListen,
 } from './external-metrics.js';
 export {
   externalScalerLoaderOptions,
@@ -15,6 +14,7 @@ export {
   kedaMetricName,
 } from './keda.js';
 export { type LabelRequirement, type LabelSelector, matchesSelector, parseLabelSelector } from './label-selector.js';
+export { listening, splitListen } from './listen.js';
 export { choosePublishedReplicas, type PublishedValue, type PublishInput } from './publish.js';
 export {
   type GrpcCall,

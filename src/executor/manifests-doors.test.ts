@@ -19,7 +19,8 @@ import { type WorkloadConfig, workloadEntrySchema } from '../config/workload.js'
 import { safeParseWithIssues } from '../core/issues.js';
 import { findObject, type KubeObject, objectsOfKind, renderAll } from '../testing/kustomize.js';
 import { repoRoot } from '../testing/paths.js';
-import { DESIRED_REPLICAS_METRIC, EXTERNAL_METRICS_GROUP, splitListen } from './external-metrics.js';
+import { DESIRED_REPLICAS_METRIC, EXTERNAL_METRICS_GROUP } from './external-metrics.js';
+import { splitListen } from './listen.js';
 import { ownedObject } from './owned-objects.js';
 
 let rendered: Map<string, KubeObject[]>;

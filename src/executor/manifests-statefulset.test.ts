@@ -13,7 +13,7 @@ import { registerServe } from '../cli/serve.js';
 import type { ServiceConfig } from '../config/service.js';
 import { parseServiceConfigYaml } from '../config/service-yaml.js';
 import { findObject, type KubeObject, renderAll } from '../testing/kustomize.js';
-import { splitListen } from './external-metrics.js';
+import { splitListen } from './listen.js';
 
 interface Install {
   readonly dir: string;

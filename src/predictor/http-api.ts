@@ -20,6 +20,8 @@ import {
 import type { ServiceMetrics } from './metrics.js';
 import { forecastEach, forecastsMany, runForecast } from './run-forecasts.js';
 import { statusJson, summaryJson } from './status-json.js';
+import { type HistoryPoint, historyJson } from './ui/history.js';
+import { registerUi } from './ui/routes.js';
 import type { WorkloadStatus } from './workload-status.js';
 
 export type { ApiErrorBody, ApiIssue } from './api-errors.js';
@@ -30,6 +32,8 @@ export interface ApiContext {
   /** A loaded model by name: a `models.serve` entry or a workload's current model. */
   model(name: string): FittedForecaster | undefined;
   modelNames(): readonly string[];
+  /** A workload's recent syncs, oldest first (the built-in UI's charts). */
+  history(namespace: string, name: string): readonly HistoryPoint[];
   readonly metrics: ServiceMetrics;
   /** Liveness: false when the loop has stopped syncing. */
   health(): { readonly ok: boolean; readonly reasons: readonly string[] };
@@ -47,8 +51,8 @@ export interface HttpApiOptions {
 
 /**
  * The service's HTTP API (Fastify): `POST /v1/forecast` and its batch form, `POST /v1/plan`,
- * `GET /v1/workloads[/:name]`, `/metrics`, `/healthz`, `/readyz`. Bad requests get 400 naming the field,
- * oversized bodies 413; a handler error never takes the process down.
+ * `GET /v1/workloads[/:name[/history]]`, `/metrics`, `/healthz`, `/readyz`, and the built-in UI at `/ui/`.
+ * Bad requests get 400 naming the field, oversized bodies 413; a handler error never takes the process down.
  */
 export function buildHttpApi(context: ApiContext, options: HttpApiOptions): FastifyInstance {
   const app = Fastify({
@@ -151,33 +155,13 @@ export function buildHttpApi(context: ApiContext, options: HttpApiOptions): Fast
 
   app.get('/v1/workloads', async () => ({ workloads: context.workloads().map(summaryJson) }));
 
-  app.get<{ Params: { name: string }; Querystring: { namespace?: string } }>('/v1/workloads/:name', async (request) => {
-    const { name } = request.params;
-    const namespace = request.query.namespace;
-    const matches = context
-      .workloads()
-      .filter((w) => w.name === name && (namespace === undefined || w.namespace === namespace));
-    const known = context
-      .workloads()
-      .map((w) => `${w.namespace}/${w.name}`)
-      .join(', ');
-    if (matches.length === 0) {
-      throw new ApiError(
-        404,
-        'unknown-workload',
-        'name',
-        `name: no workload "${name}"${namespace ? ` in namespace "${namespace}"` : ''}; known: ${known || 'none'}`,
-      );
-    }
-    if (matches.length > 1) {
-      throw new ApiError(
-        400,
-        'ambiguous-workload',
-        'namespace',
-        `namespace: "${name}" exists in several namespaces; add ?namespace= (known: ${known})`,
-      );
-    }
-    return statusJson(matches[0]);
+  type WorkloadRequest = { Params: { name: string }; Querystring: { namespace?: string } };
+  app.get<WorkloadRequest>('/v1/workloads/:name', async (request) =>
+    statusJson(findWorkload(context, request.params.name, request.query.namespace)),
+  );
+  app.get<WorkloadRequest>('/v1/workloads/:name/history', async (request) => {
+    const status = findWorkload(context, request.params.name, request.query.namespace);
+    return historyJson(context.history(status.namespace, status.name), status);
   });
 
   app.get('/metrics', async (_request, reply) => {
@@ -195,7 +179,33 @@ export function buildHttpApi(context: ApiContext, options: HttpApiOptions): Fast
     return reply.code(ok ? 200 : 503).send({ status: ok ? 'ready' : 'not-ready', reasons });
   });
 
+  registerUi(app);
+
   return app;
+}
+
+/** The one workload named `name` (in `namespace` when given); 404 or 400 naming the field otherwise. */
+function findWorkload(context: ApiContext, name: string, namespace: string | undefined): WorkloadStatus {
+  const workloads = context.workloads();
+  const matches = workloads.filter((w) => w.name === name && (namespace === undefined || w.namespace === namespace));
+  const known = workloads.map((w) => `${w.namespace}/${w.name}`).join(', ');
+  if (matches.length === 0) {
+    throw new ApiError(
+      404,
+      'unknown-workload',
+      'name',
+      `name: no workload "${name}"${namespace ? ` in namespace "${namespace}"` : ''}; known: ${known || 'none'}`,
+    );
+  }
+  if (matches.length > 1) {
+    throw new ApiError(
+      400,
+      'ambiguous-workload',
+      'namespace',
+      `namespace: "${name}" exists in several namespaces; add ?namespace= (known: ${known})`,
+    );
+  }
+  return matches[0];
 }
 
 function findModel(context: ApiContext, name: string): FittedForecaster {

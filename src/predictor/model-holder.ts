@@ -1,6 +1,6 @@
 import { rm, stat } from 'node:fs/promises';
 import type { Clock, Series } from '../core/index.js';
-import type { AutoSelection, AutoStage } from '../models/auto.js';
+import type { AutoSelection } from '../models/auto.js';
 import { readFittedModel, saveFittedModel } from '../models/persistence.js';
 import { loadFittedModel } from '../models/registry.js';
 import type { FittedForecaster, ModelOptions } from '../models/types.js';

@@ -9,6 +9,7 @@ import {
   type GrpcCall,
   type HttpRequest,
   KedaScaler,
+  listening,
   type Publisher,
   splitListen,
 } from '../executor/index.js';
@@ -18,6 +19,7 @@ import { buildHttpApi } from './http-api.js';
 import { ServiceMetrics } from './metrics.js';
 import { deleteSavedModels, pruneSavedModels, savedModelPath } from './saved-models.js';
 import { inProcessTrainer, type Trainer, WorkerTrainer } from './trainer.js';
+import { StatusHistory } from './ui/history.js';
 import { changedPaths } from './workload-events.js';
 import { modelIdentity, WorkloadLoop } from './workload-loop.js';
 import type { WorkloadStatus } from './workload-status.js';
@@ -70,6 +72,8 @@ export class PrescaleService {
     throw new Error('the service is not open');
   };
   private readonly servedModels = new Map<string, FittedForecaster>();
+  /** Each workload's recent syncs, for the built-in UI. */
+  private readonly history = new StatusHistory();
   private readonly prometheusClients: PrometheusClient[] = [];
   private doors: Publisher[] = [];
   private api: FastifyInstance | null = null;
@@ -168,6 +172,7 @@ export class PrescaleService {
             .filter((l) => l.model !== null)
             .map((l) => l.name),
         ],
+        history: (namespace, name) => this.history.points(namespace, name),
         metrics: this.metrics,
         health: () => this.health(),
         readiness: () => this.readiness(),
@@ -329,6 +334,7 @@ export class PrescaleService {
       await door?.withdraw(namespace, name);
     }
     await deleteSavedModels(this.config.models.dir, entry.workload);
+    this.history.forget(namespace, name);
   }
 
   private stopWorkload(entry: RunningWorkload): void {
@@ -356,7 +362,7 @@ export class PrescaleService {
 
   /** One sync of every workload at `nowSeconds` (default the clock's now). */
   async syncAll(nowSeconds = this.clock.nowMs() / 1000): Promise<void> {
-    await Promise.all(this.loops().map((loop) => loop.sync(nowSeconds)));
+    await Promise.all(this.loops().map((loop) => this.syncAndRecord(loop, nowSeconds)));
   }
 
   /**
@@ -380,7 +386,7 @@ export class PrescaleService {
     const runner = (async () => {
       while (!signal.aborted) {
         try {
-          await loop.sync(this.clock.nowMs() / 1000);
+          await this.syncAndRecord(loop, this.clock.nowMs() / 1000);
         } catch (error) {
           this.logger.error({ workload: loop.name, error: (error as Error).message }, 'sync failed');
         }
@@ -396,6 +402,11 @@ export class PrescaleService {
     })();
     this.runners.add(runner);
     void runner.finally(() => this.runners.delete(runner));
+  }
+
+  private async syncAndRecord(loop: WorkloadLoop, nowSeconds: number): Promise<void> {
+    await loop.sync(nowSeconds);
+    this.history.record(loop.status());
   }
 
   /** Resolves when no background fit is running. */
@@ -472,22 +483,5 @@ async function readConfigured(path: string, field: string): Promise<Buffer> {
         cause: error,
       },
     );
-  }
-}
-
-/** Starts a server on `listen`; an address in use or not allowed is a configuration error naming the field. */
-async function listening<T>(field: string, listen: string, start: () => Promise<T>): Promise<T> {
-  try {
-    return await start();
-  } catch (error) {
-    const code = (error as { code?: string }).code;
-    if (code !== 'EADDRINUSE' && code !== 'EACCES' && code !== 'EADDRNOTAVAIL') throw error;
-    const why =
-      code === 'EADDRINUSE'
-        ? 'is in use by another process; stop it or choose another port'
-        : code === 'EACCES'
-          ? 'is not allowed for this user (ports below 1024 need privileges); choose a port above 1024'
-          : 'is not an address of this machine; use 0.0.0.0 or one of its addresses';
-    throw new PrescaleError('invalid-input', `${field}: ${listen} ${why} (${code})`, { field, cause: error });
   }
 }

@@ -27,7 +27,7 @@ function rateWindowSeconds(query: string): number {
  * samples scraped before the current moment, and only for the workload's configured queries.
  */
 export class SimPrometheusApi {
-  private view: PrometheusView | null = null;
+  private view: Pick<PrometheusView, 'evaluate'> | null = null;
   private nowSeconds = Number.NaN;
   private readonly signals: Map<string, { signal: 'requests' | 'cpu' | 'replicas'; windowSeconds: number }>;
 
@@ -41,8 +41,8 @@ export class SimPrometheusApi {
     if (queries.replicas !== null) this.signals.set(queries.replicas.trim(), { signal: 'replicas', windowSeconds: 0 });
   }
 
-  /** Moves the API to the moment `nowSeconds` of a simulation whose Prometheus is `view`. */
-  at(view: PrometheusView, nowSeconds: number): void {
+  /** Moves the API to the moment `nowSeconds` of a simulation (or `prescale demo`'s scrape) whose Prometheus is `view`. */
+  at(view: Pick<PrometheusView, 'evaluate'>, nowSeconds: number): void {
     this.view = view;
     this.nowSeconds = nowSeconds;
   }

@@ -67,6 +67,7 @@ export async function startForecastApi(): Promise<ForecastApiServer> {
     workloads: () => [],
     model: (name) => models[name],
     modelNames: () => Object.keys(models),
+    history: () => [],
     metrics: new ServiceMetrics({ processMetrics: false }),
     health: () => ({ ok: true, reasons: [] }),
     readiness: () => ({ ok: true, reasons: [] }),
