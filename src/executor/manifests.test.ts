@@ -164,6 +164,7 @@ test('k8s/ is installable with kubectl apply -k: it renders the base, and every 
     'k8s/overlays/external-metrics-apiservice',
     'k8s/overlays/hpa',
     'k8s/overlays/keda',
+    'k8s/overlays/prometheusrule',
     'k8s/overlays/servicemonitor',
   ]);
   assert.deepEqual(dirs.components, ['k8s/components/prometheusrule', 'k8s/components/servicemonitor']);
@@ -280,6 +281,7 @@ test('each overlay keeps every object of what it builds on and adds its own', ()
     'cert-manager.io/v1/Certificate prescale/prescale-serving-cert',
   ]);
   adds('k8s/overlays/servicemonitor', 'k8s/base', ['monitoring.coreos.com/v1/ServiceMonitor prescale/prescale']);
+  adds('k8s/overlays/prometheusrule', 'k8s/base', ['monitoring.coreos.com/v1/PrometheusRule prescale/prescale']);
 });
 
 test('every component adds to any install: all of them on the widest overlay render and validate', async (t) => {
