@@ -41,7 +41,7 @@ async function writeJson(name: string, value: unknown): Promise<string> {
   return path;
 }
 
-/** The docs example of §1.8 at `replicas`: an External per-pod metric whose raw proposal is 10. */
+/** The Kubernetes docs' scale-down example at `replicas`: an External per-pod metric whose raw proposal is 10. */
 function docsExample(now: number, replicas: number, state?: unknown): Record<string, unknown> {
   return {
     now,
@@ -104,7 +104,7 @@ test('prescale hpa-step <file>: one reconcile of a CPU HPA, JSON out, exit 0', a
   ]);
 });
 
-test('prescale hpa-step reproduces the §1.8 docs sequence when each output state is fed to the next call (stdin)', async () => {
+test('prescale hpa-step reproduces the Kubernetes docs scale-down sequence when each output state is fed to the next call (stdin)', async () => {
   let replicas = 80;
   let state: unknown;
   const desired: number[] = [];

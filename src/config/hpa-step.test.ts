@@ -395,7 +395,7 @@ test('every issue is reported in one pass, one line each, the first naming the f
   );
 });
 
-test('§1.8 worked examples through the JSON contract: explicit default behavior from 2 → 6 and from 10 → 20', () => {
+test('default scale-up policies through the JSON contract: explicit default behavior from 2 → 6 and from 10 → 20', () => {
   const step = (current: number) =>
     hpaStep({
       now: 100,
@@ -422,7 +422,7 @@ test('§1.8 worked examples through the JSON contract: explicit default behavior
   );
 });
 
-test('§1.8 docs example through the JSON contract, feeding each output state into the next input', () => {
+test('the Kubernetes docs scale-down example through the JSON contract, feeding each output state into the next input', () => {
   let replicas = 80;
   let state: unknown;
   const desired: number[] = [];

@@ -129,7 +129,7 @@ const controllerState = z.strictObject({
   scaleDownEvents: z.array(scaleEvent).default([]),
 });
 
-/** kube-controller-manager flags in seconds, each defaulted as in §1.1. */
+/** kube-controller-manager flags in seconds, each defaulted as kube-controller-manager does. */
 export const controllerConfigSchema = z
   .strictObject({
     tolerance: z.number().finite().min(0).default(DEFAULT_CONTROLLER_CONFIG.tolerance),

@@ -221,7 +221,7 @@ for (const row of listRows) {
 
 test('an HPA with an AverageValue target of 1 lands on the published replicas from any size', async () => {
   const { body } = await get(`${base}/namespaces/shop/${DESIRED_REPLICAS_METRIC}?labelSelector=workload%3Dweb`);
-  // §1.5.5/§1.5.6: External sums the items; AverageValue: ratio = v / (target × status), proposal ceil(v / target).
+  // The HPA's External metric sums the items; AverageValue: ratio = v / (target × status), proposal ceil(v / target).
   const total = body.items.reduce((sum, item) => sum + Number(item.value), 0);
   for (const statusReplicas of [1, 3, 20]) {
     const ratio = total / statusReplicas;

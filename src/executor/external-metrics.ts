@@ -13,12 +13,13 @@ const GROUP_VERSION = `${EXTERNAL_METRICS_GROUP}/${VERSION}`;
 
 /**
  * The one External metric Prescale serves: the published replicas of a workload. An HPA with
- * `target: {type: AverageValue, averageValue: "1"}` lands on it (§3.4). Lowercase, because client-go
- * lowercases the path segment.
+ * `target: {type: AverageValue, averageValue: "1"}` lands on it: the HPA proposes ceil(value / 1) (see
+ * docs/service.md#external-metrics-api-srcexecutorexternal-metricsts). Lowercase, because client-go lowercases the
+ * path segment.
  */
 export const DESIRED_REPLICAS_METRIC = 'prescale_desired_replicas';
 
-/** TLS material and the front-proxy check (§3.3). */
+/** TLS material and the aggregation layer's front-proxy client-certificate check. */
 export interface ExternalMetricsOptions {
   /** `host:port`; port 0 picks a free one (see `ExternalMetricsServer.port`). */
   readonly listen: string;
@@ -200,7 +201,7 @@ export class ExternalMetricsServer implements Publisher {
     );
   }
 
-  /** One item per workload of the namespace whose labels match; the HPA sums them (§3.2). */
+  /** One item per workload of the namespace whose labels match; the HPA sums them. */
   private itemsFor(namespace: string, selector: LabelSelector) {
     const items = [];
     for (const decision of this.decisions.values()) {

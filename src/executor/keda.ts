@@ -59,9 +59,10 @@ class ScalerError extends Error {
  *
  * Values: `GetMetricSpec` asks for a target of 1 per replica, `GetMetrics` returns the published replica
  * count. KEDA's default `AverageValue` target makes the HPA divide the metric by the target only
- * (`ceil(value / 1)`, §1.5.6), not by the current pod count, so the HPA proposes exactly the plan (subject to
- * its ±10% tolerance and behavior). Both int64 and float fields are filled with the same whole number
- * (KEDA reads the float only when > 0). A door only: fallback was decided before `publish`.
+ * (`ceil(value / 1)`, its rule for an External AverageValue target), not by the current pod count, so the HPA
+ * proposes exactly the plan (subject to its ±10% tolerance and behavior). Both int64 and float fields are
+ * filled with the same whole number (KEDA reads the float only when > 0). A door only: fallback was decided
+ * before `publish`.
  */
 export class KedaScaler implements Publisher {
   readonly name = 'keda';

@@ -1,6 +1,6 @@
 import type { HpaControllerConfig, MetricSpec, ScalingRules } from './types.js';
 
-/** kube-controller-manager defaults (§1.1, `RecommendedDefaultHPAControllerConfiguration`). */
+/** kube-controller-manager defaults (`RecommendedDefaultHPAControllerConfiguration`, `config/v1alpha1/defaults.go`). */
 export const DEFAULT_CONTROLLER_CONFIG: HpaControllerConfig = {
   tolerance: 0.1,
   cpuInitializationPeriodSeconds: 300,
@@ -8,10 +8,10 @@ export const DEFAULT_CONTROLLER_CONFIG: HpaControllerConfig = {
   downscaleStabilizationWindowSeconds: 300,
 };
 
-/** `--horizontal-pod-autoscaler-sync-period`: every HPA is reconciled this often (§1.2). */
+/** `--horizontal-pod-autoscaler-sync-period`: every HPA is reconciled this often. */
 export const DEFAULT_SYNC_PERIOD_SECONDS = 15;
 
-/** API-server default for `behavior.scaleUp` when `behavior` is set (§1.3): no window, +4 pods or +100 % per 15 s. */
+/** API-server default for `behavior.scaleUp` when `behavior` is set: no window, +4 pods or +100 % per 15 s. */
 export const DEFAULT_SCALE_UP_RULES: ScalingRules & { readonly stabilizationWindowSeconds: number } = {
   stabilizationWindowSeconds: 0,
   selectPolicy: 'Max',
@@ -23,7 +23,7 @@ export const DEFAULT_SCALE_UP_RULES: ScalingRules & { readonly stabilizationWind
 };
 
 /**
- * API-server default for `behavior.scaleDown` (§1.3): −100 % per 15 s. The window stays null: the
+ * API-server default for `behavior.scaleDown`: −100 % per 15 s. The window stays null: the
  * controller fills it from `--horizontal-pod-autoscaler-downscale-stabilization` (300 s).
  */
 export const DEFAULT_SCALE_DOWN_RULES: ScalingRules = {

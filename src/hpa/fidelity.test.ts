@@ -34,7 +34,7 @@ function firstChange(hpa: HpaSpec, replicas: number, cpuPerPodMilli: number, cre
   }
 }
 
-test('§1.12 item 1 — 15 s reconcile cadence per HPA, first reconcile ~15 s after creation', () => {
+test('fidelity item 1 — 15 s reconcile cadence per HPA, first reconcile ~15 s after creation', () => {
   const created = 1000;
   const ticks: number[] = [];
   for (let t = created; ticks.length < 4; ) {
@@ -42,13 +42,14 @@ test('§1.12 item 1 — 15 s reconcile cadence per HPA, first reconcile ~15 s af
     ticks.push(t);
   }
   assert.deepEqual(ticks, [1015, 1030, 1045, 1060]);
-  // Consequence (§1.9 step 3): the first window holds (first reconcile, current), so a fresh HPA at 5 replicas
-  // with load for 1 replica scales down only 300 s after its first reconcile — 315 s after creation.
+  // Consequence: a reconcile with no stored recommendation first records (now, current), so the first window
+  // holds (first reconcile, current) and a fresh HPA at 5 replicas with load for 1 replica scales down only
+  // 300 s after its first reconcile — 315 s after creation.
   const change = firstChange(hpaSpec({ behavior: DEFAULT_BEHAVIOR }), 5, 100, created);
   assert.deepEqual(change, { firstReconcile: 1015, at: 1315, replicas: 1 });
 });
 
-test('§1.12 item 2 — metric freshness: a sample is judged by its own timestamp and window, not by now', () => {
+test('fidelity item 2 — metric freshness: a sample is judged by its own timestamp and window, not by now', () => {
   // A pod that became Ready at t=100 (started at 90, still initializing). The reconcile runs at t=130, but
   // the metrics-server sample it sees was scraped at t=110 over a 15 s window that overlaps the change.
   const starting = (sampleAt: number) =>
@@ -69,7 +70,7 @@ test('§1.12 item 2 — metric freshness: a sample is judged by its own timestam
   assert.equal(fresh.desiredReplicas, 3);
 });
 
-test('§1.12 item 3 — resource formulas truncate utilization % and multiply by ready pods; Object/External AverageValue divides by status replicas', () => {
+test('fidelity item 3 — resource formulas truncate utilization % and multiply by ready pods; Object/External AverageValue divides by status replicas', () => {
   // 999 m of 3000 m is 33.3 %, truncated to 33: 33/30 = 1.1 is inside the tolerance, so no scale-up.
   const truncated = reconcileHpa(
     observation(hpaSpec({ metrics: [cpuUtilization(30)] }), 3, podsUsing([333, 333, 333])),
@@ -101,7 +102,7 @@ test('§1.12 item 3 — resource formulas truncate utilization % and multiply by
   assert.equal(perPod.desiredReplicas, 5);
 });
 
-test('§1.12 item 4 — missing and unready pods as §1.5.3–§1.5.4: starting pods without samples are missing, not zero', () => {
+test('fidelity item 4 — missing and unready pods as the replica calculator groups them: starting pods without samples are missing, not zero', () => {
   const hpa = (metric: MetricSpec) => hpaSpec({ metrics: [metric] });
   const starting = [pod('new-1'), pod('new-2')]; // Running, no sample yet
   // Scale-down: 3 pods at 20 % plus 2 missing. Filled at 100 % of request: 52 % → 1.04, inside tolerance → hold.
@@ -139,7 +140,7 @@ test('§1.12 item 4 — missing and unready pods as §1.5.3–§1.5.4: starting 
   );
   // 200 % on 2 ready pods; with the pending pod at 0: 2000/3000 = 66 % → 1.32 × 3 pods = ceil(3.96) = 4.
   assert.equal(withUnready.metricProposals[0].valid && withUnready.metricProposals[0].replicas, 4);
-  // Pods metrics fill missing pods with exactly the target on a scale-down (§1.5.4): 2 pods at 5 of 10, one missing
+  // Pods metrics fill missing pods with exactly the target on a scale-down: 2 pods at 5 of 10, one missing
   // → (5 + 5 + 10) / 3 = 6.67 → ratio 0.666 → ceil(0.666 × 3) = 2.
   const podsMetric: MetricSpec = {
     type: 'Pods',
@@ -155,7 +156,7 @@ test('§1.12 item 4 — missing and unready pods as §1.5.3–§1.5.4: starting 
   assert.equal(custom.metricProposals[0].valid && custom.metricProposals[0].replicas, 2);
 });
 
-test('§1.12 item 5 — strict > vs ≥ at window edges: behavior ignores a record exactly at the cutoff, legacy keeps it', () => {
+test('fidelity item 5 — strict > vs ≥ at window edges: behavior ignores a record exactly at the cutoff, legacy keeps it', () => {
   const state: HpaControllerState = {
     recommendations: [{ timestampSeconds: 0, replicas: 5 }],
     scaleUpEvents: [],
@@ -193,7 +194,7 @@ test('§1.12 item 5 — strict > vs ≥ at window edges: behavior ignores a reco
   assert.equal(rateLimited(60), 12, 'the +4 of exactly 60 s ago has left the period');
 });
 
-test('§1.12 item 6 — nil behavior and default-valued behavior are different algorithms', () => {
+test('fidelity item 6 — nil behavior and default-valued behavior are different algorithms', () => {
   const rawTen = (behavior: HpaBehavior | null, current: number, state = EMPTY_CONTROLLER_STATE) =>
     reconcileHpa(
       observation(
@@ -219,7 +220,7 @@ test('§1.12 item 6 — nil behavior and default-valued behavior are different a
   assert.equal(rawTen(DEFAULT_BEHAVIOR, 6, memory), 10, 'behavior: clamp 6 into [10, 16] = 10');
 });
 
-test('§1.12 item 7 — spec replicas (not running pods) is the current size', () => {
+test('fidelity item 7 — spec replicas (not running pods) is the current size', () => {
   // Spec 6 while only 4 pods run (a rollout in progress): within tolerance the proposal is 6, not 4,
   // and the 2 missing pods are not created or removed by the HPA.
   const hpa = hpaSpec({ behavior: DEFAULT_BEHAVIOR, maxReplicas: 20 });

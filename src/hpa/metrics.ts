@@ -1,5 +1,5 @@
 /**
- * Per-metric proposals and their combination (§1.5, §1.6): the controller's
+ * Per-metric proposals and their combination (the largest valid one wins): the controller's
  * `computeReplicasForMetric(s)` with the metrics APIs replaced by the values in the observation.
  */
 import type { PodMetricsInfo } from './pods.js';
@@ -234,7 +234,7 @@ export type MetricsVerdict =
   | { readonly aborted: true; readonly proposals: readonly MetricProposal[]; readonly condition: HpaCondition };
 
 /**
- * `computeReplicasForMetrics` (§1.6): the maximum over valid proposals. All invalid, or some invalid
+ * `computeReplicasForMetrics`: the maximum over valid proposals. All invalid, or some invalid
  * while the valid ones would scale down, aborts the reconcile with the first invalid metric's condition
  * — a partial failure can still scale up or hold, never down.
  */

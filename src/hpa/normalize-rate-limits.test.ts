@@ -64,19 +64,19 @@ const upLimitRows: {
   input: { current: number; up?: TimestampedScaleEvent[]; down?: TimestampedScaleEvent[]; rules: ScalingRules };
   want: number;
 }[] = [
-  // §1.8 worked examples, default rules: max(cur + 4, ceil(cur × 2)).
+  // Default scale-up rules: max(cur + 4, ceil(cur × 2)).
   {
-    name: '§1.8 worked example: from 2 → max(6, 4) = 6',
+    name: 'default scale-up: from 2 → max(6, 4) = 6',
     input: { current: 2, rules: DEFAULT_SCALE_UP_RULES },
     want: 6,
   },
   {
-    name: '§1.8 worked example: from 10 → max(14, 20) = 20',
+    name: 'default scale-up: from 10 → max(14, 20) = 20',
     input: { current: 10, rules: DEFAULT_SCALE_UP_RULES },
     want: 20,
   },
   {
-    name: '§1.8 worked example: from 0 → max(4, 0) = 4',
+    name: 'default scale-up: from 0 → max(4, 0) = 4',
     input: { current: 0, rules: DEFAULT_SCALE_UP_RULES },
     want: 4,
   },
@@ -123,17 +123,17 @@ for (const row of upLimitRows) {
 
 const downLimitRows: typeof upLimitRows = [
   {
-    name: '§1.8 docs example: from 80 → min(76, trunc(72)) = 72',
+    name: 'Kubernetes docs scale-down example: from 80 → min(76, trunc(72)) = 72',
     input: { current: 80, rules: DOCS_SCALE_DOWN },
     want: 72,
   },
   {
-    name: '§1.8 docs example, next reconcile inside the period: start 72 + 8 = 80 → 72 again',
+    name: 'Kubernetes docs scale-down example, next reconcile inside the period: start 72 + 8 = 80 → 72 again',
     input: { current: 72, down: [event(15, 8)], rules: DOCS_SCALE_DOWN },
     want: 72,
   },
   {
-    name: '§1.8 docs example, the event exactly 60 s old has left: min(68, trunc(64.8)) = 64',
+    name: 'Kubernetes docs scale-down example, the event exactly 60 s old has left: min(68, trunc(64.8)) = 64',
     input: { current: 72, down: [event(60, 8)], rules: DOCS_SCALE_DOWN },
     want: 64,
   },

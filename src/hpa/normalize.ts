@@ -1,5 +1,5 @@
 /**
- * From the raw metric proposal to the replicas written (§1.7, §1.8): stabilization windows, the
+ * From the raw metric proposal to the replicas written (legacy and behavior paths): stabilization windows, the
  * legacy 2×/4 cap, behavior rate policies and min/max, plus the scale-event memory. Free functions
  * over plain data, as `convertDesiredReplicasWithRules` is in Kubernetes; `now` and memory are passed in.
  */
@@ -50,7 +50,7 @@ function recordRecommendation(
 }
 
 /**
- * Legacy `stabilizeRecommendation` (§1.7 step 1): the maximum of the raw proposal and every record
+ * Legacy `stabilizeRecommendation`: the maximum of the raw proposal and every record
  * not older than the window — a record exactly at `now − window` still counts.
  */
 export function stabilizeRecommendation(
@@ -79,7 +79,7 @@ export function legacyScaleUpLimit(currentReplicas: number): number {
   return Math.trunc(Math.max(2 * currentReplicas, 4));
 }
 
-/** `convertDesiredReplicasWithRules` (§1.7 step 2): min, max and the 2×/4 cap, with the limiting reason. */
+/** `convertDesiredReplicasWithRules` (legacy path): min, max and the 2×/4 cap, with the limiting reason. */
 export function limitReplicasLegacy(
   currentReplicas: number,
   desiredReplicas: number,
@@ -100,7 +100,7 @@ export function limitReplicasLegacy(
 }
 
 /**
- * The clamp of `stabilizeRecommendationWithBehaviors` (§1.8 step 1): the current replicas moved into
+ * The clamp of `stabilizeRecommendationWithBehaviors`: the current replicas moved into
  * [lowest record of the up window, highest record of the down window], the raw proposal counting in both.
  * "In the window" means strictly after `now − window`, so a scale-up needs every record in the up window
  * above current and a scale-down goes no lower than the highest record in the down window. Generic over
@@ -136,7 +136,7 @@ export function stabilizeWithinWindows<R extends { readonly timestampSeconds: nu
 const replicasOfRecommendation = (record: TimestampedRecommendation): number => record.replicas;
 
 /**
- * `stabilizeRecommendationWithBehaviors` (§1.8 step 1): `stabilizeWithinWindows`, then `(now, raw)` is
+ * `stabilizeRecommendationWithBehaviors`: `stabilizeWithinWindows`, then `(now, raw)` is
  * stored over the last record older than both windows, or appended.
  */
 export function stabilizeRecommendationWithBehaviors(args: {
@@ -273,7 +273,7 @@ export function scaleDownLimit(
 }
 
 /**
- * `convertDesiredReplicasWithBehaviorRate` (§1.8 step 2): the rate limit of the direction of travel,
+ * `convertDesiredReplicasWithBehaviorRate`: the rate limit of the direction of travel,
  * never past current, then maxReplicas (up) or minReplicas (down). The period start is passed in so a
  * caller with its own event memory (the planner) applies the same rule.
  */
@@ -360,7 +360,7 @@ export function markScaleEventsOutdated(
 }
 
 /**
- * `storeScaleEvent` (§1.8 step 3), after a successful rescale on the behavior path: in the
+ * `storeScaleEvent`, after a successful rescale on the behavior path: in the
  * direction's list, mark outdated events, then write `(now, |change|)` over the last outdated slot or
  * append it.
  */
@@ -436,7 +436,7 @@ const READY_FOR_NEW_SCALE: HpaCondition = {
   message: 'recommended size matches current size',
 };
 
-/** `normalizeDesiredReplicas` (§1.7): the path of an HPA without `spec.behavior`. */
+/** `normalizeDesiredReplicas`: the path of an HPA without `spec.behavior`. */
 export function normalizeLegacy(args: NormalizationArgs): Normalized {
   const stabilized = stabilizeRecommendation(
     args.recommendations,
@@ -462,7 +462,7 @@ export function normalizeLegacy(args: NormalizationArgs): Normalized {
   };
 }
 
-/** `normalizeDesiredReplicasWithBehaviors` (§1.8 steps 0–2): stabilization windows, then rate policies and min/max. */
+/** `normalizeDesiredReplicasWithBehaviors`: stabilization windows, then rate policies and min/max. */
 export function normalizeWithBehavior(behavior: HpaBehavior, args: NormalizationArgs): Normalized {
   const stabilized = stabilizeRecommendationWithBehaviors({
     recommendations: args.recommendations,

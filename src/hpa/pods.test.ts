@@ -169,7 +169,7 @@ for (const row of groupRows) {
   });
 }
 
-// §1.5.2 with the default flags (300 s initialization period, 30 s initial readiness delay): edges.
+// The CPU readiness test with the default flags (300 s initialization period, 30 s initial readiness delay): edges.
 const readinessRows: {
   name: string;
   input: { start: number; ready: boolean; transition: number; sampleAt: number; window: number };

@@ -1,5 +1,5 @@
 /**
- * Pod grouping and per-pod inputs of the replica calculator (§1.5.1–§1.5.2), as in Kubernetes'
+ * Pod grouping and per-pod inputs of the replica calculator, as in Kubernetes'
  * `groupPods`, `calculateRequests` and `getReadyPodsCount`, with `now` passed in.
  */
 import type { HpaControllerConfig, PodSnapshot, ResourceName } from './types.js';
@@ -65,8 +65,9 @@ const HAS_SAMPLE: PodClassification = { group: 'ready', reason: 'has a sample' }
 type CpuReadiness = Pick<HpaControllerConfig, 'cpuInitializationPeriodSeconds' | 'initialReadinessDelaySeconds'>;
 
 /**
- * The CPU readiness test (§1.5.2): during the initialization period a sample counts only if the pod
- * is Ready and a whole metric window has passed since it last changed readiness; afterwards a sample
+ * The CPU readiness test (flags `--horizontal-pod-autoscaler-cpu-initialization-period` and
+ * `--horizontal-pod-autoscaler-initial-readiness-delay`): during the initialization period a sample counts only
+ * if the pod is Ready and a whole metric window has passed since it last changed readiness; afterwards a sample
  * is dropped only from a pod that went unready right after start and was never ready since.
  */
 export function cpuSampleReadiness(
@@ -91,7 +92,7 @@ export function cpuSampleReadiness(
   return PAST_INITIALIZATION;
 }
 
-/** Classifies one pod (§1.5.1): ignored, unready, missing or ready, in the controller's order of tests. */
+/** Classifies one pod as `groupPods` does: ignored, unready, missing or ready, in the controller's order of tests. */
 export function classifyPod(
   pod: PodSnapshot,
   sample: PodMetric | undefined,

@@ -1,5 +1,5 @@
 /**
- * Reconciles in a row, each fed the last one's replicas and memory: the §1.8 worked examples, the legacy cap,
+ * Reconciles in a row, each fed the last one's replicas and memory: the scaling-policy worked examples, the legacy cap,
  * bounded controller memory, the reconcile schedule and a day of real load with every step checked.
  */
 import assert from 'node:assert/strict';
@@ -44,7 +44,7 @@ function runSequence(
 
 const every15s = (count: number, start = 0) => Array.from({ length: count }, (_, i) => start + 15 * i);
 
-test('§1.8 docs example as a sequence: 80 → 72, held while the event is inside the 60 s period, then 64, then 57', () => {
+test('the Kubernetes docs scale-down example as a sequence: 80 → 72, held while the event is inside the 60 s period, then 64, then 57', () => {
   const hpa = hpaSpec({
     maxReplicas: 100,
     metrics: [externalPerPod('queue', 1000)],
@@ -77,7 +77,7 @@ test('§1.8 docs example as a sequence: 80 → 72, held while the event is insid
   ]);
 });
 
-test('§1.8 worked examples in a reconcile: default behavior scales 2 → 6 → 12 → 24 → 48 → 60 every 15 s', () => {
+test('default scale-up policies in a reconcile: default behavior scales 2 → 6 → 12 → 24 → 48 → 60 every 15 s', () => {
   const hpa = hpaSpec({ maxReplicas: 100, metrics: [externalPerPod('queue', 1000)], behavior: DEFAULT_BEHAVIOR });
   const results = runSequence(hpa, 2, () => 60, every15s(6));
   assert.deepEqual(

@@ -1,5 +1,5 @@
 /**
- * One reconcile of the Kubernetes HPA controller (`reconcileAutoscaler`, §1.9) as a pure function:
+ * One reconcile of the Kubernetes HPA controller (`reconcileAutoscaler` in `horizontal.go`) as a pure function:
  * observation and controller memory in, replicas, conditions and new memory out, `now` passed in.
  */
 import { computeReplicasForMetrics } from './metrics.js';
@@ -33,9 +33,10 @@ const SUCCEEDED_GET_SCALE: HpaCondition = {
 };
 
 /**
- * Runs one reconcile in the order of §1.9: initial recommendation record, the bypasses for zero /
- * above-max / below-min current replicas, metric proposals, legacy or behavior normalization, rescale
- * and scale-event memory. The scale update always succeeds here (no API server to fail).
+ * Runs one reconcile in the controller's order (docs/hpa-emulation.md#order-of-operations-one-reconcile): initial
+ * recommendation record, the bypasses for zero / above-max / below-min current replicas, metric proposals, legacy
+ * or behavior normalization, rescale and scale-event memory. The scale update always succeeds here (no API
+ * server to fail).
  */
 export function reconcileHpa(
   observation: HpaObservation,
@@ -170,8 +171,9 @@ export function applyConditions(
 }
 
 /**
- * The controller's schedule (§1.2): the first reconcile one sync period after the HPA is created,
- * then every sync period. Returns the first reconcile time strictly after `afterSeconds`.
+ * The controller's schedule (its work queue re-adds each HPA with a delay of one sync period): the first
+ * reconcile one sync period after the HPA is created, then every sync period. Returns the first reconcile time
+ * strictly after `afterSeconds`.
  */
 export function nextReconcileSeconds(
   createdAtSeconds: number,

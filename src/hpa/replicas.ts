@@ -1,6 +1,6 @@
 /**
- * The replica calculator (§1.4–§1.5): one metric's readings → a replica proposal, each with the
- * branch that decided it. Mirrors Kubernetes' `replica_calculator.go` and `metrics/utilization.go`.
+ * The replica calculator (tolerance test and per-metric formulas): one metric's readings → a replica proposal,
+ * each with the branch that decided it. Mirrors Kubernetes' `replica_calculator.go` and `metrics/utilization.go`.
  */
 import { countReadyPods, groupPods, type PodGroups, type PodMetricsInfo, podRequestsMilli } from './pods.js';
 import type { HpaBehavior, HpaControllerConfig, PodSnapshot, ResourceName } from './types.js';
@@ -8,7 +8,7 @@ import type { HpaBehavior, HpaControllerConfig, PodSnapshot, ResourceName } from
 /** Largest replica count the controller can write (int32). */
 export const MAX_REPLICAS = 2_147_483_647;
 
-/** Usage-ratio band inside which the controller keeps the current replicas (§1.4). */
+/** Usage-ratio band inside which the controller keeps the current replicas (`(1 − down) ≤ ratio ≤ (1 + up)`). */
 export interface Tolerances {
   readonly scaleDown: number;
   readonly scaleUp: number;
@@ -63,7 +63,7 @@ export interface PerPodMetricInput {
   readonly pods: readonly PodSnapshot[];
   /** Samples the metrics API returned, by pod name (may name pods the lister does not know). */
   readonly metrics: PodMetricsInfo;
-  /** Only the CPU resource gets the readiness test (§1.5.1 step 4). */
+  /** Only the CPU resource gets the readiness test (`groupPods` skips it for other metrics). */
   readonly isCpu: boolean;
   readonly tolerances: Tolerances;
   readonly nowSeconds: number;
@@ -136,7 +136,7 @@ function missingValueOnScaleDown(model: UsageModel, podName: string): number {
 }
 
 /**
- * Step 5 of §1.5.3 when no pod is missing or unready: keep `currentReplicas` inside the tolerance band, else
+ * `GetResourceReplicas` when no pod is missing or unready: keep `currentReplicas` inside the tolerance band, else
  * ceil(usage ratio × ready pods). Also the planner's reactive floor for a CPU utilization target.
  */
 export function proposeFromReadyPods(
@@ -157,9 +157,9 @@ export function proposeFromReadyPods(
 }
 
 /**
- * Steps 5–6 of §1.5.3, shared by utilization and average-value targets: propose from ready pods
- * when nothing is missing, else fill in missing/unready pods conservatively and re-check the
- * direction so the fill-in can only damp a change, never reverse it.
+ * The skeleton `GetResourceReplicas` and `calcPlainMetricReplicas` share (utilization and average-value
+ * targets): propose from ready pods when nothing is missing, else fill in missing/unready pods conservatively
+ * and re-check the direction so the fill-in can only damp a change, never reverse it.
  */
 export function proposeWithMissingAndUnready(args: {
   readonly currentReplicas: number;
@@ -280,7 +280,7 @@ export function replicasForValue(input: {
 /**
  * `GetObjectPerPodMetricReplicas` / `GetExternalPerPodMetricReplicas`: Object or External metric with
  * an AverageValue target. The tolerance test divides by status replicas; the proposal is
- * ceil(value / target) and does not depend on the pod count at all (§1.5.6).
+ * ceil(value / target) and does not depend on the pod count at all.
  */
 export function replicasForPerPodValue(input: {
   readonly statusReplicas: number;

@@ -94,7 +94,7 @@ export interface ScalingPolicy {
 /** `selectPolicy` of `HPAScalingRules`. */
 export type SelectPolicy = 'Max' | 'Min' | 'Disabled';
 
-/** `HPAScalingRules` after API-server defaulting (§1.3). */
+/** `HPAScalingRules` after API-server defaulting (field by field, only when `behavior` is set). */
 export interface ScalingRules {
   /** null only for scaleDown: the controller then uses its downscale-stabilization flag. */
   readonly stabilizationWindowSeconds: number | null;
@@ -115,7 +115,7 @@ export interface HpaSpec {
   readonly minReplicas: number;
   readonly maxReplicas: number;
   readonly metrics: readonly MetricSpec[];
-  /** null = the legacy path (§1.7); an object = the behavior path (§1.8). */
+  /** null = the legacy path (no `spec.behavior`); an object = the behavior path. Different algorithms. */
   readonly behavior: HpaBehavior | null;
 }
 
@@ -125,7 +125,7 @@ export interface ScaleSnapshot {
   readonly statusReplicas: number;
 }
 
-/** kube-controller-manager flags that change the arithmetic (§1.1). */
+/** kube-controller-manager flags (`--horizontal-pod-autoscaler-*`) that change the arithmetic. */
 export interface HpaControllerConfig {
   readonly tolerance: number;
   readonly cpuInitializationPeriodSeconds: number;
@@ -162,7 +162,7 @@ export interface TimestampedScaleEvent {
   readonly outdated: boolean;
 }
 
-/** The controller's in-memory state for one HPA (§1.2); lost on controller restart. */
+/** The controller's in-memory state for one HPA (recommendations, scale events); lost on controller restart. */
 export interface HpaControllerState {
   readonly recommendations: readonly TimestampedRecommendation[];
   readonly scaleUpEvents: readonly TimestampedScaleEvent[];
@@ -172,7 +172,7 @@ export interface HpaControllerState {
 /** Condition types the emulation sets (ScaledToZero needs scale-to-zero, which is not emulated). */
 export type HpaConditionType = 'AbleToScale' | 'ScalingActive' | 'ScalingLimited';
 
-/** Reasons of §1.11 the emulation can produce. */
+/** The condition reasons of the HPA controller that the emulation can produce. */
 export type HpaConditionReason =
   | 'SucceededGetScale'
   | 'ReadyForNewScale'

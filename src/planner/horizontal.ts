@@ -116,7 +116,7 @@ interface Step {
 
 /**
  * Turns a raw recommendation into replicas, in precedence order, and updates the memory:
- * current outside [min, upper] → straight to the bound (the HPA's §1.9 steps 5b/5c, no stabilization);
+ * current outside [min, upper] → straight to the bound (as the HPA's reconcile does, no stabilization);
  * otherwise stabilization, rate limits with min/max, then the budget (never below minReplicas).
  * Scale events are recorded only when `act`, as the HPA records them only after a real rescale.
  */

@@ -18,7 +18,7 @@ test('the defaults parse into the documented world', () => {
   assert.deepEqual(config.cluster.lifecycle.readiness, { distribution: 'uniform', minSeconds: 10, maxSeconds: 20 });
   assert.deepEqual(config.cluster.metricsServer, { resolutionSeconds: 15, offsetSeconds: 7 });
   assert.deepEqual(config.slo, { latencyP95Seconds: 0.25, maxDropShare: 0.001 });
-  // The baseline HPA: CPU 70 %, the default behavior written out (the §1.8 path), the workload's bounds.
+  // The baseline HPA: CPU 70 %, the default behavior written out (the behavior path), the workload's bounds.
   assert.equal(config.hpa.minReplicas, config.workload.policy.minReplicas);
   assert.equal(config.hpa.maxReplicas, config.workload.policy.maxReplicas);
   assert.deepEqual(config.hpa.metrics, [

@@ -16,7 +16,10 @@ import type {
 /** `behavior` as the API server fills it in when an HPA sets it without rules. */
 export const DEFAULT_BEHAVIOR: HpaBehavior = { scaleUp: DEFAULT_SCALE_UP_RULES, scaleDown: DEFAULT_SCALE_DOWN_RULES };
 
-/** The scale-down policies of the docs example in §1.8: −4 pods or −10 % per 60 s, whichever removes more. */
+/**
+ * The scale-down policies of the Kubernetes docs' example (Horizontal Pod Autoscaling, "Scaling policies"):
+ * −4 pods or −10 % per 60 s, whichever removes more.
+ */
 export const DOCS_SCALE_DOWN: ScalingRules = {
   stabilizationWindowSeconds: 0,
   selectPolicy: 'Max',

@@ -2,7 +2,7 @@ import { isObject, type JsonObject } from './patch.js';
 import type { ResourceType } from './resources.js';
 import type { StatusCause } from './status.js';
 
-/** The layout the real server parses MicroTime with: exactly six fractional digits (spec §5.4). */
+/** The layout the real server parses MicroTime with (apimachinery's `meta/v1/micro_time.go`): six fractional digits. */
 const microTime = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}(Z|[+-]\d{2}:\d{2})$/;
 
 function microTimeCauses(holder: unknown, prefix: string, fields: readonly string[]): StatusCause[] {
@@ -24,7 +24,10 @@ function required(object: JsonObject, fields: readonly string[]): StatusCause[] 
     .map((field) => ({ reason: 'FieldValueRequired', message: 'Required value', field }));
 }
 
-/** events.k8s.io/v1 create rules (spec §11): eventTime, type, reporting fields, action and reason required. */
+/**
+ * events.k8s.io/v1 create rules (kubernetes' `pkg/apis/core/validation/events.go`): eventTime, type, reporting
+ * fields, action and reason required.
+ */
 function eventCauses(event: JsonObject): StatusCause[] {
   const causes = [
     ...required(event, ['eventTime', 'reportingController', 'reportingInstance', 'action', 'reason']),

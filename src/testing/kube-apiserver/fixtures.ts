@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import * as k8s from '@kubernetes/client-node';
 
-/** A CRD shaped like Prescale's PredictiveAutoscaler (spec §13.1), in wire YAML for kubectl and client-node. */
+/** A CRD shaped like Prescale's PredictiveAutoscaler (k8s/crd), in wire YAML for kubectl and client-node. */
 export const predictiveAutoscalerCrdYaml = `apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition
 metadata: {name: predictiveautoscalers.autoscaler.ml.dev}
@@ -54,7 +54,7 @@ spec:
                   items: {type: object, x-kubernetes-preserve-unknown-fields: true}
 `;
 
-/** A client-node KubeConfig for the stand-in (plain http needs `skipTLSVerify`, spec §5.1). */
+/** A client-node KubeConfig for the stand-in (client-node refuses plain http unless `skipTLSVerify` is set). */
 export function kubeConfigFor(url: string): k8s.KubeConfig {
   const config = new k8s.KubeConfig();
   config.loadFromOptions({

@@ -29,7 +29,7 @@ describe('kubectl against the stand-in', () => {
   let nowMs = Date.parse('2025-06-01T12:00:00Z');
   let dir: string;
   let calls = 0;
-  /** Runs kubectl with a fresh discovery cache each time (kubectl caches discovery per server, spec §2.2). */
+  /** Runs kubectl with a fresh discovery cache each time (kubectl caches it per server under $HOME/.kube/cache). */
   const kubectl = async (...args: string[]) => {
     calls++;
     const { stdout } = await execFileAsync(

@@ -231,7 +231,8 @@ function resourceEntries(type: ResourceType): Record<string, unknown>[] {
     ...(type.categories.length > 0 ? { categories: type.categories } : {}),
   };
   const sub = { singularName: '', namespaced: type.namespaced, verbs: ['get', 'patch', 'update'] };
-  // The main entry comes first: client-node's KubernetesObjectApi takes the first entry of a kind (§2.1).
+  // The main entry comes first: client-node's KubernetesObjectApi takes the first entry of a kind, and the
+  // `/status` entry has the same kind.
   return [
     main,
     ...(type.statusSubresource ? [{ name: `${type.plural}/status`, ...sub, kind: type.kind }] : []),

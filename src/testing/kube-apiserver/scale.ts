@@ -39,7 +39,7 @@ function selectorText(selector: unknown): string {
   return [...labels, ...expressions].join(',');
 }
 
-/** The `/scale` subresource: an autoscaling/v1 Scale view of the parent's replica fields (§9). */
+/** The `/scale` subresource: an autoscaling/v1 Scale view of the parent's replica fields (`autoscaling/v1`). */
 export class ScaleSubresource {
   constructor(private readonly writer: ObjectWriter) {}
 

@@ -15,7 +15,7 @@ export interface StatusDetails {
   readonly retryAfterSeconds?: number;
 }
 
-/** A failed request, answered with a `kind: Status` body of this code and reason (spec §6.6). */
+/** A failed request, answered with a `kind: Status` body of this code and reason (apimachinery's `api/errors`). */
 export class ApiError extends Error {
   constructor(
     readonly code: number,
