@@ -39,7 +39,7 @@ before(async () => {
   rendered = await renderAll();
 });
 
-/** The seed's example (../shared/spec/predictive-autoscaler-crd.md), as the overlays ship it with their door. */
+/** The seed's example PredictiveAutoscaler (docs/operator.md), as the overlays ship it with their door. */
 function seedExample(integration: 'HPA' | 'KEDA'): KubeObject {
   return {
     apiVersion: PREDICTIVE_AUTOSCALER_API_VERSION,
