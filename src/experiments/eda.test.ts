@@ -137,17 +137,19 @@ test('histogram: equal-width bars from min to max, the last one closed', () => {
 test('a series with no observation is refused with the field named', () => {
   assert.throws(
     () => exploreSeries({ startSeconds: 0, stepSeconds: 60, values: new Float64Array(5).fill(Number.NaN) }),
-    (error: unknown) =>
-      error instanceof PrescaleError && error.code === 'not-enough-data' && error.field === 'series',
+    (error: unknown) => error instanceof PrescaleError && error.code === 'not-enough-data' && error.field === 'series',
   );
 });
 
 test('seriesForPlot averages observed buckets and keeps fully missing ones as null', () => {
   const values = Float64Array.from([1, 3, Number.NaN, Number.NaN, 5, Number.NaN, 7]);
-  assert.deepEqual(seriesForPlot({ startSeconds: 100, stepSeconds: 10, values }, 4), [
-    { seconds: 100, value: 2 },
-    { seconds: 120, value: null },
-    { seconds: 140, value: 5 },
-    { seconds: 160, value: 7 },
-  ]);
+  assert.deepEqual(seriesForPlot({ startSeconds: 100, stepSeconds: 10, values }, 4), {
+    pointSeconds: 20,
+    points: [
+      { seconds: 100, value: 2 },
+      { seconds: 120, value: null },
+      { seconds: 140, value: 5 },
+      { seconds: 160, value: 7 },
+    ],
+  });
 });

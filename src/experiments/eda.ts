@@ -13,7 +13,10 @@ import {
 
 /** Settings of `exploreSeries`; every field has a default. */
 export interface EdaOptions {
-  /** Longest autocorrelation lag; default three days (a daily season shows three peaks). */
+  /**
+   * Longest autocorrelation lag; default three days (a daily season shows three peaks), or 1.25 × the longest
+   * detected period when that is longer.
+   */
   readonly maxLagSeconds?: number;
   /** Bars of the value histogram; default 40. */
   readonly histogramBins?: number;
@@ -119,6 +122,8 @@ export interface EdaSummary {
 }
 
 const DEFAULT_MAX_LAG_SECONDS = 3 * 86_400;
+/** The lags reach past the longest detected period by a quarter, so its peak shows whole (a week on NASA). */
+const LONGEST_PERIOD_LAGS = 1.25;
 const DEFAULT_HISTOGRAM_BINS = 40;
 /** Lags computed at most; longer ranges are sampled evenly (a day of minutes would otherwise be 1,440 passes). */
 const MAX_LAGS = 720;
@@ -133,15 +138,21 @@ export function exploreSeries(series: Series, options: EdaOptions = {}): EdaSumm
       { field: 'series' },
     );
   }
+  const seasonal = seasonality(series);
+  const longestPeriodSeconds = Math.max(0, ...seasonal.periods.map((p) => p.periodSeconds));
+  const maxLagSeconds = Math.max(
+    options.maxLagSeconds ?? DEFAULT_MAX_LAG_SECONDS,
+    LONGEST_PERIOD_LAGS * longestPeriodSeconds,
+  );
   return {
     stats: seriesStats(series, sorted),
     gaps: gapSummary(series),
     daily: profile(series, 24, (seconds) => Math.floor(positiveModulo(seconds, 86_400) / 3600)),
     weekly: profile(series, 7, dayOfWeek),
     histogram: histogram(sorted, options.histogramBins ?? DEFAULT_HISTOGRAM_BINS),
-    seasonality: seasonality(series),
+    seasonality: seasonal,
     anomalies: anomalySummary(series),
-    autocorrelation: autocorrelationFunction(series, options.maxLagSeconds ?? DEFAULT_MAX_LAG_SECONDS),
+    autocorrelation: autocorrelationFunction(series, maxLagSeconds),
   };
 }
 
@@ -285,13 +296,19 @@ function autocorrelationFunction(series: Series, maxLagSeconds: number): Autocor
   return points;
 }
 
+/** One point of a chart of the series: a bucket start and the mean there, null where nothing was observed. */
+export interface PlotPoint {
+  readonly seconds: number;
+  readonly value: number | null;
+}
+
 /**
  * The series averaged down to at most `maxPoints` for a chart (an SVG of a month of minutes would weigh
  * megabytes): each point is the mean of its observed buckets, null when none was observed.
  */
-export function seriesForPlot(series: Series, maxPoints: number): { seconds: number; value: number | null }[] {
+export function seriesForPlot(series: Series, maxPoints: number): { pointSeconds: number; points: PlotPoint[] } {
   const factor = Math.max(1, Math.ceil(series.values.length / maxPoints));
-  const points: { seconds: number; value: number | null }[] = [];
+  const points: PlotPoint[] = [];
   for (let from = 0; from < series.values.length; from += factor) {
     let sum = 0;
     let count = 0;
@@ -302,5 +319,5 @@ export function seriesForPlot(series: Series, maxPoints: number): { seconds: num
     }
     points.push({ seconds: series.startSeconds + from * series.stepSeconds, value: count === 0 ? null : sum / count });
   }
-  return points;
+  return { pointSeconds: factor * series.stepSeconds, points };
 }
