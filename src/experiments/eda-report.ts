@@ -109,6 +109,8 @@ function histogramSpec(eda: EdaSummary): vl.TopLevelSpec {
       x: { field: 'from', type: 'quantitative', title: 'value', scale: { zero: false } },
       x2: { field: 'to' },
       y: { field: 'count', type: 'quantitative', title: 'buckets' },
+      // x is a range, so vega-lite would draw each bar as a band at its count: anchor it at zero
+      y2: { datum: 0 },
     },
   } as vl.TopLevelSpec;
 }
