@@ -3,6 +3,7 @@ import { registerCollect } from './collect.js';
 import { registerConfig } from './config.js';
 import { registerCrd } from './crd.js';
 import { registerDemo } from './demo.js';
+import { registerEda } from './eda.js';
 import { registerExperiment } from './experiment.js';
 import { registerHpaStep } from './hpa-step.js';
 import { registerPlan } from './plan.js';
@@ -18,6 +19,7 @@ export const commands: RegisterCommand[] = [
   registerConfig,
   registerCrd,
   registerDemo,
+  registerEda,
   registerExperiment,
   registerHpaStep,
   registerPlan,

@@ -114,13 +114,18 @@ export function splitForSeries(series: Series, file: string, options: TraceSplit
   };
 }
 
-/** Reads a user's trace (any format `readTraceFile` takes), resamples it and splits it as a dataset. */
-export async function loadTraceDataset(path: string, options: TraceSplitOptions): Promise<LoadedDataset> {
+/** Reads a user's trace (any format `readTraceFile` takes) as bucket means on a `stepSeconds` grid; errors name `--file`. */
+export async function loadTraceSeries(path: string, stepSeconds: number): Promise<Series> {
   const trace = await readTraceFile(path).catch((error: unknown) => {
     if (!(error instanceof PrescaleError)) throw error;
     throw new PrescaleError(error.code, `--file: ${error.message}`, { field: error.field, cause: error });
   });
-  const series = resampleToStep(trace.series, { stepSeconds: options.stepSeconds, aggregation: 'mean' });
+  return resampleToStep(trace.series, { stepSeconds, aggregation: 'mean' });
+}
+
+/** Reads a user's trace (any format `readTraceFile` takes), resamples it and splits it as a dataset. */
+export async function loadTraceDataset(path: string, options: TraceSplitOptions): Promise<LoadedDataset> {
+  const series = await loadTraceSeries(path, options.stepSeconds);
   const dataset = splitForSeries(series, path, options);
   return { name: basename(path), dataset, seriesPath: resolve(path), series };
 }

@@ -3,7 +3,7 @@ import type { HpaSpec } from '../hpa/types.js';
 import type { SimulationConfig } from '../simulator/config.js';
 import type { SimulationRecord } from '../simulator/simulate.js';
 import { type Aggregate, type RunSummary, violatesSlo } from '../simulator/summary.js';
-import { escapeHtml, POLICY_COLORS, renderSvg } from './chart.js';
+import { escapeHtml, POLICY_COLORS, REPORT_STYLE, renderSvg } from './chart.js';
 import type { DatasetExperiment, ExperimentResult } from './experiment.js';
 import { frontierHtml } from './frontier-report.js';
 import { POLICY_NAMES, type PolicyName } from './policy-names.js';
@@ -343,18 +343,6 @@ function verdictHtml(d: DatasetExperiment): string {
   return `<p class="verdict ${holds ? 'holds' : 'fails'}">prescale has ${Math.abs(fewer * 100).toFixed(1)}% ${fewer >= 0 ? 'fewer' : 'more'} SLO-violation minutes than hpa at ${percentChange(prescale.cost.mean, hpa.cost.mean)} cost: the target (≥ 50% fewer at ≤ +10% cost) ${holds ? 'holds' : 'does not hold'}.${oracleText}${limitText}</p>`;
 }
 
-const STYLE = `
-body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;margin:24px auto;max-width:980px;color:#222;line-height:1.45}
-h1{font-size:1.6em;margin-bottom:0}h2{margin-top:2em;border-bottom:1px solid #ddd;padding-bottom:4px}
-.meta{color:#555;font-size:.9em}code{background:#f4f4f4;padding:1px 4px;border-radius:3px;font-size:.9em}
-table{border-collapse:collapse;font-size:.85em;margin:12px 0;width:100%}th,td{border:1px solid #ddd;padding:4px 6px;text-align:right}
-thead th{background:#f6f6f6;text-align:center}tbody th{text-align:left;white-space:nowrap}
-.dot{display:inline-block;width:10px;height:10px;border-radius:50%;margin-right:6px}
-.verdict{padding:8px 12px;border-radius:4px}.holds{background:#e8f5e9}.fails{background:#fff3e0}
-.bars{display:flex;gap:16px;flex-wrap:wrap}figure{margin:12px 0}figcaption{color:#555;font-size:.85em}
-dl{font-size:.9em}dt{font-weight:600}dd{margin:0 0 6px 16px}
-`;
-
 /**
  * The self-contained report (`report.html`): tables and charts (SVG rendered here with vega) per dataset —
  * headline bars, load vs. capacity, replicas, latency vs. SLO and cumulative cost over the whole period,
@@ -446,7 +434,7 @@ ${zoomCharts.map((svg) => `<figure>${svg}</figure>`).join('\n')}`);
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Prescale experiment: ${escapeHtml(result.datasets.map((d) => d.dataset.name).join(', '))}</title>
-<style>${STYLE}</style></head><body>
+<style>${REPORT_STYLE}</style></head><body>
 <h1>HPA vs. Prescale on a simulated cluster</h1>
 <p class="meta">Prescale ${escapeHtml(provenance.prescaleVersion)} · started ${escapeHtml(provenance.startedAt)} · Node ${escapeHtml(provenance.node)}${provenance.git ? ` · commit ${escapeHtml(provenance.git.commit.slice(0, 12))}${provenance.git.dirty ? ' (with local changes)' : ''}` : ''}<br>
 Re-run: <code>${escapeHtml(provenance.command)}</code> (the full configuration is in <code>config.json</code> beside this file).</p>

@@ -24,6 +24,8 @@ export interface PageLook {
   readonly heightPixels: number;
   readonly svgCount: number;
   readonly errors: readonly string[];
+  /** Every URL the page asked for, the page itself first: a self-contained report asks for nothing else. */
+  readonly requestUrls: readonly string[];
 }
 
 /**
@@ -54,6 +56,8 @@ export async function screenshotReport(
   try {
     const page = await context.newPage();
     const errors: string[] = [];
+    const requestUrls: string[] = [];
+    page.on('request', (request) => requestUrls.push(request.url()));
     page.on('pageerror', (error) => errors.push(error.message));
     page.on('console', (message) => {
       if (message.type() === 'error') errors.push(message.text());
@@ -74,6 +78,7 @@ export async function screenshotReport(
       heightPixels: await page.evaluate(() => document.documentElement.scrollHeight),
       svgCount: await page.locator('svg').count(),
       errors,
+      requestUrls,
     };
   } finally {
     await context.close();

@@ -23,6 +23,7 @@ export {
 export { type Aggregation, gridBucketIndex, type ResampleOptions, resampleToStep } from './resample.js';
 export { fitScaler, type Scaler, type ScalerJSON, type ScalerKind, scalerFromJSON } from './scalers.js';
 export {
+  autocorrelation,
   DEFAULT_MIN_SEASONAL_STRENGTH,
   detectSeasonalPeriods,
   type SeasonalityOptions,

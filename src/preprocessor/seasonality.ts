@@ -170,8 +170,11 @@ function minusMovingAverage(values: Float64Array, window: number): Float64Array 
   return out;
 }
 
-/** Pearson correlation of x[t] and x[t+lag] over the pairs where both are finite. */
-function autocorrelation(x: Float64Array, lag: number): number {
+/**
+ * Pearson correlation of x[t] and x[t+lag] over the pairs where both are observed (NaN skipped), 0 with fewer
+ * than 3 pairs: the one autocorrelation of the project, used for seasonal strength and the EDA report.
+ */
+export function autocorrelation(x: Float64Array, lag: number): number {
   let n = 0;
   let sa = 0;
   let sb = 0;
