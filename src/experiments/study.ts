@@ -196,7 +196,7 @@ export function ablationSection(
   for (const { name, result } of results) {
     for (const d of result.datasets) {
       const prescale = d.aggregates.prescale;
-      if (prescale) (section[d.dataset.name] ??= {})[name] = policyStatistics(prescale);
+      if (prescale) section[d.dataset.name] = { ...section[d.dataset.name], [name]: policyStatistics(prescale) };
     }
   }
   return section;
