@@ -93,6 +93,12 @@ test('prescale study --quick writes study.json, tables and figures, and a rerun 
   assert.ok(Math.abs(ablations['point-forecast'].cost.mean / median.cost - 1) < 0.01);
   assert.ok(ablations['no-forecast'].sloViolationMinutes.mean > experiment.policies.prescale.sloViolationMinutes.mean);
 
+  // No forecast means no forecast: every scaling event of that run is the fallback's reactive value.
+  const events = await readFile(join(out, 'ablations/no-forecast/runs/nasa-jul95-prescale-seed1-events.csv'), 'utf8');
+  const reasons = events.trim().split('\n').slice(1);
+  assert.ok(reasons.length > 0);
+  for (const reason of reasons) assert.match(reason, /fallback: reactive value/);
+
   const tables = await readdir(join(out, 'tables'));
   for (const name of ['accuracy', 'experiment', 'paired', 'equal-cost', 'ablations']) {
     assert.ok(tables.includes(`${name}.md`) && tables.includes(`${name}.csv`), name);

@@ -33,9 +33,8 @@ export const QUICK_MODELS = ['naive', 'seasonal-naive', 'ets'] as const;
 export const ABLATIONS = [
   {
     name: 'no-forecast',
-    what: 'no forecast: the fallback always active, so the planner publishes its reactive value (floor only)',
-    // Any rolling error is above this, so the central fallback never trusts a forecast once one is scored.
-    override: { workload: { spec: { fallback: { maxError: 1e-9 } } } },
+    what: "no forecast: no model is fitted, so the fallback publishes the planner's reactive value (floor only)",
+    override: { policies: { prescale: { forecast: false } } },
   },
   {
     name: 'point-forecast',
