@@ -94,7 +94,10 @@ test('prescale study --quick writes study.json, tables and figures, and a rerun 
   assert.ok(ablations['no-forecast'].sloViolationMinutes.mean > experiment.policies.prescale.sloViolationMinutes.mean);
 
   // No forecast means no forecast: every scaling event of that run is the fallback's reactive value.
-  const events = await readFile(join(out, 'ablations/no-forecast/runs/nasa-jul95-prescale-seed1-events.csv'), 'utf8');
+  const events = await readFile(
+    join(out, 'ablations/datasets/no-forecast/runs/nasa-jul95-prescale-seed1-events.csv'),
+    'utf8',
+  );
   const reasons = events.trim().split('\n').slice(1);
   assert.ok(reasons.length > 0);
   for (const reason of reasons) assert.match(reason, /fallback: reactive value/);

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
-import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { PrescaleError } from '../core/index.js';
@@ -26,6 +26,9 @@ import type { RegisterCommand } from './run.js';
 /** The forecast benchmark's datasets (the shared protocol), beside the repository; the bundled file without it. */
 const SHARED_BENCH_DATASETS_PATH = resolve(dirname(BUNDLED_DATASETS_PATH), '../../shared/bench/datasets.json');
 
+/** The other traces the experiment can load (docs/simulator.md), from ../shared/data when it is there. */
+const EXPERIMENT_TRACES_PATH = resolve(dirname(BUNDLED_DATASETS_PATH), 'experiment-traces.json');
+
 /** Seeds of a full study (the issue asks for at least 5) and of `--quick`. */
 const FULL_SEEDS = 5;
 const QUICK_SEEDS = 2;
@@ -42,10 +45,10 @@ export const STUDY_FILES = {
   figures: 'figures',
 } as const;
 
-/** A path as a rerun on another machine reads it: relative to the working directory when inside it. */
+/** A path as a rerun on another machine reads it: relative to the working directory (`../shared/…` too). */
 function portablePath(path: string): string {
   const rel = relative(process.cwd(), path);
-  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
+  return rel !== '' && !isAbsolute(rel) ? rel : path;
 }
 
 /** The names in a datasets file whose trace is present (the shared data may be partly checked out). */
@@ -67,7 +70,7 @@ export async function studyPlan(quick: boolean): Promise<StudyPlan> {
       seeds: QUICK_SEEDS,
       limitSeconds: QUICK_SECONDS,
       accuracy: { datasetsFile: file, datasets, models: [...QUICK_MODELS], testSeconds: QUICK_SECONDS },
-      experiment: { datasetsFile: file, datasets },
+      experiment: [{ datasetsFile: file, datasets }],
     };
   }
   const accuracyFile = existsSync(SHARED_BENCH_DATASETS_PATH) ? SHARED_BENCH_DATASETS_PATH : BUNDLED_DATASETS_PATH;
@@ -81,7 +84,10 @@ export async function studyPlan(quick: boolean): Promise<StudyPlan> {
       models: [...MODEL_NAMES],
       testSeconds: null,
     },
-    experiment: { datasetsFile: portablePath(BUNDLED_DATASETS_PATH), datasets: bundled },
+    experiment: [
+      { datasetsFile: portablePath(BUNDLED_DATASETS_PATH), datasets: bundled },
+      { datasetsFile: portablePath(EXPERIMENT_TRACES_PATH), datasets: await loadableDatasets(EXPERIMENT_TRACES_PATH) },
+    ].filter((source) => source.datasets.length > 0),
   };
 }
 
@@ -154,50 +160,64 @@ async function accuracyStep(plan: StudyPlan, stepDir: string) {
   return section;
 }
 
+/** One datasets file of the experiment and its traces. */
+type ExperimentSource = StudyPlan['experiment'][number];
+
+/** The directory of a datasets file's runs under a step: its file name without `.json`. */
+function sourceDir(stepDir: string, source: ExperimentSource): string {
+  return join(stepDir, basename(source.datasetsFile, '.json'));
+}
+
 /** The flags of an experiment the study runs, as `prescale experiment` takes them (recorded as its command). */
-function experimentFlags(plan: StudyPlan): string {
-  const { datasetsFile, datasets } = plan.experiment;
+function experimentFlags(plan: StudyPlan, { datasetsFile, datasets }: ExperimentSource): string {
   const hours = plan.limitSeconds === null ? '' : ` --hours ${plan.limitSeconds / 3600}`;
   return `--dataset ${datasets.join(',')} --datasets ${datasetsFile} --seeds ${plan.seeds}${hours}`;
 }
 
-/** Step 2: every policy over the seeds, with the HPA's sweep for the equal-cost reading. */
+/** Step 2: every policy over the seeds, with the HPA's sweep for the equal-cost reading; one run per file. */
 async function experimentStep(plan: StudyPlan, stepDir: string) {
-  const { result } = await runExperimentInvocation({
-    datasets: plan.experiment.datasets,
-    datasetsPath: resolve(plan.experiment.datasetsFile),
-    policies: STUDY_POLICIES,
-    seeds: plan.seeds,
-    outDir: stepDir,
-    userConfig: {},
-    configSource: 'config',
-    limitSeconds: plan.limitSeconds ?? undefined,
-    command: `prescale experiment ${experimentFlags(plan)} --policies ${STUDY_POLICIES.join(',')} --sweep --out ${stepDir}`,
-    sweep: true,
-  });
-  return experimentSection(result);
+  let section: ReturnType<typeof experimentSection> = {};
+  for (const source of plan.experiment) {
+    const outDir = sourceDir(stepDir, source);
+    const { result } = await runExperimentInvocation({
+      datasets: source.datasets,
+      datasetsPath: resolve(source.datasetsFile),
+      policies: STUDY_POLICIES,
+      seeds: plan.seeds,
+      outDir,
+      userConfig: {},
+      configSource: 'config',
+      limitSeconds: plan.limitSeconds ?? undefined,
+      command: `prescale experiment ${experimentFlags(plan, source)} --policies ${STUDY_POLICIES.join(',')} --sweep --out ${outDir}`,
+      sweep: true,
+    });
+    section = { ...section, ...experimentSection(result) };
+  }
+  return section;
 }
 
 /** Step 3: Prescale with one part taken away, each through `--config` (its override file kept beside its run). */
 async function ablationsStep(plan: StudyPlan, stepDir: string) {
   const results = [];
   for (const ablation of ABLATIONS) {
-    const outDir = join(stepDir, ablation.name);
     const configPath = join(stepDir, `${ablation.name}.config.json`);
     await writeFileAtomic(configPath, json(ablation.override), `${ablation.name} config`);
     process.stdout.write(`ablation ${ablation.name}: ${ablation.what}\n`);
-    const { result } = await runExperimentInvocation({
-      datasets: plan.experiment.datasets,
-      datasetsPath: resolve(plan.experiment.datasetsFile),
-      policies: ['prescale'],
-      seeds: plan.seeds,
-      outDir,
-      userConfig: ablation.override,
-      configSource: configPath,
-      limitSeconds: plan.limitSeconds ?? undefined,
-      command: `prescale experiment ${experimentFlags(plan)} --policies prescale --config ${configPath} --out ${outDir}`,
-    });
-    results.push({ name: ablation.name, result });
+    for (const source of plan.experiment) {
+      const outDir = join(sourceDir(stepDir, source), ablation.name);
+      const { result } = await runExperimentInvocation({
+        datasets: source.datasets,
+        datasetsPath: resolve(source.datasetsFile),
+        policies: ['prescale'],
+        seeds: plan.seeds,
+        outDir,
+        userConfig: ablation.override,
+        configSource: configPath,
+        limitSeconds: plan.limitSeconds ?? undefined,
+        command: `prescale experiment ${experimentFlags(plan, source)} --policies prescale --config ${configPath} --out ${outDir}`,
+      });
+      results.push({ name: ablation.name, result });
+    }
   }
   return ablationSection(results);
 }

@@ -75,7 +75,8 @@ export interface StudyPlan {
     /** Backtest only this many seconds after each dataset's training end; null = its whole test period. */
     readonly testSeconds: number | null;
   };
-  readonly experiment: { readonly datasetsFile: string; readonly datasets: readonly string[] };
+  /** The experiment's traces, per datasets file (the experiment reads one file a run). */
+  readonly experiment: readonly { readonly datasetsFile: string; readonly datasets: readonly string[] }[];
 }
 
 /** A figure over seeds: mean, spread, the 95 % t interval and the per-seed values (seed 1 first). */
