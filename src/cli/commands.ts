@@ -10,6 +10,7 @@ import { registerPlan } from './plan.js';
 import type { RegisterCommand } from './run.js';
 import { registerServe } from './serve.js';
 import { registerStart } from './start.js';
+import { registerStudy } from './study.js';
 import { registerTrain } from './train.js';
 
 /** Every CLI command, alphabetical. Adding a command is a file and one line here. */
@@ -25,5 +26,6 @@ export const commands: RegisterCommand[] = [
   registerPlan,
   registerServe,
   registerStart,
+  registerStudy,
   registerTrain,
 ];

@@ -153,9 +153,12 @@ export function formatFrontierTable(result: ExperimentResult): string {
 
 /**
  * Runs an experiment with progress bars on stderr, writes every output file into `outDir`, prints the
- * table, and returns the report's path. Nothing is written unless every run finished.
+ * table, and returns the report's path and the result (`prescale study` reads its figures). Nothing is written
+ * unless every run finished.
  */
-export async function runExperimentInvocation(invocation: ExperimentInvocation): Promise<string> {
+export async function runExperimentInvocation(
+  invocation: ExperimentInvocation,
+): Promise<{ reportPath: string; result: ExperimentResult }> {
   const config = parseSimulationConfig(invocation.userConfig, invocation.configSource);
   // Loaded here, not at CLI start: the simulator brings the models (ONNX Runtime, TensorFlow), the report Vega.
   const [{ runExperiment }, { collectProvenance }, { reportHtml }, { OUTPUT_FILES, writeResults }] = await Promise.all([
@@ -202,7 +205,7 @@ export async function runExperimentInvocation(invocation: ExperimentInvocation):
     process.stdout.write(`\n${formatFrontierTable(result)}\n`);
     process.stdout.write(`experiment with sweep: ${(result.wallMilliseconds / 1000).toFixed(0)} s\n`);
   }
-  return resolve(invocation.outDir, OUTPUT_FILES.report);
+  return { reportPath: resolve(invocation.outDir, OUTPUT_FILES.report), result };
 }
 
 /** A whole number ≥ 1 from a flag. */
@@ -293,7 +296,7 @@ export const registerExperiment: RegisterCommand = (program, run) => {
             opts.model === undefined
               ? fileConfig
               : mergeConfig(fileConfig, { workload: { spec: { model: opts.model } } });
-          const reportPath = await runExperimentInvocation({
+          const { reportPath } = await runExperimentInvocation({
             datasets: list(opts.dataset),
             datasetsPath: opts.datasets ?? BUNDLED_DATASETS_PATH,
             policies: parsePolicyNames(list(opts.policies)),

@@ -40,7 +40,7 @@ export const registerStart: RegisterCommand = (program, run) => {
             `each driving the same simulated cluster through the test week of the bundled ${DEFAULT_DATASET} trace (NASA KSC HTTP requests per minute, July 1995)\n` +
             `at 1 s resolution, ${seeds} seed${seeds > 1 ? 's' : ''}. Same as: ${command}\n`,
         );
-        const reportPath = await runExperimentInvocation({
+        const { reportPath } = await runExperimentInvocation({
           datasets: [DEFAULT_DATASET],
           datasetsPath: BUNDLED_DATASETS_PATH,
           policies: [...POLICIES],

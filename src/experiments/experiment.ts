@@ -139,6 +139,7 @@ function createPolicy(
         loop: config.prescale.loop,
         queries: config.prescale.queries,
         syncPeriodSeconds: workload.policy.syncPeriodSeconds,
+        forecast: config.prescale.forecast,
       });
       const outage =
         config.prescale.outage === null

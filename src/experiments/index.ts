@@ -52,5 +52,26 @@ export {
   summaryCsv,
   writeResults,
 } from './results.js';
+/** Student's t intervals and the paired t test over seeds. */
+export {
+  type MeanInterval,
+  meanInterval,
+  type PairedTest,
+  pairedTTest,
+  studentTCdf,
+  studentTQuantile,
+} from './statistics.js';
+/** `prescale study`: its plan, ablations and the sections of study.json; its tables and figures. */
+export {
+  ABLATIONS,
+  STUDY_POLICIES,
+  STUDY_SCHEMA_VERSION,
+  STUDY_STEPS,
+  type StudyPlan,
+  type StudySections,
+  type StudyStep,
+  studyJson,
+} from './study.js';
+export { studyFigures, studyTables, tableCsv, tableMarkdown } from './study-tables.js';
 /** Screenshots of a report in headless Chromium. */
 export { CHROMIUM_PATH, type PageLook, screenshotReport } from './screenshot.js';

@@ -155,3 +155,8 @@ function operatorExternalMetric(config: SimulationConfig): unknown {
   };
   return spec.metrics[0];
 }
+
+test('policies.prescale.forecast: on by default, false runs Prescale without a model (the no-forecast ablation)', () => {
+  assert.equal(parseSimulationConfig({}).prescale.forecast, true);
+  assert.equal(parseSimulationConfig({ policies: { prescale: { forecast: false } } }).prescale.forecast, false);
+});

@@ -125,6 +125,9 @@ export const SIMULATION_DEFAULTS = {
       // Prescale's process killed for a while ({ start, duration } from the simulation's start): its HPA loses the
       // External metric and scales on its other metrics or holds. null = never.
       outage: null as { start: string; duration: string } | null,
+      // false: the service never gets a model, so the central fallback always publishes the planner's reactive
+      // value (the study's no-forecast ablation, docs/study.md).
+      forecast: true,
     },
     // null = the pods the peak needs (load.peakPods).
     static: { replicas: null },
@@ -185,6 +188,7 @@ const policiesSchema = z.strictObject({
     loop: loopSchema,
     hpa: z.record(z.string(), z.unknown()),
     outage: z.strictObject({ start: duration(0, 365 * 86_400), duration: duration(1, 365 * 86_400) }).nullable(),
+    forecast: z.boolean(),
   }),
   static: z.strictObject({ replicas: z.number().int().min(1).nullable() }),
 });
@@ -251,6 +255,8 @@ export interface SimulationConfig {
     readonly hpa: HpaSpec | null;
     /** When Prescale is down, seconds from the simulation's start; null = never. */
     readonly outage: { readonly startSeconds: number; readonly durationSeconds: number } | null;
+    /** False: no model is ever fitted, so Prescale runs on its reactive fallback alone. */
+    readonly forecast: boolean;
   };
   readonly staticReplicas: number;
   /** The configuration as written, with every default filled in: what `experiment.json` records. */
@@ -379,6 +385,7 @@ export function parseSimulationConfig(userConfig: unknown = {}, source = 'config
         c.policies.prescale.outage === null
           ? null
           : { startSeconds: c.policies.prescale.outage.start, durationSeconds: c.policies.prescale.outage.duration },
+      forecast: c.policies.prescale.forecast,
     },
     staticReplicas: c.policies.static.replicas ?? Math.ceil(c.load.peakPods),
     resolved: resolvedOut,

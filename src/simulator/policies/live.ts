@@ -41,6 +41,8 @@ export function liveServicePolicy(options: {
   readonly loop: ServiceConfig['loop'];
   readonly queries: SimQueries;
   readonly syncPeriodSeconds: number;
+  /** False: every fit is refused, so the service never has a model and always falls back (no-forecast ablation). */
+  readonly forecast?: boolean;
 }): LivePolicy {
   const api = new SimPrometheusApi(options.queries);
   let nowMs = 0;
@@ -48,6 +50,7 @@ export function liveServicePolicy(options: {
   const fits: { atSeconds: number; milliseconds: number }[] = [];
   const trainer: Trainer = {
     fit: async (request, signal) => {
+      if (options.forecast === false) throw new Error('forecasting is off (policies.prescale.forecast: false)');
       const started = performance.now();
       try {
         return await fitModel(request, signal);

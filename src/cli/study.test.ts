@@ -1,0 +1,135 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { ABLATIONS, STUDY_POLICIES, STUDY_STEPS } from '../experiments/study.js';
+import { repoRoot } from '../testing/paths.js';
+import { tempDir } from '../testing/temp-dir.js';
+
+/** Runs the real CLI (`bin/prescale.mjs study …`) in a child process from the repo root. */
+function study(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [join(repoRoot, 'bin/prescale.mjs'), 'study', ...args],
+      { cwd: repoRoot, maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+interface Statistic {
+  n: number;
+  mean: number;
+  ci95: { lower: number; upper: number };
+  values: number[];
+}
+
+/** A figure over seeds is sane: one value per seed, their mean, and a 95 % interval around it. */
+function assertSane(where: string, s: Statistic, seeds: number) {
+  assert.equal(s.n, seeds, `${where}: n`);
+  assert.equal(s.values.length, seeds, `${where}: values`);
+  assert.ok(Number.isFinite(s.mean) && s.mean >= 0, `${where}: mean ${s.mean}`);
+  assert.ok(Math.abs(s.mean - s.values.reduce((a, b) => a + b, 0) / seeds) < 1e-9, `${where}: mean of values`);
+  assert.ok(
+    s.ci95.lower <= s.mean && s.mean <= s.ci95.upper,
+    `${where}: ${s.ci95.lower} ≤ ${s.mean} ≤ ${s.ci95.upper}`,
+  );
+}
+
+test('prescale study --quick writes study.json, tables and figures, and a rerun skips every step', async (t) => {
+  const out = join(await tempDir(t), 'study');
+  const first = await study(['--quick', '--out', out]);
+  assert.equal(first.code, 0, first.stderr);
+  for (const step of STUDY_STEPS) assert.match(first.stdout, new RegExp(`study step ${step}: done in`));
+  const text = await readFile(join(out, 'study.json'), 'utf8');
+  const json = JSON.parse(text);
+  assert.deepEqual(Object.keys(json), ['schemaVersion', 'plan', 'accuracy', 'experiment', 'ablations', 'timings']);
+  const seeds: number = json.plan.seeds;
+  assert.equal(seeds, 2);
+  assert.deepEqual(Object.keys(json.timings.stepSeconds), [...STUDY_STEPS]);
+
+  // Step 1: the fast models scored on the bundled trace, each better than nothing and beating a flat guess.
+  const accuracy = json.accuracy.datasets['nasa-jul95'];
+  assert.deepEqual(Object.keys(accuracy.models), ['naive', 'seasonal-naive', 'ets']);
+  assert.equal(accuracy.models['seasonal-naive'].rmseVsSnaive, 1);
+  for (const m of Object.values(accuracy.models) as { rmse: number; wape: number }[]) {
+    assert.ok(m.rmse > 0 && m.wape > 0 && m.wape < 2);
+  }
+  // Origins every 15 minutes of the day whose 30-minute horizon ends inside it: (1440 − 30) / 15 + 1.
+  assert.equal(accuracy.origins, 95);
+
+  // Step 2: every policy over the seeds with intervals; the paired test has one pair per seed.
+  const experiment = json.experiment.datasets['nasa-jul95'];
+  assert.equal(experiment.endSeconds - experiment.startSeconds, 86_400);
+  assert.deepEqual(Object.keys(experiment.policies), [...STUDY_POLICIES]);
+  for (const [policy, figures] of Object.entries(experiment.policies) as [string, Record<string, Statistic>][]) {
+    for (const [field, s] of Object.entries(figures)) assertSane(`${policy}.${field}`, s, seeds);
+  }
+  for (const metric of ['sloViolationMinutes', 'cost']) {
+    const paired = experiment.prescaleVsHpa[metric];
+    assert.equal(paired.n, seeds);
+    assert.equal(paired.df, seeds - 1);
+    const { prescale, hpa } = experiment.policies;
+    assert.ok(Math.abs(paired.difference.mean - (prescale[metric].mean - hpa[metric].mean)) < 1e-9);
+    assert.ok(paired.p === null || (paired.p >= 0 && paired.p <= 1));
+  }
+  assert.ok(experiment.equalCost.some((r: { policy: string }) => r.policy === 'prescale'));
+  assert.ok(experiment.equalCost.some((r: { policy: string }) => r.policy === 'oracle-cost'));
+
+  // Step 3: each ablation as a Prescale run over the same seeds; the median one is the sweep's quantile-0.5 point
+  // (to within the drift earlier Prophet fits in a process cause, docs/simulator.md).
+  const ablations = json.ablations.datasets['nasa-jul95'];
+  assert.deepEqual(
+    Object.keys(ablations),
+    ABLATIONS.map((a) => a.name),
+  );
+  for (const [name, figures] of Object.entries(ablations) as [string, Record<string, Statistic>][]) {
+    assertSane(`${name}.sloViolationMinutes`, figures.sloViolationMinutes, seeds);
+    assertSane(`${name}.cost`, figures.cost, seeds);
+  }
+  const median = experiment.equalCost.find((r: { setting: string }) => r.setting === 'quantile 0.5');
+  assert.ok(Math.abs(ablations['point-forecast'].cost.mean / median.cost - 1) < 0.01);
+  assert.ok(ablations['no-forecast'].sloViolationMinutes.mean > experiment.policies.prescale.sloViolationMinutes.mean);
+
+  // No forecast means no forecast: every scaling event of that run is the fallback's reactive value.
+  const events = await readFile(
+    join(out, 'ablations/datasets/no-forecast/runs/nasa-jul95-prescale-seed1-events.csv'),
+    'utf8',
+  );
+  const reasons = events.trim().split('\n').slice(1);
+  assert.ok(reasons.length > 0);
+  for (const reason of reasons) assert.match(reason, /fallback: reactive value/);
+
+  const tables = await readdir(join(out, 'tables'));
+  for (const name of ['accuracy', 'experiment', 'paired', 'equal-cost', 'ablations']) {
+    assert.ok(tables.includes(`${name}.md`) && tables.includes(`${name}.csv`), name);
+  }
+  assert.match(await readFile(join(out, 'tables/paired.md'), 'utf8'), /\| nasa-jul95 \| cost \| 2 \|/);
+  const figures = await readdir(join(out, 'figures'));
+  assert.deepEqual(figures.sort(), ['ablations-nasa-jul95.svg', 'accuracy.svg', 'experiment-nasa-jul95.svg']);
+  for (const figure of figures) assert.match(await readFile(join(out, 'figures', figure), 'utf8'), /^<svg/);
+
+  const markers = await Promise.all(STUDY_STEPS.map((s) => readFile(join(out, s, 'done.json'), 'utf8')));
+  const second = await study(['--quick', '--out', out]);
+  assert.equal(second.code, 0, second.stderr);
+  for (const step of STUDY_STEPS) assert.match(second.stdout, new RegExp(`study step ${step}: skipped`));
+  assert.doesNotMatch(second.stdout, /done in/);
+  assert.deepEqual(await Promise.all(STUDY_STEPS.map((s) => readFile(join(out, s, 'done.json'), 'utf8'))), markers);
+  const again = JSON.parse(await readFile(join(out, 'study.json'), 'utf8'));
+  delete json.timings;
+  delete again.timings;
+  assert.deepEqual(again, json);
+
+  // A full study into the quick one's directory would mix plans: refused, naming the fix.
+  const mixed = await study(['--out', out]);
+  assert.equal(mixed.code, 2);
+  assert.match(mixed.stderr, /--out: .* holds a study run with another plan \(--quick, 2 seeds\); add --force/);
+});
+
+test('prescale study without --out names the flag', async () => {
+  const result = await study(['--quick']);
+  assert.equal(result.code, 2);
+  assert.match(result.stderr, /--out: required/);
+});

@@ -1,0 +1,289 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
+import { writeFileAtomic } from '../core/atomic-write.js';
+import { PrescaleError } from '../core/index.js';
+import { BUNDLED_DATASETS_PATH, loadDataset, readDatasetsFile } from '../experiments/datasets.js';
+import {
+  ABLATIONS,
+  ablationSection,
+  datasetAccuracy,
+  experimentSection,
+  QUICK_MODELS,
+  STUDY_POLICIES,
+  STUDY_STEPS,
+  type StudyPlan,
+  type StudySections,
+  type StudyStep,
+  studyJson,
+} from '../experiments/study.js';
+import { MODEL_NAMES } from '../models/names.js';
+import { runExperimentInvocation } from './experiment.js';
+import { createProgressBars } from './progress.js';
+import type { RegisterCommand } from './run.js';
+
+/** The forecast benchmark's datasets (the shared protocol), beside the repository; the bundled file without it. */
+const SHARED_BENCH_DATASETS_PATH = resolve(dirname(BUNDLED_DATASETS_PATH), '../../shared/bench/datasets.json');
+
+/** The other traces the experiment can load (docs/simulator.md), from ../shared/data when it is there. */
+const EXPERIMENT_TRACES_PATH = resolve(dirname(BUNDLED_DATASETS_PATH), 'experiment-traces.json');
+
+/** Seeds of a full study (the issue asks for at least 5) and of `--quick`. */
+const FULL_SEEDS = 5;
+const QUICK_SEEDS = 2;
+/** `--quick` simulates and backtests one day. */
+const QUICK_SECONDS = 86_400;
+
+/** The study's files, relative to `--out`. */
+export const STUDY_FILES = {
+  json: 'study.json',
+  /** Per step: its section of study.json, and the marker written last (a rerun skips a step that has it). */
+  section: (step: StudyStep) => join(step, 'section.json'),
+  marker: (step: StudyStep) => join(step, 'done.json'),
+  tables: 'tables',
+  figures: 'figures',
+} as const;
+
+/** A path as a rerun on another machine reads it: relative to the working directory (`../shared/…` too). */
+function portablePath(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel !== '' && !isAbsolute(rel) ? rel : path;
+}
+
+/** The names in a datasets file whose trace is present (the shared data may be partly checked out). */
+async function loadableDatasets(path: string): Promise<string[]> {
+  const datasets = await readDatasetsFile(path);
+  return Object.entries(datasets)
+    .filter(([, d]) => existsSync(resolve(dirname(path), d.file)))
+    .map(([name]) => name);
+}
+
+/** What a study runs: the full study, or `--quick` (fast models, one day, two seeds, the bundled trace). */
+export async function studyPlan(quick: boolean): Promise<StudyPlan> {
+  const bundled = await loadableDatasets(BUNDLED_DATASETS_PATH);
+  if (quick) {
+    const datasets = [bundled[0]];
+    const file = portablePath(BUNDLED_DATASETS_PATH);
+    return {
+      quick,
+      seeds: QUICK_SEEDS,
+      limitSeconds: QUICK_SECONDS,
+      accuracy: { datasetsFile: file, datasets, models: [...QUICK_MODELS], testSeconds: QUICK_SECONDS },
+      experiment: [{ datasetsFile: file, datasets }],
+    };
+  }
+  const accuracyFile = existsSync(SHARED_BENCH_DATASETS_PATH) ? SHARED_BENCH_DATASETS_PATH : BUNDLED_DATASETS_PATH;
+  return {
+    quick,
+    seeds: FULL_SEEDS,
+    limitSeconds: null,
+    accuracy: {
+      datasetsFile: portablePath(accuracyFile),
+      datasets: await loadableDatasets(accuracyFile),
+      models: [...MODEL_NAMES],
+      testSeconds: null,
+    },
+    experiment: [
+      { datasetsFile: portablePath(BUNDLED_DATASETS_PATH), datasets: bundled },
+      { datasetsFile: portablePath(EXPERIMENT_TRACES_PATH), datasets: await loadableDatasets(EXPERIMENT_TRACES_PATH) },
+    ].filter((source) => source.datasets.length > 0),
+  };
+}
+
+/** The marker of a finished step. */
+interface StepMarker {
+  readonly step: StudyStep;
+  readonly plan: StudyPlan;
+  readonly seconds: number;
+}
+
+const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
+
+/**
+ * Runs one step unless its marker says it is done under the same plan; returns its section and wall seconds.
+ * The section is always read back from disk, so a fresh and a resumed study assemble the same study.json.
+ */
+async function runStep(
+  outDir: string,
+  step: StudyStep,
+  plan: StudyPlan,
+  force: boolean,
+  work: (stepDir: string) => Promise<unknown>,
+): Promise<{ section: unknown; seconds: number; skipped: boolean }> {
+  const stepDir = join(outDir, step);
+  const markerPath = join(outDir, STUDY_FILES.marker(step));
+  const sectionPath = join(outDir, STUDY_FILES.section(step));
+  if (!force && existsSync(markerPath)) {
+    const marker = JSON.parse(await readFile(markerPath, 'utf8')) as StepMarker;
+    if (!isDeepStrictEqual(marker.plan, plan)) {
+      throw new PrescaleError(
+        'invalid-input',
+        `--out: ${outDir} holds a study run with another plan (${marker.plan.quick ? '--quick' : 'full'}, ${marker.plan.seeds} seeds); add --force to redo it, or give another --out`,
+        { field: '--out' },
+      );
+    }
+    return { section: JSON.parse(await readFile(sectionPath, 'utf8')), seconds: marker.seconds, skipped: true };
+  }
+  await rm(stepDir, { recursive: true, force: true });
+  await mkdir(stepDir, { recursive: true });
+  const started = performance.now();
+  await writeFileAtomic(sectionPath, json(await work(stepDir)), `${step} section`);
+  const seconds = Math.round((performance.now() - started) / 100) / 10;
+  await writeFileAtomic(markerPath, json({ step, plan, seconds } satisfies StepMarker), `${step} marker`);
+  return { section: JSON.parse(await readFile(sectionPath, 'utf8')), seconds, skipped: false };
+}
+
+/** Step 1: every model of the plan on every dataset, by the shared protocol; forecasts in the scorer's CSV. */
+async function accuracyStep(plan: StudyPlan, stepDir: string) {
+  const { runBacktestSuite } = await import('../experiments/backtest-suite.js');
+  const { datasetsFile, datasets, models, testSeconds } = plan.accuracy;
+  const bars = createProgressBars('accuracy');
+  const section: Record<string, ReturnType<typeof datasetAccuracy>> = {};
+  try {
+    for (const name of datasets) {
+      const loaded = await loadDataset(name, resolve(datasetsFile));
+      const { dataset } = loaded;
+      const testEnd =
+        testSeconds === null ? dataset.test_end : Math.min(dataset.test_end, dataset.train_end + testSeconds);
+      const result = await runBacktestSuite({
+        dataset: { ...loaded, dataset: { ...dataset, test_end: testEnd } },
+        models,
+        outDir: join(stepDir, name),
+        onProgress: (model, p) => bars.update(`${name} ${model}`, p.doneOrigins, p.totalOrigins),
+      });
+      section[name] = datasetAccuracy(result);
+    }
+  } finally {
+    bars.stop();
+  }
+  return section;
+}
+
+/** One datasets file of the experiment and its traces. */
+type ExperimentSource = StudyPlan['experiment'][number];
+
+/** The directory of a datasets file's runs under a step: its file name without `.json`. */
+function sourceDir(stepDir: string, source: ExperimentSource): string {
+  return join(stepDir, basename(source.datasetsFile, '.json'));
+}
+
+/** The flags of an experiment the study runs, as `prescale experiment` takes them (recorded as its command). */
+function experimentFlags(plan: StudyPlan, { datasetsFile, datasets }: ExperimentSource): string {
+  const hours = plan.limitSeconds === null ? '' : ` --hours ${plan.limitSeconds / 3600}`;
+  return `--dataset ${datasets.join(',')} --datasets ${datasetsFile} --seeds ${plan.seeds}${hours}`;
+}
+
+/** Step 2: every policy over the seeds, with the HPA's sweep for the equal-cost reading; one run per file. */
+async function experimentStep(plan: StudyPlan, stepDir: string) {
+  let section: ReturnType<typeof experimentSection> = {};
+  for (const source of plan.experiment) {
+    const outDir = sourceDir(stepDir, source);
+    const { result } = await runExperimentInvocation({
+      datasets: source.datasets,
+      datasetsPath: resolve(source.datasetsFile),
+      policies: STUDY_POLICIES,
+      seeds: plan.seeds,
+      outDir,
+      userConfig: {},
+      configSource: 'config',
+      limitSeconds: plan.limitSeconds ?? undefined,
+      command: `prescale experiment ${experimentFlags(plan, source)} --policies ${STUDY_POLICIES.join(',')} --sweep --out ${outDir}`,
+      sweep: true,
+    });
+    section = { ...section, ...experimentSection(result) };
+  }
+  return section;
+}
+
+/** Step 3: Prescale with one part taken away, each through `--config` (its override file kept beside its run). */
+async function ablationsStep(plan: StudyPlan, stepDir: string) {
+  const results = [];
+  for (const ablation of ABLATIONS) {
+    const configPath = join(stepDir, `${ablation.name}.config.json`);
+    await writeFileAtomic(configPath, json(ablation.override), `${ablation.name} config`);
+    process.stdout.write(`ablation ${ablation.name}: ${ablation.what}\n`);
+    for (const source of plan.experiment) {
+      const outDir = join(sourceDir(stepDir, source), ablation.name);
+      const { result } = await runExperimentInvocation({
+        datasets: source.datasets,
+        datasetsPath: resolve(source.datasetsFile),
+        policies: ['prescale'],
+        seeds: plan.seeds,
+        outDir,
+        userConfig: ablation.override,
+        configSource: configPath,
+        limitSeconds: plan.limitSeconds ?? undefined,
+        command: `prescale experiment ${experimentFlags(plan, source)} --policies prescale --config ${configPath} --out ${outDir}`,
+      });
+      results.push({ name: ablation.name, result });
+    }
+  }
+  return ablationSection(results);
+}
+
+const STEP_WORK: Record<StudyStep, (plan: StudyPlan, stepDir: string) => Promise<unknown>> = {
+  accuracy: accuracyStep,
+  experiment: experimentStep,
+  ablations: ablationsStep,
+};
+
+/** Runs (or resumes) a study into `outDir`, then writes its tables, figures and study.json; returns study.json. */
+export async function runStudy(outDir: string, quick: boolean, force: boolean) {
+  const plan = await studyPlan(quick);
+  const sections: Partial<Record<StudyStep, unknown>> = {};
+  const stepSeconds = {} as Record<StudyStep, number>;
+  for (const [i, step] of STUDY_STEPS.entries()) {
+    process.stdout.write(`study step ${i + 1}/${STUDY_STEPS.length} ${step}\n`);
+    const done = await runStep(outDir, step, plan, force, (stepDir) => STEP_WORK[step](plan, stepDir));
+    sections[step] = done.section;
+    stepSeconds[step] = done.seconds;
+    process.stdout.write(
+      done.skipped
+        ? `study step ${step}: skipped, done earlier in ${done.seconds} s (--force redoes it)\n`
+        : `study step ${step}: done in ${done.seconds} s\n`,
+    );
+  }
+  const studySections = sections as unknown as StudySections;
+  const { studyTables, studyFigures, tableCsv, tableMarkdown } = await import('../experiments/study-tables.js');
+  const tables = studyTables(studySections);
+  await mkdir(join(outDir, STUDY_FILES.tables), { recursive: true });
+  for (const table of tables) {
+    await writeFileAtomic(join(outDir, STUDY_FILES.tables, `${table.name}.md`), tableMarkdown(table), 'table');
+    await writeFileAtomic(join(outDir, STUDY_FILES.tables, `${table.name}.csv`), tableCsv(table), 'table');
+  }
+  await mkdir(join(outDir, STUDY_FILES.figures), { recursive: true });
+  for (const [name, svg] of Object.entries(await studyFigures(studySections))) {
+    await writeFileAtomic(join(outDir, STUDY_FILES.figures, name), svg, 'figure');
+  }
+  const study = studyJson(plan, studySections, stepSeconds);
+  await writeFileAtomic(join(outDir, STUDY_FILES.json), json(study), 'study.json');
+  process.stdout.write(`\n${tables.map(tableMarkdown).join('\n')}\n`);
+  return study;
+}
+
+/** `prescale study`: the whole study, resumable, from pinned data, seeds and configuration (docs/study.md). */
+export const registerStudy: RegisterCommand = (program, run) => {
+  program
+    .command('study')
+    .description(
+      "reproduce the study's tables and figures: model accuracy, the experiment with 95 % CIs and paired tests, ablations; resumable (docs/study.md)",
+    )
+    .option('--out <dir>', 'directory for the steps, tables/, figures/ and study.json')
+    .option('--quick', 'a CI-sized study: fast models, one day, two seeds, the bundled trace')
+    .option('--force', 'redo every step, even those a previous run finished')
+    .action(
+      run(async (opts: { out?: string; quick?: boolean; force?: boolean }) => {
+        if (opts.out === undefined) {
+          throw new PrescaleError('invalid-input', '--out: required; give a directory, e.g. --out results/study', {
+            field: '--out',
+          });
+        }
+        const started = performance.now();
+        await runStudy(opts.out, opts.quick === true, opts.force === true);
+        process.stdout.write(
+          `study: ${resolve(opts.out, STUDY_FILES.json)} (${((performance.now() - started) / 1000).toFixed(0)} s)\n`,
+        );
+      }),
+    );
+};

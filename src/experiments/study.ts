@@ -1,0 +1,225 @@
+import { SUMMARY_FIELDS, type SummaryAggregate } from '../simulator/summary.js';
+import type { BacktestSuiteResult } from './backtest-suite.js';
+import type { ExperimentResult } from './experiment.js';
+import { type EqualCostRow, frontierRows } from './frontier.js';
+import type { PolicyName } from './policy-names.js';
+import { type MeanInterval, meanInterval, type PairedTest, pairedTTest } from './statistics.js';
+
+/*
+ * `prescale study` (docs/study.md): the study's plan, its steps and the sections of study.json each step
+ * contributes. Pure: the CLI runs the steps (backtest suite, experiment, ablations) and hands their results here.
+ */
+
+/** Bumped whenever a key of study.json changes meaning (docs/study.md lists them). */
+export const STUDY_SCHEMA_VERSION = 1;
+
+/** The steps, in the order they run; each writes its outputs under `DIR/<step>/` and a marker when done. */
+export const STUDY_STEPS = ['accuracy', 'experiment', 'ablations'] as const;
+
+/** A step of the study. */
+export type StudyStep = (typeof STUDY_STEPS)[number];
+
+/** The policies of the experiment step (hpa-tuned is a sweep point's job now: the HPA across targets). */
+export const STUDY_POLICIES: readonly PolicyName[] = ['hpa', 'prescale', 'oracle', 'oracle-cost', 'static'];
+
+/** The models of the quick accuracy step: the ones that fit in seconds. */
+export const QUICK_MODELS = ['naive', 'seasonal-naive', 'ets'] as const;
+
+/**
+ * Prescale with one part taken away, each a config laid over the experiment's (as `--config FILE` would).
+ * The anomaly filter is off by default (docs/anomaly-filter.md), so its ablation turns it on: the row reads
+ * as "what the filter would change".
+ */
+export const ABLATIONS = [
+  {
+    name: 'no-forecast',
+    what: "no forecast: no model is fitted, so the fallback publishes the planner's reactive value (floor only)",
+    override: { policies: { prescale: { forecast: false } } },
+  },
+  {
+    name: 'point-forecast',
+    what: 'point forecast without interval: plan on the median (quantile 0.5)',
+    override: { workload: { spec: { prediction: { quantile: 0.5 } } } },
+  },
+  {
+    name: 'no-reactive-floor',
+    what: "no reactive floor: the planner may plan below the HPA's reactive recommendation",
+    override: { workload: { spec: { planner: { reactiveFloor: false } } } },
+  },
+  {
+    name: 'anomaly-filter-on',
+    what: 'anomaly filter on: fit on training data cleaned of isolated spikes (off by default)',
+    override: { workload: { spec: { prediction: { filterAnomalies: true } } } },
+  },
+  {
+    name: 'no-fallback',
+    what: 'no fallback on forecast error: fallback.maxError far above any error',
+    override: { workload: { spec: { fallback: { maxError: 1e9 } } } },
+  },
+] as const;
+
+/** An ablation's name. */
+export type AblationName = (typeof ABLATIONS)[number]['name'];
+
+/** What a study runs; written into study.json and each step's marker, so a rerun with another plan is refused. */
+export interface StudyPlan {
+  readonly quick: boolean;
+  readonly seeds: number;
+  /** Simulate only this many seconds of each test period; null = the whole period. */
+  readonly limitSeconds: number | null;
+  readonly accuracy: {
+    /** The datasets file, as given (relative to the working directory when inside it). */
+    readonly datasetsFile: string;
+    readonly datasets: readonly string[];
+    readonly models: readonly string[];
+    /** Backtest only this many seconds after each dataset's training end; null = its whole test period. */
+    readonly testSeconds: number | null;
+  };
+  /** The experiment's traces, per datasets file (the experiment reads one file a run). */
+  readonly experiment: readonly { readonly datasetsFile: string; readonly datasets: readonly string[] }[];
+}
+
+/** A figure over seeds: mean, spread, the 95 % t interval and the per-seed values (seed 1 first). */
+export interface SeedStatistic {
+  readonly n: number;
+  readonly mean: number;
+  readonly std: number;
+  readonly ci95: { readonly lower: number | null; readonly upper: number | null };
+  readonly values: readonly number[];
+}
+
+function seedStatistic(values: readonly number[]): SeedStatistic {
+  const ci: MeanInterval = meanInterval(values, 0.95);
+  return { n: ci.n, mean: ci.mean, std: ci.std, ci95: { lower: ci.lower, upper: ci.upper }, values };
+}
+
+/** Every figure of a policy over seeds (the simulator's summary fields). */
+export type PolicyStatistics = Record<(typeof SUMMARY_FIELDS)[number], SeedStatistic>;
+
+function policyStatistics(aggregate: SummaryAggregate): PolicyStatistics {
+  return Object.fromEntries(
+    SUMMARY_FIELDS.map((field) => [field, seedStatistic(aggregate[field].values)]),
+  ) as PolicyStatistics;
+}
+
+/** One model's accuracy on one dataset: the mean over horizons 1..H, in the shared scorer's measures. */
+export interface ModelAccuracy {
+  readonly rmse: number | null;
+  readonly mae: number | null;
+  readonly wape: number | null;
+  readonly rmseVsSnaive: number | null;
+  /** Null for a model without intervals. */
+  readonly coverage80: number | null;
+  readonly pinball90Hi: number | null;
+  /** Fits over the test period (the protocol refits daily) and their mean wall time. */
+  readonly fits: number;
+  readonly fitMillisecondsPerFit: number;
+  readonly forecastMillisecondsPerOrigin: number;
+}
+
+/** study.json `accuracy.datasets.<name>`. */
+export interface DatasetAccuracy {
+  readonly stepSeconds: number;
+  readonly horizonSteps: number;
+  readonly origins: number;
+  readonly models: Record<string, ModelAccuracy>;
+}
+
+/** The accuracy step's section for one dataset's backtest suite. */
+export function datasetAccuracy(result: BacktestSuiteResult): DatasetAccuracy {
+  return {
+    stepSeconds: result.plan.stepSeconds,
+    horizonSteps: result.plan.horizonSteps,
+    origins: result.results[0]?.forecasts.originsSeconds.length ?? 0,
+    models: Object.fromEntries(
+      result.results.map(({ forecasts, scores }) => {
+        const s = scores.mean1ToH;
+        return [
+          forecasts.model,
+          {
+            rmse: s.rmse,
+            mae: s.mae,
+            wape: s.wape,
+            rmseVsSnaive: s.rmseVsSnaive,
+            coverage80: s.coverage80,
+            pinball90Hi: s.pinball90Hi,
+            fits: forecasts.fitMilliseconds.length,
+            fitMillisecondsPerFit: Math.round(
+              forecasts.fitMilliseconds.reduce((a, b) => a + b, 0) / Math.max(1, forecasts.fitMilliseconds.length),
+            ),
+            forecastMillisecondsPerOrigin: forecasts.forecastMilliseconds / forecasts.originsSeconds.length,
+          },
+        ];
+      }),
+    ),
+  };
+}
+
+/** study.json `experiment.datasets.<name>`. */
+export interface DatasetStudy {
+  readonly startSeconds: number;
+  readonly endSeconds: number;
+  readonly policies: Partial<Record<PolicyName, PolicyStatistics>>;
+  /** Prescale − HPA paired by seed (same arrivals and pod delays); null unless both ran. */
+  readonly prescaleVsHpa: { readonly sloViolationMinutes: PairedTest; readonly cost: PairedTest } | null;
+  /** Every non-HPA point of the sweep (and oracle-cost) read against the HPA's frontier at equal cost. */
+  readonly equalCost: readonly EqualCostRow[];
+}
+
+/** The experiment step's section: per dataset, each policy over seeds, the paired test and the equal-cost rows. */
+export function experimentSection(result: ExperimentResult): Record<string, DatasetStudy> {
+  return Object.fromEntries(
+    result.datasets.map((d) => {
+      const { hpa, prescale } = d.aggregates;
+      const paired = (field: 'sloViolationMinutes' | 'cost') =>
+        pairedTTest(prescale![field].values, hpa![field].values);
+      const study: DatasetStudy = {
+        startSeconds: d.startSeconds,
+        endSeconds: d.endSeconds,
+        policies: Object.fromEntries(
+          Object.entries(d.aggregates).map(([policy, aggregate]) => [policy, policyStatistics(aggregate!)]),
+        ),
+        prescaleVsHpa:
+          hpa && prescale ? { sloViolationMinutes: paired('sloViolationMinutes'), cost: paired('cost') } : null,
+        equalCost: frontierRows(d),
+      };
+      return [d.dataset.name, study];
+    }),
+  );
+}
+
+/** The ablations step's section: per dataset, each variant's Prescale over seeds. */
+export function ablationSection(
+  results: readonly { readonly name: AblationName; readonly result: ExperimentResult }[],
+): Record<string, Partial<Record<AblationName, PolicyStatistics>>> {
+  const section: Record<string, Partial<Record<AblationName, PolicyStatistics>>> = {};
+  for (const { name, result } of results) {
+    for (const d of result.datasets) {
+      const prescale = d.aggregates.prescale;
+      if (prescale) section[d.dataset.name] = { ...section[d.dataset.name], [name]: policyStatistics(prescale) };
+    }
+  }
+  return section;
+}
+
+/** The sections the steps wrote, by step. */
+export interface StudySections {
+  readonly accuracy: Record<string, DatasetAccuracy>;
+  readonly experiment: Record<string, DatasetStudy>;
+  readonly ablations: Record<string, Partial<Record<AblationName, PolicyStatistics>>>;
+}
+
+/** study.json: every number of the study under stable keys (docs/study.md), wall seconds per step apart. */
+export function studyJson(plan: StudyPlan, sections: StudySections, stepSeconds: Record<StudyStep, number>) {
+  return {
+    schemaVersion: STUDY_SCHEMA_VERSION,
+    plan,
+    accuracy: { datasets: sections.accuracy },
+    experiment: { datasets: sections.experiment },
+    ablations: {
+      variants: Object.fromEntries(ABLATIONS.map((a) => [a.name, { what: a.what, override: a.override }])),
+      datasets: sections.ablations,
+    },
+    timings: { stepSeconds },
+  };
+}
