@@ -52,6 +52,8 @@ export {
   summaryCsv,
   writeResults,
 } from './results.js';
+/** Screenshots of a report in headless Chromium. */
+export { CHROMIUM_PATH, type PageLook, screenshotReport } from './screenshot.js';
 /** Student's t intervals and the paired t test over seeds. */
 export {
   type MeanInterval,
@@ -73,5 +75,3 @@ export {
   studyJson,
 } from './study.js';
 export { studyFigures, studyTables, tableCsv, tableMarkdown } from './study-tables.js';
-/** Screenshots of a report in headless Chromium. */
-export { CHROMIUM_PATH, type PageLook, screenshotReport } from './screenshot.js';
