@@ -112,6 +112,11 @@ export class WorkloadLoop {
       autoCandidates: options.loop.autoCandidates,
       modelOptions: { horizonSteps: this.horizonSteps },
       retrainEverySeconds: r.prediction.retrainEverySeconds,
+      autoRefit: {
+        reselectEverySeconds: r.prediction.reselectEverySeconds,
+        retrainEverySeconds: r.prediction.retrainEverySeconds,
+        maxErrorPercent: r.policy.fallback.maxErrorPercent,
+      },
       retryAfterSeconds: options.loop.retrainRetrySeconds,
       path: options.modelPath,
       trainer: options.trainer,
@@ -231,7 +236,11 @@ export class WorkloadLoop {
     this.accuracy.observe(actuals, nowSeconds);
     // A fit without a single sample would only fail: wait for the first one.
     if (this.recent.lastObservedSeconds() !== null) {
-      this.holder.maybeRetrain(nowSeconds, (signal) => this.loadHistory(nowSeconds, signal));
+      this.holder.maybeRetrain(
+        nowSeconds,
+        (signal) => this.loadHistory(nowSeconds, signal),
+        this.rollingErrorPercent(),
+      );
     }
     this.forecastNow(actuals);
     const sources: SourceHealth = {
