@@ -66,8 +66,10 @@ const days = (seconds: number) => `${(seconds / 86_400).toFixed(1)} d`;
 
 /**
  * The next fit of a full-stage `auto` model at `nowSeconds`, or null when none is due. A selection when the last one
- * is `reselectEvery` old, or when the winner has drifted for `DRIFT_SUSTAIN_SECONDS` and the last selection is at
- * least `retrainEvery` old; else, on the refit schedule (`scheduledSeconds`), a refit of the winner.
+ * is `reselectEvery` old, at the scheduled refit nearest to that age (the selection's data ends a step after its fit,
+ * so the 7th daily refit comes a step short of 7 days), or when the winner has drifted for `DRIFT_SUSTAIN_SECONDS`
+ * and the last selection is at least `retrainEvery` old; else, on the refit schedule (`scheduledSeconds`), a refit
+ * of the winner.
  */
 export function nextAutoFit(input: {
   readonly nowSeconds: number;
@@ -78,7 +80,9 @@ export function nextAutoFit(input: {
 }): PlannedFit | null {
   const { nowSeconds, selection, drift, settings } = input;
   const sinceSelection = nowSeconds - selection.validationEndSeconds;
-  if (sinceSelection >= settings.reselectEverySeconds) {
+  const scheduled = nowSeconds >= input.scheduledSeconds;
+  const reselectAfter = settings.reselectEverySeconds - (scheduled ? settings.retrainEverySeconds / 2 : 0);
+  if (sinceSelection >= reselectAfter) {
     return {
       kind: 'selection',
       why: `last selection ${days(sinceSelection)} ago (reselectEvery ${days(settings.reselectEverySeconds)})`,
@@ -93,7 +97,7 @@ export function nextAutoFit(input: {
         `for ${Math.round((nowSeconds - drift.sinceSeconds) / 60)} min; last selection ${days(sinceSelection)} ago`,
     };
   }
-  if (nowSeconds < input.scheduledSeconds) return null;
+  if (!scheduled) return null;
   return {
     kind: 'winner-refit',
     why: `refit of ${selection.chosen}; last selection ${days(sinceSelection)} ago, the next in ${days(settings.reselectEverySeconds - sinceSelection)} or on drift`,
