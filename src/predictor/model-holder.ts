@@ -23,10 +23,10 @@ export interface ModelHolderOptions {
   readonly modelOptions: ModelOptions;
   readonly retrainEverySeconds: number;
   /**
-   * `model: auto` in its full stage: when to select again rather than refit the winner (`auto-refit.ts`). Absent:
-   * every fit of `auto` selects.
+   * `model: auto` in its full stage: when to select again rather than refit the winner (`auto-refit.ts`), read at
+   * each sync (the settings may change under a running holder). Absent: every fit of `auto` selects.
    */
-  readonly autoRefit?: AutoRefitSettings;
+  readonly autoRefit?: () => AutoRefitSettings;
   /** After a failed fit, try again this much later (the last good model keeps serving meanwhile). */
   readonly retryAfterSeconds: number;
   /** Where the fitted model is saved and read back at start; null = never persisted. */
@@ -135,13 +135,14 @@ export class ModelHolder {
     loadTrain: (signal: AbortSignal) => Promise<Series>,
     onlineErrorPercent: number | null = null,
   ): void {
-    const selection = this.fullSelection();
-    if (selection !== null) {
-      const limit = driftLimitPercent(selection, this.options.autoRefit!.maxErrorPercent);
+    const selection = this.refittableSelection();
+    const settings = this.options.autoRefit?.();
+    if (selection !== null && settings !== undefined) {
+      const limit = driftLimitPercent(selection, settings.maxErrorPercent);
       this.drift = trackDrift(this.drift, onlineErrorPercent, limit, nowSeconds);
     }
     if (this.running !== null || this.abort.signal.aborted) return;
-    const planned = this.plannedFit(nowSeconds, selection);
+    const planned = this.plannedFit(nowSeconds, selection, settings);
     if (planned === null) return;
     const startedMs = this.options.clock.nowMs();
     const refitOf = planned.kind === 'winner-refit' ? selection! : undefined;
@@ -180,26 +181,23 @@ export class ModelHolder {
    * The serving model's selection when `auto` may refit its winner between selections: a full selection among
    * today's candidates (a winner no longer listed is not refitted), with the settings to judge it; else null.
    */
-  private fullSelection(): AutoSelection | null {
+  private refittableSelection(): AutoSelection | null {
     const selection = this.model === null ? null : selectionOf(this.model);
     const usable =
       this.options.model === 'auto' &&
-      this.options.autoRefit !== undefined &&
       selection?.stage === 'full' &&
       this.options.autoCandidates.includes(selection.chosen);
     return usable ? selection : null;
   }
 
   /** The fit due at `nowSeconds` and its kind; null when none is. */
-  private plannedFit(nowSeconds: number, selection: AutoSelection | null): PlannedFit | null {
-    if (selection !== null) {
-      return nextAutoFit({
-        nowSeconds,
-        scheduledSeconds: this.nextDueSeconds,
-        selection,
-        drift: this.drift,
-        settings: this.options.autoRefit!,
-      });
+  private plannedFit(
+    nowSeconds: number,
+    selection: AutoSelection | null,
+    settings: AutoRefitSettings | undefined,
+  ): PlannedFit | null {
+    if (selection !== null && settings !== undefined) {
+      return nextAutoFit({ nowSeconds, scheduledSeconds: this.nextDueSeconds, selection, drift: this.drift, settings });
     }
     if (nowSeconds < this.nextDueSeconds) return null;
     const stage = this.model === null ? null : selectionOf(this.model)?.stage;

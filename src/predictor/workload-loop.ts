@@ -112,10 +112,14 @@ export class WorkloadLoop {
       autoCandidates: options.loop.autoCandidates,
       modelOptions: { horizonSteps: this.horizonSteps },
       retrainEverySeconds: r.prediction.retrainEverySeconds,
-      autoRefit: {
-        reselectEverySeconds: r.prediction.reselectEverySeconds,
-        retrainEverySeconds: r.prediction.retrainEverySeconds,
-        maxErrorPercent: r.policy.fallback.maxErrorPercent,
+      // Read at each sync: reselectEvery and fallback.maxError change without a new loop (`reconfigure`).
+      autoRefit: () => {
+        const { prediction, policy } = this.options.workload.resource;
+        return {
+          reselectEverySeconds: prediction.reselectEverySeconds,
+          retrainEverySeconds: prediction.retrainEverySeconds,
+          maxErrorPercent: policy.fallback.maxErrorPercent,
+        };
       },
       retryAfterSeconds: options.loop.retrainRetrySeconds,
       path: options.modelPath,
@@ -485,12 +489,14 @@ function publishedReactiveReplicas(planResult: PlanResult | null, throughRamp: b
  */
 export function modelIdentity(workload: WorkloadConfig): string {
   const r = workload.resource;
+  // When `auto` selects again is not what its model is: a change keeps the loop, and saved models keep their names.
+  const { reselectEverySeconds: _, ...prediction } = r.prediction;
   return JSON.stringify([
     r.model,
     r.metric.query,
     r.metric.prometheus,
     r.metric.stepSeconds,
     r.predictionHorizonSeconds,
-    r.prediction,
+    prediction,
   ]);
 }
