@@ -179,7 +179,7 @@ export class ModelHolder {
 
   /**
    * The serving model's selection when `auto` may refit its winner between selections: a full selection among
-   * today's candidates (a winner no longer listed is not refitted), with the settings to judge it; else null.
+   * today's candidates (a winner no longer listed is not refitted); else null.
    */
   private refittableSelection(): AutoSelection | null {
     const selection = this.model === null ? null : selectionOf(this.model);
