@@ -30,10 +30,7 @@ const WARM_UP_FLOOR = 'naive';
 /** In warm-up the candidates are compared on this share of the observed history, the latest. */
 const WARM_UP_HOLDOUT_FRACTION = 1 / 3;
 
-/**
- * Options of `auto`: which candidates to try (every registered model but `auto` by default), and `refitOf`, a
- * previous full selection whose winner alone is refitted on the new data (its record kept), instead of a new one.
- */
+/** Options of `auto`: the candidates (all registered models but `auto` by default); `refitOf`: see `refitWinner`. */
 export interface AutoOptions extends ModelOptions {
   readonly candidates?: readonly string[];
   readonly refitOf?: AutoSelection;
@@ -43,10 +40,7 @@ export interface AutoOptions extends ModelOptions {
 export interface CandidateResult {
   readonly model: string;
   readonly rmse?: number;
-  /**
-   * Σ|error| / Σ|actual| × 100 over the same points: the backtest's counterpart of the online error, which the
-   * service compares it with to see the winner drift. Absent in records written before it was kept.
-   */
+  /** Σ|error| / Σ|actual| × 100 over the same points, to compare with the online error (absent in older records). */
   readonly wapePercent?: number;
   readonly origins?: number;
   readonly fitMilliseconds?: number;
@@ -73,10 +67,7 @@ export interface AutoSelection {
   readonly validationStartSeconds: number;
   readonly validationEndSeconds: number;
   readonly candidates: readonly CandidateResult[];
-  /**
-   * Set when the chosen model alone was refitted on newer data between selections (the rest of the record is the
-   * last selection's): "refit of ets on 72.0 h; last selection at 1995-07-05T00:00:00Z".
-   */
+  /** After a refit of the winner alone (the rest is the last selection's): "refit of ets on 72.0 h; last selection at …". */
   readonly refitNote?: string;
 }
 
@@ -93,12 +84,7 @@ interface Candidate {
 }
 
 /** RMSE and WAPE over every origin and h of a backtest, against the observed buckets (gaps are not scored). */
-function backtestErrors(
-  series: Series,
-  originsSeconds: number[],
-  point: Float64Array,
-  H: number,
-): { rmse: number; wapePercent: number } {
+function backtestErrors(series: Series, originsSeconds: number[], point: Float64Array, H: number) {
   let squared = 0;
   let absolute = 0;
   let load = 0;

@@ -1,3 +1,4 @@
+import type { PredictiveAutoscaler } from '../config/predictive-autoscaler.js';
 import type { AutoSelection } from '../models/auto.js';
 
 /**
@@ -23,6 +24,15 @@ export interface AutoRefitSettings {
   readonly retrainEverySeconds: number;
   /** `fallback.maxError`: an online error above it is drift whatever the selection measured. */
   readonly maxErrorPercent: number;
+}
+
+/** A workload's settings as the rule reads them. */
+export function autoRefitSettings(resource: PredictiveAutoscaler): AutoRefitSettings {
+  return {
+    reselectEverySeconds: resource.prediction.reselectEverySeconds,
+    retrainEverySeconds: resource.prediction.retrainEverySeconds,
+    maxErrorPercent: resource.policy.fallback.maxErrorPercent,
+  };
 }
 
 /** The kind of a fit, as its log line says it: `auto` selecting (warm-up or full) or refitting its winner; another model's fit. */

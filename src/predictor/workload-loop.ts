@@ -17,6 +17,7 @@ import {
 } from '../planner/index.js';
 import type { PlannerState } from '../planner/types.js';
 import type { UsageHistory } from '../planner/vertical.js';
+import { autoRefitSettings } from './auto-refit.js';
 import type { ServiceMetrics } from './metrics.js';
 import { ModelHolder, servingModelName } from './model-holder.js';
 import { OnlineAccuracy } from './online-accuracy.js';
@@ -113,14 +114,7 @@ export class WorkloadLoop {
       modelOptions: { horizonSteps: this.horizonSteps },
       retrainEverySeconds: r.prediction.retrainEverySeconds,
       // Read at each sync: reselectEvery and fallback.maxError change without a new loop (`reconfigure`).
-      autoRefit: () => {
-        const { prediction, policy } = this.options.workload.resource;
-        return {
-          reselectEverySeconds: prediction.reselectEverySeconds,
-          retrainEverySeconds: prediction.retrainEverySeconds,
-          maxErrorPercent: policy.fallback.maxErrorPercent,
-        };
-      },
+      autoRefit: () => autoRefitSettings(this.options.workload.resource),
       retryAfterSeconds: options.loop.retrainRetrySeconds,
       path: options.modelPath,
       trainer: options.trainer,
