@@ -39,6 +39,7 @@ test('the minimal manifest is accepted as it is, with the documented defaults', 
   assert.deepEqual(parsed.prediction, {
     historySeconds: 14 * 86400,
     retrainEverySeconds: 86400,
+    reselectEverySeconds: 604800,
     filterAnomalies: false,
   });
   const p = parsed.policy;
@@ -93,6 +94,7 @@ test('every field of the spec table is read, durations converted to seconds', ()
   assert.deepEqual(parsed.prediction, {
     historySeconds: 7 * 86400,
     retrainEverySeconds: 43200,
+    reselectEverySeconds: 604800,
     filterAnomalies: false,
   });
   assert.equal(parsed.policy.mode, 'ForecastOnly');

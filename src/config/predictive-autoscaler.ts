@@ -46,6 +46,8 @@ export const PREDICTIVE_AUTOSCALER_DEFAULTS = {
     prediction: {
       history: '14d',
       retrainEvery: '24h',
+      // `auto` reruns its backtest of every candidate this often (or on drift); between, it refits the winner alone.
+      reselectEvery: '7d',
       quantile: PLAN_POLICY_DEFAULTS.prediction.quantile,
       // Off: on the dev traces cleaning training data did not improve accuracy (docs/anomaly-filter.md).
       filterAnomalies: false,
@@ -90,6 +92,7 @@ export const predictiveAutoscalerSpecSchema = z
       .strictObject({
         history: durationSeconds(3600, 365 * 86_400).prefault(D.spec.prediction.history),
         retrainEvery: durationSeconds(3600, 365 * 86_400).prefault(D.spec.prediction.retrainEvery),
+        reselectEvery: durationSeconds(3600, 365 * 86_400).prefault(D.spec.prediction.reselectEvery),
         quantile: quantileSchema,
         filterAnomalies: z.boolean().default(D.spec.prediction.filterAnomalies),
       })
@@ -133,6 +136,11 @@ export interface PredictiveAutoscaler {
   readonly prediction: {
     readonly historySeconds: number;
     readonly retrainEverySeconds: number;
+    /**
+     * `model: auto`: the longest time between two full selections (every candidate backtested); the refits between
+     * fit the winner alone, and a drifting online error brings the selection forward (docs/models.md).
+     */
+    readonly reselectEverySeconds: number;
     /** Fit on training data cleaned of isolated spikes (`cleanTrainingSeries`); forecasts still read raw data. */
     readonly filterAnomalies: boolean;
   };
@@ -175,6 +183,7 @@ export function toPredictiveAutoscaler(resource: ResourceFields): PredictiveAuto
     prediction: {
       historySeconds: spec.prediction.history,
       retrainEverySeconds: spec.prediction.retrainEvery,
+      reselectEverySeconds: spec.prediction.reselectEvery,
       filterAnomalies: spec.prediction.filterAnomalies,
     },
     // fallback.staleAfter defaults to 3 × metric.step: the step is known only in the resource.

@@ -265,3 +265,58 @@ test('auto compares neural candidates from scratch; only the winner trains with 
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('auto given refitOf fits the last selection winner alone on the new data and keeps that record with a note', async () => {
+  const { series, dataset } = await loadDataset('nasa-jul95');
+  const selectOn = sliceSeries(series, dataset.train_start, dataset.train_start + 3 * 86400);
+  const selected = (await autoModel.create(options(['naive', 'seasonal-naive'])).fit(selectOn)) as FittedAuto;
+  const previous = selected.selection;
+  assert.equal(previous.stage, 'full');
+  assert.equal(previous.refitNote, undefined);
+  // The backtest's WAPE of each candidate, by hand: what the service compares the online error with.
+  const plan = {
+    stepSeconds: 60,
+    trainStartSeconds: selectOn.startSeconds,
+    trainEndSeconds: selectOn.startSeconds + 2 * 86400,
+    testEndSeconds: selectOn.startSeconds + 3 * 86400,
+    horizonSteps: 30,
+    originEverySteps: 15,
+    refitEverySeconds: 86400,
+  };
+  const b = await runBacktest(selectOn, naiveModel.create({ horizonSteps: 30 }), plan);
+  let absError = 0;
+  let absActual = 0;
+  b.originsSeconds.forEach((o, i) => {
+    for (let h = 0; h < 30; h++) {
+      const actual = selectOn.values[(o - selectOn.startSeconds) / 60 + h];
+      if (Number.isNaN(actual)) continue;
+      absError += Math.abs(actual - b.point[i * 30 + h]);
+      absActual += Math.abs(actual);
+    }
+  });
+  const naiveResult = previous.candidates.find((c) => c.model === 'naive');
+  assert.ok(Math.abs(naiveResult!.wapePercent! - (100 * absError) / absActual) < 1e-9);
+
+  // A day later: the winner alone on four days. The record is the selection's (scores not recomputed: a marked
+  // score survives), with the note; the model is the winner fitted on the new data, as a direct fit gives it.
+  const refitOn = sliceSeries(series, dataset.train_start, dataset.train_start + 4 * 86400);
+  const marked = { ...previous, candidates: previous.candidates.map((c) => ({ ...c, origins: -1 })) };
+  const refitOptions: AutoOptions = { ...options(['naive', 'seasonal-naive']), refitOf: marked };
+  const refit = (await autoModel.create(refitOptions).fit(refitOn)) as FittedAuto;
+  assert.deepEqual(refit.selection, {
+    ...marked,
+    refitNote: `refit of ${previous.chosen} on 96.0 h; last selection at ${new Date(previous.validationEndSeconds * 1000).toISOString().replace('.000Z', 'Z')}`,
+  });
+  assert.equal(refit.metadata.trainEndSeconds, refitOn.startSeconds + 4 * 86400);
+  const direct = await modelDefinition(previous.chosen).create({ horizonSteps: 30, seasonSeconds: 86400 }).fit(refitOn);
+  assert.deepEqual(refit.forecast(refitOn, 30).point, direct.forecast(refitOn, 30).point);
+  // The record survives a save and load.
+  const loaded = autoModel.load(refit.toJSON()) as FittedAuto;
+  assert.equal(loaded.selection.refitNote, refit.selection.refitNote);
+
+  // With less than 48 h observed (the history shrank), a refit is not possible: auto selects, as a warm-up.
+  const short = sliceSeries(series, dataset.train_start, dataset.train_start + 6 * 3600);
+  const warm = (await autoModel.create(refitOptions).fit(short)) as FittedAuto;
+  assert.equal(warm.selection.stage, 'warm-up');
+  assert.equal(warm.selection.refitNote, undefined);
+});

@@ -30,15 +30,18 @@ const WARM_UP_FLOOR = 'naive';
 /** In warm-up the candidates are compared on this share of the observed history, the latest. */
 const WARM_UP_HOLDOUT_FRACTION = 1 / 3;
 
-/** Options of `auto`: which candidates to try (every registered model but `auto` by default). */
+/** Options of `auto`: the candidates (all registered models but `auto` by default); `refitOf`: see `refitWinner`. */
 export interface AutoOptions extends ModelOptions {
   readonly candidates?: readonly string[];
+  readonly refitOf?: AutoSelection;
 }
 
 /** How one candidate did on the validation tail: its RMSE over h = 1..H, or why it could not take part. */
 export interface CandidateResult {
   readonly model: string;
   readonly rmse?: number;
+  /** Σ|error| / Σ|actual| × 100 over the same points, to compare with the online error (absent in older records). */
+  readonly wapePercent?: number;
   readonly origins?: number;
   readonly fitMilliseconds?: number;
   readonly skipped?: string;
@@ -64,6 +67,8 @@ export interface AutoSelection {
   readonly validationStartSeconds: number;
   readonly validationEndSeconds: number;
   readonly candidates: readonly CandidateResult[];
+  /** After a refit of the winner alone (the rest is the last selection's): "refit of ets on 72.0 h; last selection at …". */
+  readonly refitNote?: string;
 }
 
 /**
@@ -78,20 +83,28 @@ interface Candidate {
   readonly options: ModelOptions;
 }
 
-/** RMSE over every origin and h of a backtest, against the observed buckets (gaps are not scored). */
-function backtestRmse(series: Series, originsSeconds: number[], point: Float64Array, H: number): number {
+/** RMSE and WAPE over every origin and h of a backtest, against the observed buckets (gaps are not scored). */
+function backtestErrors(series: Series, originsSeconds: number[], point: Float64Array, H: number) {
   let squared = 0;
+  let absolute = 0;
+  let load = 0;
   let n = 0;
   originsSeconds.forEach((origin, i) => {
     const first = Math.round((origin - series.startSeconds) / series.stepSeconds);
     for (let h = 0; h < H; h++) {
       const actual = series.values[first + h];
       if (Number.isNaN(actual)) continue;
-      squared += (actual - point[i * H + h]) ** 2;
+      const error = actual - point[i * H + h];
+      squared += error ** 2;
+      absolute += Math.abs(error);
+      load += Math.abs(actual);
       n++;
     }
   });
-  return n > 0 ? Math.sqrt(squared / n) : Number.NaN;
+  return {
+    rmse: n > 0 ? Math.sqrt(squared / n) : Number.NaN,
+    wapePercent: load > 0 ? (100 * absolute) / load : Number.NaN,
+  };
 }
 
 /** The history a fit actually has: observed buckets × step, and the series from its first observed bucket on. */
@@ -171,9 +184,30 @@ class AutoForecaster implements Forecaster {
     const series = history.series;
     const step = series.stepSeconds;
     const validationStart = seriesEndSeconds(series) - Math.round(AUTO_VALIDATION_SECONDS / step) * step;
-    return validationStart - series.startSeconds < AUTO_VALIDATION_SECONDS
-      ? this.warmUp(series, history.seconds, signal)
+    if (validationStart - series.startSeconds < AUTO_VALIDATION_SECONDS) {
+      return this.warmUp(series, history.seconds, signal);
+    }
+    const refitOf = this.options.refitOf;
+    return refitOf?.stage === 'full'
+      ? this.refitWinner(series, history.seconds, refitOf, signal)
       : this.fullSelection(series, history.seconds, signal);
+  }
+
+  /**
+   * Between selections: the last selection's winner alone, fitted on the new data, with that selection's record
+   * and a note. A history shrunk below 48 h selects again instead (above), as a warm-up.
+   */
+  private async refitWinner(
+    train: Series,
+    historySeconds: number,
+    previous: AutoSelection,
+    signal?: AbortSignal,
+  ): Promise<FittedAuto> {
+    const selectedAt = new Date(previous.validationEndSeconds * 1000).toISOString().replace('.000Z', 'Z');
+    return this.finish(train, previous.chosen, this.createOptions(true), signal, {
+      ...previous,
+      refitNote: `refit of ${previous.chosen} on ${hours(historySeconds)}; last selection at ${selectedAt}`,
+    });
   }
 
   /** Today's choice among every candidate, on the last day of at least 48 h. */
@@ -300,9 +334,11 @@ class AutoForecaster implements Forecaster {
           });
           continue;
         }
+        const errors = backtestErrors(train, backtest.originsSeconds, backtest.point, H);
         results.push({
           model: name,
-          rmse: backtestRmse(train, backtest.originsSeconds, backtest.point, H),
+          rmse: errors.rmse,
+          ...(Number.isFinite(errors.wapePercent) ? { wapePercent: errors.wapePercent } : {}),
           origins: backtest.originsSeconds.length,
           fitMilliseconds: Math.round(backtest.fitMilliseconds.reduce((a, b) => a + b, 0)),
         });
@@ -338,7 +374,7 @@ class AutoForecaster implements Forecaster {
    * one training run, so only the winner's final fit gets it; the comparison fits train from scratch.
    */
   private createOptions(final: boolean): ModelOptions {
-    const { checkpointDir, ...rest } = this.options as AutoOptions & { checkpointDir?: string };
+    const { checkpointDir, refitOf: _, ...rest } = this.options as AutoOptions & { checkpointDir?: string };
     return {
       ...rest,
       ...(final && checkpointDir ? { checkpointDir } : {}),

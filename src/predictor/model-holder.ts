@@ -4,6 +4,15 @@ import type { AutoSelection } from '../models/auto.js';
 import { readFittedModel, saveFittedModel } from '../models/persistence.js';
 import { loadFittedModel } from '../models/registry.js';
 import type { FittedForecaster, ModelOptions } from '../models/types.js';
+import {
+  type AutoRefitSettings,
+  type DriftMemory,
+  driftLimitPercent,
+  type FitKind,
+  nextAutoFit,
+  type PlannedFit,
+  trackDrift,
+} from './auto-refit.js';
 import type { Trainer } from './trainer.js';
 
 /** What a model holder needs to know about its workload's model. */
@@ -13,6 +22,11 @@ export interface ModelHolderOptions {
   readonly autoCandidates: readonly string[];
   readonly modelOptions: ModelOptions;
   readonly retrainEverySeconds: number;
+  /**
+   * `model: auto` in its full stage: when to select again rather than refit the winner (`auto-refit.ts`), read at
+   * each sync (the settings may change under a running holder). Absent: every fit of `auto` selects.
+   */
+  readonly autoRefit?: () => AutoRefitSettings;
   /** After a failed fit, try again this much later (the last good model keeps serving meanwhile). */
   readonly retryAfterSeconds: number;
   /** Where the fitted model is saved and read back at start; null = never persisted. */
@@ -29,6 +43,9 @@ export type FitEvent =
       readonly ok: true;
       /** The model fitted (`auto` for auto). */
       readonly model: string;
+      /** A selection or a refit of `auto`'s winner (else `fit`), and why this kind. */
+      readonly kind: FitKind;
+      readonly why: string;
       /** The model that forecasts now (`auto`'s choice, else the model), and the one that did before (null: none). */
       readonly chosen: string;
       readonly previous: string | null;
@@ -40,6 +57,8 @@ export type FitEvent =
   | {
       readonly ok: false;
       readonly model: string;
+      readonly kind: FitKind;
+      readonly why: string;
       /** The model that keeps serving; null when none does. */
       readonly serving: string | null;
       readonly error: string;
@@ -75,6 +94,8 @@ export class ModelHolder {
   private lastRetrainError: string | null = null;
   private problem: string | null = 'no model trained yet';
   private nextDueSeconds = Number.NEGATIVE_INFINITY;
+  /** `auto`'s winner above its drift limit since the last fit; null when not. */
+  private drift: DriftMemory | null = null;
   private readonly abort = new AbortController();
 
   constructor(private readonly options: ModelHolderOptions) {}
@@ -105,11 +126,27 @@ export class ModelHolder {
     }
   }
 
-  /** Starts a background fit if one is due and none is running; never waits for it. */
-  maybeRetrain(nowSeconds: number, loadTrain: (signal: AbortSignal) => Promise<Series>): void {
-    if (this.running !== null || nowSeconds < this.nextDueSeconds || this.abort.signal.aborted) return;
+  /**
+   * Starts a background fit if one is due and none is running; never waits for it. `onlineErrorPercent` (the
+   * fallback's rolling error) tells a drifting `auto` winner, which brings its next selection forward.
+   */
+  maybeRetrain(
+    nowSeconds: number,
+    loadTrain: (signal: AbortSignal) => Promise<Series>,
+    onlineErrorPercent: number | null = null,
+  ): void {
+    const selection = this.refittableSelection();
+    const settings = this.options.autoRefit?.();
+    if (selection !== null && settings !== undefined) {
+      const limit = driftLimitPercent(selection, settings.maxErrorPercent);
+      this.drift = trackDrift(this.drift, onlineErrorPercent, limit, nowSeconds);
+    }
+    if (this.running !== null || this.abort.signal.aborted) return;
+    const planned = this.plannedFit(nowSeconds, selection, settings);
+    if (planned === null) return;
     const startedMs = this.options.clock.nowMs();
-    this.running = this.retrain(loadTrain, startedMs).finally(() => {
+    const refitOf = planned.kind === 'winner-refit' ? selection! : undefined;
+    this.running = this.retrain(loadTrain, startedMs, planned, refitOf).finally(() => {
       this.running = null;
     });
   }
@@ -140,16 +177,52 @@ export class ModelHolder {
     };
   }
 
-  private async retrain(loadTrain: (signal: AbortSignal) => Promise<Series>, startedMs: number): Promise<void> {
+  /**
+   * The serving model's selection when `auto` may refit its winner between selections: a full selection among
+   * today's candidates (a winner no longer listed is not refitted); else null.
+   */
+  private refittableSelection(): AutoSelection | null {
+    const selection = this.model === null ? null : selectionOf(this.model);
+    const usable =
+      this.options.model === 'auto' &&
+      selection?.stage === 'full' &&
+      this.options.autoCandidates.includes(selection.chosen);
+    return usable ? selection : null;
+  }
+
+  /** The fit due at `nowSeconds` and its kind; null when none is. */
+  private plannedFit(
+    nowSeconds: number,
+    selection: AutoSelection | null,
+    settings: AutoRefitSettings | undefined,
+  ): PlannedFit | null {
+    if (selection !== null && settings !== undefined) {
+      return nextAutoFit({ nowSeconds, scheduledSeconds: this.nextDueSeconds, selection, drift: this.drift, settings });
+    }
+    if (nowSeconds < this.nextDueSeconds) return null;
+    const stage = this.model === null ? null : selectionOf(this.model)?.stage;
+    const why = this.model === null ? 'no model yet' : stage === 'warm-up' ? 'warm-up stage' : 'refit schedule';
+    return { kind: this.options.model === 'auto' ? 'selection' : 'fit', why };
+  }
+
+  private async retrain(
+    loadTrain: (signal: AbortSignal) => Promise<Series>,
+    startedMs: number,
+    planned: PlannedFit,
+    refitOf: AutoSelection | undefined,
+  ): Promise<void> {
     const { options } = this;
     const signal = this.abort.signal;
     const elapsedSeconds = () => (options.clock.nowMs() - startedMs) / 1000;
     try {
       const train = await loadTrain(signal);
-      const result = await options.trainer.fit(
-        { model: options.model, candidates: options.autoCandidates, options: options.modelOptions, train },
-        signal,
-      );
+      const request = {
+        model: options.model,
+        candidates: options.autoCandidates,
+        options: options.modelOptions,
+        train,
+      };
+      const result = await options.trainer.fit(refitOf === undefined ? request : { ...request, refitOf }, signal);
       // Closed meanwhile (the workload removed or replaced): its model must not be installed or saved.
       if (signal.aborted) return;
       const model = loadFittedModel(result.saved, result.artifacts);
@@ -162,6 +235,7 @@ export class ModelHolder {
       options.onFit?.({
         ok: true,
         model: model.metadata.model,
+        ...planned,
         chosen: servingModelName(model),
         previous,
         selection: selectionOf(model),
@@ -177,6 +251,7 @@ export class ModelHolder {
       options.onFit?.({
         ok: false,
         model: options.model,
+        ...planned,
         serving: this.model === null ? null : servingModelName(this.model),
         error: message,
         seconds: elapsedSeconds(),
@@ -188,6 +263,7 @@ export class ModelHolder {
     this.model = model;
     this.fittedAtSeconds = fittedAtSeconds;
     this.problem = null;
+    this.drift = null;
     this.nextDueSeconds = Math.min(fittedAtSeconds + this.options.retrainEverySeconds, warmUpRefitSeconds(model));
   }
 

@@ -44,3 +44,15 @@ test('pruneSavedModels deletes the models of workloads not kept (folders too) an
   assert.deepEqual((await readdir(dir)).sort(), ['notes.txt', savedModelPath(dir, kept).slice(dir.length + 1)].sort());
   assert.deepEqual(await pruneSavedModels(join(dir, 'missing'), new Set()), [], 'no folder yet: nothing to do');
 });
+
+test('saved models: when auto selects again (prediction.reselectEvery) is not in the name, so changing it keeps the model', () => {
+  const weekly = workload('shop', 'web', 'auto');
+  const daily = workloadEntrySchema.parse(
+    minimalWorkload(
+      { integration: 'KEDA', model: 'auto', metric: { query: 'up', step: '60s' }, prediction: { reselectEvery: '1d' } },
+      { metadata: { name: 'web', namespace: 'shop' } },
+    ),
+  );
+  assert.equal(daily.resource.prediction.reselectEverySeconds, 86_400);
+  assert.equal(savedModelPath('/m', daily), savedModelPath('/m', weekly));
+});

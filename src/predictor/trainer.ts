@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { PrescaleError, type Series } from '../core/index.js';
+import type { AutoSelection } from '../models/auto.js';
 import { modelDefinition } from '../models/registry.js';
 import type { ModelOptions, SavedModel } from '../models/types.js';
 
@@ -10,6 +11,8 @@ export interface FitRequest {
   readonly candidates: readonly string[];
   readonly options: ModelOptions;
   readonly train: Series;
+  /** `auto` only: refit this full selection's winner alone, keeping its record, instead of selecting again. */
+  readonly refitOf?: AutoSelection;
 }
 
 /** A fitted model in its portable form (it crosses a worker boundary); the caller loads it with the registry. */
@@ -30,7 +33,10 @@ export interface Trainer {
 
 /** Fits one model through the registry (`auto` included, with its candidates): the work both trainers do. */
 export async function fitModel(request: FitRequest, signal?: AbortSignal): Promise<FitResult> {
-  const options = request.model === 'auto' ? { ...request.options, candidates: request.candidates } : request.options;
+  const options =
+    request.model === 'auto'
+      ? { ...request.options, candidates: request.candidates, ...(request.refitOf ? { refitOf: request.refitOf } : {}) }
+      : request.options;
   const fitted = await modelDefinition(request.model).create(options).fit(request.train, signal);
   return { saved: fitted.toJSON(), artifacts: fitted.artifacts?.() };
 }

@@ -87,12 +87,14 @@ test('a failing read: the first failure, then one count per report period, then 
   ]);
 });
 
-test('fits: auto logs its choice and backtest; a failure says which model keeps serving; a failed save is a warning', () => {
+test('fits: auto logs the kind of fit, its choice and backtest; a failure says which model keeps serving; a failed save is a warning', () => {
   const labels = { workload: 'web', namespace: 'shop' };
   const auto = fitEvents(
     {
       ok: true,
       model: 'auto',
+      kind: 'winner-refit',
+      why: 'refit of ets; last selection 1.0 d ago, the next in 6.0 d or on drift',
       chosen: 'ets',
       previous: 'naive',
       seconds: 4.5,
@@ -110,6 +112,7 @@ test('fits: auto logs its choice and backtest; a failure says which model keeps 
           { model: 'ets', rmse: 9.5 },
           { model: 'prophet', skipped: 'needs 2 days' },
         ],
+        refitNote: 'refit of ets on 96.0 h; last selection at 1970-01-02T00:00:00Z',
       },
     },
     labels,
@@ -121,6 +124,8 @@ test('fits: auto logs its choice and backtest; a failure says which model keeps 
       fields: {
         ...labels,
         model: 'auto',
+        fit: 'winner-refit',
+        why: 'refit of ets; last selection 1.0 d ago, the next in 6.0 d or on drift',
         chosen: 'ets',
         previous: 'naive',
         seconds: 4.5,
@@ -132,15 +137,32 @@ test('fits: auto logs its choice and backtest; a failure says which model keeps 
           { model: 'prophet', rmse: undefined, skipped: 'needs 2 days' },
         ],
         reason: 'ets: lowest RMSE',
+        refitNote: 'refit of ets on 96.0 h; last selection at 1970-01-02T00:00:00Z',
       },
     },
     { level: 'warn', message: 'model not saved', fields: { ...labels, error: 'EACCES' } },
   ]);
-  assert.deepEqual(fitEvents({ ok: false, model: 'ets', serving: 'ets', error: 'no data', seconds: 1 }, labels), [
+  const failed = {
+    ok: false,
+    model: 'ets',
+    kind: 'fit',
+    why: 'refit schedule',
+    serving: 'ets',
+    error: 'no data',
+  } as const;
+  assert.deepEqual(fitEvents({ ...failed, seconds: 1 }, labels), [
     {
       level: 'warn',
       message: 'fit failed; keeping the last good model',
-      fields: { ...labels, model: 'ets', serving: 'ets', seconds: 1, error: 'no data' },
+      fields: {
+        ...labels,
+        model: 'ets',
+        fit: 'fit',
+        why: 'refit schedule',
+        serving: 'ets',
+        seconds: 1,
+        error: 'no data',
+      },
     },
   ]);
 });

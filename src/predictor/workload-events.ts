@@ -150,8 +150,8 @@ function fallbackEvents(before: WorkloadStatus, after: WorkloadStatus, nowSecond
 }
 
 /**
- * The log lines of a finished fit: the model, the model serving now (`auto`'s choice) and before, the fit's duration,
- * and with `auto` its stage (warm-up or full) and backtest (every candidate's RMSE and the reason of the choice); a fixed model has no backtest,
+ * The log lines of a finished fit: its kind (`selection`, `winner-refit` of `auto`, or `fit`) and why, the model, the
+ * model serving now (`auto`'s choice) and before, the fit's duration, and with `auto` its stage (warm-up or full) and backtest (every candidate's RMSE and the reason of the choice); a fixed model has no backtest,
  * it is judged online. A failed fit says which model keeps serving.
  */
 export function fitEvents(event: FitEvent, workload: { workload: string; namespace: string }): LogEvent[] {
@@ -160,7 +160,15 @@ export function fitEvents(event: FitEvent, workload: { workload: string; namespa
       {
         level: 'warn',
         message: 'fit failed; keeping the last good model',
-        fields: { ...workload, model: event.model, serving: event.serving, seconds: event.seconds, error: event.error },
+        fields: {
+          ...workload,
+          model: event.model,
+          fit: event.kind,
+          why: event.why,
+          serving: event.serving,
+          seconds: event.seconds,
+          error: event.error,
+        },
       },
     ];
   }
@@ -173,6 +181,7 @@ export function fitEvents(event: FitEvent, workload: { workload: string; namespa
           rmse: selection.candidates.find((candidate) => candidate.model === selection.chosen)?.rmse ?? null,
           candidates: selection.candidates.map(({ model, rmse, skipped }) => ({ model, rmse, skipped })),
           reason: selection.reason,
+          ...(selection.refitNote === undefined ? {} : { refitNote: selection.refitNote }),
         };
   const events: LogEvent[] = [
     {
@@ -181,6 +190,8 @@ export function fitEvents(event: FitEvent, workload: { workload: string; namespa
       fields: {
         ...workload,
         model: event.model,
+        fit: event.kind,
+        why: event.why,
         chosen: event.chosen,
         previous: event.previous,
         seconds: event.seconds,

@@ -17,6 +17,7 @@ import {
 } from '../planner/index.js';
 import type { PlannerState } from '../planner/types.js';
 import type { UsageHistory } from '../planner/vertical.js';
+import { autoRefitSettings } from './auto-refit.js';
 import type { ServiceMetrics } from './metrics.js';
 import { ModelHolder, servingModelName } from './model-holder.js';
 import { OnlineAccuracy } from './online-accuracy.js';
@@ -112,6 +113,8 @@ export class WorkloadLoop {
       autoCandidates: options.loop.autoCandidates,
       modelOptions: { horizonSteps: this.horizonSteps },
       retrainEverySeconds: r.prediction.retrainEverySeconds,
+      // Read at each sync: reselectEvery and fallback.maxError change without a new loop (`reconfigure`).
+      autoRefit: () => autoRefitSettings(this.options.workload.resource),
       retryAfterSeconds: options.loop.retrainRetrySeconds,
       path: options.modelPath,
       trainer: options.trainer,
@@ -231,7 +234,11 @@ export class WorkloadLoop {
     this.accuracy.observe(actuals, nowSeconds);
     // A fit without a single sample would only fail: wait for the first one.
     if (this.recent.lastObservedSeconds() !== null) {
-      this.holder.maybeRetrain(nowSeconds, (signal) => this.loadHistory(nowSeconds, signal));
+      this.holder.maybeRetrain(
+        nowSeconds,
+        (signal) => this.loadHistory(nowSeconds, signal),
+        this.rollingErrorPercent(),
+      );
     }
     this.forecastNow(actuals);
     const sources: SourceHealth = {
@@ -476,12 +483,14 @@ function publishedReactiveReplicas(planResult: PlanResult | null, throughRamp: b
  */
 export function modelIdentity(workload: WorkloadConfig): string {
   const r = workload.resource;
+  // When `auto` selects again is not what its model is: a change keeps the loop, and saved models keep their names.
+  const { reselectEverySeconds: _, ...prediction } = r.prediction;
   return JSON.stringify([
     r.model,
     r.metric.query,
     r.metric.prometheus,
     r.metric.stepSeconds,
     r.predictionHorizonSeconds,
-    r.prediction,
+    prediction,
   ]);
 }
