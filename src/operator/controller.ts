@@ -277,7 +277,7 @@ export class PredictiveAutoscalerController {
         true,
         k8s.PatchStrategy.ServerSideApply,
       );
-      await this.direct.removeOwnedExcept(owner, parsed.data.resource.targetRef, String(owned.kind));
+      await this.direct.removeOwnedExcept(owner, String(owned.kind));
       this.applied.set(key, ownedJson);
     }
     conditions = setCondition(

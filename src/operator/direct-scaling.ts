@@ -166,12 +166,30 @@ export class DirectScaler {
   }
 
   /**
-   * Deletes the autoscalers this resource owns for its target other than the kind its integration now owns (`keep`):
-   * after a switch between HPA and KEDA the old object would otherwise scale the same workload beside the new one.
+   * Deletes the object of the other integration this resource owns (owned objects carry the resource's name), if
+   * any: after a switch between HPA and KEDA the old one would otherwise scale the same workload beside the new one.
+   * Read by name, not listed: a namespace with a thousand ScaledObjects would make every apply a thousand reads.
    */
-  async removeOwnedExcept(owner: Owner, target: PredictiveAutoscaler['targetRef'], keep: string): Promise<void> {
-    const { owned } = autoscalersTargeting(target, owner.uid, await this.autoscalers(owner.namespace));
-    for (const leftover of owned.filter((a) => a.kind !== keep)) await this.remove(leftover, owner.namespace);
+  async removeOwnedExcept(owner: Owner, keep: string): Promise<void> {
+    const ref = { name: owner.name, namespace: owner.namespace };
+    const keda = { group: 'keda.sh', version: 'v1alpha1', plural: 'scaledobjects', ...ref };
+    const read: Record<FoundAutoscaler['kind'], () => Promise<k8s.KubernetesObject>> = {
+      HorizontalPodAutoscaler: () => this.autoscaling.readNamespacedHorizontalPodAutoscaler(ref),
+      ScaledObject: () => this.custom.getNamespacedCustomObject(keda) as Promise<k8s.KubernetesObject>,
+    };
+    for (const kind of ['HorizontalPodAutoscaler', 'ScaledObject'] as const) {
+      if (kind === keep) continue;
+      let object: k8s.KubernetesObject;
+      try {
+        object = await read[kind]();
+      } catch (error) {
+        if (codeOf(error) === 404) continue;
+        throw error;
+      }
+      const ownerUids = (object.metadata?.ownerReferences ?? []).map((o) => o.uid);
+      if (ownerUids.includes(owner.uid))
+        await this.remove({ kind, name: owner.name, ownerUids, target: {} }, owner.namespace);
+    }
   }
 
   /** The namespace's HPAs and ScaledObjects (none of the latter where KEDA's CRD is not installed). */
