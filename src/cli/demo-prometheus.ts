@@ -1,10 +1,10 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import Fastify from 'fastify';
 import { type Clock, PrescaleError } from '../core/index.js';
+import { freePort } from '../executor/index.js';
 import type { PrometheusView } from '../simulator/prometheus.js';
 import { SimPrometheusApi } from '../simulator/prometheus-api.js';
 import { DEMO_QUERIES, type DemoSample } from './demo-world.js';
@@ -213,18 +213,4 @@ function firstAfter(times: readonly number[], seconds: number): number {
     else high = mid;
   }
   return low;
-}
-
-/** Asks the OS for a free port on 127.0.0.1 for the Prometheus child (closed again before returning). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
 }

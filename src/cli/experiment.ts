@@ -4,7 +4,13 @@ import { parse as parseYaml } from 'yaml';
 import { PrescaleError, systemClock } from '../core/index.js';
 import { BUNDLED_DATASETS_PATH } from '../experiments/datasets.js';
 import type { ExperimentResult } from '../experiments/experiment.js';
-import { formatRatio, formatReading, frontierRows, SWEEP_DEFAULTS, sweepVariants } from '../experiments/frontier.js';
+import {
+  EQUAL_COST_HEADER,
+  equalCostCells,
+  frontierRows,
+  SWEEP_DEFAULTS,
+  sweepVariants,
+} from '../experiments/frontier.js';
 import { POLICY_NAMES, type PolicyName, parsePolicyNames } from '../experiments/policy-names.js';
 import { mergeConfig, parseSimulationConfig, SIMULATION_DEFAULTS } from '../simulator/config.js';
 import type { Aggregate } from '../simulator/summary.js';
@@ -117,16 +123,6 @@ export function formatExperimentTable(result: ExperimentResult, seeds: number): 
 
 /** The equal-cost table of a sweep, one block per dataset: each point read against the HPA's frontier. */
 export function formatFrontierTable(result: ExperimentResult): string {
-  const header = [
-    'policy',
-    'setting',
-    'cost $',
-    'SLO-viol min',
-    'HPA min at cost',
-    'min ratio',
-    'HPA $ at min',
-    'cost ratio',
-  ];
   const blocks = result.datasets
     .filter((d) => d.sweep.length > 0)
     .map((d) => {
@@ -136,17 +132,8 @@ export function formatFrontierTable(result: ExperimentResult): string {
           (p) =>
             `${p.setting}: ${p.aggregate.sloViolationMinutes.mean.toFixed(1)} min $${p.aggregate.cost.mean.toFixed(2)}`,
         );
-      const rows = frontierRows(d).map((r) => [
-        r.policy,
-        `${r.setting}${r.configured ? ' *' : ''}`,
-        r.cost.toFixed(2),
-        r.minutes.toFixed(1),
-        formatReading(r.hpaMinutesAtCost, 1),
-        formatRatio(r.minutesRatio),
-        formatReading(r.hpaCostAtMinutes, 2),
-        formatRatio(r.costRatio),
-      ]);
-      return `frontier ${d.dataset.name} (* as configured)\nhpa: ${hpa.join('; ')}\n${formatTable(header, rows)}`;
+      const rows = frontierRows(d).map(equalCostCells);
+      return `frontier ${d.dataset.name} (* as configured)\nhpa: ${hpa.join('; ')}\n${formatTable([...EQUAL_COST_HEADER], rows)}`;
     });
   return blocks.join('\n\n');
 }

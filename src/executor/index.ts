@@ -14,7 +14,7 @@ export {
   kedaMetricName,
 } from './keda.js';
 export { type LabelRequirement, type LabelSelector, matchesSelector, parseLabelSelector } from './label-selector.js';
-export { listening, splitListen } from './listen.js';
+export { freePort, listening, splitListen } from './listen.js';
 export { choosePublishedReplicas, type PublishedValue, type PublishInput } from './publish.js';
 export {
   type GrpcCall,

@@ -1,3 +1,4 @@
+import { createServer } from 'node:net';
 import { PrescaleError } from '../core/index.js';
 
 /** `0.0.0.0:6443` → host and port; `[::]:6443` for IPv6. */
@@ -26,4 +27,18 @@ export async function listening<T>(field: string, listen: string, start: () => P
           : 'is not an address of this machine; use 0.0.0.0 or one of its addresses';
     throw new PrescaleError('invalid-input', `${field}: ${listen} ${why} (${code})`, { field, cause: error });
   }
+}
+
+/** Asks the OS for a free TCP port on 127.0.0.1 (closed again before returning), for a child process to listen on. */
+export async function freePort(): Promise<number> {
+  return await new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
 }

@@ -241,6 +241,33 @@ export function formatReading(reading: FrontierReading | null, digits: number, p
   return `${reading.bound === 'atMost' ? '≤ ' : ''}${prefix}${reading.value.toFixed(digits)}`;
 }
 
+/** The columns of the equal-cost table (the CLI's and the study's). */
+export const EQUAL_COST_HEADER = [
+  'policy',
+  'setting',
+  'cost $',
+  'SLO-viol min',
+  'HPA min at cost',
+  'min ratio',
+  'HPA $ at min',
+  'cost ratio',
+] as const;
+
+/** One equal-cost row as the cells of `EQUAL_COST_HEADER` (`*` marks the point as configured). */
+export function equalCostCells(r: EqualCostRow): string[] {
+  const fixed = (value: number, digits: number) => (Number.isFinite(value) ? value.toFixed(digits) : '–');
+  return [
+    r.policy,
+    `${r.setting}${r.configured ? ' *' : ''}`,
+    fixed(r.cost, 2),
+    fixed(r.minutes, 1),
+    formatReading(r.hpaMinutesAtCost, 1),
+    formatRatio(r.minutesRatio),
+    formatReading(r.hpaCostAtMinutes, 2),
+    formatRatio(r.costRatio),
+  ];
+}
+
 /** A ratio as `0.25×`, `–` when unknown. */
 export function formatRatio(ratio: number | null): string {
   return ratio === null ? '–' : `${ratio.toFixed(2)}×`;

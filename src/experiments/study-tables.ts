@@ -1,6 +1,6 @@
 import type * as vl from 'vega-lite';
 import { POLICY_COLORS, renderSvg } from './chart.js';
-import { formatRatio, formatReading } from './frontier.js';
+import { EQUAL_COST_HEADER, equalCostCells } from './frontier.js';
 import type { PolicyName } from './policy-names.js';
 import { ABLATIONS, type PolicyStatistics, type SeedStatistic, type StudySections } from './study.js';
 
@@ -83,17 +83,7 @@ export function studyTables(sections: StudySections): StudyTable[] {
         }),
   );
   const equalCostRows = Object.entries(sections.experiment).flatMap(([dataset, d]) =>
-    d.equalCost.map((r) => [
-      dataset,
-      r.policy,
-      `${r.setting}${r.configured ? ' *' : ''}`,
-      fixed(r.cost, 2),
-      fixed(r.minutes, 1),
-      formatReading(r.hpaMinutesAtCost, 1),
-      formatRatio(r.minutesRatio),
-      formatReading(r.hpaCostAtMinutes, 2),
-      formatRatio(r.costRatio),
-    ]),
+    d.equalCost.map((r) => [dataset, ...equalCostCells(r)]),
   );
   const ablationRows = Object.entries(sections.ablations).flatMap(([dataset, variants]) => {
     const full = sections.experiment[dataset]?.policies.prescale;
@@ -143,17 +133,7 @@ export function studyTables(sections: StudySections): StudyTable[] {
     {
       name: 'equal-cost',
       title: "Equal cost: each point read against the HPA's frontier (* as configured)",
-      header: [
-        'dataset',
-        'policy',
-        'setting',
-        'cost $',
-        'SLO-viol min',
-        'HPA min at cost',
-        'min ratio',
-        'HPA $ at min',
-        'cost ratio',
-      ],
+      header: ['dataset', ...EQUAL_COST_HEADER],
       rows: equalCostRows,
     },
     {

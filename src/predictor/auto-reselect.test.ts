@@ -4,7 +4,7 @@ import { Writable } from 'node:stream';
 import { after, before, type TestContext, test } from 'node:test';
 import pino from 'pino';
 import { readTraceFile } from '../collector/trace-file.js';
-import { safeParseServiceConfig } from '../config/service.js';
+import { autoServiceConfig } from '../testing/auto-service-config.js';
 import { ManualClock } from '../testing/manual-clock.js';
 import { sharedRoot } from '../testing/paths.js';
 import { type PrometheusServer, startPrometheus } from '../testing/prometheus-server.js';
@@ -77,35 +77,8 @@ async function startService(t: TestContext) {
       },
     }),
   );
-  const parsed = safeParseServiceConfig({
-    prometheus: { url: prometheus.url, retries: 0, timeout: '5s' },
-    api: { listen: '127.0.0.1:0' },
-    keda: { listen: '127.0.0.1:0' },
-    externalMetrics: { enabled: false },
-    models: { dir: await tempDir(t) },
-    // Two history rules keep the selections fast; the schedule is the same with the default four.
-    loop: { trainer: 'in-process', autoCandidates: ['naive', 'seasonal-naive'] },
-    workloads: [
-      {
-        metadata: { name: 'web', namespace: 'shop' },
-        spec: {
-          targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' },
-          integration: 'KEDA',
-          model: 'auto',
-          predictionHorizon: '10m',
-          metric: { query: 'nasa_requests_per_minute{job="web"}', step: '60s' },
-          capacity: { perPod: 20 },
-          // reselectEvery is left at its default, 7d.
-          prediction: { history: '3d', retrainEvery: '24h' },
-          minReplicas: 1,
-          maxReplicas: 20,
-          fallback: { maxError: 50 },
-        },
-      },
-    ],
-  });
-  assert.ok(parsed.success, JSON.stringify(!parsed.success && parsed.issues));
-  const service = await PrescaleService.start(parsed.data, { clock, trainer, logger, processMetrics: false });
+  const config = autoServiceConfig(prometheus.url, await tempDir(t));
+  const service = await PrescaleService.start(config, { clock, trainer, logger, processMetrics: false });
   t.after(() => service.stop());
   return { service, clock, requests, fits };
 }

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, type TestContext, test } from 'node:test';
 import { readTraceFile } from '../collector/trace-file.js';
-import { safeParseServiceConfig } from '../config/service.js';
 import { runtimeStatus } from '../operator/status.js';
+import { autoServiceConfig } from '../testing/auto-service-config.js';
 import { ManualClock } from '../testing/manual-clock.js';
 import { sharedRoot } from '../testing/paths.js';
 import { type PrometheusServer, startPrometheus } from '../testing/prometheus-server.js';
@@ -44,34 +44,8 @@ after(async () => {
 
 async function startService(t: TestContext): Promise<{ service: PrescaleService; clock: ManualClock }> {
   const clock = new ManualClock((T0 + 40 * 60) * 1000);
-  const parsed = safeParseServiceConfig({
-    prometheus: { url: prometheus.url, retries: 0, timeout: '5s' },
-    api: { listen: '127.0.0.1:0' },
-    keda: { listen: '127.0.0.1:0' },
-    externalMetrics: { enabled: false },
-    models: { dir: await tempDir(t) },
-    // Two history rules keep 48 h of candidates fast; the stages are the same with the default four.
-    loop: { trainer: 'in-process', retrainRetry: '5m', autoCandidates: ['naive', 'seasonal-naive'] },
-    workloads: [
-      {
-        metadata: { name: 'web', namespace: 'shop' },
-        spec: {
-          targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' },
-          integration: 'KEDA',
-          model: 'auto',
-          predictionHorizon: '10m',
-          metric: { query: 'nasa_requests_per_minute{job="web"}', step: '60s' },
-          capacity: { perPod: 20 },
-          prediction: { history: '3d', retrainEvery: '24h' },
-          minReplicas: 1,
-          maxReplicas: 20,
-          fallback: { maxError: 50 },
-        },
-      },
-    ],
-  });
-  assert.ok(parsed.success, JSON.stringify(!parsed.success && parsed.issues));
-  const service = await PrescaleService.start(parsed.data, { clock, trainer: inProcessTrainer, processMetrics: false });
+  const config = autoServiceConfig(prometheus.url, await tempDir(t), { retrainRetry: '5m' });
+  const service = await PrescaleService.start(config, { clock, trainer: inProcessTrainer, processMetrics: false });
   t.after(() => service.stop());
   return { service, clock };
 }

@@ -1,11 +1,13 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { type RawSeries, systemClock } from '../core/index.js';
 import { formatSampleValue } from '../core/units.js';
+import { freePort } from '../executor/listen.js';
+
+export { freePort };
 
 const execFileAsync = promisify(execFile);
 const installHint = 'install the Debian package: apt-get update && apt-get install -y prometheus';
@@ -23,20 +25,6 @@ export interface PreloadedGauge {
   readonly name: string;
   readonly labels?: Readonly<Record<string, string>>;
   readonly series: RawSeries;
-}
-
-/** Asks the OS for a free TCP port on 127.0.0.1 (closed again before returning). */
-export async function freePort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
 }
 
 /** Fails with the install instruction when `binary` (prometheus or promtool) is not on PATH. */
