@@ -1,13 +1,10 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import Fastify from 'fastify';
 import { type Clock, PrescaleError } from '../core/index.js';
 import { freePort } from '../executor/index.js';
 import type { PrometheusView } from '../simulator/prometheus.js';
 import { SimPrometheusApi } from '../simulator/prometheus-api.js';
 import { DEMO_QUERIES, type DemoSample } from './demo-world.js';
+import { PrometheusProcess, scrapeConfigYaml } from './prometheus-process.js';
 
 /** The Prometheus the demo's service reads: a real one, or the embedded stand-in. */
 export interface DemoPrometheus {
@@ -19,67 +16,28 @@ export interface DemoPrometheus {
 /** How often both scrape the demo service, seconds (the rate windows of `DEMO_QUERIES` hold five scrapes). */
 const SCRAPE_INTERVAL_SECONDS = 1;
 
-/** Whether Prometheus is installed (Debian's `prometheus` package puts it on PATH). */
-export async function prometheusInstalled(): Promise<boolean> {
-  try {
-    await promisify(execFile)('prometheus', ['--version']);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * A real Prometheus on 127.0.0.1 scraping the demo service every second, its data in `dir`. `stop` ends it
  * (SIGTERM) and waits for it to exit.
  */
 export async function startRealPrometheus(dir: string, demoPort: number, clock: Clock): Promise<DemoPrometheus> {
-  const port = await freePort();
-  const config = join(dir, 'prometheus.yml');
-  await writeFile(
-    config,
-    [
-      'global:',
-      `  scrape_interval: ${SCRAPE_INTERVAL_SECONDS}s`,
-      'scrape_configs:',
-      '  - job_name: demo',
-      '    static_configs:',
-      `      - targets: ['127.0.0.1:${demoPort}']`,
-      '',
-    ].join('\n'),
-  );
-  const child: ChildProcess = spawn(
-    'prometheus',
-    [
-      `--config.file=${config}`,
-      `--storage.tsdb.path=${join(dir, 'tsdb')}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      '--log.level=warn',
-    ],
-    { stdio: 'ignore' },
-  );
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const url = `http://127.0.0.1:${port}`;
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    await exited;
-  };
-  for (let waitedMs = 0; ; waitedMs += 100) {
-    try {
-      if ((await fetch(`${url}/-/ready`)).status === 200) return { kind: 'prometheus', url, stop };
-    } catch {
-      // not listening yet
-    }
-    if (waitedMs > 30_000 || child.exitCode !== null) {
-      await stop();
-      throw new PrescaleError(
-        'io-error',
-        `prometheus did not become ready on ${url}; run \`prescale demo --embedded-prometheus\` to do without it`,
-        { field: '--embedded-prometheus' },
-      );
-    }
-    await clock.sleep(100);
+  const prometheus = new PrometheusProcess({
+    dir,
+    port: await freePort(),
+    configYaml: scrapeConfigYaml('demo', demoPort, SCRAPE_INTERVAL_SECONDS),
+    readyTimeoutMs: 30_000,
+    clock,
+  });
+  try {
+    await prometheus.start();
+  } catch (error) {
+    throw new PrescaleError(
+      'io-error',
+      `${(error as Error).message}; run \`prescale demo --embedded-prometheus\` to do without it`,
+      { field: '--embedded-prometheus' },
+    );
   }
+  return { kind: 'prometheus', url: prometheus.url, stop: () => prometheus.stop() };
 }
 
 /**

@@ -8,13 +8,9 @@ import { issueLines } from '../core/issues.js';
 import { splitListen } from '../executor/index.js';
 import { BUNDLED_DATASETS_PATH } from '../experiments/datasets.js';
 import type { PrescaleService, ServiceLogger } from '../predictor/index.js';
-import {
-  type DemoPrometheus,
-  prometheusInstalled,
-  startEmbeddedPrometheus,
-  startRealPrometheus,
-} from './demo-prometheus.js';
+import { type DemoPrometheus, startEmbeddedPrometheus, startRealPrometheus } from './demo-prometheus.js';
 import { DEMO_CAPACITY_PER_POD, DEMO_QUERIES, DemoWorld, TraceReplay } from './demo-world.js';
+import { prometheusInstalled } from './prometheus-process.js';
 
 /** The bundled NASA trace (data/SOURCES.md), replayed from 1995-07-05 08:00 UTC: the morning climb to a busy day. */
 const DEMO_TRACE_PATH = resolve(dirname(BUNDLED_DATASETS_PATH), 'nasa_jul95_requests_per_minute.csv');

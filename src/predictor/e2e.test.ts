@@ -5,7 +5,6 @@
 // Metrics API with a front-proxy client certificate, as the kube-aggregator would. Midway Prometheus is
 // stopped (fallback with the reason) and started again (recovery).
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { request as httpsRequest } from 'node:https';
@@ -17,6 +16,7 @@ import * as protoLoader from '@grpc/proto-loader';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { generate } from 'selfsigned';
 import { Agent } from 'undici';
+import { PrometheusProcess, scrapeConfigYaml } from '../cli/prometheus-process.js';
 import { readTraceFile } from '../collector/trace-file.js';
 import { safeParseServiceConfig } from '../config/service.js';
 import { systemClock } from '../core/index.js';
@@ -108,70 +108,9 @@ function startLoadGenerator(
   };
 }
 
-/** A real Prometheus scraping the demo service every second, restartable on the same port and TSDB. */
-class ScrapingPrometheus {
-  private child: ChildProcess | null = null;
-
-  constructor(
-    private readonly dir: string,
-    readonly port: number,
-  ) {}
-
-  get url(): string {
-    return `http://127.0.0.1:${this.port}`;
-  }
-
-  async writeConfig(demoPort: number): Promise<void> {
-    await writeFile(
-      join(this.dir, 'prometheus.yml'),
-      [
-        'global:',
-        '  scrape_interval: 1s',
-        '  evaluation_interval: 1s',
-        'scrape_configs:',
-        '  - job_name: demo',
-        '    static_configs:',
-        `      - targets: ['127.0.0.1:${demoPort}']`,
-        '',
-      ].join('\n'),
-    );
-  }
-
-  async start(): Promise<void> {
-    this.child = spawn(
-      'prometheus',
-      [
-        `--config.file=${join(this.dir, 'prometheus.yml')}`,
-        `--storage.tsdb.path=${join(this.dir, 'tsdb')}`,
-        `--web.listen-address=127.0.0.1:${this.port}`,
-        '--log.level=warn',
-      ],
-      { stdio: 'ignore' },
-    );
-    for (let waited = 0; waited < 30_000; waited += 100) {
-      try {
-        if ((await fetch(`${this.url}/-/ready`)).status === 200) return;
-      } catch {
-        // not listening yet
-      }
-      await systemClock.sleep(100);
-    }
-    throw new Error('prometheus did not become ready');
-  }
-
-  async stop(): Promise<void> {
-    const child = this.child;
-    this.child = null;
-    if (child === null || child.exitCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    await exited;
-  }
-}
-
 interface Harness {
   load: ReturnType<typeof startLoadGenerator>;
-  prometheus: ScrapingPrometheus;
+  prometheus: PrometheusProcess;
   service: PrescaleService;
   frontProxy: { cert: string; key: string };
   servingCa: string;
@@ -193,8 +132,12 @@ before(async () => {
   cleanups.push(() => demo.close());
   const load = startLoadGenerator(demo.port, perMinute);
   cleanups.push(() => load.stop());
-  const prometheus = new ScrapingPrometheus(dir, await freePort());
-  await prometheus.writeConfig(demo.port);
+  const prometheus = new PrometheusProcess({
+    dir,
+    port: await freePort(),
+    configYaml: scrapeConfigYaml('demo', demo.port, 1),
+    clock: systemClock,
+  });
   cleanups.push(() => prometheus.stop());
   await prometheus.start();
 

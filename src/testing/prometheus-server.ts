@@ -1,8 +1,9 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { PrometheusProcess } from '../cli/prometheus-process.js';
 import { type RawSeries, systemClock } from '../core/index.js';
 import { formatSampleValue } from '../core/units.js';
 import { freePort } from '../executor/listen.js';
@@ -74,8 +75,6 @@ export async function startPrometheus(
   const dataDir = await mkdtemp(join(tmpdir(), 'prescale-prometheus-'));
   const tsdbDir = join(dataDir, 'tsdb');
   try {
-    const configFile = join(dataDir, 'prometheus.yml');
-    await writeFile(configFile, options.config ?? 'global:\n  scrape_interval: 1h\nscrape_configs: []\n');
     if (gauges.length > 0) {
       const openMetricsFile = join(dataDir, 'preload.om');
       await writeFile(openMetricsFile, toOpenMetrics(gauges));
@@ -100,30 +99,25 @@ export async function startPrometheus(
     // The free port can be taken between asking and binding; try a few.
     for (let attempt = 0; attempt < 3; attempt++) {
       const port = await freePort();
-      const child = spawn(
-        'prometheus',
-        [
-          `--config.file=${configFile}`,
-          `--storage.tsdb.path=${tsdbDir}`,
-          '--storage.tsdb.retention.time=100y',
-          `--web.listen-address=127.0.0.1:${port}`,
-          '--log.level=warn',
-        ],
-        { stdio: ['ignore', 'ignore', 'pipe'] },
-      );
+      const prometheus = new PrometheusProcess({
+        dir: dataDir,
+        port,
+        configYaml: options.config ?? 'global:\n  scrape_interval: 1h\nscrape_configs: []\n',
+        retention: '100y',
+        clock: systemClock,
+      });
       try {
-        await waitUntilReady(child, `http://127.0.0.1:${port}`);
+        await prometheus.start();
       } catch (error) {
         lastError = error;
-        await killAndWait(child);
         continue;
       }
       return {
-        url: `http://127.0.0.1:${port}`,
+        url: prometheus.url,
         port,
         dataDir,
         stop: async () => {
-          await killAndWait(child);
+          await prometheus.stop();
           await rm(dataDir, { recursive: true, force: true });
         },
       };
@@ -133,34 +127,4 @@ export async function startPrometheus(
     await rm(dataDir, { recursive: true, force: true });
     throw error;
   }
-}
-
-async function waitUntilReady(child: ChildProcess, url: string): Promise<void> {
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString()).slice(-4000);
-  });
-  let exited = false;
-  child.once('exit', () => {
-    exited = true;
-  });
-  for (let waitedMs = 0; waitedMs < 60_000; waitedMs += 100) {
-    if (exited) throw new Error(`prometheus exited during startup: ${stderr.trim()}`);
-    try {
-      const response = await fetch(`${url}/-/ready`);
-      await response.text();
-      if (response.status === 200) return;
-    } catch {
-      // Not listening yet.
-    }
-    await systemClock.sleep(100);
-  }
-  throw new Error(`prometheus did not become ready at ${url} within 60 s: ${stderr.trim()}`);
-}
-
-async function killAndWait(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  await exited;
 }
