@@ -194,8 +194,8 @@ async function tick(
 /**
  * The service's configuration for the demo, as written (deploy/prescale.yaml is the same for docker-compose.yml):
  * one workload read with `DEMO_QUERIES` every second, the naive model (it forecasts from the first samples; the
- * trace's daily season needs days of data; its interval needs a fit on more samples than the horizon has steps,
- * so the band appears with the first hourly refit), time-compressed planner and fallback settings as in the end-to-end
+ * trace's daily season needs days of data; its interval is measured from its own errors, none on the first
+ * sample it is fitted on, so the band appears with the first hourly refit), time-compressed planner and fallback settings as in the end-to-end
  * test, and the KEDA door.
  */
 export function demoServiceConfig(where: {

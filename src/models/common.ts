@@ -83,11 +83,26 @@ export function historicalErrorPercentiles(
   predict: (originIndex: number, h: number) => number,
 ): ErrorPercentiles {
   const errors: number[][] = Array.from({ length: horizonSteps }, () => []);
+  const record = (origin: number, h: number) => {
+    const actual = values[origin + h - 1];
+    const predicted = predict(origin, h);
+    if (!Number.isNaN(actual) && !Number.isNaN(predicted)) errors[h - 1].push(actual - predicted);
+  };
   for (let origin = firstOriginIndex; origin + horizonSteps <= values.length; origin += originStride) {
+    for (let h = 1; h <= horizonSteps; h++) record(origin, h);
+  }
+  // A series shorter than the horizon (a workload's first minutes) has no whole-horizon origin: measure each step
+  // where it fits, and give the steps beyond the data the farthest measured step's errors, so the interval has a
+  // width from the first fit rather than none.
+  if (errors.some((stepErrors) => stepErrors.length === 0)) {
     for (let h = 1; h <= horizonSteps; h++) {
-      const actual = values[origin + h - 1];
-      const predicted = predict(origin, h);
-      if (!Number.isNaN(actual) && !Number.isNaN(predicted)) errors[h - 1].push(actual - predicted);
+      if (errors[h - 1].length > 0) continue;
+      for (let origin = firstOriginIndex; origin + h <= values.length; origin += originStride) record(origin, h);
+    }
+    let farthestMeasured: number[] = [];
+    for (let h = 1; h <= horizonSteps; h++) {
+      if (errors[h - 1].length > 0) farthestMeasured = errors[h - 1];
+      else errors[h - 1] = farthestMeasured;
     }
   }
   return errorPercentiles(errors);

@@ -60,6 +60,19 @@ test('intervals at 80% hold lower ≤ point ≤ upper and widen at a higher leve
   assert.ok(f80.intervals!.upper[0] - f80.intervals!.lower[0] < 0.4);
 });
 
+test('a series shorter than the horizon still gets intervals: each step from the errors that fit, beyond them the farthest', async (_t) => {
+  // A random walk of ±1 steps over 8 minutes, a 30-step horizon: the first minutes of a new workload.
+  const walk = series([10, 11, 10, 11, 12, 11, 12, 13]);
+  const fitted = await naiveModel.create({ horizonSteps: 30 }).fit(walk);
+  const { point, intervals } = fitted.forecast(walk, 30, 0.95);
+  const widths = Array.from(point, (_, i) => intervals!.upper[i] - intervals!.lower[i]);
+  // One step ahead the errors are ±1 (five +1, two −1): the 95% interval spans about 2.
+  assert.ok(widths[0] > 1.5 && widths[0] <= 2, `width at h=1: ${widths[0]}`);
+  for (const width of widths) assert.ok(width > 0);
+  // The last measured step is h = 7 (one origin); every step beyond repeats its width.
+  for (let h = 8; h <= 30; h++) assert.equal(widths[h - 1], widths[6]);
+});
+
 test('save/load round trip gives identical forecasts without refitting', async (t) => {
   const dir = await tempDir(t, 'prescale-model-');
   for (const model of [naiveModel, seasonalNaiveModel]) {
