@@ -14,8 +14,8 @@ export {
 export { type AugursModuleName, loadAugurs } from './augurs-wasm.js';
 export { type CeemdanSettings, ceemdan, DEFAULT_CEEMDAN_SETTINGS } from './ceemdan.js';
 export {
-  type Decomposition,
   DEFAULT_SIFT_SETTINGS,
+  type Decomposition,
   emd,
   meanPeriodSteps,
   type SiftSettings,
