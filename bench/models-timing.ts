@@ -1,4 +1,4 @@
-// Shared by bench/models-{ets,mstl,prophet}.bench.ts: fit and per-origin forecast time of one model on the
+// Shared by bench/models-{ceemdan,ets,mstl,prophet}.bench.ts: fit and per-origin forecast time of one model on the
 // nasa-jul95 training split (14 days of 1-minute data), the way the backtest and the predictor call it.
 import { performance } from 'node:perf_hooks';
 import { loadDataset } from '../src/experiments/datasets.js';

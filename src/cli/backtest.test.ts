@@ -4,9 +4,10 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { BUNDLED_DATASETS_PATH } from '../experiments/datasets.js';
-import { repoRoot, sharedRoot } from '../testing/paths.js';
+import { repoRoot, sharedRoot, sharedScorerPath } from '../testing/paths.js';
 import { tempDir } from '../testing/temp-dir.js';
 
 /** Runs the real CLI (`bin/prescale.mjs backtest …`) in a child process from the repo root. */
@@ -95,6 +96,46 @@ test('backtest --file scores a CSV exactly as the same split written as a datase
       await readFile(join(dir, 'b', `${model}.csv`), 'utf8'),
       `${model}.csv`,
     );
+  }
+});
+
+test('backtest --model ceemdan-ets,ceemdan-denoise writes CSVs the shared scorer scores as the backtest does', async (t) => {
+  const dir = await tempDir(t, 'prescale-bt-ceemdan-');
+  const { csvPath, startSeconds } = await fourNasaDays(dir);
+  const day = 86_400;
+  await writeFile(
+    join(dir, 'datasets.json'),
+    JSON.stringify({
+      'four-days': {
+        file: csvPath,
+        step_seconds: 300,
+        train_start: startSeconds,
+        train_end: startSeconds + 3 * day,
+        test_end: startSeconds + 4 * day,
+        horizon_steps: 6,
+        origin_every_steps: 3,
+        report_h: [1, 3, 6],
+      },
+    }),
+  );
+  const datasets = ['--dataset', 'four-days', '--datasets', join(dir, 'datasets.json')];
+  const result = await backtest([...datasets, '--model', 'ceemdan-ets,ceemdan-denoise', '--out', dir, '--json']);
+  assert.equal(result.code, 0, result.stderr);
+  const ours = JSON.parse(result.stdout);
+  for (const model of ['ceemdan-ets', 'ceemdan-denoise']) {
+    const { stdout } = await promisify(execFile)(process.execPath, [
+      sharedScorerPath,
+      ...datasets,
+      '--forecasts',
+      join(dir, `${model}.csv`),
+      '--json',
+    ]);
+    const scorer = JSON.parse(stdout);
+    const mean = ours.models[model].mean_1_to_H;
+    assert.equal(scorer.origins, 95, model);
+    assert.ok(Math.abs(scorer.mean_1_to_H.rmse - mean.rmse) < 1e-9 * mean.rmse, `${model}: ${scorer.mean_1_to_H.rmse}`);
+    assert.ok(mean.rmse_vs_snaive < 1, `${model} beats seasonal naive: ${mean.rmse_vs_snaive}`);
+    assert.ok(mean.coverage80 > 0.5, `${model} has intervals: coverage ${mean.coverage80}`);
   }
 });
 

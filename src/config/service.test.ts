@@ -97,7 +97,7 @@ const errorRows: { name: string; input: unknown; want: { path: string; text: str
   {
     name: 'an auto candidate that is not a model',
     input: { loop: { autoCandidates: ['naive', 'arima'] }, workloads: [workload({}, { model: 'auto' })] },
-    want: [{ path: 'loop.autoCandidates[1]', text: '"arima" is not one of "ets", "gru"' }],
+    want: [{ path: 'loop.autoCandidates[1]', text: '"arima" is not one of "ceemdan-denoise", "ceemdan-ets", "ets"' }],
   },
   {
     name: 'auto as its own candidate',

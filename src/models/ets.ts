@@ -6,7 +6,7 @@ import { defineCorrectedModel } from './residual-correction.js';
  * AutoETS searches error and trend types with no season: augurs 0.10 implements no seasonal ETS (a 'ZZA' search
  * finds no model, 'ZZZ' only non-seasonal ones), so on load data the daily shape is left to MSTL and Prophet.
  */
-const ETS_SPEC = 'ZZN';
+export const ETS_SPEC = 'ZZN';
 
 /** AutoETS refuses fewer than 10 points; 24 coarse buckets (6 h at 15 min) let it choose between level and trend. */
 const MIN_COARSE_BUCKETS = 24;

@@ -1,3 +1,4 @@
+import type { Series } from '../core/index.js';
 import { loadAugurs } from '../preprocessor/index.js';
 import { aggregateToCoarse, coarseFactor, coarseForecastPath, filledCoarse } from './coarse-grid.js';
 import { defineCorrectedModel } from './residual-correction.js';
@@ -12,6 +13,14 @@ const WEEK_SECONDS = 7 * DAY_SECONDS;
  */
 const WEEKLY_MIN_WEEKS = 4;
 
+/** MSTL's seasonal periods in coarse buckets for a training series: the season, and the week from 4 weeks of data. */
+export function mstlPeriods(train: Series, seasonSeconds: number, coarseStepSeconds: number): number[] {
+  const weekly =
+    seasonSeconds === DAY_SECONDS && train.values.length * train.stepSeconds >= WEEKLY_MIN_WEEKS * WEEK_SECONDS;
+  const periodsSeconds = weekly ? [seasonSeconds, WEEK_SECONDS] : [seasonSeconds];
+  return periodsSeconds.map((seconds) => Math.max(2, Math.round(seconds / coarseStepSeconds)));
+}
+
 /**
  * MSTL (augurs) with an AutoETS trend, on 15-minute means (season / 96): the daily period, and the weekly one
  * when the data hold enough weeks; its forecast conditioned at every origin by the shared residual correction.
@@ -22,10 +31,7 @@ export const mstlModel = defineCorrectedModel(
   (train, { seasonSeconds }) => {
     const factor = coarseFactor(train.stepSeconds, seasonSeconds);
     const coarseStepSeconds = factor * train.stepSeconds;
-    const weekly =
-      seasonSeconds === DAY_SECONDS && train.values.length * train.stepSeconds >= WEEKLY_MIN_WEEKS * WEEK_SECONDS;
-    const periodsSeconds = weekly ? [seasonSeconds, WEEK_SECONDS] : [seasonSeconds];
-    const periods = periodsSeconds.map((seconds) => Math.max(2, Math.round(seconds / coarseStepSeconds)));
+    const periods = mstlPeriods(train, seasonSeconds, coarseStepSeconds);
     return {
       settings: { periods, coarseStepSeconds, trend: 'ets' },
       // augurs' MSTL fails with less than two full cycles of its longest period

@@ -4,6 +4,8 @@
  */
 export const MODEL_NAMES = [
   'auto',
+  'ceemdan-denoise',
+  'ceemdan-ets',
   'ets',
   'gru',
   'lstm',

@@ -1,5 +1,6 @@
 import { PrescaleError } from '../core/index.js';
 import { defineAutoModel } from './auto.js';
+import { ceemdanDenoiseModel, ceemdanEtsModel } from './ceemdan.js';
 import { etsModel } from './ets.js';
 import { mstlModel } from './mstl.js';
 import { naiveModel, seasonalNaiveModel } from './naive.js';
@@ -13,6 +14,8 @@ import type { FittedForecaster, ModelDefinition, SavedModel } from './types.js';
 /** Every model by name, alphabetical. Adding a model is its file, its test and one line here. */
 export const modelRegistry = {
   auto: defineAutoModel(modelDefinition, (): readonly string[] => modelNames),
+  'ceemdan-denoise': ceemdanDenoiseModel,
+  'ceemdan-ets': ceemdanEtsModel,
   ets: etsModel,
   gru: gruModel,
   lstm: lstmModel,

@@ -12,6 +12,15 @@ export {
   type WindowScore,
 } from './anomalies.js';
 export { type AugursModuleName, loadAugurs } from './augurs-wasm.js';
+export { type CeemdanSettings, ceemdan, DEFAULT_CEEMDAN_SETTINGS } from './ceemdan.js';
+export {
+  DEFAULT_SIFT_SETTINGS,
+  type Decomposition,
+  emd,
+  meanPeriodSteps,
+  type SiftSettings,
+  type SiftStopping,
+} from './emd.js';
 export {
   DEFAULT_MAX_GAP_SECONDS,
   fillGaps,
