@@ -30,7 +30,7 @@ const WARM_UP_FLOOR = 'naive';
 /** In warm-up the candidates are compared on this share of the observed history, the latest. */
 const WARM_UP_HOLDOUT_FRACTION = 1 / 3;
 
-/** Options of `auto`: the candidates (all registered models but `auto` by default); `refitOf`: see `refitWinner`. */
+/** Options of `auto`: the candidates (by default the registry's: all but `auto` and the opt-in ones); `refitOf`: see `refitWinner`. */
 export interface AutoOptions extends ModelOptions {
   readonly candidates?: readonly string[];
   readonly refitOf?: AutoSelection;
