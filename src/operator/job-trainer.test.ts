@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, type TestContext, test } from 'node:test';
 import { promisify } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
 import { type TrainingJobConfig, trainingJobSchema } from '../config/training-job.js';
-import type { Series } from '../core/index.js';
+import { PrescaleError, type Series } from '../core/index.js';
 import type { FittedForecaster } from '../models/types.js';
 import { ModelHolder } from '../predictor/model-holder.js';
 import { runTrainingBatch } from '../predictor/training-batch.js';
@@ -321,4 +321,65 @@ test('past maxRetries the fit fails with a Warning event on the Job, and the las
   assert.equal(warning?.regarding?.kind, 'Job');
   assert.equal(warning?.regarding?.name, retryName);
   assert.match(warning?.note ?? '', /BackoffLimitExceeded.*gave up after 1 retries/);
+});
+
+test('at start a replica deletes the Jobs and batch folders an earlier run of it left, and no other replica’s', async (t) => {
+  const config = jobConfig();
+  const left = (name: string, replicaName: string) =>
+    batchApi.createNamespacedJob({
+      namespace: NAMESPACE,
+      body: {
+        metadata: { name, labels: { 'prescale.ml.dev/replica': replicaName } },
+        spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'train', image: 'x' }] } } },
+      },
+    });
+  await left('prescale-train-old-1', 'prescale-4');
+  await left('prescale-train-other-1', 'prescale-5');
+  const modelsDir = await tempDir(t);
+  const leftFolder = join(modelsDir, TRAINING_JOBS_FOLDER, 'prescale-4', 'old');
+  await mkdir(leftFolder, { recursive: true });
+  await writeFile(join(leftFolder, 'request.json'), '{"requests": []}');
+  const trainer = await JobTrainer.start({
+    kubeConfig: kc,
+    namespace: NAMESPACE,
+    replica: 'prescale-4',
+    owner: null,
+    modelsDir,
+    config,
+    clock: new ManualClock(T * 1000),
+  });
+  t.after(() => trainer.close());
+  assert.deepEqual(await jobsOf('prescale-4'), []);
+  assert.deepEqual(
+    (await jobsOf('prescale-5')).map((job) => job.metadata?.name),
+    ['prescale-train-other-1'],
+  );
+  assert.deepEqual(await readdir(join(modelsDir, TRAINING_JOBS_FOLDER)), []);
+});
+
+test('a replica that may not manage Jobs fails at start, naming loop.trainer and the Role to bind', async (t) => {
+  server.injectFailure({
+    path: /\/apis\/batch\/v1\/namespaces\/prescale\/jobs/,
+    method: 'DELETE',
+    code: 403,
+    reason: 'Forbidden',
+    message: 'jobs.batch is forbidden: User "system:serviceaccount:prescale:prescale" cannot deletecollection',
+  });
+  await assert.rejects(
+    JobTrainer.start({
+      kubeConfig: kc,
+      namespace: NAMESPACE,
+      replica: 'prescale-6',
+      owner: null,
+      modelsDir: await tempDir(t),
+      config: jobConfig(),
+      clock: new ManualClock(T * 1000),
+    }),
+    (error: unknown) => {
+      assert.ok(error instanceof PrescaleError);
+      assert.equal(error.field, 'loop.trainer');
+      assert.match(error.message, /HTTP 403.*cannot deletecollection.*Role of k8s\/overlays\/training-jobs/);
+      return true;
+    },
+  );
 });

@@ -6,7 +6,7 @@ import * as k8s from '@kubernetes/client-node';
 import type { ServiceConfig } from '../config/service.js';
 import type { TrainingJobConfig } from '../config/training-job.js';
 import { writeFileAtomic } from '../core/atomic-write.js';
-import type { Clock } from '../core/index.js';
+import { type Clock, PrescaleError } from '../core/index.js';
 import type { FitRequest, FitResult, Trainer } from '../predictor/trainer.js';
 import { encodeFitRequests, REQUEST_FILE, readFitOutcome } from '../predictor/training-batch.js';
 import { REPORTING_CONTROLLER } from './controller.js';
@@ -75,11 +75,19 @@ export class JobTrainer implements Trainer {
    */
   static async start(options: JobTrainerOptions): Promise<JobTrainer> {
     const api = options.kubeConfig.makeApiClient(k8s.BatchV1Api);
-    await api.deleteCollectionNamespacedJob({
-      namespace: options.namespace,
-      labelSelector: `${REPLICA_LABEL}=${options.replica}`,
-      propagationPolicy: 'Background',
-    });
+    try {
+      await api.deleteCollectionNamespacedJob({
+        namespace: options.namespace,
+        labelSelector: `${REPLICA_LABEL}=${options.replica}`,
+        propagationPolicy: 'Background',
+      });
+    } catch (error) {
+      throw new PrescaleError(
+        'io-error',
+        `loop.trainer: job: cannot delete this replica's earlier training Jobs in namespace ${options.namespace} (${errorText(error)}); check the API server is reachable and the Role of k8s/overlays/training-jobs is bound to the pod's service account`,
+        { field: 'loop.trainer', cause: error },
+      );
+    }
     await rm(replicaFolder(options), { recursive: true, force: true });
     return new JobTrainer(options);
   }
@@ -88,15 +96,19 @@ export class JobTrainer implements Trainer {
     if (this.stopping.signal.aborted) return Promise.reject(new Error('the job trainer is closed'));
     signal?.throwIfAborted();
     return new Promise<FitResult>((resolve, reject) => {
-      const fit: PendingFit = { request, resolve, reject, dropped: false };
-      signal?.addEventListener(
-        'abort',
-        () => {
-          fit.dropped = true;
-          reject(signal.reason ?? new Error('aborted'));
-        },
-        { once: true },
-      );
+      const onAbort = () => {
+        fit.dropped = true;
+        reject(signal?.reason ?? new Error('aborted'));
+      };
+      // The caller's signal outlives this fit (a workload's, across all its fits): the listener goes when it settles.
+      const settled =
+        <T>(settle: (value: T) => void) =>
+        (value: T) => {
+          signal?.removeEventListener('abort', onAbort);
+          settle(value);
+        };
+      const fit: PendingFit = { request, resolve: settled(resolve), reject: settled(reject), dropped: false };
+      signal?.addEventListener('abort', onAbort, { once: true });
       this.join(fit);
     });
   }
