@@ -47,7 +47,7 @@ function jobConfig(overrides: Record<string, unknown> = {}): TrainingJobConfig {
   return trainingJobSchema.parse({
     image: 'ghcr.io/prescale/prescale:test',
     resources: { requests: { cpu: '500m', memory: '768Mi' }, limits: { cpu: '1', memory: '1Gi' } },
-    ttlSecondsAfterFinished: '30m',
+    ttlAfterFinished: '30m',
     batchWindow: '5s',
     pollInterval: '10s',
     retryBackoff: '30s',
