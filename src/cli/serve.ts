@@ -63,7 +63,16 @@ export const registerServe: RegisterCommand = (program, run) => {
         };
         process.once('SIGTERM', stop);
         process.once('SIGINT', stop);
-        const service = await PrescaleService.start(config, { logger });
+        const trainer =
+          config.loop.trainer === 'job'
+            ? await (await import('../operator/job-trainer.js')).startJobTrainerInPod(
+                config,
+                process.env,
+                systemClock,
+                (level, message, fields) => logger[level](fields ?? {}, message),
+              )
+            : undefined;
+        const service = await PrescaleService.start(config, { logger, trainer });
         let watcher: { stop(): Promise<void> } | null = null;
         try {
           if (opts.watch === undefined) {

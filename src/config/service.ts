@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { type IssuesOr, rule, safeParseWithIssues } from '../core/issues.js';
 import { MODEL_NAMES, type ModelName } from '../models/names.js';
 import { durationSeconds } from './duration.js';
+import { TRAINING_JOB_DEFAULTS, type TrainingJobConfig, trainingSchema } from './training-job.js';
 import { type WorkloadConfig, workloadEntrySchema } from './workload.js';
 
 export type { WorkloadConfig } from './workload.js';
@@ -29,10 +30,11 @@ export const SERVICE_DEFAULTS = {
     contextWindow: '1d',
     accuracyWindow: '1h',
     retrainRetry: '5m',
-    trainer: 'worker' as 'worker' | 'in-process',
+    trainer: 'worker' as 'worker' | 'in-process' | 'job',
     /** The fast classic models `model: auto` backtests at each retrain. */
     autoCandidates: ['naive', 'seasonal-naive', 'ets', 'mstl'] as AutoCandidate[],
   },
+  training: { job: TRAINING_JOB_DEFAULTS },
 };
 
 const D = SERVICE_DEFAULTS;
@@ -52,7 +54,7 @@ export const loopSchema = z
     contextWindow: durationSeconds(60, 30 * 86_400).prefault(D.loop.contextWindow),
     accuracyWindow: durationSeconds(60, 30 * 86_400).prefault(D.loop.accuracyWindow),
     retrainRetry: durationSeconds(1, 86_400).prefault(D.loop.retrainRetry),
-    trainer: z.enum(['worker', 'in-process']).default(D.loop.trainer),
+    trainer: z.enum(['worker', 'in-process', 'job']).default(D.loop.trainer),
     autoCandidates: z
       .array(
         z.enum(AUTO_CANDIDATES, {
@@ -123,6 +125,7 @@ const serviceFields = z.strictObject({
     })
     .prefault({}),
   loop: loopSchema.prefault({}),
+  training: trainingSchema.prefault({}),
   workloads: z.array(workloadEntrySchema).default([]),
 });
 
@@ -157,9 +160,10 @@ export interface ServiceConfig {
     readonly contextWindowSeconds: number;
     readonly accuracyWindowSeconds: number;
     readonly retrainRetrySeconds: number;
-    readonly trainer: 'worker' | 'in-process';
+    readonly trainer: 'worker' | 'in-process' | 'job';
     readonly autoCandidates: readonly string[];
   };
+  readonly training: { readonly job: TrainingJobConfig };
   readonly workloads: readonly WorkloadConfig[];
 }
 
@@ -221,6 +225,14 @@ const serviceSchema = serviceFields
         names.set(m.name, i);
       });
     }),
+    rule<ServiceFields>([['loop'], ['training']], (c, report) => {
+      if (c.loop.trainer === 'job' && c.training.job.image === null) {
+        report(
+          ['training', 'job', 'image'],
+          'required with loop.trainer: job; give the image the prescale StatefulSet runs (the Job runs prescale train-job from it)',
+        );
+      }
+    }),
     rule<ServiceFields>([['api'], ['keda'], ['externalMetrics']], (c, report) => {
       // Port 0 asks the OS for a free port each time, so it never collides.
       const samePort = (a: string, b: string) => a === b && !a.endsWith(':0');
@@ -262,6 +274,7 @@ const serviceSchema = serviceFields
       },
       models: c.models,
       loop: c.loop,
+      training: c.training,
       workloads: c.workloads,
     }),
   );

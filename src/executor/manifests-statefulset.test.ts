@@ -2,7 +2,7 @@
 // the container runs the controller with flags the CLI accepts, on a mounted config its parser accepts and that
 // lists no workloads; the pod knows its name and namespace (the Lease) and holds its service-account token; the
 // ports and probes are the ones it serves, every file it names is mounted; the pod meets the restricted Pod
-// Security Standard; two replicas, each with its own models volume, spread across nodes, replaced one at a time;
+// Security Standard; two replicas, each with its own models volume (one shared claim with training Jobs), spread across nodes, replaced one at a time;
 // and the Service, PodDisruptionBudget and NetworkPolicy select both and open exactly their doors. Schemas:
 // manifests.test.ts; the doors' objects: manifests-doors.test.ts.
 import assert from 'node:assert/strict';
@@ -99,12 +99,14 @@ test('the mounted config parses, lists no workloads (serve refuses them with --w
 });
 
 test('the pod holds its service-account token and knows its name and namespace from the downward API', () => {
-  for (const { dir, objects, statefulSet, container } of installs) {
+  for (const { dir, objects, statefulSet, container, config } of installs) {
     const pod = statefulSet.spec.template.spec;
     assert.equal(pod.automountServiceAccountToken, true, dir);
     findObject(objects, 'ServiceAccount', pod.serviceAccountName);
     const env = Object.fromEntries(container.env.map((e: KubeObject) => [e.name, e.valueFrom?.fieldRef?.fieldPath]));
-    assert.deepEqual(env, { POD_NAME: 'metadata.name', POD_NAMESPACE: 'metadata.namespace' }, dir);
+    // Training Jobs are owned by the replica's pod: it needs its uid too.
+    const uid = config.loop.trainer === 'job' ? { POD_UID: 'metadata.uid' } : {};
+    assert.deepEqual(env, { POD_NAME: 'metadata.name', POD_NAMESPACE: 'metadata.namespace', ...uid }, dir);
   }
 });
 
@@ -121,8 +123,8 @@ test('container ports are the ports the config listens on; probes ask the API fo
   }
 });
 
-test('every file the config names is under a volume; models on the per-replica claim; the serving certificate', () => {
-  for (const { dir, statefulSet, container, config } of installs) {
+test('every file the config names is under a volume; models on the per-replica (or, with Jobs, shared) claim; the serving certificate', () => {
+  for (const { dir, objects, statefulSet, container, config } of installs) {
     const mounts: KubeObject[] = container.volumeMounts;
     const mountOf = (file: string) => {
       const mount = mounts.find((m) => file.startsWith(`${m.mountPath}/`));
@@ -131,14 +133,22 @@ test('every file the config names is under a volume; models on the per-replica c
     };
     const volumeOf = (file: string) =>
       statefulSet.spec.template.spec.volumes.find((v: KubeObject) => v.name === mountOf(file).name);
-    // The models are on the volumeClaimTemplate's volume (no pod volume of that name shadows it).
-    const models = mountOf(`${config.models.dir}/x`).name;
-    assert.equal(volumeOf(`${config.models.dir}/x`), undefined, dir);
-    assert.deepEqual(
-      statefulSet.spec.volumeClaimTemplates.map((t: KubeObject) => t.metadata.name),
-      [models],
-      dir,
-    );
+    if (config.loop.trainer === 'job') {
+      // Training Jobs write the models the replicas read: one ReadWriteMany claim for all, the one the Jobs mount.
+      const claimName = volumeOf(`${config.models.dir}/x`).persistentVolumeClaim.claimName;
+      assert.equal(claimName, config.training.job.modelsClaim, dir);
+      assert.deepEqual(findObject(objects, 'PersistentVolumeClaim', claimName).spec.accessModes, ['ReadWriteMany']);
+      assert.equal(statefulSet.spec.volumeClaimTemplates, undefined, dir);
+    } else {
+      // The models are on the volumeClaimTemplate's volume (no pod volume of that name shadows it).
+      const models = mountOf(`${config.models.dir}/x`).name;
+      assert.equal(volumeOf(`${config.models.dir}/x`), undefined, dir);
+      assert.deepEqual(
+        statefulSet.spec.volumeClaimTemplates.map((t: KubeObject) => t.metadata.name),
+        [models],
+        dir,
+      );
+    }
     const { externalMetrics } = config;
     if (!externalMetrics.enabled) continue;
     assert.equal(volumeOf(externalMetrics.certFile).secret.secretName, 'prescale-serving-cert', dir);
@@ -190,15 +200,18 @@ test('the pod meets the restricted Pod Security Standard and asks for resources 
   }
 });
 
-test('two replicas, each with its own ReadWriteOnce models volume, kept, spread across nodes, replaced in turn', () => {
-  for (const { dir, statefulSet } of installs) {
+test('two replicas, each with its own ReadWriteOnce models volume (but with Jobs), kept, spread across nodes, replaced in turn', () => {
+  for (const { dir, statefulSet, config } of installs) {
     const { spec } = statefulSet;
     assert.equal(spec.replicas, 2, dir);
-    const [claim] = spec.volumeClaimTemplates;
-    assert.deepEqual(claim.spec.accessModes, ['ReadWriteOnce'], dir);
-    assert.ok(claim.spec.resources.requests.storage, dir);
-    // Scaling down or deleting the StatefulSet keeps the trained models for the replica that comes back.
-    assert.deepEqual(spec.persistentVolumeClaimRetentionPolicy, { whenDeleted: 'Retain', whenScaled: 'Retain' }, dir);
+    // With training Jobs the models are on one shared claim instead (the test above).
+    if (config.loop.trainer !== 'job') {
+      const [claim] = spec.volumeClaimTemplates;
+      assert.deepEqual(claim.spec.accessModes, ['ReadWriteOnce'], dir);
+      assert.ok(claim.spec.resources.requests.storage, dir);
+      // Scaling down or deleting the StatefulSet keeps the trained models for the replica that comes back.
+      assert.deepEqual(spec.persistentVolumeClaimRetentionPolicy, { whenDeleted: 'Retain', whenScaled: 'Retain' }, dir);
+    }
     // One pod at a time: the other serves while one is replaced.
     assert.equal(spec.updateStrategy.type, 'RollingUpdate', dir);
     assert.equal(spec.updateStrategy.rollingUpdate?.maxUnavailable ?? 1, 1, dir);

@@ -15,7 +15,7 @@ import { StatefulSet } from 'kubernetes-models/apps/v1';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
-import { ConfigMap, Namespace, Service, ServiceAccount } from 'kubernetes-models/v1';
+import { ConfigMap, Namespace, PersistentVolumeClaim, Service, ServiceAccount } from 'kubernetes-models/v1';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { predictiveAutoscalerCrd } from '../config/crd.js';
@@ -129,6 +129,7 @@ const validators: Record<string, Validator> = {
   'v1/ServiceAccount': model(ServiceAccount),
   'v1/Service': model(Service),
   'v1/ConfigMap': model(ConfigMap),
+  'v1/PersistentVolumeClaim': model(PersistentVolumeClaim),
   'apps/v1/StatefulSet': model(StatefulSet),
   'policy/v1/PodDisruptionBudget': model(PodDisruptionBudget),
   'networking.k8s.io/v1/NetworkPolicy': model(NetworkPolicy),
@@ -166,6 +167,7 @@ test('k8s/ is installable with kubectl apply -k: it renders the base, and every 
     'k8s/overlays/keda',
     'k8s/overlays/prometheusrule',
     'k8s/overlays/servicemonitor',
+    'k8s/overlays/training-jobs',
   ]);
   assert.deepEqual(dirs.components, ['k8s/components/prometheusrule', 'k8s/components/servicemonitor']);
   assert.deepEqual(rendered.get('k8s'), rendered.get('k8s/base'));
@@ -282,6 +284,11 @@ test('each overlay keeps every object of what it builds on and adds its own', ()
   ]);
   adds('k8s/overlays/servicemonitor', 'k8s/base', ['monitoring.coreos.com/v1/ServiceMonitor prescale/prescale']);
   adds('k8s/overlays/prometheusrule', 'k8s/base', ['monitoring.coreos.com/v1/PrometheusRule prescale/prescale']);
+  adds('k8s/overlays/training-jobs', 'k8s/base', [
+    'v1/PersistentVolumeClaim prescale/prescale-models',
+    'rbac.authorization.k8s.io/v1/Role prescale/prescale:training-jobs',
+    'rbac.authorization.k8s.io/v1/RoleBinding prescale/prescale:training-jobs',
+  ]);
 });
 
 test('every component adds to any install: all of them on the widest overlay render and validate', async (t) => {

@@ -29,7 +29,7 @@ const PLURAL = 'predictiveautoscalers';
 /** A DNS subdomain, what Kubernetes allows as an object name. */
 const KUBERNETES_NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 /** Who reports the events (events.k8s.io/v1 `reportingController`). */
-const REPORTING_CONTROLLER = `${GROUP}/prescale`;
+export const REPORTING_CONTROLLER = `${GROUP}/prescale`;
 
 /** What the controller needs of the service. */
 export interface WorkloadRunner {

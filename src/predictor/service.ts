@@ -92,6 +92,12 @@ export class PrescaleService {
   /** Loads served models, opens the doors and the API, reads saved workload models, publishes initial values. */
   static async start(config: ServiceConfig, options: ServiceOptions = {}): Promise<PrescaleService> {
     const clock = options.clock ?? systemClock;
+    if (options.trainer === undefined && config.loop.trainer === 'job') {
+      // Jobs need a Kubernetes client and the pod's identity: `prescale serve` builds that trainer and passes it.
+      throw new PrescaleError('invalid-input', 'loop.trainer: job needs a JobTrainer; pass options.trainer', {
+        field: 'loop.trainer',
+      });
+    }
     const trainer = options.trainer ?? (config.loop.trainer === 'worker' ? new WorkerTrainer() : inProcessTrainer);
     const metrics = new ServiceMetrics({ processMetrics: options.processMetrics });
     const service = new PrescaleService(config, clock, trainer, options.logger ?? silentLogger, metrics);

@@ -5,7 +5,7 @@
  *
  * Emulated:
  * - legacy discovery (`/version`, `/api`, `/apis`, `/api/v1`, `/apis/<g>/<v>`) for core/v1 Namespace, Pod,
- *   ConfigMap, Secret; apps/v1 Deployment and StatefulSet (+status, +scale); autoscaling/v2 HPA (+status); coordination.k8s.io/v1
+ *   ConfigMap, Secret; apps/v1 Deployment and StatefulSet (+status, +scale); autoscaling/v2 HPA (+status); batch/v1 Job (+status; no Job controller: tests set its conditions); coordination.k8s.io/v1
  *   Lease; events.k8s.io/v1 Event; keda.sh/v1alpha1 ScaledObject (schemaless CRD-like); apiextensions.k8s.io/v1
  *   CustomResourceDefinition — and every CRD created becomes served (all served versions, one storage);
  * - create/get/list/update/patch/delete/deletecollection with one cluster-wide resourceVersion, uid,

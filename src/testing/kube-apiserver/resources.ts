@@ -129,6 +129,7 @@ export const builtinResources: readonly ResourceType[] = [
     statusSubresource: true,
     tracksGeneration: true,
   }),
+  builtin('batch', 'v1', 'Job', 'jobs', { categories: ['all'], statusSubresource: true, tracksGeneration: true }),
   builtin('coordination.k8s.io', 'v1', 'Lease', 'leases'),
   builtin('events.k8s.io', 'v1', 'Event', 'events', { shortNames: ['ev'] }),
   builtin('keda.sh', 'v1alpha1', 'ScaledObject', 'scaledobjects', {
