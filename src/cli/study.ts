@@ -153,10 +153,11 @@ async function runStep(
   }
   await rm(stepDir, { recursive: true, force: true });
   await mkdir(stepDir, { recursive: true });
+  // The code the step runs with (a commit made while it runs does not change its numbers).
+  const git = gitState();
   const started = performance.now();
   await writeFileAtomic(sectionPath, json(await work(stepDir)), `${step} section`);
   const seconds = Math.round((performance.now() - started) / 100) / 10;
-  const git = gitState();
   const marker: StepMarker = {
     step,
     plan,
