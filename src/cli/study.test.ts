@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { ABLATIONS, STUDY_POLICIES, STUDY_STEPS } from '../experiments/study.js';
+import { ABLATIONS, QUICK_MODELS, STUDY_POLICIES, STUDY_STEPS } from '../experiments/study.js';
 import { repoRoot } from '../testing/paths.js';
 import { tempDir } from '../testing/temp-dir.js';
 
@@ -45,7 +45,16 @@ test('prescale study --quick writes study.json, tables and figures, and a rerun 
   for (const step of STUDY_STEPS) assert.match(first.stdout, new RegExp(`study step ${step}: done in`));
   const text = await readFile(join(out, 'study.json'), 'utf8');
   const json = JSON.parse(text);
-  assert.deepEqual(Object.keys(json), ['schemaVersion', 'plan', 'accuracy', 'experiment', 'ablations', 'timings']);
+  assert.deepEqual(Object.keys(json), [
+    'schemaVersion',
+    'plan',
+    'provenance',
+    'accuracy',
+    'experiment',
+    'forecasters',
+    'ablations',
+    'timings',
+  ]);
   const seeds: number = json.plan.seeds;
   assert.equal(seeds, 2);
   assert.deepEqual(Object.keys(json.timings.stepSeconds), [...STUDY_STEPS]);
@@ -78,7 +87,32 @@ test('prescale study --quick writes study.json, tables and figures, and a rerun 
   assert.ok(experiment.equalCost.some((r: { policy: string }) => r.policy === 'prescale'));
   assert.ok(experiment.equalCost.some((r: { policy: string }) => r.policy === 'oracle-cost'));
 
-  // Step 3: each ablation as a Prescale run over the same seeds; the median one is the sweep's quantile-0.5 point
+  // Step 3: Prescale with each quick model as its forecaster (the config reached the run: results.json names the
+  // model), each read against the experiment's HPA frontier at its own cost.
+  const forecasters = json.forecasters.datasets['nasa-jul95'];
+  assert.deepEqual(Object.keys(forecasters), [...QUICK_MODELS]);
+  for (const [model, { figures, equalCost }] of Object.entries(forecasters) as [
+    string,
+    { figures: Record<string, Statistic>; equalCost: Record<string, number> },
+  ][]) {
+    for (const [field, s] of Object.entries(figures)) assertSane(`${model}.${field}`, s, seeds);
+    assert.equal(equalCost.cost, figures.cost.mean);
+    assert.equal(equalCost.minutes, figures.sloViolationMinutes.mean);
+    const results = JSON.parse(await readFile(join(out, `forecasters/datasets/${model}/results.json`), 'utf8'));
+    assert.equal(results.datasets['nasa-jul95'].model, model);
+  }
+  assert.equal(experiment.hpaSweep.length, 7);
+
+  // Each step's provenance: the commit it ran at, when it finished, and its part of the plan.
+  for (const step of STUDY_STEPS) {
+    assert.match(json.provenance[step].commit, /^[0-9a-f]{40}$/, step);
+    assert.ok(Date.parse(json.provenance[step].finishedAt) > 0, step);
+    assert.equal(json.provenance[step].plan.quick, true, step);
+  }
+  assert.deepEqual(json.provenance.forecasters.plan.forecasters.models, [...QUICK_MODELS]);
+  assert.equal(json.provenance.accuracy.plan.seeds, undefined);
+
+  // Step 4: each ablation as a Prescale run over the same seeds; the median one is the sweep's quantile-0.5 point
   // (to within the drift earlier Prophet fits in a process cause, docs/simulator.md).
   const ablations = json.ablations.datasets['nasa-jul95'];
   assert.deepEqual(
@@ -108,8 +142,20 @@ test('prescale study --quick writes study.json, tables and figures, and a rerun 
   }
   assert.match(await readFile(join(out, 'tables/paired.md'), 'utf8'), /\| nasa-jul95 \| cost \| 2 \|/);
   const figures = await readdir(join(out, 'figures'));
-  assert.deepEqual(figures.sort(), ['ablations-nasa-jul95.svg', 'accuracy.svg', 'experiment-nasa-jul95.svg']);
-  for (const figure of figures) assert.match(await readFile(join(out, 'figures', figure), 'utf8'), /^<svg/);
+  const svgs = ['ablations-nasa-jul95', 'accuracy', 'experiment-nasa-jul95', 'forecasters-nasa-jul95'];
+  assert.deepEqual(
+    figures.sort(),
+    svgs.flatMap((name) => [`${name}.png`, `${name}.svg`]),
+  );
+  for (const name of svgs) {
+    const svg = await readFile(join(out, 'figures', `${name}.svg`), 'utf8');
+    assert.match(svg, /^<svg/);
+    // The PNG is that SVG drawn at its own size: PNG signature, IHDR width and height = the SVG's.
+    const png = await readFile(join(out, 'figures', `${name}.png`));
+    assert.equal(png.subarray(0, 8).toString('hex'), '89504e470d0a1a0a', name);
+    const [, width, height] = svg.match(/^<svg[^>]* width="(\d+)" height="(\d+)"/) ?? [];
+    assert.deepEqual([png.readUInt32BE(16), png.readUInt32BE(20)], [Number(width), Number(height)], name);
+  }
 
   const markers = await Promise.all(STUDY_STEPS.map((s) => readFile(join(out, s, 'done.json'), 'utf8')));
   const second = await study(['--quick', '--out', out]);
@@ -121,6 +167,26 @@ test('prescale study --quick writes study.json, tables and figures, and a rerun 
   delete json.timings;
   delete again.timings;
   assert.deepEqual(again, json);
+
+  // A study whose steps finished before the forecasters step and provenance existed (markers without either)
+  // resumes: its finished steps are reused, only the new step runs, and their provenance says what is unknown.
+  for (const step of ['accuracy', 'experiment', 'ablations']) {
+    const marker = JSON.parse(await readFile(join(out, step, 'done.json'), 'utf8'));
+    delete marker.plan.forecasters;
+    await writeFile(join(out, step, 'done.json'), JSON.stringify({ step, plan: marker.plan, seconds: marker.seconds }));
+  }
+  await rm(join(out, 'forecasters'), { recursive: true });
+  const resumed = await study(['--quick', '--out', out]);
+  assert.equal(resumed.code, 0, resumed.stderr);
+  for (const step of ['accuracy', 'experiment', 'ablations']) {
+    assert.match(resumed.stdout, new RegExp(`study step ${step}: skipped`));
+  }
+  assert.match(resumed.stdout, /study step forecasters: done in/);
+  const old = JSON.parse(await readFile(join(out, 'study.json'), 'utf8'));
+  assert.equal(old.provenance.accuracy.commit, null);
+  assert.ok(Date.parse(old.provenance.accuracy.finishedAt) > 0);
+  assert.deepEqual(old.experiment, json.experiment);
+  assert.deepEqual(Object.keys(old.forecasters.datasets['nasa-jul95']), [...QUICK_MODELS]);
 
   // A full study into the quick one's directory would mix plans: refused, naming the fix.
   const mixed = await study(['--out', out]);

@@ -1,22 +1,26 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { writeFileAtomic } from '../core/atomic-write.js';
-import { PrescaleError } from '../core/index.js';
+import { PrescaleError, systemClock } from '../core/index.js';
 import { BUNDLED_DATASETS_PATH, loadDataset, readDatasetsFile } from '../experiments/datasets.js';
+import { gitState } from '../experiments/provenance.js';
 import {
   ABLATIONS,
-  ablationSection,
   datasetAccuracy,
   experimentSection,
+  FORECASTER_MODELS,
   QUICK_MODELS,
   STUDY_POLICIES,
   STUDY_STEPS,
+  type StepProvenance,
   type StudyPlan,
   type StudySections,
   type StudyStep,
+  stepPlan,
   studyJson,
+  variantSection,
 } from '../experiments/study.js';
 import { MODEL_NAMES } from '../models/names.js';
 import { runExperimentInvocation } from './experiment.js';
@@ -71,6 +75,7 @@ export async function studyPlan(quick: boolean): Promise<StudyPlan> {
       limitSeconds: QUICK_SECONDS,
       accuracy: { datasetsFile: file, datasets, models: [...QUICK_MODELS], testSeconds: QUICK_SECONDS },
       experiment: [{ datasetsFile: file, datasets }],
+      forecasters: { models: [...QUICK_MODELS] },
     };
   }
   const accuracyFile = existsSync(SHARED_BENCH_DATASETS_PATH) ? SHARED_BENCH_DATASETS_PATH : BUNDLED_DATASETS_PATH;
@@ -88,21 +93,37 @@ export async function studyPlan(quick: boolean): Promise<StudyPlan> {
       { datasetsFile: portablePath(BUNDLED_DATASETS_PATH), datasets: bundled },
       { datasetsFile: portablePath(EXPERIMENT_TRACES_PATH), datasets: await loadableDatasets(EXPERIMENT_TRACES_PATH) },
     ].filter((source) => source.datasets.length > 0),
+    forecasters: { models: [...FORECASTER_MODELS] },
   };
 }
 
-/** The marker of a finished step. */
+/** The marker of a finished step (commit, dirty and finishedAt are missing from markers written before them). */
 interface StepMarker {
   readonly step: StudyStep;
   readonly plan: StudyPlan;
   readonly seconds: number;
+  readonly commit?: string | null;
+  readonly dirty?: boolean | null;
+  readonly finishedAt?: string;
 }
 
 const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
 
+/** A step's provenance from its marker; an older marker's finish time is the marker file's. */
+async function markerProvenance(markerPath: string, step: StudyStep): Promise<StepProvenance> {
+  const marker = JSON.parse(await readFile(markerPath, 'utf8')) as StepMarker;
+  return {
+    commit: marker.commit ?? null,
+    dirty: marker.dirty ?? null,
+    finishedAt: marker.finishedAt ?? (await stat(markerPath)).mtime.toISOString(),
+    plan: stepPlan(marker.plan, step),
+  };
+}
+
 /**
- * Runs one step unless its marker says it is done under the same plan; returns its section and wall seconds.
- * The section is always read back from disk, so a fresh and a resumed study assemble the same study.json.
+ * Runs one step unless its marker says it is done under the same plan (the step's part of it); returns its
+ * section, wall seconds and provenance. The section and provenance are always read back from disk, so a fresh
+ * and a resumed study assemble the same study.json.
  */
 async function runStep(
   outDir: string,
@@ -110,28 +131,48 @@ async function runStep(
   plan: StudyPlan,
   force: boolean,
   work: (stepDir: string) => Promise<unknown>,
-): Promise<{ section: unknown; seconds: number; skipped: boolean }> {
+): Promise<{ section: unknown; seconds: number; skipped: boolean; provenance: StepProvenance }> {
   const stepDir = join(outDir, step);
   const markerPath = join(outDir, STUDY_FILES.marker(step));
   const sectionPath = join(outDir, STUDY_FILES.section(step));
   if (!force && existsSync(markerPath)) {
     const marker = JSON.parse(await readFile(markerPath, 'utf8')) as StepMarker;
-    if (!isDeepStrictEqual(marker.plan, plan)) {
+    if (!isDeepStrictEqual(stepPlan(marker.plan, step), stepPlan(plan, step))) {
       throw new PrescaleError(
         'invalid-input',
         `--out: ${outDir} holds a study run with another plan (${marker.plan.quick ? '--quick' : 'full'}, ${marker.plan.seeds} seeds); add --force to redo it, or give another --out`,
         { field: '--out' },
       );
     }
-    return { section: JSON.parse(await readFile(sectionPath, 'utf8')), seconds: marker.seconds, skipped: true };
+    return {
+      section: JSON.parse(await readFile(sectionPath, 'utf8')),
+      seconds: marker.seconds,
+      skipped: true,
+      provenance: await markerProvenance(markerPath, step),
+    };
   }
   await rm(stepDir, { recursive: true, force: true });
   await mkdir(stepDir, { recursive: true });
+  // The code the step runs with (a commit made while it runs does not change its numbers).
+  const git = gitState();
   const started = performance.now();
   await writeFileAtomic(sectionPath, json(await work(stepDir)), `${step} section`);
   const seconds = Math.round((performance.now() - started) / 100) / 10;
-  await writeFileAtomic(markerPath, json({ step, plan, seconds } satisfies StepMarker), `${step} marker`);
-  return { section: JSON.parse(await readFile(sectionPath, 'utf8')), seconds, skipped: false };
+  const marker: StepMarker = {
+    step,
+    plan,
+    seconds,
+    commit: git?.commit ?? null,
+    dirty: git?.dirty ?? null,
+    finishedAt: new Date(systemClock.nowMs()).toISOString(),
+  };
+  await writeFileAtomic(markerPath, json(marker), `${step} marker`);
+  return {
+    section: JSON.parse(await readFile(sectionPath, 'utf8')),
+    seconds,
+    skipped: false,
+    provenance: await markerProvenance(markerPath, step),
+  };
 }
 
 /** Step 1: every model of the plan on every dataset, by the shared protocol; forecasts in the scorer's CSV. */
@@ -196,35 +237,62 @@ async function experimentStep(plan: StudyPlan, stepDir: string) {
   return section;
 }
 
-/** Step 3: Prescale with one part taken away, each through `--config` (its override file kept beside its run). */
-async function ablationsStep(plan: StudyPlan, stepDir: string) {
+/** A run of Prescale with a config laid over the defaults: an ablation, or another forecaster. */
+interface PrescaleVariant<Name extends string> {
+  readonly name: Name;
+  readonly what: string;
+  readonly override: unknown;
+}
+
+/** Each variant over the plan's traces and seeds, through `--config` (its file kept as `<name>.config.json`). */
+async function prescaleVariantsStep<Name extends string>(
+  plan: StudyPlan,
+  stepDir: string,
+  variants: readonly PrescaleVariant<Name>[],
+) {
   const results = [];
-  for (const ablation of ABLATIONS) {
-    const configPath = join(stepDir, `${ablation.name}.config.json`);
-    await writeFileAtomic(configPath, json(ablation.override), `${ablation.name} config`);
-    process.stdout.write(`ablation ${ablation.name}: ${ablation.what}\n`);
+  for (const variant of variants) {
+    const configPath = join(stepDir, `${variant.name}.config.json`);
+    await writeFileAtomic(configPath, json(variant.override), `${variant.name} config`);
+    process.stdout.write(`${basename(stepDir)} ${variant.name}: ${variant.what}\n`);
     for (const source of plan.experiment) {
-      const outDir = join(sourceDir(stepDir, source), ablation.name);
+      const outDir = join(sourceDir(stepDir, source), variant.name);
       const { result } = await runExperimentInvocation({
         datasets: source.datasets,
         datasetsPath: resolve(source.datasetsFile),
         policies: ['prescale'],
         seeds: plan.seeds,
         outDir,
-        userConfig: ablation.override,
+        userConfig: variant.override,
         configSource: configPath,
         limitSeconds: plan.limitSeconds ?? undefined,
         command: `prescale experiment ${experimentFlags(plan, source)} --policies prescale --config ${configPath} --out ${outDir}`,
       });
-      results.push({ name: ablation.name, result });
+      results.push({ name: variant.name, result });
     }
   }
-  return ablationSection(results);
+  return variantSection(results);
+}
+
+/** Step 3: Prescale with each model of the plan as its forecaster. */
+function forecastersStep(plan: StudyPlan, stepDir: string) {
+  const variants = plan.forecasters.models.map((model) => ({
+    name: model,
+    what: `Prescale forecasting with ${model}`,
+    override: { workload: { spec: { model } } },
+  }));
+  return prescaleVariantsStep(plan, stepDir, variants);
+}
+
+/** Step 4: Prescale with one part taken away. */
+function ablationsStep(plan: StudyPlan, stepDir: string) {
+  return prescaleVariantsStep(plan, stepDir, ABLATIONS);
 }
 
 const STEP_WORK: Record<StudyStep, (plan: StudyPlan, stepDir: string) => Promise<unknown>> = {
   accuracy: accuracyStep,
   experiment: experimentStep,
+  forecasters: forecastersStep,
   ablations: ablationsStep,
 };
 
@@ -233,11 +301,13 @@ export async function runStudy(outDir: string, quick: boolean, force: boolean) {
   const plan = await studyPlan(quick);
   const sections: Partial<Record<StudyStep, unknown>> = {};
   const stepSeconds = {} as Record<StudyStep, number>;
+  const provenance = {} as Record<StudyStep, StepProvenance>;
   for (const [i, step] of STUDY_STEPS.entries()) {
     process.stdout.write(`study step ${i + 1}/${STUDY_STEPS.length} ${step}\n`);
     const done = await runStep(outDir, step, plan, force, (stepDir) => STEP_WORK[step](plan, stepDir));
     sections[step] = done.section;
     stepSeconds[step] = done.seconds;
+    provenance[step] = done.provenance;
     process.stdout.write(
       done.skipped
         ? `study step ${step}: skipped, done earlier in ${done.seconds} s (--force redoes it)\n`
@@ -253,10 +323,14 @@ export async function runStudy(outDir: string, quick: boolean, force: boolean) {
     await writeFileAtomic(join(outDir, STUDY_FILES.tables, `${table.name}.csv`), tableCsv(table), 'table');
   }
   await mkdir(join(outDir, STUDY_FILES.figures), { recursive: true });
-  for (const [name, svg] of Object.entries(await studyFigures(studySections))) {
+  const svgs = await studyFigures(studySections);
+  const { svgsToPng } = await import('../experiments/screenshot.js');
+  const pngs = await svgsToPng(svgs);
+  for (const [name, svg] of Object.entries(svgs)) {
     await writeFileAtomic(join(outDir, STUDY_FILES.figures, name), svg, 'figure');
+    await writeFileAtomic(join(outDir, STUDY_FILES.figures, name.replace(/\.svg$/, '.png')), pngs[name], 'figure');
   }
-  const study = studyJson(plan, studySections, stepSeconds);
+  const study = studyJson(plan, studySections, provenance, stepSeconds);
   await writeFileAtomic(join(outDir, STUDY_FILES.json), json(study), 'study.json');
   process.stdout.write(`\n${tables.map(tableMarkdown).join('\n')}\n`);
   return study;

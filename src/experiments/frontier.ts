@@ -178,6 +178,30 @@ export interface EqualCostRow {
   readonly costRatio: number | null;
 }
 
+/** A point of some policy, to be read against the HPA's frontier. */
+export interface RatedPoint extends CostPoint {
+  readonly policy: string;
+  readonly setting: string;
+  readonly configured: boolean;
+}
+
+/** One point read against the HPA's frontier (`paretoFrontier` of its sweep) at equal cost and at equal minutes. */
+export function equalCostRow(hpaFrontier: readonly CostPoint[], p: RatedPoint): EqualCostRow {
+  const atCost = minutesAtCost(hpaFrontier, p.cost);
+  const atMinutes = costAtMinutes(hpaFrontier, p.minutes);
+  return {
+    policy: p.policy,
+    setting: p.setting,
+    configured: p.configured,
+    cost: p.cost,
+    minutes: p.minutes,
+    hpaMinutesAtCost: atCost,
+    minutesRatio: atCost === null ? null : ratio(p.minutes, atCost.value),
+    hpaCostAtMinutes: atMinutes,
+    costRatio: atMinutes === null ? null : ratio(p.cost, atMinutes.value),
+  };
+}
+
 /** Reads every non-HPA point (and `extra`, e.g. the cost-optimal oracle) against the HPA's frontier. */
 export function equalCostRows(
   points: readonly SweepPoint[],
@@ -188,21 +212,7 @@ export function equalCostRows(
     ...points.filter((p) => p.policy !== 'hpa').map((p) => ({ ...costPointOf(p), ...p })),
     ...extra.map((p) => ({ ...p, configured: false })),
   ];
-  return others.map((p) => {
-    const atCost = minutesAtCost(hpa, p.cost);
-    const atMinutes = costAtMinutes(hpa, p.minutes);
-    return {
-      policy: p.policy,
-      setting: p.setting,
-      configured: p.configured,
-      cost: p.cost,
-      minutes: p.minutes,
-      hpaMinutesAtCost: atCost,
-      minutesRatio: atCost === null ? null : ratio(p.minutes, atCost.value),
-      hpaCostAtMinutes: atMinutes,
-      costRatio: atMinutes === null ? null : ratio(p.cost, atMinutes.value),
-    };
-  });
+  return others.map((p) => equalCostRow(hpa, p));
 }
 
 /** A sweep point's means. */

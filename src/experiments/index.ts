@@ -53,7 +53,7 @@ export {
   writeResults,
 } from './results.js';
 /** Screenshots of a report in headless Chromium. */
-export { CHROMIUM_PATH, type PageLook, screenshotReport } from './screenshot.js';
+export { CHROMIUM_PATH, type PageLook, screenshotReport, svgsToPng } from './screenshot.js';
 /** Student's t intervals and the paired t test over seeds. */
 export {
   type MeanInterval,
@@ -63,15 +63,29 @@ export {
   studentTCdf,
   studentTQuantile,
 } from './statistics.js';
-/** `prescale study`: its plan, ablations and the sections of study.json; its tables and figures. */
+/** `prescale study`: its plan, ablations, forecasters and the sections of study.json; its tables and figures. */
 export {
   ABLATIONS,
+  FORECASTER_MODELS,
+  type ForecasterStudy,
+  forecasterStudies,
   STUDY_POLICIES,
   STUDY_SCHEMA_VERSION,
   STUDY_STEPS,
+  type StepProvenance,
   type StudyPlan,
   type StudySections,
   type StudyStep,
+  stepPlan,
   studyJson,
 } from './study.js';
+/** The study's numbers in the documents: markers filled from study.json (`npm run docs:study`). */
+export {
+  DOCS_STUDY_DIR,
+  fillStudyDocument,
+  STUDY_DOCUMENTS,
+  type StudyJson,
+  studySpans,
+  studyValue,
+} from './study-docs.js';
 export { studyFigures, studyTables, tableCsv, tableMarkdown } from './study-tables.js';

@@ -20,7 +20,7 @@ function packageVersion(name: string): string {
 }
 
 /** The checkout's commit and whether it has uncommitted changes; null when git or the checkout is missing. */
-function gitState(): Provenance['git'] {
+export function gitState(): Provenance['git'] {
   const head = spawnSync('git', ['rev-parse', 'HEAD'], { cwd: repoRoot, encoding: 'utf8' });
   if (head.status !== 0) return null;
   const status = spawnSync('git', ['status', '--porcelain', '--untracked-files=no'], {

@@ -43,18 +43,7 @@ export async function screenshotReport(
   }[],
   options: { readonly width?: number; readonly height?: number } = {},
 ): Promise<PageLook> {
-  const { chromium } = await import('playwright-core');
-  const profile = await mkdtemp(join(tmpdir(), 'prescale-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM_PATH,
-    args: CHROMIUM_ARGS,
-    headless: true,
-    viewport: { width: options.width ?? 1100, height: options.height ?? 1400 },
-    deviceScaleFactor: 1,
-    offline: true,
-  });
-  try {
-    const page = await context.newPage();
+  return withChromiumPage(options, async (page) => {
     const errors: string[] = [];
     const requestUrls: string[] = [];
     page.on('request', (request) => requestUrls.push(request.url()));
@@ -80,10 +69,45 @@ export async function screenshotReport(
       errors,
       requestUrls,
     };
+  });
+}
+
+/** Runs `work` on a page of a fresh, offline headless Chromium, closed (and its profile removed) after. */
+async function withChromiumPage<T>(
+  options: { readonly width?: number; readonly height?: number },
+  work: (page: import('playwright-core').Page) => Promise<T>,
+): Promise<T> {
+  const { chromium } = await import('playwright-core');
+  const profile = await mkdtemp(join(tmpdir(), 'prescale-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM_PATH,
+    args: CHROMIUM_ARGS,
+    headless: true,
+    viewport: { width: options.width ?? 1100, height: options.height ?? 1400 },
+    deviceScaleFactor: 1,
+    offline: true,
+  });
+  try {
+    return await work(await context.newPage());
   } finally {
     await context.close();
     await rm(profile, { recursive: true, force: true });
   }
+}
+
+/**
+ * Each SVG (by name) as a PNG of its own size, drawn by headless Chromium: no canvas package or rsvg-convert is
+ * installed here, and Chromium is (the browser tests need it). One browser for all of them.
+ */
+export async function svgsToPng(svgs: Readonly<Record<string, string>>): Promise<Record<string, Buffer>> {
+  return withChromiumPage({}, async (page) => {
+    const pngs: Record<string, Buffer> = {};
+    for (const [name, svg] of Object.entries(svgs)) {
+      await page.setContent(`<!doctype html><body style="margin:0;background:#fff">${svg}</body>`);
+      pngs[name] = await page.locator('svg').first().screenshot();
+    }
+    return pngs;
+  });
 }
 
 // `npx tsx src/experiments/screenshot.ts REPORT.html OUT_PREFIX`: the screenshots checked into docs/.

@@ -1,8 +1,15 @@
 import type * as vl from 'vega-lite';
 import { POLICY_COLORS, renderSvg } from './chart.js';
-import { EQUAL_COST_HEADER, equalCostCells } from './frontier.js';
+import { EQUAL_COST_HEADER, equalCostCells, formatRatio, formatReading, paretoFrontier } from './frontier.js';
 import type { PolicyName } from './policy-names.js';
-import { ABLATIONS, type PolicyStatistics, type SeedStatistic, type StudySections } from './study.js';
+import {
+  ABLATIONS,
+  type ForecasterStudy,
+  forecasterStudies,
+  type PolicyStatistics,
+  type SeedStatistic,
+  type StudySections,
+} from './study.js';
 
 /*
  * The study's tables (Markdown and CSV, one pair per table) and figures (SVG), all drawn from the sections of
@@ -85,6 +92,18 @@ export function studyTables(sections: StudySections): StudyTable[] {
   const equalCostRows = Object.entries(sections.experiment).flatMap(([dataset, d]) =>
     d.equalCost.map((r) => [dataset, ...equalCostCells(r)]),
   );
+  const forecasterRows = Object.entries(forecasterStudies(sections)).flatMap(([dataset, models]) =>
+    Object.entries(models).map(([model, { figures, equalCost }]) => [
+      dataset,
+      model,
+      withInterval(figures.sloViolationMinutes, 1),
+      withInterval(figures.cost, 2),
+      formatReading(equalCost?.hpaMinutesAtCost ?? null, 1),
+      formatRatio(equalCost?.minutesRatio ?? null),
+      formatReading(equalCost?.hpaCostAtMinutes ?? null, 2),
+      formatRatio(equalCost?.costRatio ?? null),
+    ]),
+  );
   const ablationRows = Object.entries(sections.ablations).flatMap(([dataset, variants]) => {
     const full = sections.experiment[dataset]?.policies.prescale;
     const row = (name: string, p: PolicyStatistics) => [
@@ -135,6 +154,21 @@ export function studyTables(sections: StudySections): StudyTable[] {
       title: "Equal cost: each point read against the HPA's frontier (* as configured)",
       header: ['dataset', ...EQUAL_COST_HEADER],
       rows: equalCostRows,
+    },
+    {
+      name: 'forecasters',
+      title: `Prescale with each model as its forecaster ${mean95}, read against the HPA's frontier`,
+      header: [
+        'dataset',
+        'model',
+        'SLO-viol min',
+        'cost $',
+        'HPA min at cost',
+        'min ratio',
+        'HPA $ at min',
+        'cost ratio',
+      ],
+      rows: forecasterRows,
     },
     {
       name: 'ablations',
@@ -200,6 +234,50 @@ function experimentSpec(dataset: string, policies: Partial<Record<PolicyName, Po
   };
 }
 
+/** Each forecaster's Prescale (points with 95 % intervals) over the HPA's frontier (its sweep, a line). */
+function forecastersSpec(
+  dataset: string,
+  models: Record<string, ForecasterStudy>,
+  hpaSweep: readonly { cost: number; minutes: number }[],
+): vl.TopLevelSpec {
+  const values = Object.entries(models).map(([model, { figures }]) => {
+    const minutes = bounds(figures.sloViolationMinutes);
+    const cost = bounds(figures.cost);
+    return {
+      model,
+      cost: cost.mean,
+      costLower: cost.lower,
+      costUpper: cost.upper,
+      minutes: minutes.mean,
+      minutesLower: minutes.lower,
+      minutesUpper: minutes.upper,
+    };
+  });
+  const color = { field: 'model', type: 'nominal' as const, legend: { orient: 'top' as const } };
+  const x = { field: 'cost', type: 'quantitative' as const, title: 'cost ($)', scale: { zero: false } };
+  const y = { field: 'minutes', type: 'quantitative' as const, title: 'SLO-violation minutes' };
+  return {
+    width: 640,
+    height: 320,
+    title: `${dataset}: Prescale per forecaster (mean, 95 % CI) and the HPA's frontier (red)`,
+    layer: [
+      {
+        data: { values: paretoFrontier(hpaSweep).map((p) => ({ cost: p.cost, minutes: p.minutes })) },
+        mark: { type: 'line', point: { color: POLICY_COLORS.hpa }, color: POLICY_COLORS.hpa },
+        encoding: { x, y },
+      },
+      {
+        data: { values },
+        layer: [
+          { mark: 'rule', encoding: { x, y: { ...y, field: 'minutesLower' }, y2: { field: 'minutesUpper' }, color } },
+          { mark: 'rule', encoding: { x: { ...x, field: 'costLower' }, x2: { field: 'costUpper' }, y, color } },
+          { mark: { type: 'point', filled: true, size: 80 }, encoding: { x, y, color } },
+        ],
+      },
+    ],
+  };
+}
+
 /** Each ablation's SLO-violation minutes (bars) with its 95 % interval, full Prescale first. */
 function ablationSpec(dataset: string, rows: { variant: string; stat: SeedStatistic }[]): vl.TopLevelSpec {
   const values = rows.map(({ variant, stat }) => ({ variant, ...bounds(stat) }));
@@ -245,6 +323,10 @@ export async function studyFigures(sections: StudySections): Promise<Record<stri
   if (Object.keys(sections.accuracy).length > 0) figures['accuracy.svg'] = await renderSvg(accuracySpec(sections));
   for (const [dataset, d] of Object.entries(sections.experiment)) {
     figures[`experiment-${dataset}.svg`] = await renderSvg(experimentSpec(dataset, d.policies));
+  }
+  for (const [dataset, models] of Object.entries(forecasterStudies(sections))) {
+    const hpaSweep = sections.experiment[dataset]?.hpaSweep ?? [];
+    figures[`forecasters-${dataset}.svg`] = await renderSvg(forecastersSpec(dataset, models, hpaSweep));
   }
   for (const [dataset, variants] of Object.entries(sections.ablations)) {
     const full = sections.experiment[dataset]?.policies.prescale;

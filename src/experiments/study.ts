@@ -1,20 +1,24 @@
 import { SUMMARY_FIELDS, type SummaryAggregate } from '../simulator/summary.js';
 import type { BacktestSuiteResult } from './backtest-suite.js';
 import type { ExperimentResult } from './experiment.js';
-import { type EqualCostRow, frontierRows } from './frontier.js';
+import { type CostPoint, type EqualCostRow, equalCostRow, frontierRows, paretoFrontier } from './frontier.js';
 import type { PolicyName } from './policy-names.js';
 import { type MeanInterval, meanInterval, type PairedTest, pairedTTest } from './statistics.js';
 
 /*
  * `prescale study` (docs/study.md): the study's plan, its steps and the sections of study.json each step
- * contributes. Pure: the CLI runs the steps (backtest suite, experiment, ablations) and hands their results here.
+ * contributes, with each step's provenance. Pure: the CLI runs the steps (backtest suite, experiment, ablations) and hands their results here.
  */
 
 /** Bumped whenever a key of study.json changes meaning (docs/study.md lists them). */
 export const STUDY_SCHEMA_VERSION = 1;
 
-/** The steps, in the order they run; each writes its outputs under `DIR/<step>/` and a marker when done. */
-export const STUDY_STEPS = ['accuracy', 'experiment', 'ablations'] as const;
+/**
+ * The steps, in the order they run; each writes its outputs under `DIR/<step>/` and a marker when done. The
+ * per-model runs are a step of their own, after the experiment (whose HPA sweep they are read against), so a
+ * study whose earlier steps finished before that step existed resumes with them.
+ */
+export const STUDY_STEPS = ['accuracy', 'experiment', 'forecasters', 'ablations'] as const;
 
 /** A step of the study. */
 export type StudyStep = (typeof STUDY_STEPS)[number];
@@ -22,8 +26,16 @@ export type StudyStep = (typeof STUDY_STEPS)[number];
 /** The policies of the experiment step (hpa-tuned is a sweep point's job now: the HPA across targets). */
 export const STUDY_POLICIES: readonly PolicyName[] = ['hpa', 'prescale', 'oracle', 'oracle-cost', 'static'];
 
-/** The models of the quick accuracy step: the ones that fit in seconds. */
+/** The models of the quick accuracy and forecasters steps: the ones that fit in seconds. */
 export const QUICK_MODELS = ['naive', 'seasonal-naive', 'ets'] as const;
+
+/**
+ * The forecasters of the full study's per-model Prescale runs: the classic models, Prophet (the default) and
+ * auto. The neural models are left out for their cost (docs/study.md): a Prescale run refits its model daily for
+ * every seed, and at ~45 s of CPU per LSTM or GRU fit that is ~2 h of CPU per neural model over 5 seeds and the
+ * four traces, against minutes for the rest.
+ */
+export const FORECASTER_MODELS = ['naive', 'seasonal-naive', 'ets', 'mstl', 'prophet', 'auto'] as const;
 
 /**
  * Prescale with one part taken away, each a config laid over the experiment's (as `--config FILE` would).
@@ -77,6 +89,42 @@ export interface StudyPlan {
   };
   /** The experiment's traces, per datasets file (the experiment reads one file a run). */
   readonly experiment: readonly { readonly datasetsFile: string; readonly datasets: readonly string[] }[];
+  /** Prescale with each of these models as its forecaster, on the experiment's traces and seeds. */
+  readonly forecasters: { readonly models: readonly string[] };
+}
+
+/**
+ * The part of the plan a step's outputs depend on: a finished step is reused when its part is unchanged, so a
+ * plan that gains a field for a new step (as `forecasters` did) does not redo the steps that finished before.
+ */
+export function stepPlan(plan: StudyPlan, step: StudyStep): unknown {
+  const simulated = {
+    quick: plan.quick,
+    seeds: plan.seeds,
+    limitSeconds: plan.limitSeconds,
+    experiment: plan.experiment,
+  };
+  switch (step) {
+    case 'accuracy':
+      return { quick: plan.quick, accuracy: plan.accuracy };
+    case 'experiment':
+    case 'ablations':
+      return simulated;
+    case 'forecasters':
+      return { ...simulated, forecasters: plan.forecasters };
+  }
+}
+
+/** Where and when a step's outputs were made (study.json `provenance.<step>`). */
+export interface StepProvenance {
+  /** The checkout's commit, and whether it had uncommitted changes; null when unknown (a step finished before
+   * provenance was recorded, or run outside a git checkout). */
+  readonly commit: string | null;
+  readonly dirty: boolean | null;
+  /** When the step finished (ISO 8601). */
+  readonly finishedAt: string;
+  /** The step's part of the plan (`stepPlan`). */
+  readonly plan: unknown;
 }
 
 /** A figure over seeds: mean, spread, the 95 % t interval and the per-seed values (seed 1 first). */
@@ -164,6 +212,8 @@ export interface DatasetStudy {
   readonly prescaleVsHpa: { readonly sloViolationMinutes: PairedTest; readonly cost: PairedTest } | null;
   /** Every non-HPA point of the sweep (and oracle-cost) read against the HPA's frontier at equal cost. */
   readonly equalCost: readonly EqualCostRow[];
+  /** The HPA's sweep points (means over seeds), for reading other runs against its frontier. */
+  readonly hpaSweep: readonly (CostPoint & { readonly setting: string })[];
 }
 
 /** The experiment step's section: per dataset, each policy over seeds, the paired test and the equal-cost rows. */
@@ -182,17 +232,27 @@ export function experimentSection(result: ExperimentResult): Record<string, Data
         prescaleVsHpa:
           hpa && prescale ? { sloViolationMinutes: paired('sloViolationMinutes'), cost: paired('cost') } : null,
         equalCost: frontierRows(d),
+        hpaSweep: d.sweep
+          .filter((p) => p.policy === 'hpa')
+          .map((p) => ({
+            setting: p.setting,
+            cost: p.aggregate.cost.mean,
+            minutes: p.aggregate.sloViolationMinutes.mean,
+          })),
       };
       return [d.dataset.name, study];
     }),
   );
 }
 
-/** The ablations step's section: per dataset, each variant's Prescale over seeds. */
-export function ablationSection(
-  results: readonly { readonly name: AblationName; readonly result: ExperimentResult }[],
-): Record<string, Partial<Record<AblationName, PolicyStatistics>>> {
-  const section: Record<string, Partial<Record<AblationName, PolicyStatistics>>> = {};
+/**
+ * The section of a step of Prescale variants (the ablations, the forecasters): per dataset, each variant's
+ * Prescale over seeds.
+ */
+export function variantSection<Name extends string>(
+  results: readonly { readonly name: Name; readonly result: ExperimentResult }[],
+): Record<string, Partial<Record<Name, PolicyStatistics>>> {
+  const section: Record<string, Partial<Record<Name, PolicyStatistics>>> = {};
   for (const { name, result } of results) {
     for (const d of result.datasets) {
       const prescale = d.aggregates.prescale;
@@ -206,16 +266,53 @@ export function ablationSection(
 export interface StudySections {
   readonly accuracy: Record<string, DatasetAccuracy>;
   readonly experiment: Record<string, DatasetStudy>;
+  /** Per dataset, Prescale with each model as its forecaster. */
+  readonly forecasters: Record<string, Record<string, PolicyStatistics>>;
   readonly ablations: Record<string, Partial<Record<AblationName, PolicyStatistics>>>;
 }
 
+/** study.json `forecasters.datasets.<dataset>.<model>`: Prescale with that model, and its equal-cost reading. */
+export interface ForecasterStudy {
+  readonly figures: PolicyStatistics;
+  /** Read against the HPA frontier of the experiment step (null when that step recorded no HPA sweep). */
+  readonly equalCost: EqualCostRow | null;
+}
+
+/** Each model's Prescale run read against its dataset's HPA frontier at equal cost. */
+export function forecasterStudies(sections: StudySections): Record<string, Record<string, ForecasterStudy>> {
+  return Object.fromEntries(
+    Object.entries(sections.forecasters).map(([dataset, models]) => {
+      const sweep = sections.experiment[dataset]?.hpaSweep;
+      const frontier = sweep ? paretoFrontier(sweep) : null;
+      const studies = Object.entries(models).map(([model, figures]) => {
+        const point = {
+          policy: 'prescale',
+          setting: `model ${model}`,
+          configured: false,
+          cost: figures.cost.mean,
+          minutes: figures.sloViolationMinutes.mean,
+        };
+        return [model, { figures, equalCost: frontier && equalCostRow(frontier, point) }];
+      });
+      return [dataset, Object.fromEntries(studies)];
+    }),
+  );
+}
+
 /** study.json: every number of the study under stable keys (docs/study.md), wall seconds per step apart. */
-export function studyJson(plan: StudyPlan, sections: StudySections, stepSeconds: Record<StudyStep, number>) {
+export function studyJson(
+  plan: StudyPlan,
+  sections: StudySections,
+  provenance: Record<StudyStep, StepProvenance>,
+  stepSeconds: Record<StudyStep, number>,
+) {
   return {
     schemaVersion: STUDY_SCHEMA_VERSION,
     plan,
+    provenance,
     accuracy: { datasets: sections.accuracy },
     experiment: { datasets: sections.experiment },
+    forecasters: { models: plan.forecasters.models, datasets: forecasterStudies(sections) },
     ablations: {
       variants: Object.fromEntries(ABLATIONS.map((a) => [a.name, { what: a.what, override: a.override }])),
       datasets: sections.ablations,
