@@ -70,7 +70,8 @@ export function cpuSecondsPerWorkloadDay(cost: ModelCost, schedule: CostSchedule
 
 /** Workloads one core carries at `utilisationTarget` of its day (whole workloads, rounded down). */
 export function workloadsPerCore(cpuSecondsPerDay: number, utilisationTarget: number): number {
-  return Math.floor((DAY_SECONDS * utilisationTarget) / cpuSecondsPerDay);
+  // The tolerance absorbs binary rounding (43,200 / 86.4 is 499.999…), not measurement error.
+  return Math.floor((DAY_SECONDS * utilisationTarget) / cpuSecondsPerDay + 1e-9);
 }
 
 /** Refits between two `auto` selections (7 with the defaults: one selection and six winner refits a week). */
