@@ -162,7 +162,8 @@ const report: CostReport = {
   machine:
     `${cpus().length} × ${cpus()[0]?.model.trim()}, Node ${process.version}; ` +
     `load average ${startLoad.toFixed(1)} at the start, ${loadavg()[0].toFixed(1)} at the end`,
-  schedule: serviceSettings(traces[0]?.stepSeconds ?? 60).schedule,
+  // The refit and sync schedule does not depend on the step.
+  schedule: serviceSettings(60).schedule,
   utilisationTarget: Number(args.utilisation),
   traces,
 };
