@@ -58,7 +58,7 @@ test('parse: the minimal request gets the PredictiveAutoscaler defaults, duratio
   const p = input.policy;
   assert.deepEqual(
     [p.minReplicas, p.maxReplicas, p.mode, p.quantile, p.headroomPercent, p.podStartupSeconds, p.reactiveFloor],
-    [1, 10, 'Auto', 0.8, 10, 60, true],
+    [1, 10, 'Auto', 0.9, 0, 60, true],
   );
   assert.deepEqual(p.scaleUp, {
     stabilizationWindowSeconds: 0,

@@ -43,8 +43,8 @@ test('the minimal manifest is accepted as it is, with the documented defaults', 
     filterAnomalies: false,
   });
   const p = parsed.policy;
-  assert.deepEqual([p.minReplicas, p.maxReplicas, p.mode, p.quantile], [1, 10, 'Auto', 0.8]);
-  assert.deepEqual([p.headroomPercent, p.podStartupSeconds, p.targetUtilizationPercent], [10, 60, 70]);
+  assert.deepEqual([p.minReplicas, p.maxReplicas, p.mode, p.quantile], [1, 10, 'Auto', 0.9]);
+  assert.deepEqual([p.headroomPercent, p.podStartupSeconds, p.targetUtilizationPercent], [0, 60, 70]);
   assert.deepEqual(p.scaleUp, {
     stabilizationWindowSeconds: 0,
     maxPodsPerPeriod: 4,

@@ -11,7 +11,7 @@ import type { SummaryAggregate } from '../simulator/summary.js';
 export const SWEEP_DEFAULTS: SweepSettings = {
   /** `averageUtilization` of the baseline HPA's CPU metric, percent (the shipped baseline is 70). */
   hpaCpuTargetsPercent: [50, 55, 60, 65, 70, 75, 80],
-  /** The workload's `prediction.quantile` (the CRD default is 0.8); headroom and the rest stay as configured. */
+  /** The workload's `prediction.quantile` (the CRD default is 0.9); headroom and the rest stay as configured. */
   prescaleQuantiles: [0.5, 0.6, 0.7, 0.8, 0.9, 0.95],
 };
 

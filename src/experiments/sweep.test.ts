@@ -51,12 +51,12 @@ test('--sweep: a monotone HPA curve, the configured points reuse the experimentâ
   const config = parseSimulationConfig(userConfig);
   const sweep = sweepVariants(userConfig, 'config', config, {
     hpaCpuTargetsPercent: [50, 60, 70, 80],
-    prescaleQuantiles: [0.5, 0.8, 0.95],
+    prescaleQuantiles: [0.5, 0.9, 0.95],
   });
-  // The configured HPA (70 %) and Prescale (quantile 0.8) are points without a config of their own: reused.
+  // The configured HPA (70 %) and Prescale (quantile 0.9, the CRD default) are points without a config of their own: reused.
   assert.deepEqual(
     sweep.filter((v) => v.config === null).map((v) => v.setting),
-    ['CPU target 70 %', 'quantile 0.8'],
+    ['CPU target 70 %', 'quantile 0.9'],
   );
   const result = await runExperiment({
     datasets: ['synthetic'],
@@ -70,7 +70,7 @@ test('--sweep: a monotone HPA curve, the configured points reuse the experimentâ
   assert.equal(d.sweep.length, 7);
   // A reused point is the experiment's own aggregate, not a second run.
   assert.equal(d.sweep.find((p) => p.policy === 'hpa' && p.value === 70)?.aggregate, d.aggregates.hpa);
-  assert.equal(d.sweep.find((p) => p.policy === 'prescale' && p.value === 0.8)?.aggregate, d.aggregates.prescale);
+  assert.equal(d.sweep.find((p) => p.policy === 'prescale' && p.value === 0.9)?.aggregate, d.aggregates.prescale);
 
   // The HPA's curve is monotone: a higher CPU target costs less and breaks the SLO in no fewer minutes.
   const hpa = d.sweep.filter((p) => p.policy === 'hpa').map(costPointOf);
@@ -90,7 +90,7 @@ test('--sweep: a monotone HPA curve, the configured points reuse the experimentâ
   const rows = frontierRows(d);
   assert.deepEqual(
     rows.map((r) => `${r.policy} ${r.setting}`),
-    ['prescale quantile 0.5', 'prescale quantile 0.8', 'prescale quantile 0.95', 'oracle-cost the limit'],
+    ['prescale quantile 0.5', 'prescale quantile 0.9', 'prescale quantile 0.95', 'oracle-cost the limit'],
   );
   const shipped = rows.find((r) => r.configured)!;
   assert.deepEqual(shipped.hpaMinutesAtCost, minutesAtCost(paretoFrontier(hpa), shipped.cost));
@@ -102,7 +102,7 @@ test('--sweep: a monotone HPA curve, the configured points reuse the experimentâ
   const csv = frontierCsv(result).trim().split('\n');
   assert.equal(csv.length, 1 + 7);
   assert.match(csv[1], /^synthetic,hpa,"CPU target 50 %",50,false,/);
-  assert.match(csv.find((line) => line.includes('quantile 0.8')) ?? '', /,0\.8,true,/);
+  assert.match(csv.find((line) => line.includes('quantile 0.9')) ?? '', /,0\.9,true,/);
 
   const html = await reportHtml(result, config, {
     command: 'prescale experiment --sweep',

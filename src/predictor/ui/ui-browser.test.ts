@@ -66,7 +66,8 @@ before(async () => {
         metric: { query: `sum(rate(http_requests_total{app="${name}"}[1m]))`, step: `${STEP}s` },
         prediction: { history: '6h' },
         predictionHorizon: '10m',
-        planner: { syncPeriod: `${STEP}s`, podStartup: '3m' },
+        // Headroom keeps the desired replicas apart from the current ones, so both lines of the chart show.
+        planner: { syncPeriod: `${STEP}s`, podStartup: '3m', headroomPercent: 10 },
         maxReplicas: 30,
       },
       {
