@@ -18,7 +18,8 @@ import type { FittedForecaster } from '../models/types.js';
 import { buildHttpApi } from './http-api.js';
 import { ServiceMetrics } from './metrics.js';
 import { deleteSavedModels, pruneSavedModels, savedModelPath } from './saved-models.js';
-import { inProcessTrainer, type Trainer, WorkerTrainer } from './trainer.js';
+import { inProcessTrainer, type Trainer, TrainerPool, WorkerTrainer } from './trainer.js';
+import { TrainingQueue } from './training-queue.js';
 import { StatusHistory } from './ui/history.js';
 import { changedPaths } from './workload-events.js';
 import { modelIdentity, WorkloadLoop } from './workload-loop.js';
@@ -85,6 +86,8 @@ export class PrescaleService {
     private readonly config: ServiceConfig,
     private readonly clock: Clock,
     private readonly trainer: Trainer,
+    /** The training budget every workload's fits wait for (`loop.trainingConcurrency`). */
+    readonly trainingQueue: TrainingQueue,
     private readonly logger: ServiceLogger,
     readonly metrics: ServiceMetrics,
   ) {}
@@ -92,9 +95,16 @@ export class PrescaleService {
   /** Loads served models, opens the doors and the API, reads saved workload models, publishes initial values. */
   static async start(config: ServiceConfig, options: ServiceOptions = {}): Promise<PrescaleService> {
     const clock = options.clock ?? systemClock;
-    const trainer = options.trainer ?? (config.loop.trainer === 'worker' ? new WorkerTrainer() : inProcessTrainer);
+    const concurrency = config.loop.trainingConcurrency;
+    const trainer =
+      options.trainer ??
+      (config.loop.trainer === 'worker'
+        ? new TrainerPool(Array.from({ length: concurrency }, () => new WorkerTrainer()))
+        : inProcessTrainer);
     const metrics = new ServiceMetrics({ processMetrics: options.processMetrics });
-    const service = new PrescaleService(config, clock, trainer, options.logger ?? silentLogger, metrics);
+    const trainingQueue = new TrainingQueue(concurrency, clock);
+    metrics.observeTrainingQueue(() => trainingQueue.stats());
+    const service = new PrescaleService(config, clock, trainer, trainingQueue, options.logger ?? silentLogger, metrics);
     try {
       await service.open();
     } catch (error) {
@@ -310,6 +320,7 @@ export class PrescaleService {
       source: new PrometheusSource(client, { sumSeries: true }),
       instant: client,
       trainer: this.trainer,
+      trainingQueue: this.trainingQueue,
       clock: this.clock,
       modelPath: this.modelPath(workload),
       publishers: this.publishersFor(workload),

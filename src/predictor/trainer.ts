@@ -131,3 +131,29 @@ export class WorkerTrainer implements Trainer {
     return worker;
   }
 }
+
+/**
+ * Spreads fits over several trainers, each fit to the one with the fewest in flight: `loop.trainingConcurrency`
+ * worker threads, so that many fits run at once (the training queue admits no more than that).
+ */
+export class TrainerPool implements Trainer {
+  private readonly inFlight: number[];
+
+  constructor(private readonly members: readonly Trainer[]) {
+    this.inFlight = members.map(() => 0);
+  }
+
+  async fit(request: FitRequest, signal?: AbortSignal): Promise<FitResult> {
+    const index = this.inFlight.indexOf(Math.min(...this.inFlight));
+    this.inFlight[index]++;
+    try {
+      return await this.members[index].fit(request, signal);
+    } finally {
+      this.inFlight[index]--;
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.members.map((member) => member.close()));
+  }
+}

@@ -23,6 +23,7 @@ import { ModelHolder, servingModelName } from './model-holder.js';
 import { OnlineAccuracy } from './online-accuracy.js';
 import { RecentSeries } from './recent-series.js';
 import type { Trainer } from './trainer.js';
+import type { TrainingQueue } from './training-queue.js';
 import { fitEvents, type ReadFailureMemory, syncEvents } from './workload-events.js';
 import { exportWorkloadMetrics } from './workload-metrics.js';
 import { describeReadErrors, type ReadError, readInstantSignals, readTrainingHistory } from './workload-reads.js';
@@ -40,6 +41,8 @@ export interface WorkloadLoopOptions {
   readonly source: MetricSource;
   readonly instant: Pick<PrometheusClient, 'queryInstant'>;
   readonly trainer: Trainer;
+  /** The service's training budget, which every fit waits for; absent (the simulator): fits start at once. */
+  readonly trainingQueue?: TrainingQueue;
   readonly clock: Clock;
   /** Where the fitted model is saved; null = not persisted. */
   readonly modelPath: string | null;
@@ -118,6 +121,14 @@ export class WorkloadLoop {
       retryAfterSeconds: options.loop.retrainRetrySeconds,
       path: options.modelPath,
       trainer: options.trainer,
+      queue:
+        options.trainingQueue === undefined
+          ? undefined
+          : {
+              queue: options.trainingQueue,
+              key: `${r.namespace}/${r.name}`,
+              maxErrorPercent: () => this.options.workload.resource.policy.fallback.maxErrorPercent,
+            },
       clock: options.clock,
       onFit: (event) => {
         const labels = { workload: this.name, namespace: this.namespace };
