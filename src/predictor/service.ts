@@ -320,7 +320,12 @@ export class PrescaleService {
       source: new PrometheusSource(client, { sumSeries: true }),
       instant: client,
       trainer: this.trainer,
-      trainingQueue: this.trainingQueue,
+      trainingQueue: {
+        queue: this.trainingQueue,
+        key,
+        // The workload's current settings: `applyWorkloads` updates the entry without a new loop.
+        maxErrorPercent: () => (this.workloads.get(key)?.workload ?? workload).resource.policy.fallback.maxErrorPercent,
+      },
       clock: this.clock,
       modelPath: this.modelPath(workload),
       publishers: this.publishersFor(workload),

@@ -1,4 +1,3 @@
-import type { ModelName } from '../models/names.js';
 import { compareFitTickets, type FitTicket, REFIT_GRACE_SECONDS } from '../predictor/training-queue.js';
 import { PriorityHeap } from './priority-heap.js';
 import { createRandom } from './random.js';
@@ -15,7 +14,7 @@ import { createRandom } from './random.js';
 /** One kind of workload: what its fits cost in CPU-seconds, and where the figure was measured. */
 export interface FitCost {
   /** The registry name the queue ranks (a first fit of a cheap model goes first). */
-  readonly model: ModelName;
+  readonly model: string;
   /** A new workload's first fit (for `auto`, a full selection: an upper bound of its warm-up stage). */
   readonly firstFitCpuSeconds: number;
   /** A scheduled refit (for `auto`, the winner alone). */
