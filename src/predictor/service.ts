@@ -18,7 +18,7 @@ import type { FittedForecaster } from '../models/types.js';
 import { buildHttpApi } from './http-api.js';
 import { ServiceMetrics } from './metrics.js';
 import { deleteSavedModels, pruneSavedModels, savedModelPath } from './saved-models.js';
-import { inProcessTrainer, type Trainer, TrainerPool, WorkerTrainer } from './trainer.js';
+import { type Trainer, trainerFor } from './trainer.js';
 import { TrainingQueue } from './training-queue.js';
 import { StatusHistory } from './ui/history.js';
 import { changedPaths } from './workload-events.js';
@@ -95,14 +95,9 @@ export class PrescaleService {
   /** Loads served models, opens the doors and the API, reads saved workload models, publishes initial values. */
   static async start(config: ServiceConfig, options: ServiceOptions = {}): Promise<PrescaleService> {
     const clock = options.clock ?? systemClock;
-    const concurrency = config.loop.trainingConcurrency;
-    const trainer =
-      options.trainer ??
-      (config.loop.trainer === 'worker'
-        ? new TrainerPool(Array.from({ length: concurrency }, () => new WorkerTrainer()))
-        : inProcessTrainer);
+    const trainer = options.trainer ?? trainerFor(config.loop);
     const metrics = new ServiceMetrics({ processMetrics: options.processMetrics });
-    const trainingQueue = new TrainingQueue(concurrency, clock);
+    const trainingQueue = new TrainingQueue(config.loop.trainingConcurrency, clock);
     metrics.observeTrainingQueue(() => trainingQueue.stats());
     const service = new PrescaleService(config, clock, trainer, trainingQueue, options.logger ?? silentLogger, metrics);
     try {

@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import type { ServiceConfig } from '../config/service.js';
 import { PrescaleError, type Series } from '../core/index.js';
 import type { AutoSelection } from '../models/auto.js';
 import { modelDefinition } from '../models/registry.js';
@@ -156,4 +157,11 @@ export class TrainerPool implements Trainer {
   async close(): Promise<void> {
     await Promise.all(this.members.map((member) => member.close()));
   }
+}
+
+/** The trainer `loop` asks for: `trainingConcurrency` worker threads, or the calling thread. */
+export function trainerFor(loop: Pick<ServiceConfig['loop'], 'trainer' | 'trainingConcurrency'>): Trainer {
+  return loop.trainer === 'worker'
+    ? new TrainerPool(Array.from({ length: loop.trainingConcurrency }, () => new WorkerTrainer()))
+    : inProcessTrainer;
 }
