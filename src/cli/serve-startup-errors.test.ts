@@ -67,3 +67,19 @@ test('an unreadable certificate after the KEDA scaler listens: exit 2, one line,
   });
   await new Promise<void>((resolve) => again.close(() => resolve()));
 });
+
+for (const [flag, problem] of [
+  ['0', 'must be at least 1; give how many fits may run at once'],
+  ['1.5', 'is not a whole number; give how many fits may run at once, like 2'],
+  ['two', 'is not a number; give how many fits may run at once, like 2'],
+]) {
+  test(`--training-concurrency ${flag}: exit 2, one line naming the flag and the fix`, async (t) => {
+    const dir = await tempDir(t);
+    const file = join(dir, 'prescale.yaml');
+    await writeFile(file, stringify({ models: { dir: join(dir, 'models') }, externalMetrics: { enabled: false } }));
+    const run = prescale(['serve', '--config', file, '--training-concurrency', flag]);
+    t.after(() => run.child.kill('SIGKILL'));
+    assert.equal(await run.exited, 2);
+    assert.deepEqual(run.output().trim().split('\n'), [`prescale: --training-concurrency: ${flag} ${problem}`]);
+  });
+}

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
+import { type ServiceConfig, trainingConcurrencySchema } from '../config/service.js';
 import { parseServiceConfigYaml } from '../config/service-yaml.js';
 import { PrescaleError, systemClock } from '../core/index.js';
 import type { WorkloadRunner } from '../operator/controller.js';
@@ -31,13 +32,21 @@ export const registerServe: RegisterCommand = (program, run) => {
       "the Lease's namespace (default: env POD_NAMESPACE, else prescale)",
     )
     .option(
+      '--training-concurrency <n>',
+      'fits run at once (worker threads with loop.trainer worker, about a core each); the others queue, a new ' +
+        "workload's first fit ahead of refits (default: the config's loop.trainingConcurrency, 1)",
+    )
+    .option(
       '--scaler-address <host:port>',
       "how KEDA reaches this service's external scaler, written into the ScaledObjects it owns",
       'prescale.prescale.svc:9000',
     )
     .action(
       run(async (opts: ServeOptions) => {
-        const config = parseServiceConfigYaml(await readConfigFile(opts.config), opts.config);
+        const config = withTrainingConcurrency(
+          parseServiceConfigYaml(await readConfigFile(opts.config), opts.config),
+          opts.trainingConcurrency,
+        );
         if (opts.leaderElection === true && opts.watch === undefined) {
           throw new PrescaleError(
             'invalid-input',
@@ -100,6 +109,19 @@ interface ServeOptions {
   leaderElection?: true;
   leaderElectionNamespace?: string;
   scalerAddress: string;
+  trainingConcurrency?: string;
+}
+
+/** The config with `--training-concurrency` in place of `loop.trainingConcurrency`, checked by the same rule. */
+function withTrainingConcurrency(config: ServiceConfig, flag: string | undefined): ServiceConfig {
+  if (flag === undefined) return config;
+  const parsed = trainingConcurrencySchema.safeParse(flag.trim() === '' ? Number.NaN : Number(flag));
+  if (!parsed.success) {
+    throw new PrescaleError('invalid-input', `--training-concurrency: ${flag} ${parsed.error.issues[0].message}`, {
+      field: '--training-concurrency',
+    });
+  }
+  return { ...config, loop: { ...config.loop, trainingConcurrency: parsed.data } };
 }
 
 interface Logger {

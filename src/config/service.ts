@@ -31,6 +31,8 @@ export const SERVICE_DEFAULTS = {
     accuracyWindow: '1h',
     retrainRetry: '5m',
     trainer: 'worker' as 'worker' | 'in-process' | 'job',
+    /** Fits at once (the training budget, about one core each); the others queue (`--training-concurrency`). */
+    trainingConcurrency: 1,
     /** The fast classic models `model: auto` backtests at each retrain. */
     autoCandidates: ['naive', 'seasonal-naive', 'ets', 'mstl'] as AutoCandidate[],
   },
@@ -48,6 +50,13 @@ const filePath = z.string().min(1, 'is empty; give a file path');
 type AutoCandidate = Exclude<ModelName, 'auto'>;
 const AUTO_CANDIDATES = MODEL_NAMES.filter((name): name is AutoCandidate => name !== 'auto');
 
+/** `loop.trainingConcurrency` (and `prescale serve --training-concurrency`): the fits one replica runs at once. */
+export const trainingConcurrencySchema = z
+  .number({ error: 'is not a number; give how many fits may run at once, like 2' })
+  .int('is not a whole number; give how many fits may run at once, like 2')
+  .min(1, 'must be at least 1; give how many fits may run at once')
+  .max(256, 'is above 256; one replica has far fewer cores: run more replicas instead');
+
 /** The `loop` section: how each workload's loop reads, scores and retrains (the simulator runs it too). */
 export const loopSchema = z
   .strictObject({
@@ -55,6 +64,7 @@ export const loopSchema = z
     accuracyWindow: durationSeconds(60, 30 * 86_400).prefault(D.loop.accuracyWindow),
     retrainRetry: durationSeconds(1, 86_400).prefault(D.loop.retrainRetry),
     trainer: z.enum(['worker', 'in-process', 'job']).default(D.loop.trainer),
+    trainingConcurrency: trainingConcurrencySchema.default(D.loop.trainingConcurrency),
     autoCandidates: z
       .array(
         z.enum(AUTO_CANDIDATES, {
@@ -70,6 +80,7 @@ export const loopSchema = z
     accuracyWindowSeconds: loop.accuracyWindow,
     retrainRetrySeconds: loop.retrainRetry,
     trainer: loop.trainer,
+    trainingConcurrency: loop.trainingConcurrency,
     autoCandidates: loop.autoCandidates,
   }));
 
@@ -161,6 +172,8 @@ export interface ServiceConfig {
     readonly accuracyWindowSeconds: number;
     readonly retrainRetrySeconds: number;
     readonly trainer: 'worker' | 'in-process' | 'job';
+    /** At most this many fits at once (each `worker` fit is a thread); the others wait in the training queue. */
+    readonly trainingConcurrency: number;
     readonly autoCandidates: readonly string[];
   };
   readonly training: { readonly job: TrainingJobConfig };

@@ -79,3 +79,17 @@ test('resource recommendations from the plan go to status.recommendations; an un
     'none without a plan of resources',
   );
 });
+
+test('a refit late behind the training budget: ForecastAvailable stays True with reason RefitLate and says why', () => {
+  const late = workload({
+    model: { ...workload().model, queuedForTraining: true, refitLateSeconds: 7260 },
+  });
+  const { conditions } = runtimeStatus(late, [], NOW, 3);
+  const available = conditions.find((c) => c.type === 'ForecastAvailable');
+  assert.equal(available?.status, 'True');
+  assert.equal(available?.reason, 'RefitLate');
+  assert.equal(
+    available?.message,
+    'forecast by prophet, the last good model: its refit is 121 min past due (queued behind the training budget, loop.trainingConcurrency)',
+  );
+});

@@ -12,7 +12,8 @@ const LIMITING_BOUNDS = new Set(['max-replicas', 'min-replicas', 'budget', 'scal
  * What the running workload adds to a PredictiveAutoscaler's status: the published and current replicas (and
  * `lastScaleTime`, when the published value last changed), the
  * planner's reason, the model and its online error, the forecast (a few points and its peak over the horizon),
- * and the conditions `ForecastAvailable`, `FallbackActive` and `ScalingLimited`. Pure: the controller writes it.
+ * and the conditions `ForecastAvailable` (reason `RefitLate` while the last good model serves past its refit),
+ * `FallbackActive` and `ScalingLimited`. Pure: the controller writes it.
  */
 export function runtimeStatus(
   workload: WorkloadStatus,
@@ -31,12 +32,19 @@ export function runtimeStatus(
           reason: 'NoForecast',
           message: workload.model.forecastError ?? workload.model.problem ?? 'no forecast yet',
         }
-      : {
-          type: 'ForecastAvailable',
-          status: 'True',
-          reason: 'Forecasting',
-          message: `forecast by ${workload.model.current}`,
-        },
+      : workload.model.refitLateSeconds !== null
+        ? {
+            type: 'ForecastAvailable',
+            status: 'True',
+            reason: 'RefitLate',
+            message: `forecast by ${workload.model.current}, the last good model: its refit is ${Math.round(workload.model.refitLateSeconds / 60)} min past due (${workload.model.queuedForTraining ? 'queued behind the training budget, loop.trainingConcurrency' : 'still fitting'})`,
+          }
+        : {
+            type: 'ForecastAvailable',
+            status: 'True',
+            reason: 'Forecasting',
+            message: `forecast by ${workload.model.current}`,
+          },
     nowIso,
     generation,
   );

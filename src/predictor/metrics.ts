@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { GrpcCall, HttpRequest } from '../executor/index.js';
+import type { TrainingQueueStats } from './training-queue.js';
 
 /** Sub-millisecond to tens of seconds: a sync or a forecast is ~1 ms, a fit up to minutes. */
 const LATENCY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10];
@@ -62,6 +63,7 @@ export class ServiceMetrics {
   readonly modelInfo: Gauge<WorkloadLabels | 'model'>;
   readonly modelLastFit: Gauge<WorkloadLabels>;
   readonly modelRefitInterval: Gauge<WorkloadLabels>;
+  readonly modelRefitLate: Gauge<WorkloadLabels>;
   readonly lastSync: Gauge<WorkloadLabels>;
   readonly decisionSeconds: Histogram<WorkloadLabels>;
   readonly modelForecastSeconds: Histogram<'model'>;
@@ -217,6 +219,11 @@ export class ServiceMetrics {
       'prediction.retrainEvery: how often the model is refitted',
       workload,
     );
+    this.modelRefitLate = gauge(
+      'prescale_model_refit_late',
+      '1 while the workload waits for a refit past its grace (queued behind the training budget, or a long fit); the last good model serves',
+      workload,
+    );
     this.lastSync = gauge(
       'prescale_last_sync_timestamp_seconds',
       'When the workload last synced (unix seconds)',
@@ -272,6 +279,31 @@ export class ServiceMetrics {
       collectDefaultMetrics({ register: this.registry });
       for (const name of DROPPED_DEFAULT_METRICS) this.registry.removeSingleMetric(name);
     }
+  }
+
+  /**
+   * The training queue's state, read at each scrape: fits waiting and running, the budget, the longest wait. Called
+   * once, by the service that owns the queue.
+   */
+  observeTrainingQueue(stats: () => TrainingQueueStats): void {
+    const registers = [this.registry];
+    const family = (name: string, help: string, read: (s: TrainingQueueStats) => number) =>
+      new Gauge({
+        name,
+        help,
+        registers,
+        collect() {
+          this.set(read(stats()));
+        },
+      });
+    family('prescale_training_queue_length', 'Fits waiting for a training slot', (s) => s.queued);
+    family(
+      'prescale_training_queue_oldest_wait_seconds',
+      'How long the longest-waiting queued fit has waited (0 with none queued)',
+      (s) => s.oldestWaitSeconds,
+    );
+    family('prescale_training_fits_running', 'Fits running now, at most prescale_training_slots', (s) => s.running);
+    family('prescale_training_slots', 'loop.trainingConcurrency: how many fits may run at once', (s) => s.concurrency);
   }
 
   /** Removes every series of a workload that is gone (removed, or replaced by a new loop): no ghosts on /metrics. */

@@ -7,6 +7,7 @@ import { ManualClock } from '../testing/manual-clock.js';
 import { tempDir } from '../testing/temp-dir.js';
 import { ModelHolder } from './model-holder.js';
 import { type FitRequest, type FitResult, inProcessTrainer, type Trainer } from './trainer.js';
+import { REFIT_GRACE_SECONDS, TrainingQueue } from './training-queue.js';
 
 const T = 1_700_000_000;
 
@@ -172,4 +173,86 @@ test('loadSaved: a good saved model serves at once and is refreshed on schedule'
   await restarted.loadSaved(T + 60);
   assert.equal(restarted.current?.metadata.model, 'naive');
   assert.equal(restarted.status().nextRetrainSeconds, fittedAt + 3600);
+});
+
+test('under a training budget: a refit queued past its grace is late, the last good model serving; on time again once fitted', async () => {
+  const clock = new ManualClock(T * 1000);
+  const queue = new TrainingQueue(1, clock);
+  const trainer = gatedTrainer();
+  const withQueue = (key: string) =>
+    new ModelHolder({
+      model: 'naive',
+      autoCandidates: [],
+      modelOptions: { horizonSteps: 5 },
+      retrainEverySeconds: 3600,
+      retryAfterSeconds: 300,
+      path: null,
+      trainer,
+      queue: { queue, key, maxErrorPercent: () => 50 },
+      clock,
+    });
+  const busy = withQueue('shop/busy');
+  const late = withQueue('shop/late');
+  late.maybeRetrain(T, async () => series(100));
+  trainer.open();
+  await late.whenIdle();
+  const first = late.current;
+  assert.notEqual(first, null);
+
+  // Another workload's long fit holds the only slot when this one's refit falls due (T + 3600).
+  busy.maybeRetrain(T + 3000, async () => series(100));
+  await clock.advance(3600_000);
+  late.maybeRetrain(T + 3600, async () => series(200));
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(late.status().queuedForTraining, true);
+  assert.equal(late.status().refitLateSeconds, null, 'within the grace');
+  await clock.advance((REFIT_GRACE_SECONDS + 60) * 1000);
+  assert.equal(late.status().refitLateSeconds, REFIT_GRACE_SECONDS + 60);
+  assert.equal(late.current, first, 'the last good model serves');
+  assert.deepEqual(queue.stats(), {
+    concurrency: 1,
+    queued: 1,
+    running: 1,
+    oldestWaitSeconds: REFIT_GRACE_SECONDS + 60,
+  });
+
+  trainer.open(); // the busy fit ends; the late refit takes the slot and fits
+  await busy.whenIdle();
+  trainer.open();
+  await late.whenIdle();
+  assert.notEqual(late.current, first);
+  assert.equal(late.status().refitLateSeconds, null);
+  assert.equal(late.status().queuedForTraining, false);
+  assert.deepEqual(queue.stats(), { concurrency: 1, queued: 0, running: 0, oldestWaitSeconds: 0 });
+});
+
+test('under a training budget: closing a holder drops its queued fit; the trainer never sees it', async () => {
+  const clock = new ManualClock(T * 1000);
+  const queue = new TrainingQueue(1, clock);
+  const trainer = gatedTrainer();
+  const make = (key: string) =>
+    new ModelHolder({
+      model: 'naive',
+      autoCandidates: [],
+      modelOptions: { horizonSteps: 5 },
+      retrainEverySeconds: 3600,
+      retryAfterSeconds: 300,
+      path: null,
+      trainer,
+      queue: { queue, key, maxErrorPercent: () => 50 },
+      clock,
+    });
+  const running = make('shop/running');
+  const removed = make('shop/removed');
+  running.maybeRetrain(T, async () => series(100));
+  removed.maybeRetrain(T, async () => series(100));
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(queue.stats().queued, 1);
+  removed.close();
+  await removed.whenIdle();
+  assert.equal(queue.stats().queued, 0);
+  trainer.open();
+  await running.whenIdle();
+  assert.equal(trainer.calls.length, 1, 'only the fit of the workload still there');
+  assert.equal(removed.status().lastRetrainError, null, 'a dropped fit is no failure');
 });

@@ -14,6 +14,7 @@ import {
   trackDrift,
 } from './auto-refit.js';
 import type { Trainer } from './trainer.js';
+import { type FitTicket, REFIT_GRACE_SECONDS, type TrainingQueue, type TrainingSlot } from './training-queue.js';
 
 /** What a model holder needs to know about its workload's model. */
 export interface ModelHolderOptions {
@@ -32,6 +33,17 @@ export interface ModelHolderOptions {
   /** Where the fitted model is saved and read back at start; null = never persisted. */
   readonly path: string | null;
   readonly trainer: Trainer;
+  /**
+   * The service's training budget: a fit waits here for a slot before it reads its data. Absent (the simulator,
+   * tests of the holder alone): fits start at once.
+   */
+  readonly queue?: {
+    readonly queue: TrainingQueue;
+    /** The workload's `namespace/name`. */
+    readonly key: string;
+    /** `fallback.maxError`, read at each fit: the online error's weight in the queue's order. */
+    readonly maxErrorPercent: () => number;
+  };
   readonly clock: Clock;
   /** Told of every fit, for logs and metrics. */
   readonly onFit?: (event: FitEvent) => void;
@@ -75,7 +87,15 @@ export interface ModelStatus {
   readonly trainEndSeconds: number | null;
   /** With `model: auto`: its stage (warm-up or full), the chosen model, why, and every candidate's score; else null. */
   readonly selection: AutoSelection | null;
+  /** A fit is queued or running. */
   readonly retraining: boolean;
+  /** The fit waits for a training slot (`loop.trainingConcurrency`). */
+  readonly queuedForTraining: boolean;
+  /**
+   * How far past due the queued or running refit is, once beyond `REFIT_GRACE_SECONDS`: the last good model keeps
+   * serving meanwhile. Null when no refit is late, and while no model serves (`problem` says why).
+   */
+  readonly refitLateSeconds: number | null;
   readonly lastRetrainError: string | null;
   readonly nextRetrainSeconds: number;
   /** Why no model serves (never trained, corrupt file, failed fits); null while one does. */
@@ -91,6 +111,9 @@ export class ModelHolder {
   private model: FittedForecaster | null = null;
   private fittedAtSeconds: number | null = null;
   private running: Promise<void> | null = null;
+  /** When the queued or running fit fell due; null with none. */
+  private runningDueSeconds: number | null = null;
+  private queued = false;
   private lastRetrainError: string | null = null;
   private problem: string | null = 'no model trained yet';
   private nextDueSeconds = Number.NEGATIVE_INFINITY;
@@ -144,10 +167,22 @@ export class ModelHolder {
     if (this.running !== null || this.abort.signal.aborted) return;
     const planned = this.plannedFit(nowSeconds, selection, settings);
     if (planned === null) return;
-    const startedMs = this.options.clock.nowMs();
     const refitOf = planned.kind === 'winner-refit' ? selection! : undefined;
-    this.running = this.retrain(loadTrain, startedMs, planned, refitOf).finally(() => {
+    // Never fitted (no schedule yet): due now.
+    const dueSeconds = Number.isFinite(this.nextDueSeconds) ? Math.min(this.nextDueSeconds, nowSeconds) : nowSeconds;
+    const maxErrorPercent = this.options.queue?.maxErrorPercent();
+    const ticket: FitTicket = {
+      key: this.options.queue?.key ?? '',
+      model: this.options.model,
+      hasModel: this.model !== null,
+      dueSeconds,
+      errorRatio:
+        onlineErrorPercent === null || maxErrorPercent === undefined ? null : onlineErrorPercent / maxErrorPercent,
+    };
+    this.runningDueSeconds = dueSeconds;
+    this.running = this.retrain(loadTrain, planned, refitOf, ticket).finally(() => {
       this.running = null;
+      this.runningDueSeconds = null;
     });
   }
 
@@ -171,10 +206,18 @@ export class ModelHolder {
       trainEndSeconds: metadata?.trainEndSeconds ?? null,
       selection: this.model === null ? null : selectionOf(this.model),
       retraining: this.running !== null,
+      queuedForTraining: this.queued,
+      refitLateSeconds: this.refitLateSeconds(),
       lastRetrainError: this.lastRetrainError,
       nextRetrainSeconds: this.nextDueSeconds,
       problem: this.model === null ? this.problem : null,
     };
+  }
+
+  private refitLateSeconds(): number | null {
+    if (this.model === null || this.runningDueSeconds === null) return null;
+    const pastDueSeconds = this.options.clock.nowMs() / 1000 - this.runningDueSeconds;
+    return pastDueSeconds > REFIT_GRACE_SECONDS ? pastDueSeconds : null;
   }
 
   /**
@@ -207,14 +250,19 @@ export class ModelHolder {
 
   private async retrain(
     loadTrain: (signal: AbortSignal) => Promise<Series>,
-    startedMs: number,
     planned: PlannedFit,
     refitOf: AutoSelection | undefined,
+    ticket: FitTicket,
   ): Promise<void> {
     const { options } = this;
     const signal = this.abort.signal;
+    let startedMs = options.clock.nowMs();
+    // The fit's own time: the wait for a training slot is not part of it.
     const elapsedSeconds = () => (options.clock.nowMs() - startedMs) / 1000;
+    let slot: TrainingSlot | null = null;
     try {
+      slot = await this.waitForSlot(ticket, signal);
+      startedMs = options.clock.nowMs();
       const train = await loadTrain(signal);
       const request = {
         model: options.model,
@@ -256,6 +304,20 @@ export class ModelHolder {
         error: message,
         seconds: elapsedSeconds(),
       });
+    } finally {
+      slot?.release();
+    }
+  }
+
+  /** A slot of the training budget (none to wait for without a queue); `queuedForTraining` while waiting. */
+  private async waitForSlot(ticket: FitTicket, signal: AbortSignal): Promise<TrainingSlot | null> {
+    const queue = this.options.queue?.queue;
+    if (queue === undefined) return null;
+    this.queued = true;
+    try {
+      return await queue.acquire(ticket, signal);
+    } finally {
+      this.queued = false;
     }
   }
 

@@ -18,7 +18,8 @@ import type { FittedForecaster } from '../models/types.js';
 import { buildHttpApi } from './http-api.js';
 import { ServiceMetrics } from './metrics.js';
 import { deleteSavedModels, pruneSavedModels, savedModelPath } from './saved-models.js';
-import { inProcessTrainer, type Trainer, WorkerTrainer } from './trainer.js';
+import { type Trainer, trainerFor } from './trainer.js';
+import { TrainingQueue } from './training-queue.js';
 import { StatusHistory } from './ui/history.js';
 import { changedPaths } from './workload-events.js';
 import { modelIdentity, WorkloadLoop } from './workload-loop.js';
@@ -85,6 +86,8 @@ export class PrescaleService {
     private readonly config: ServiceConfig,
     private readonly clock: Clock,
     private readonly trainer: Trainer,
+    /** The training budget every workload's fits wait for (`loop.trainingConcurrency`). */
+    readonly trainingQueue: TrainingQueue,
     private readonly logger: ServiceLogger,
     readonly metrics: ServiceMetrics,
   ) {}
@@ -92,15 +95,11 @@ export class PrescaleService {
   /** Loads served models, opens the doors and the API, reads saved workload models, publishes initial values. */
   static async start(config: ServiceConfig, options: ServiceOptions = {}): Promise<PrescaleService> {
     const clock = options.clock ?? systemClock;
-    if (options.trainer === undefined && config.loop.trainer === 'job') {
-      // Jobs need a Kubernetes client and the pod's identity: `prescale serve` builds that trainer and passes it.
-      throw new PrescaleError('invalid-input', 'loop.trainer: job needs a JobTrainer; pass options.trainer', {
-        field: 'loop.trainer',
-      });
-    }
-    const trainer = options.trainer ?? (config.loop.trainer === 'worker' ? new WorkerTrainer() : inProcessTrainer);
+    const trainer = options.trainer ?? trainerFor(config.loop);
     const metrics = new ServiceMetrics({ processMetrics: options.processMetrics });
-    const service = new PrescaleService(config, clock, trainer, options.logger ?? silentLogger, metrics);
+    const trainingQueue = new TrainingQueue(config.loop.trainingConcurrency, clock);
+    metrics.observeTrainingQueue(() => trainingQueue.stats());
+    const service = new PrescaleService(config, clock, trainer, trainingQueue, options.logger ?? silentLogger, metrics);
     try {
       await service.open();
     } catch (error) {
@@ -316,6 +315,12 @@ export class PrescaleService {
       source: new PrometheusSource(client, { sumSeries: true }),
       instant: client,
       trainer: this.trainer,
+      trainingQueue: {
+        queue: this.trainingQueue,
+        key,
+        // The workload's current settings: `applyWorkloads` updates the entry without a new loop.
+        maxErrorPercent: () => (this.workloads.get(key)?.workload ?? workload).resource.policy.fallback.maxErrorPercent,
+      },
       clock: this.clock,
       modelPath: this.modelPath(workload),
       publishers: this.publishersFor(workload),

@@ -6,7 +6,14 @@ import { PrescaleError, type Series } from '../core/index.js';
 import type { FittedAuto } from '../models/auto.js';
 import { loadFittedModel } from '../models/registry.js';
 import { sharedRoot } from '../testing/paths.js';
-import { inProcessTrainer, WorkerTrainer } from './trainer.js';
+import {
+  type FitRequest,
+  type FitResult,
+  inProcessTrainer,
+  type Trainer,
+  TrainerPool,
+  WorkerTrainer,
+} from './trainer.js';
 
 let nasa: Series;
 let worker: WorkerTrainer;
@@ -89,4 +96,28 @@ test('the worker survives a failed fit: the next fit succeeds', async () => {
   await assert.rejects(worker.fit({ model: 'naive', candidates: [], options: {}, train: bad }));
   const ok = await worker.fit({ model: 'naive', candidates: [], options: {}, train: nasa });
   assert.equal(ok.saved.metadata.model, 'naive');
+});
+
+test('a pool of trainers (loop.trainingConcurrency worker threads) gives each concurrent fit the least busy member', async () => {
+  const calls: number[] = [];
+  const gates: (() => void)[] = [];
+  const member = (index: number): Trainer => ({
+    async fit(request: FitRequest): Promise<FitResult> {
+      calls.push(index);
+      await new Promise<void>((resolve) => gates.push(resolve));
+      return inProcessTrainer.fit(request);
+    },
+    close: async () => undefined,
+  });
+  const pool = new TrainerPool([member(0), member(1)]);
+  const request = { model: 'naive', candidates: [], options: { horizonSteps: 5 }, train: nasa };
+  const first = pool.fit(request);
+  const second = pool.fit(request);
+  assert.deepEqual(calls, [0, 1], 'two fits at once run on two members');
+  gates.shift()?.();
+  await first;
+  const third = pool.fit(request);
+  assert.deepEqual(calls, [0, 1, 0], 'the next goes to the member that is free');
+  for (const open of gates.splice(0)) open();
+  await Promise.all([second, third]);
 });

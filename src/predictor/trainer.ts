@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import type { ServiceConfig } from '../config/service.js';
 import { PrescaleError, type Series } from '../core/index.js';
 import type { AutoSelection } from '../models/auto.js';
 import { modelDefinition } from '../models/registry.js';
@@ -129,5 +130,48 @@ export class WorkerTrainer implements Trainer {
     worker.on('exit', (code) => failAll(new Error(`fit worker exited with code ${code}`)));
     this.worker = worker;
     return worker;
+  }
+}
+
+/**
+ * Spreads fits over several trainers, each fit to the one with the fewest in flight: `loop.trainingConcurrency`
+ * worker threads, so that many fits run at once (the training queue admits no more than that).
+ */
+export class TrainerPool implements Trainer {
+  private readonly inFlight: number[];
+
+  constructor(private readonly members: readonly Trainer[]) {
+    this.inFlight = members.map(() => 0);
+  }
+
+  async fit(request: FitRequest, signal?: AbortSignal): Promise<FitResult> {
+    const index = this.inFlight.indexOf(Math.min(...this.inFlight));
+    this.inFlight[index]++;
+    try {
+      return await this.members[index].fit(request, signal);
+    } finally {
+      this.inFlight[index]--;
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.members.map((member) => member.close()));
+  }
+}
+
+/**
+ * The trainer `loop` asks for: `trainingConcurrency` worker threads, or the calling thread. Kubernetes Jobs need a
+ * client and the pod's identity, so `prescale serve` builds that trainer (`JobTrainer`) and passes it instead.
+ */
+export function trainerFor(loop: Pick<ServiceConfig['loop'], 'trainer' | 'trainingConcurrency'>): Trainer {
+  switch (loop.trainer) {
+    case 'worker':
+      return new TrainerPool(Array.from({ length: loop.trainingConcurrency }, () => new WorkerTrainer()));
+    case 'in-process':
+      return inProcessTrainer;
+    case 'job':
+      throw new PrescaleError('invalid-input', 'loop.trainer: job needs a JobTrainer; pass options.trainer', {
+        field: 'loop.trainer',
+      });
   }
 }

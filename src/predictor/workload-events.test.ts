@@ -173,3 +173,28 @@ test('changedPaths: the dotted paths of the leaves that differ; arrays compare w
   assert.deepEqual(changedPaths(before, after), ['resource.policy.maxReplicas', 'resource.tags', 'queries.cpu']);
   assert.deepEqual(changedPaths(before, structuredClone(before)), []);
 });
+
+test('a refit turning late is logged once, with the model still serving; the status and metric say it meanwhile', () => {
+  const model = (refitLateSeconds: number | null) =>
+    ({ ...runningWorkload().model, queuedForTraining: true, refitLateSeconds }) as WorkloadStatus['model'];
+  const data = { prometheusError: null } as WorkloadStatus['data'];
+  const onTime = runningWorkload({ lastSyncSeconds: 0, data, model: model(null) });
+  const late = runningWorkload({ lastSyncSeconds: 30, data, model: model(930) });
+  const later = runningWorkload({ lastSyncSeconds: 60, data, model: model(960) });
+  assert.deepEqual(syncEvents(onTime, late, null).events, [
+    {
+      level: 'warn',
+      message: 'model refit late; serving the last good model',
+      fields: {
+        workload: 'web',
+        namespace: 'shop',
+        serving: 'prophet',
+        fittedAtSeconds: 1_796_000_000,
+        lateSeconds: 930,
+        waiting: 'queued for a training slot',
+      },
+    },
+  ]);
+  assert.deepEqual(messages(late, later), []);
+  assert.deepEqual(messages(later, onTime), []);
+});

@@ -4,7 +4,8 @@ import type { WorkloadStatus } from './workload-status.js';
 /**
  * The log lines a sync leaves: what changed between the status before it and after it. One line per event that
  * matters — fallback entered, recovering (or interrupted), left, or its causes changed; a Prometheus read failing (the first failure,
- * then a count every few minutes, then the recovery); the published replicas changing — never one line per sync.
+ * then a count every few minutes, then the recovery); a refit turning late; the published replicas changing — never
+ * one line per sync.
  * Pure: the previous status and the memory of a failing read come in, the lines and the new memory go out.
  * Fits are logged as they finish, in the background (`fitEvents`).
  */
@@ -40,6 +41,21 @@ export function syncEvents(
   for (const event of read.events) events.push({ ...event, fields: { ...workload, ...event.fields } });
   for (const event of fallbackEvents(before, after, nowSeconds)) {
     events.push({ ...event, fields: { ...workload, ...event.fields } });
+  }
+  const late = after.model.refitLateSeconds;
+  // Once per late refit: the status and prescale_model_refit_late say it for as long as it lasts.
+  if (before.model.refitLateSeconds === null && late !== null) {
+    events.push({
+      level: 'warn',
+      message: 'model refit late; serving the last good model',
+      fields: {
+        ...workload,
+        serving: after.model.current,
+        fittedAtSeconds: after.model.fittedAtSeconds,
+        lateSeconds: Math.round(late),
+        waiting: after.model.queuedForTraining ? 'queued for a training slot' : 'fitting',
+      },
+    });
   }
   if (before.published.replicas !== after.published.replicas) {
     events.push({

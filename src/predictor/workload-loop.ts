@@ -19,7 +19,7 @@ import type { PlannerState } from '../planner/types.js';
 import type { UsageHistory } from '../planner/vertical.js';
 import { autoRefitSettings } from './auto-refit.js';
 import type { ServiceMetrics } from './metrics.js';
-import { ModelHolder, servingModelName } from './model-holder.js';
+import { ModelHolder, type ModelHolderOptions, servingModelName } from './model-holder.js';
 import { OnlineAccuracy } from './online-accuracy.js';
 import { RecentSeries } from './recent-series.js';
 import type { Trainer } from './trainer.js';
@@ -40,6 +40,8 @@ export interface WorkloadLoopOptions {
   readonly source: MetricSource;
   readonly instant: Pick<PrometheusClient, 'queryInstant'>;
   readonly trainer: Trainer;
+  /** The service's training budget, which every fit waits for; absent (the simulator): fits start at once. */
+  readonly trainingQueue?: ModelHolderOptions['queue'];
   readonly clock: Clock;
   /** Where the fitted model is saved; null = not persisted. */
   readonly modelPath: string | null;
@@ -118,6 +120,7 @@ export class WorkloadLoop {
       retryAfterSeconds: options.loop.retrainRetrySeconds,
       path: options.modelPath,
       trainer: options.trainer,
+      queue: options.trainingQueue,
       clock: options.clock,
       onFit: (event) => {
         const labels = { workload: this.name, namespace: this.namespace };

@@ -95,6 +95,7 @@ export function exportWorkloadMetrics(m: ServiceMetrics, s: WorkloadSnapshot): v
   if (model !== null) m.modelInfo.set({ ...labels, model }, 1);
   setOrRemove(m.modelLastFit, labels, status.model.fittedAtSeconds);
   m.modelRefitInterval.set(labels, r.prediction.retrainEverySeconds);
+  m.modelRefitLate.set(labels, status.model.refitLateSeconds === null ? 0 : 1);
 }
 
 /**

@@ -6,7 +6,14 @@ export function runningWorkload(overrides: Partial<WorkloadStatus> = {}): Worklo
     name: 'web',
     namespace: 'shop',
     data: { replicas: 4 },
-    model: { current: 'prophet', fittedAtSeconds: 1_796_000_000, problem: null, forecastError: null },
+    model: {
+      current: 'prophet',
+      fittedAtSeconds: 1_796_000_000,
+      problem: null,
+      forecastError: null,
+      queuedForTraining: false,
+      refitLateSeconds: null,
+    },
     accuracy: { rollingErrorPercent: 12.34567 },
     forecast: {
       startSeconds: 1_796_281_200,
