@@ -11,6 +11,7 @@ import {
   KedaScaler,
   listening,
   type Publisher,
+  type RemoteDecisions,
   splitListen,
 } from '../executor/index.js';
 import { readFittedModel } from '../models/persistence.js';
@@ -64,7 +65,7 @@ export class PrescaleService {
   /** Set while `run` runs, so workloads added later start syncing at once. */
   private runSignal: AbortSignal | null = null;
   private readonly runners = new Set<Promise<void>>();
-  private doorsByIntegration: { keda: Publisher | null; externalMetrics: Publisher | null } = {
+  private doorsByIntegration: { keda: KedaScaler | null; externalMetrics: ExternalMetricsServer | null } = {
     keda: null,
     externalMetrics: null,
   };
@@ -362,6 +363,13 @@ export class PrescaleService {
 
   private loopsNamed(name: string): WorkloadLoop[] {
     return this.loops().filter((loop) => loop.name === name);
+  }
+
+  /** Sharding: both doors answer for workloads other replicas run by asking `remote` (their owners). */
+  forwardTo(remote: RemoteDecisions): void {
+    for (const door of [this.doorsByIntegration.keda, this.doorsByIntegration.externalMetrics]) {
+      door?.forwardTo(remote);
+    }
   }
 
   /** One sync of every workload at `nowSeconds` (default the clock's now). */
