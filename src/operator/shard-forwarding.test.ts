@@ -10,8 +10,8 @@ import {
   DESIRED_REPLICAS_METRIC,
   ExternalMetricsServer,
   externalScalerLoaderOptions,
-  freePort,
   externalScalerProtoPath,
+  freePort,
   KedaScaler,
   type ScalingDecision,
 } from '../executor/index.js';
