@@ -41,7 +41,10 @@ export type RemoteDecision = ScalingDecision | 'unknown' | 'unreachable';
  * and the request is forwarded there. Doors ask only for workloads they have no decision of.
  */
 export interface RemoteDecisions {
-  /** The names of the workloads of `namespace` other replicas own (the External Metrics API selects among them). */
+  /**
+   * The names of the workloads of `namespace`, whoever runs them (the External Metrics API selects among them, then
+   * asks `decision` for those it does not run).
+   */
   workloadsIn(namespace: string): readonly string[];
   /**
    * The owner's decision for a workload served through `door` (a Publisher's name): `unknown` when no other replica

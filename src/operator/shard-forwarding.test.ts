@@ -208,5 +208,6 @@ test('an owner that does not answer: unreachable once the timeout passes on the 
   assert.equal(early, 'waiting', 'still waiting before the timeout');
   await clock.advance(1);
   assert.equal(await pending, 'unreachable');
-  assert.deepEqual(forwarding.workloadsIn('shop'), ['api', 'web', 'lost'], 'what the others own');
+  assert.deepEqual(forwarding.workloadsIn('shop'), ['api', 'web', 'local', 'lost'], 'every resource of the namespace');
+  assert.equal(await forwarding.decision('keda', 'shop', 'local'), 'unknown', 'its own: nothing to forward');
 });

@@ -29,14 +29,9 @@ const INTEGRATION_OF_DOOR: Record<string, string> = { keda: 'KEDA', 'external-me
 export class ShardForwarding implements RemoteDecisions {
   constructor(private readonly options: ShardForwardingOptions) {}
 
+  /** Every resource of the namespace, whoever owns it: a door selects among them first, then asks their owners. */
   workloadsIn(namespace: string): string[] {
-    const { directory, self, resourceKeys } = this.options;
-    return resourceKeys(namespace)
-      .filter((key) => {
-        const owner = directory.ownerOf(key);
-        return owner !== null && owner !== self;
-      })
-      .map((key) => key.slice(namespace.length + 1));
+    return this.options.resourceKeys(namespace).map((key) => key.slice(namespace.length + 1));
   }
 
   async decision(door: string, namespace: string, workload: string): Promise<RemoteDecision> {
