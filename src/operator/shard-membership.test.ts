@@ -61,7 +61,7 @@ test('a newcomer owns nothing for two retry periods; its Lease carries its addre
   assert.equal(a.addressOf('prescale-0'), '10.0.0.0:8080');
 });
 
-test('a member cut off from the API fences itself out before the others take its keys: never owned by two', async () => {
+test('a member cut off from the API fences itself out before the others take its keys, and rejoins afresh: never owned by two', async () => {
   const clock = new ManualClock(Date.parse('2026-12-03T12:00:00Z'));
   const a = member('fence', 'prescale-0', clock);
   const b = member('fence', 'prescale-1', clock);
@@ -97,6 +97,15 @@ test('a member cut off from the API fences itself out before the others take its
     `a takes b's keys after its lease duration (${takenAfterMs})`,
   );
   assert.ok(takenAfterMs <= 19_000, `within the lease duration and two retries (${takenAfterMs})`);
+
+  // The partition heals: b joins afresh (two rounds), a lets go first; still never owned by two.
+  for (let i = 0; i < 4; i++) {
+    await b.renewAndObserve();
+    await a.renewAndObserve();
+    await clock.advance(1000);
+    assert.equal(keys.filter((key) => a.owns(key) && b.owns(key)).length, 0, `round ${i} after healing`);
+  }
+  assert.deepEqual(owned(b), shareOfB, 'b has its share back');
 });
 
 test('the loop renews every retry period; stop releases the Lease and owns nothing more', async () => {

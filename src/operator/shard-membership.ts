@@ -115,8 +115,9 @@ export class ShardMembership {
     const listed = renewed && (await this.observe());
     const nowMs = this.options.clock.nowMs();
     if (renewed && listed) {
+      // First success, or the first after being fenced out: join afresh, so the others let go first.
+      if (nowMs - this.lastSeenAllMs >= this.renewDeadlineMs()) this.joinedAtMs = nowMs;
       this.lastSeenAllMs = nowMs;
-      this.joinedAtMs ??= nowMs;
     }
     const members = this.members();
     const signature = members.join(',');
@@ -127,9 +128,16 @@ export class ShardMembership {
   }
 
   private isMember(nowMs: number): boolean {
-    const deadlineMs = (this.options.renewDeadlineSeconds ?? 10) * 1000;
     const joinMs = 2 * this.retryMs();
-    return nowMs - this.lastSeenAllMs < deadlineMs && this.joinedAtMs !== null && nowMs - this.joinedAtMs >= joinMs;
+    return (
+      nowMs - this.lastSeenAllMs < this.renewDeadlineMs() &&
+      this.joinedAtMs !== null &&
+      nowMs - this.joinedAtMs >= joinMs
+    );
+  }
+
+  private renewDeadlineMs(): number {
+    return (this.options.renewDeadlineSeconds ?? 10) * 1000;
   }
 
   private retryMs(): number {
