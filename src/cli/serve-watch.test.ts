@@ -2,8 +2,11 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, type TestContext, test } from 'node:test';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
 import * as k8s from '@kubernetes/client-node';
 import { stringify } from 'yaml';
+import { externalScalerLoaderOptions, externalScalerProtoPath } from '../executor/index.js';
 import {
   createTargetDeployment,
   installPredictiveAutoscalerCrd,
@@ -20,14 +23,23 @@ import { tempDir } from '../testing/temp-dir.js';
 // the workloads so that its doors answer; when the leader is stopped (SIGTERM, as on a rollout) it releases the
 // Lease and the other takes over and writes what changes next.
 
+/** The one call of KEDA's external scaler the test makes. */
+interface ScalerClient extends grpc.Client {
+  GetMetrics(
+    request: object,
+    callback: (error: grpc.ServiceError | null, response: { metricValues: { metricValue: number }[] }) => void,
+  ): void;
+}
+
 let server: KubeApiServer;
 
 before(async () => {
-  server = await startKubeApiServer({ namespaces: ['default', 'shop', 'team', 'prescale'] });
+  server = await startKubeApiServer({ namespaces: ['default', 'shop', 'team', 'fleet', 'prescale'] });
   const kc = kubeConfigFor(server.url);
   await installPredictiveAutoscalerCrd(kc);
   await createTargetDeployment(kc, 'shop', 'web');
   await createTargetDeployment(kc, 'team', 'web');
+  await createTargetDeployment(kc, 'fleet', 'web');
 });
 
 after(() => server.stop());
@@ -45,7 +57,7 @@ async function serveWatching(
   dir: string,
   flags: string[],
   podName = 'prescale-0',
-): Promise<{ run: PrescaleRun; api: number }> {
+): Promise<{ run: PrescaleRun; api: number; keda: number | null }> {
   const configFile = join(dir, `${podName}.yaml`);
   await writeFile(
     configFile,
@@ -63,10 +75,12 @@ async function serveWatching(
     KUBECONFIG: await writeProcessKubeconfig(dir, server.url),
     POD_NAME: podName,
     POD_NAMESPACE: 'prescale',
+    // Where the other replicas reach this one's API with --shards (its port is the API's).
+    POD_IP: '127.0.0.1',
   });
   t.after(() => run.child.kill('SIGKILL'));
-  const { api } = await servingPorts(run);
-  return { run, api };
+  const { api, keda } = await servingPorts(run);
+  return { run, api, keda };
 }
 
 test('prescale serve --watch runs the workloads of PredictiveAutoscalers and owns their HPAs', async (t) => {
@@ -202,4 +216,95 @@ test('--leader-election without --watch is refused, naming the flag', async (t) 
   const run = prescale(['serve', '--config', configFile, '--leader-election']);
   assert.equal(await run.exited, 2);
   assert.match(run.output(), /--leader-election: .*add --watch/);
+});
+
+test("two replicas with --shards: each runs and writes its share; either one's KEDA scaler answers for all", async (t) => {
+  const dir = await tempDir(t);
+  const flags = ['--watch', 'fleet', '--shards'];
+  const first = await serveWatching(t, dir, flags, 'prescale-0');
+  const second = await serveWatching(t, dir, flags, 'prescale-1');
+  const bothMembers = '"members":["prescale-0","prescale-1"]';
+  await Promise.all([first.run.logLine(bothMembers), second.run.logLine(bothMembers)]);
+
+  const kc = kubeConfigFor(server.url);
+  const custom = kc.makeApiClient(k8s.CustomObjectsApi);
+  const names = ['w0', 'w1', 'w2', 'w3', 'w4', 'w5'];
+  for (const name of names) {
+    await custom.createNamespacedCustomObject({
+      ...pasOf('fleet'),
+      body: {
+        apiVersion: 'autoscaler.ml.dev/v1alpha1',
+        kind: 'PredictiveAutoscaler',
+        metadata: { name },
+        spec: { targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' }, integration: 'KEDA' },
+      },
+    });
+  }
+  // Each status is written once, by one of the two.
+  for (const name of names) {
+    await Promise.any([first, second].map(({ run }) => run.logLine(`"key":"fleet/${name}","observedGeneration":1`)));
+  }
+  const shares = await Promise.all(
+    [first, second].map(async ({ api }) => {
+      const { workloads } = (await (await fetch(`http://127.0.0.1:${api}/v1/workloads`)).json()) as {
+        workloads: { name: string; replicas: number }[];
+      };
+      return workloads;
+    }),
+  );
+  assert.deepEqual(
+    shares
+      .flat()
+      .map((w) => w.name)
+      .sort(),
+    names,
+    'every workload runs on exactly one replica',
+  );
+  assert.ok(
+    shares.every((share) => share.length > 0),
+    `both take a share (${shares.map((s) => s.length)})`,
+  );
+
+  // Each replica's KEDA scaler answers for the other's workloads with the owner's value.
+  const definition = protoLoader.loadSync(externalScalerProtoPath, externalScalerLoaderOptions);
+  const Scaler = (
+    grpc.loadPackageDefinition(definition) as unknown as {
+      externalscaler: { ExternalScaler: new (address: string, credentials: grpc.ChannelCredentials) => ScalerClient };
+    }
+  ).externalscaler.ExternalScaler;
+  for (const [i, { keda }] of [first, second].entries()) {
+    const client = new Scaler(`127.0.0.1:${keda}`, grpc.credentials.createInsecure());
+    t.after(() => client.close());
+    for (const workload of shares[1 - i]) {
+      const value = await new Promise<number>((resolve, reject) =>
+        client.GetMetrics(
+          {
+            scaledObjectRef: { name: workload.name, namespace: 'fleet', scalerMetadata: { workload: workload.name } },
+            metricName: `s0-prescale-${workload.name}`,
+          },
+          (error, response) => (error ? reject(error) : resolve(response.metricValues[0].metricValue)),
+        ),
+      );
+      assert.equal(value, workload.replicas, `${workload.name} through the replica that does not run it`);
+    }
+  }
+
+  // A rollout stops one: it releases its Lease and the other counts itself alone at its next try.
+  first.run.child.kill('SIGTERM');
+  assert.equal(await first.run.exited, 0);
+  await second.run.logLine('"members":["prescale-1"]');
+  second.run.child.kill('SIGTERM');
+  assert.equal(await second.run.exited, 0);
+});
+
+test('--shards without --watch, or with --leader-election, is refused, naming the flag', async (t) => {
+  const dir = await tempDir(t);
+  const configFile = join(dir, 'prescale.yaml');
+  await writeFile(configFile, stringify({ externalMetrics: { enabled: false } }));
+  const alone = prescale(['serve', '--config', configFile, '--shards']);
+  assert.equal(await alone.exited, 2);
+  assert.match(alone.output(), /--shards: .*add --watch/);
+  const both = prescale(['serve', '--config', configFile, '--watch', '--shards', '--leader-election']);
+  assert.equal(await both.exited, 2);
+  assert.match(both.output(), /--shards: .*drop --leader-election/);
 });

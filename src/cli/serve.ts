@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { type ServiceConfig, trainingConcurrencySchema } from '../config/service.js';
 import { parseServiceConfigYaml } from '../config/service-yaml.js';
 import { PrescaleError, systemClock } from '../core/index.js';
+import type { RemoteDecisions } from '../executor/types.js';
 import type { WorkloadRunner } from '../operator/controller.js';
 import { readConfigFile } from './config.js';
 import type { RegisterCommand } from './run.js';
@@ -28,8 +29,18 @@ export const registerServe: RegisterCommand = (program, run) => {
         'objects and status, every replica answers KEDA and the External Metrics API',
     )
     .option(
+      '--shards',
+      'with --watch: run as one of several replicas that share the resources, each running and writing only its ' +
+        'share (a Lease per replica, rendezvous hashing); the doors of every replica answer for all, forwarding to ' +
+        'the owner. Replaces --leader-election',
+    )
+    .option(
+      '--shard-address <host:port>',
+      "with --shards: where the other replicas reach this one's HTTP API (default: env POD_IP and the API's port)",
+    )
+    .option(
       '--leader-election-namespace <namespace>',
-      "the Lease's namespace (default: env POD_NAMESPACE, else prescale)",
+      "the namespace of the leader's or the shard members' Leases (default: env POD_NAMESPACE, else prescale)",
     )
     .option(
       '--training-concurrency <n>',
@@ -52,6 +63,20 @@ export const registerServe: RegisterCommand = (program, run) => {
             'invalid-input',
             '--leader-election: only the PredictiveAutoscaler controller elects a leader; add --watch',
             { field: '--leader-election' },
+          );
+        }
+        if (opts.shards === true && opts.watch === undefined) {
+          throw new PrescaleError(
+            'invalid-input',
+            '--shards: only the PredictiveAutoscaler controller shares resources among replicas; add --watch',
+            { field: '--shards' },
+          );
+        }
+        if (opts.shards === true && opts.leaderElection === true) {
+          throw new PrescaleError(
+            'invalid-input',
+            '--shards: each shard has its own writer, so there is no leader to elect; drop --leader-election',
+            { field: '--shards' },
           );
         }
         if (opts.watch !== undefined && config.workloads.length > 0) {
@@ -91,7 +116,10 @@ export const registerServe: RegisterCommand = (program, run) => {
             );
           }
           const { watch } = opts;
-          if (watch !== undefined) watcher = await startWatching(service, { ...opts, watch }, logger);
+          if (watch !== undefined) {
+            const shardAddress = opts.shardAddress ?? `${process.env.POD_IP ?? hostname()}:${service.ports.api}`;
+            watcher = await startWatching(service, { ...opts, watch, shardAddress }, logger);
+          }
           await service.run(controller.signal);
         } finally {
           await watcher?.stop();
@@ -108,6 +136,8 @@ interface ServeOptions {
   watch?: string | true;
   leaderElection?: true;
   leaderElectionNamespace?: string;
+  shards?: true;
+  shardAddress?: string;
   scalerAddress: string;
   trainingConcurrency?: string;
 }
@@ -135,29 +165,53 @@ const LEASE_NAME = 'prescale-leader';
 
 /**
  * Starts the PredictiveAutoscaler controller in front of the service (loaded only with `--watch`), and with
- * `--leader-election` campaigns for the Lease: stopping stops the controller first, then releases the Lease, so the
- * next leader takes over at its next try and no write follows the release.
+ * `--leader-election` campaigns for the Lease, with `--shards` joins the members: stopping stops the controller
+ * first, then releases the Lease, so the next leader (the other members) takes over at its next try and no write
+ * follows the release.
  */
 async function startWatching(
-  service: WorkloadRunner,
-  opts: ServeOptions & { watch: string | true },
+  service: WorkloadRunner & { forwardTo(remote: RemoteDecisions): void },
+  opts: ServeOptions & { watch: string | true; shardAddress: string },
   logger: Logger,
 ): Promise<{ stop(): Promise<void> }> {
-  const [{ PredictiveAutoscalerController }, { LeaderElector }, { KubeConfig }] = await Promise.all([
+  const [
+    { PredictiveAutoscalerController },
+    { LeaderElector },
+    { ShardMembership },
+    { ShardForwarding },
+    { KubeConfig },
+  ] = await Promise.all([
     import('../operator/controller.js'),
     import('../operator/leader-election.js'),
+    import('../operator/shard-membership.js'),
+    import('../operator/shard-forwarding.js'),
     import('@kubernetes/client-node'),
   ]);
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromDefault();
   const namespaces = opts.watch === true ? null : opts.watch.split(',').map((namespace) => namespace.trim());
   // client-go's identity: the pod name (the downward API gives it) and a unique suffix, so a restarted pod is new.
-  const identity = `${process.env.POD_NAME ?? hostname()}_${randomUUID()}`;
+  const podName = process.env.POD_NAME ?? hostname();
+  const identity = `${podName}_${randomUUID()}`;
+  const leaseNamespace = opts.leaderElectionNamespace ?? process.env.POD_NAMESPACE ?? 'prescale';
+  const membership =
+    opts.shards === true
+      ? new ShardMembership({
+          kubeConfig,
+          namespace: leaseNamespace,
+          podName,
+          identity,
+          address: opts.shardAddress,
+          clock: systemClock,
+          onMembersChanged: () => controller.requeueAll(),
+          log: (level, message, fields) => logger[level](fields ?? {}, message),
+        })
+      : null;
   const elector =
     opts.leaderElection === true
       ? new LeaderElector({
           kubeConfig,
-          namespace: opts.leaderElectionNamespace ?? process.env.POD_NAMESPACE ?? 'prescale',
+          namespace: leaseNamespace,
           name: LEASE_NAME,
           identity,
           clock: systemClock,
@@ -174,18 +228,31 @@ async function startWatching(
     namespaces,
     clock: systemClock,
     isLeader: elector === null ? undefined : () => elector.isLeader,
+    owns: membership === null ? undefined : (key) => membership.owns(key),
     log: (level, message, fields) => logger[level](fields ?? {}, message),
   });
   await controller.start();
   elector?.start();
+  if (membership !== null) {
+    service.forwardTo(
+      new ShardForwarding({
+        directory: membership,
+        self: podName,
+        resourceKeys: (namespace) => controller.resourceKeys(namespace),
+        clock: systemClock,
+      }),
+    );
+    membership.start();
+  }
   logger.info(
-    { namespaces: namespaces ?? 'all', leaderElection: elector !== null, identity },
+    { namespaces: namespaces ?? 'all', leaderElection: elector !== null, shards: membership !== null, identity },
     'watching PredictiveAutoscalers',
   );
   return {
     async stop() {
       await controller.stop();
       await elector?.stop();
+      await membership?.stop();
     },
   };
 }

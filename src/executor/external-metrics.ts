@@ -4,7 +4,7 @@ import { PrescaleError } from '../core/index.js';
 import { type LabelSelector, matchesSelector, parseLabelSelector } from './label-selector.js';
 import { splitListen } from './listen.js';
 import { type HttpRequest, observeHttpRequests } from './request-metrics.js';
-import type { Publisher, ScalingDecision } from './types.js';
+import type { Publisher, RemoteDecisions, ScalingDecision } from './types.js';
 
 /** The API group and version the aggregator proxies to us (docs/service.md). */
 export const EXTERNAL_METRICS_GROUP = 'external.metrics.k8s.io';
@@ -60,8 +60,17 @@ export class ExternalMetricsServer implements Publisher {
   private readonly decisions = new Map<string, ScalingDecision>();
   /** The bound port (useful with `listen: "127.0.0.1:0"`). */
   port = 0;
+  private remote: RemoteDecisions | null = null;
 
   private constructor(private readonly app: FastifyInstance) {}
+
+  /**
+   * Sharding: a selector also matches the workloads other replicas run, whose values are forwarded from their
+   * owners; one whose owner does not answer is left out, as a workload unknown here (the HPA's CPU metric goes on).
+   */
+  forwardTo(remote: RemoteDecisions): void {
+    this.remote = remote;
+  }
 
   /** Starts the HTTPS server; resolves once it listens. */
   static async start(options: ExternalMetricsOptions): Promise<ExternalMetricsServer> {
@@ -195,19 +204,30 @@ export class ExternalMetricsServer implements Publisher {
           kind: 'ExternalMetricValueList',
           apiVersion: GROUP_VERSION,
           metadata: {},
-          items: this.itemsFor(namespace, selector),
+          items: await this.itemsFor(namespace, selector),
         };
       },
     );
   }
 
-  /** One item per workload of the namespace whose labels match; the HPA sums them. */
-  private itemsFor(namespace: string, selector: LabelSelector) {
+  /** One item per workload of the namespace whose labels match (here, or forwarded from its owner); the HPA sums them. */
+  private async itemsFor(namespace: string, selector: LabelSelector) {
+    const matches = (workload: string) => matchesSelector(selector, { workload, namespace });
+    const here = [...this.decisions.values()].filter((d) => d.namespace === namespace && matches(d.workload));
+    const remote = this.remote;
+    const elsewhere =
+      remote === null
+        ? []
+        : await Promise.all(
+            remote
+              .workloadsIn(namespace)
+              .filter((workload) => matches(workload) && !this.decisions.has(`${namespace}/${workload}`))
+              .map((workload) => remote.decision(this.name, namespace, workload)),
+          );
     const items = [];
-    for (const decision of this.decisions.values()) {
-      if (decision.namespace !== namespace) continue;
+    for (const decision of [...here, ...elsewhere]) {
+      if (typeof decision === 'string') continue;
       const metricLabels = { workload: decision.workload, namespace: decision.namespace };
-      if (!matchesSelector(selector, metricLabels)) continue;
       items.push({
         metricName: DESIRED_REPLICAS_METRIC,
         metricLabels,

@@ -26,6 +26,8 @@ export {
 export type {
   PublishedSource,
   Publisher,
+  RemoteDecision,
+  RemoteDecisions,
   ScalingDecision,
   WorkloadMode,
 } from './types.js';

@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { type GrpcCall, observeGrpcCalls } from './request-metrics.js';
-import type { Publisher, ScalingDecision } from './types.js';
+import type { Publisher, RemoteDecisions, ScalingDecision } from './types.js';
 
 /** KEDA's `externalscaler.proto` (docs/service.md), shipped at the repo root. */
 export const externalScalerProtoPath = fileURLToPath(new URL('../../proto/externalscaler.proto', import.meta.url));
@@ -72,8 +72,17 @@ export class KedaScaler implements Publisher {
 
   /** The bound port (useful with `listen: "127.0.0.1:0"`). */
   port = 0;
+  private remote: RemoteDecisions | null = null;
 
   private constructor(private readonly server: grpc.Server) {}
+
+  /**
+   * Sharding: answers the unary calls for workloads other replicas run by forwarding them to their owner. Streams
+   * (`external-push`) are served only by the owner (the ScaledObjects Prescale owns use `external`).
+   */
+  forwardTo(remote: RemoteDecisions): void {
+    this.remote = remote;
+  }
 
   /** Starts the gRPC server; resolves once it is bound. */
   static async start(options: KedaScalerOptions): Promise<KedaScaler> {
@@ -132,22 +141,21 @@ export class KedaScaler implements Publisher {
 
   private handlers(): grpc.UntypedServiceImplementation {
     const unary =
-      <Req, Res>(answer: (request: Req) => Res) =>
+      <Req, Res>(answer: (request: Req) => Promise<Res>) =>
       (call: grpc.ServerUnaryCall<Req, Res>, callback: grpc.sendUnaryData<Res>) => {
-        try {
-          callback(null, answer(call.request));
-        } catch (error) {
-          callback(asServiceError(error));
-        }
+        answer(call.request).then(
+          (response) => callback(null, response),
+          (error) => callback(asServiceError(error)),
+        );
       };
     return {
-      IsActive: unary((ref: ScaledObjectRef) => ({ result: this.lookup(ref).replicas > 0 })),
-      GetMetricSpec: unary((ref: ScaledObjectRef) => {
-        const decision = this.lookup(ref);
+      IsActive: unary(async (ref: ScaledObjectRef) => ({ result: (await this.lookup(ref)).replicas > 0 })),
+      GetMetricSpec: unary(async (ref: ScaledObjectRef) => {
+        const decision = await this.lookup(ref);
         return { metricSpecs: [{ metricName: kedaMetricName(decision.workload), targetSize: 1, targetSizeFloat: 1 }] };
       }),
-      GetMetrics: unary((request: GetMetricsRequest) => {
-        const decision = this.lookup(request.scaledObjectRef);
+      GetMetrics: unary(async (request: GetMetricsRequest) => {
+        const decision = await this.lookup(request.scaledObjectRef);
         const expected = kedaMetricName(decision.workload);
         // KEDA strips its `s<i>-` prefix, but the name may arrive lowercased (keda#4954).
         const asked = request.metricName.replace(/^s\d+-/, '');
@@ -166,7 +174,7 @@ export class KedaScaler implements Publisher {
       StreamIsActive: (call: grpc.ServerWritableStream<ScaledObjectRef, { result: boolean }>) => {
         let key: string;
         try {
-          const decision = this.lookup(call.request);
+          const decision = this.lookupHere(call.request);
           key = workloadKey(decision.namespace, decision.workload);
           call.write({ result: decision.replicas > 0 });
         } catch (error) {
@@ -186,7 +194,7 @@ export class KedaScaler implements Publisher {
       StreamMetricSpec: (call: grpc.ServerWritableStream<ScaledObjectRef, unknown>) => {
         // The spec of a workload never changes while the service runs: send it once, keep the stream open.
         try {
-          const decision = this.lookup(call.request);
+          const decision = this.lookupHere(call.request);
           call.write({
             metricSpecs: [{ metricName: kedaMetricName(decision.workload), targetSize: 1, targetSizeFloat: 1 }],
           });
@@ -200,26 +208,53 @@ export class KedaScaler implements Publisher {
     };
   }
 
-  /** The workload a trigger names, or an error saying which metadata to fix and what is served. */
-  private lookup(ref: ScaledObjectRef | null): ScalingDecision {
+  /**
+   * The decision for the workload a trigger names: this replica's, else (sharding) its owner's; or an error saying
+   * which metadata to fix and what is served, or that the owner did not answer (UNAVAILABLE: KEDA counts a failure,
+   * and past the ScaledObject's failureThreshold applies its `fallback:`).
+   */
+  private async lookup(ref: ScaledObjectRef | null): Promise<ScalingDecision> {
+    const { namespace, workload } = this.workloadOf(ref);
+    const local = this.decisions.get(workloadKey(namespace, workload));
+    if (local !== undefined || this.remote === null) return local ?? this.notFound(namespace, workload);
+    const remote = await this.remote.decision(this.name, namespace, workload);
+    if (remote === 'unreachable') {
+      throw new ScalerError(
+        grpc.status.UNAVAILABLE,
+        `workload "${namespace}/${workload}" is run by another Prescale replica, which did not answer; retry`,
+      );
+    }
+    return remote === 'unknown' ? this.notFound(namespace, workload) : remote;
+  }
+
+  /** The decision this replica has for the workload a trigger names (streams are served by the owner only). */
+  private lookupHere(ref: ScaledObjectRef | null): ScalingDecision {
+    const { namespace, workload } = this.workloadOf(ref);
+    return this.decisions.get(workloadKey(namespace, workload)) ?? this.notFound(namespace, workload);
+  }
+
+  /** The workload a trigger names, or an error saying which metadata to fix. */
+  private workloadOf(ref: ScaledObjectRef | null): { namespace: string; workload: string } {
     const metadata = ref?.scalerMetadata ?? {};
-    const served = [...this.decisions.keys()].sort().join(', ') || 'none yet';
     const workload = metadata.workload?.trim();
     if (!workload) {
       throw new ScalerError(
         grpc.status.INVALID_ARGUMENT,
-        `scalerMetadata.workload: missing; add "workload: <name>" to the trigger's metadata (served: ${served})`,
+        `scalerMetadata.workload: missing; add "workload: <name>" to the trigger's metadata (served: ${this.served()})`,
       );
     }
-    const namespace = metadata.namespace?.trim() || ref?.namespace || 'default';
-    const decision = this.decisions.get(workloadKey(namespace, workload));
-    if (decision === undefined) {
-      throw new ScalerError(
-        grpc.status.NOT_FOUND,
-        `scalerMetadata.workload: no workload "${workload}" in namespace "${namespace}" uses integration KEDA; served: ${served}`,
-      );
-    }
-    return decision;
+    return { namespace: metadata.namespace?.trim() || ref?.namespace || 'default', workload };
+  }
+
+  private notFound(namespace: string, workload: string): never {
+    throw new ScalerError(
+      grpc.status.NOT_FOUND,
+      `scalerMetadata.workload: no workload "${workload}" in namespace "${namespace}" uses integration KEDA; served: ${this.served()}`,
+    );
+  }
+
+  private served(): string {
+    return [...this.decisions.keys()].sort().join(', ') || 'none yet';
   }
 }
 

@@ -264,7 +264,7 @@ test('the RBAC grants the controller what it will do, to the account the pod run
   assert.ok(!grants(cluster, '', 'pods', 'delete'));
   assert.ok(!grants(cluster, 'coordination.k8s.io', 'leases', 'update'), 'leases only in its own namespace');
   const own = rulesOf(objects, account, 'RoleBinding', account.metadata.namespace);
-  for (const verb of ['get', 'create', 'update']) assert.ok(grants(own, 'coordination.k8s.io', 'leases', verb));
+  for (const verb of ['get', 'list', 'create', 'update']) assert.ok(grants(own, 'coordination.k8s.io', 'leases', verb));
 });
 
 test('the External Metrics API bindings: the HPA controller may read it, Prescale may delegate auth', () => {

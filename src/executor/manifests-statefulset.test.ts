@@ -1,6 +1,6 @@
 // The StatefulSet of every rendered install (k8s/ and each overlay) against the code and the rules of the house:
 // the container runs the controller with flags the CLI accepts, on a mounted config its parser accepts and that
-// lists no workloads; the pod knows its name and namespace (the Lease) and holds its service-account token; the
+// lists no workloads; the pod knows its name, namespace and IP (the Leases) and holds its service-account token; the
 // ports and probes are the ones it serves, every file it names is mounted; the pod meets the restricted Pod
 // Security Standard; two replicas, each with its own models volume (one shared claim with training Jobs), spread across nodes, replaced one at a time;
 // and the Service, PodDisruptionBudget and NetworkPolicy select both and open exactly their doors. Schemas:
@@ -98,7 +98,7 @@ test('the mounted config parses, lists no workloads (serve refuses them with --w
   }
 });
 
-test('the pod holds its service-account token and knows its name and namespace from the downward API', () => {
+test('the pod holds its service-account token and knows its name, namespace and IP from the downward API', () => {
   for (const { dir, objects, statefulSet, container, config } of installs) {
     const pod = statefulSet.spec.template.spec;
     assert.equal(pod.automountServiceAccountToken, true, dir);
@@ -106,7 +106,11 @@ test('the pod holds its service-account token and knows its name and namespace f
     const env = Object.fromEntries(container.env.map((e: KubeObject) => [e.name, e.valueFrom?.fieldRef?.fieldPath]));
     // Training Jobs are owned by the replica's pod: it needs its uid too.
     const uid = config.loop.trainer === 'job' ? { POD_UID: 'metadata.uid' } : {};
-    assert.deepEqual(env, { POD_NAME: 'metadata.name', POD_NAMESPACE: 'metadata.namespace', ...uid }, dir);
+    assert.deepEqual(
+      env,
+      { POD_NAME: 'metadata.name', POD_NAMESPACE: 'metadata.namespace', POD_IP: 'status.podIP', ...uid },
+      dir,
+    );
   }
 });
 
@@ -251,6 +255,9 @@ test('the Service, PodDisruptionBudget and NetworkPolicy select both replicas an
       );
     assert.ok(egress(53, 'UDP') && egress(53, 'TCP'), `${dir}: DNS`);
     assert.ok(egress(443) && egress(6443), `${dir}: the Kubernetes API (Service and API servers)`);
+    // With --shards, a door forwards to the replica that owns the workload: its API port, on the same pods only.
+    const peers = policy.spec.egress.find((rule: KubeObject) => rule.ports.some((p: KubeObject) => p.port === 'http'));
+    assert.deepEqual(peers?.to, [{ podSelector: { matchLabels: labels } }], `${dir}: the other replicas' API`);
     const prometheus = new URL(config.prometheus.url);
     const prometheusPort = Number(prometheus.port || (prometheus.protocol === 'https:' ? 443 : 80));
     assert.ok(egress(prometheusPort), `${dir}: Prometheus at ${config.prometheus.url}`);

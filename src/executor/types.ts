@@ -32,3 +32,23 @@ export interface Publisher {
   withdraw(namespace: string, workload: string): Promise<void>;
   close(): Promise<void>;
 }
+
+/** What a door gets from `RemoteDecisions.decision` for a workload it does not run. */
+export type RemoteDecision = ScalingDecision | 'unknown' | 'unreachable';
+
+/**
+ * Where a door finds the decision of a workload this replica does not run: with sharding, another replica owns it
+ * and the request is forwarded there. Doors ask only for workloads they have no decision of.
+ */
+export interface RemoteDecisions {
+  /**
+   * The names of the workloads of `namespace`, whoever runs them (the External Metrics API selects among them, then
+   * asks `decision` for those it does not run).
+   */
+  workloadsIn(namespace: string): readonly string[];
+  /**
+   * The owner's decision for a workload served through `door` (a Publisher's name): `unknown` when no other replica
+   * owns it (or it uses the other door), `unreachable` when its owner did not answer in time.
+   */
+  decision(door: string, namespace: string, workload: string): Promise<RemoteDecision>;
+}

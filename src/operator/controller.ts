@@ -33,7 +33,8 @@ export const REPORTING_CONTROLLER = `${GROUP}/prescale`;
 
 /** What the controller needs of the service. */
 export interface WorkloadRunner {
-  applyWorkloads(workloads: readonly WorkloadConfig[]): Promise<WorkloadChanges>;
+  /** `handedOver`: removed workloads another replica now runs (sharding); their saved models are kept. */
+  applyWorkloads(workloads: readonly WorkloadConfig[], handedOver?: ReadonlySet<string>): Promise<WorkloadChanges>;
   /** The running workloads' status, which the resources' status reports. */
   statuses(): readonly WorkloadStatus[];
   /** Deletes saved models of workloads other than these (`namespace/name`): resources deleted while not running. */
@@ -53,6 +54,12 @@ export interface ControllerOptions {
    * Metrics API answer, but only the leader writes owned objects, status and events. Default: always.
    */
   readonly isLeader?: () => boolean;
+  /**
+   * Sharding (shard-membership.ts): whether this replica owns a resource (`namespace/name`) now. It runs, and
+   * writes for, only those; one it no longer owns is handed over (stopped, its saved model kept). Default: all.
+   * Told of a change of owners through `requeueAll`.
+   */
+  readonly owns?: (key: string) => boolean;
   /** Told of every finished reconcile and its wall time (metrics, the benchmark). */
   readonly onReconciled?: (key: string, milliseconds: number, ok: boolean) => void;
   /** Every resource's status is refreshed from its running workload this often (default 30 s). */
@@ -178,13 +185,26 @@ export class PredictiveAutoscalerController {
     );
   }
 
-  /** Reconciles every known resource again: a replica that has just become leader writes what it owns. */
+  /**
+   * Reconciles every known resource again: a replica that has just become leader writes what it owns; after a
+   * change of shard members, each replica takes up the resources it now owns and hands over the others.
+   */
   requeueAll(): void {
     for (const informer of this.informers) for (const object of informer.list()) this.queue.add(keyOf(object));
   }
 
-  private leads(): boolean {
-    return this.options.isLeader?.() ?? true;
+  /** The keys (`namespace/name`) of every resource of `namespace` the informers know, whoever owns them. */
+  resourceKeys(namespace: string): string[] {
+    return this.informers.flatMap((informer) => informer.list(namespace).map(keyOf));
+  }
+
+  /** Whether this replica writes for `key` now: it leads (leader election) and owns it (sharding). */
+  private writes(key: string): boolean {
+    return (this.options.isLeader?.() ?? true) && this.owns(key);
+  }
+
+  private owns(key: string): boolean {
+    return this.options.owns?.(key) ?? true;
   }
 
   /** Resolves when every queued key has been reconciled (tests). */
@@ -223,6 +243,14 @@ export class PredictiveAutoscalerController {
       if (this.workloads.delete(key)) await this.options.service.applyWorkloads([...this.workloads.values()]);
       return;
     }
+    if (!this.owns(key)) {
+      // Another replica owns it now: stop running it here, keeping its saved model should it come back.
+      this.applied.delete(key);
+      if (this.workloads.delete(key)) {
+        await this.options.service.applyWorkloads([...this.workloads.values()], new Set([key]));
+      }
+      return;
+    }
     const targetRef = object.spec?.targetRef as { kind?: unknown; name?: unknown } | undefined;
     const pod = await this.podOfTarget(namespace, targetRef);
     const parsed = safeParseWithIssues(workloadEntrySchema, {
@@ -254,7 +282,7 @@ export class PredictiveAutoscalerController {
         now,
         generation,
       );
-      if (this.leads() && (await this.writeStatus(object, { observedGeneration: generation, conditions }))) {
+      if (this.writes(key) && (await this.writeStatus(object, { observedGeneration: generation, conditions }))) {
         this.log('warn', 'invalid spec', { key, message });
       }
       return;
@@ -263,8 +291,8 @@ export class PredictiveAutoscalerController {
     await this.options.service.applyWorkloads([...this.workloads.values()]);
     const owner = { name, namespace, uid: object.metadata?.uid ?? '' };
     const owned = ownedObject(owner, parsed.data.resource, this.options.scalerAddress);
-    // Every replica runs the workload (its doors answer); only the leader writes to the API.
-    if (!this.leads()) return;
+    // Every replica that runs the workload serves its doors; only the leader (of its shard) writes to the API.
+    if (!this.writes(key)) return;
     const ownedJson = JSON.stringify(owned);
     // Direct owns nothing (and removes what an earlier integration owned): applied again if it comes back.
     if (owned === null) this.applied.delete(key);

@@ -167,6 +167,30 @@ test('workloads are added, reconfigured with their model kept, replaced and remo
   assert.deepEqual(changes, { added: [], updated: [], replaced: [], removed: [] });
 });
 
+test('sharding: a workload handed over to another replica keeps its saved model, and loads it when it comes back', async (t) => {
+  const modelsDir = await mkdtemp(join(tmpdir(), 'prescale-'));
+  const clock = new ManualClock(T0 * 1000);
+  const config = parsed(modelsDir, [entry('web')]);
+  const service = await PrescaleService.start(config, { clock, trainer: inProcessTrainer, processMetrics: false });
+  t.after(() => stopThenRemove(service, modelsDir));
+  await service.syncAll();
+  await service.whenIdle();
+  assert.equal(service.statuses()[0].model.current, 'naive');
+  const modelFile = savedModelPath(modelsDir, config.workloads[0]);
+
+  const changes = await service.applyWorkloads([], new Set(['shop/web']));
+  assert.deepEqual(changes.removed, ['shop/web']);
+  assert.deepEqual(service.statuses(), [], 'no longer run here');
+  assert.ok(existsSync(modelFile), 'its saved model is kept');
+
+  await clock.advance(3600_000);
+  // It comes back with a workload this replica never ran: the one loads its saved model, the other must train.
+  await service.applyWorkloads(parsed(modelsDir, [entry('web'), entry('api')]).workloads);
+  const model = (name: string) => service.statuses().find((s) => s.name === name)?.model.current;
+  assert.equal(model('web'), 'naive', 'its saved model serves at once, before any sync or fit');
+  assert.equal(model('api'), null, 'no saved model: nothing until it has trained');
+});
+
 test('run(): a workload added while the service runs syncs on its period; a removed one stops', async (t) => {
   const modelsDir = await mkdtemp(join(tmpdir(), 'prescale-'));
   const clock = new ManualClock(T0 * 1000);

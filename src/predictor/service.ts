@@ -11,6 +11,7 @@ import {
   KedaScaler,
   listening,
   type Publisher,
+  type RemoteDecisions,
   splitListen,
 } from '../executor/index.js';
 import { readFittedModel } from '../models/persistence.js';
@@ -65,7 +66,7 @@ export class PrescaleService {
   /** Set while `run` runs, so workloads added later start syncing at once. */
   private runSignal: AbortSignal | null = null;
   private readonly runners = new Set<Promise<void>>();
-  private doorsByIntegration: { keda: Publisher | null; externalMetrics: Publisher | null } = {
+  private doorsByIntegration: { keda: KedaScaler | null; externalMetrics: ExternalMetricsServer | null } = {
     keda: null,
     externalMetrics: null,
   };
@@ -256,15 +257,19 @@ export class PrescaleService {
    * operator's PredictiveAutoscalers as they change). A change that leaves the model as it is (planner, fallback,
    * bounds, mode, queries, integration) keeps the trained model and the data; a change of the model's own settings
    * starts a new loop, which retrains, holding the value published so far until it decides. A removed workload's
-   * loop stops, its doors stop serving it and its saved model is deleted.
+   * loop stops, its doors stop serving it and its saved model is deleted, unless it was `handedOver` to another
+   * replica (sharding): its model is kept for when it comes back.
    */
-  async applyWorkloads(next: readonly WorkloadConfig[]): Promise<WorkloadChanges> {
+  async applyWorkloads(
+    next: readonly WorkloadConfig[],
+    handedOver: ReadonlySet<string> = new Set(),
+  ): Promise<WorkloadChanges> {
     const changes: WorkloadChanges = { added: [], updated: [], replaced: [], removed: [] };
     const changedFields: Record<string, string[]> = {};
     const wanted = new Map(next.map((workload) => [keyOf(workload), workload]));
     for (const [key, entry] of this.workloads) {
       if (wanted.has(key)) continue;
-      await this.removeWorkload(key, entry);
+      await this.removeWorkload(key, entry, handedOver.has(key));
       changes.removed.push(key);
     }
     const now = this.clock.nowMs() / 1000;
@@ -334,7 +339,7 @@ export class PrescaleService {
     if (this.runSignal !== null) this.startRunner(entry, this.runSignal);
   }
 
-  private async removeWorkload(key: string, entry: RunningWorkload): Promise<void> {
+  private async removeWorkload(key: string, entry: RunningWorkload, keepSavedModel: boolean): Promise<void> {
     this.stopWorkload(entry);
     this.workloads.delete(key);
     // A fit in flight is aborted; once it has ended, nothing writes the files deleted below.
@@ -344,7 +349,7 @@ export class PrescaleService {
     for (const door of [this.doorsByIntegration.keda, this.doorsByIntegration.externalMetrics]) {
       await door?.withdraw(namespace, name);
     }
-    await deleteSavedModels(this.config.models.dir, entry.workload);
+    if (!keepSavedModel) await deleteSavedModels(this.config.models.dir, entry.workload);
     this.history.forget(namespace, name);
   }
 
@@ -369,6 +374,13 @@ export class PrescaleService {
 
   private loopsNamed(name: string): WorkloadLoop[] {
     return this.loops().filter((loop) => loop.name === name);
+  }
+
+  /** Sharding: both doors answer for workloads other replicas run by asking `remote` (their owners). */
+  forwardTo(remote: RemoteDecisions): void {
+    for (const door of [this.doorsByIntegration.keda, this.doorsByIntegration.externalMetrics]) {
+      door?.forwardTo(remote);
+    }
   }
 
   /** One sync of every workload at `nowSeconds` (default the clock's now). */
