@@ -9,6 +9,7 @@ import { type FeatureLayout, networkInputShape } from './features.js';
 import type { NetworkShape } from './network.js';
 import { OnnxSession } from './onnx-session.js';
 import type { EpochProgress } from './train.js';
+import type { NetworkStartRecord } from './warm-start.js';
 
 /** The file a neural model's network is saved in, beside meta.json. */
 export const ONNX_FILE = 'model.onnx';
@@ -57,6 +58,9 @@ export interface NeuralParameters {
     readonly windows: number;
     readonly validationWindows: number;
     readonly firstValidationOriginSeconds: number;
+    /** A warm start from the previous fit, or a cold one and why (absent in models saved before warm starts). */
+    readonly start?: NetworkStartRecord;
+    /** 0 when a warm start kept the previous network. */
     readonly bestEpoch: number;
     readonly bestValidationLoss: number;
     readonly epochs: readonly EpochProgress[];
