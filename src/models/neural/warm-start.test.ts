@@ -85,9 +85,9 @@ test('a warm refit starts below a cold fit (first-epoch loss), trains warmStartE
 });
 
 test('a warm refit with the same seed reproduces its network exactly', async () => {
-  const fit = async () =>
+  const warmRefit = async () =>
     ((await lstmModel.create(tiny).fit(nextDays, undefined, { warmStart: portable })) as FittedNeural).parameters;
-  const [a, b] = [await fit(), await fit()];
+  const [a, b] = [await warmRefit(), await warmRefit()];
   assert.equal(a.training.start?.kind, 'warm');
   assert.equal(a.onnxSha256, b.onnxSha256);
 });
