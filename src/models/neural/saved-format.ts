@@ -9,7 +9,6 @@ import { type FeatureLayout, networkInputShape } from './features.js';
 import type { NetworkShape } from './network.js';
 import { OnnxSession } from './onnx-session.js';
 import type { EpochProgress } from './train.js';
-import type { NetworkStartRecord } from './warm-start.js';
 
 /** The file a neural model's network is saved in, beside meta.json. */
 export const ONNX_FILE = 'model.onnx';
@@ -27,6 +26,11 @@ export type NeuralBase =
        */
       readonly forecaster?: SavedModel;
     };
+
+/** How a fit started, recorded in meta.json (`parameters.training.start`): warm from the previous fit, or cold and why. */
+export type NetworkStartRecord =
+  | { readonly kind: 'warm'; readonly fromTrainEndSeconds: number }
+  | { readonly kind: 'cold'; readonly reason: string };
 
 /** Validation scores of a fitted network on its held-out tail, in the series' units. */
 export interface ValidationScores {

@@ -1,7 +1,7 @@
 import type { ModelName, PortableModel } from '../types.js';
 import type { NetworkWeights } from './network.js';
 import { weightsFromOnnx } from './onnx-export.js';
-import { openSavedNeural } from './saved-format.js';
+import { type NetworkStartRecord, openSavedNeural } from './saved-format.js';
 import type { NeuralSettings } from './settings.js';
 
 /**
@@ -17,11 +17,6 @@ export type NetworkStart =
       /** The end of the previous fit's training data. */
       readonly fromTrainEndSeconds: number;
     }
-  | { readonly kind: 'cold'; readonly reason: string };
-
-/** How a fit's start is recorded in meta.json (`parameters.training.start`). */
-export type NetworkStartRecord =
-  | { readonly kind: 'warm'; readonly fromTrainEndSeconds: number }
   | { readonly kind: 'cold'; readonly reason: string };
 
 /** The record of a start, without the weights. */
