@@ -58,6 +58,15 @@ function fromOnnxGateMatrix(
   return out;
 }
 
+/** The inverse of `toOnnxGateVector`. */
+function fromOnnxGateVector(vector: Float32Array, hidden: number, gateOrder: readonly number[]): Float32Array {
+  const out = new Float32Array(gateOrder.length * hidden);
+  gateOrder.forEach((target, g) => {
+    out.set(vector.subarray(g * hidden, (g + 1) * hidden), target * hidden);
+  });
+  return out;
+}
+
 /** Reorders a tfjs bias [G·hidden] into ONNX's order. */
 function toOnnxGateVector(vector: Float32Array, hidden: number, gateOrder: readonly number[]): Float32Array {
   const out = new Float32Array(gateOrder.length * hidden);
@@ -208,13 +217,4 @@ export function weightsFromOnnx(bytes: Uint8Array, shape: NetworkShape): Network
   const weights = { shape, layers, dense: { kernel: floats('dense_kernel'), bias: floats('dense_bias') } };
   checkNetworkWeights(weights);
   return weights;
-}
-
-/** The inverse of `toOnnxGateVector`. */
-function fromOnnxGateVector(vector: Float32Array, hidden: number, gateOrder: readonly number[]): Float32Array {
-  const out = new Float32Array(gateOrder.length * hidden);
-  gateOrder.forEach((target, g) => {
-    out.set(vector.subarray(g * hidden, (g + 1) * hidden), target * hidden);
-  });
-  return out;
 }
