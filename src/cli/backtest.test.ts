@@ -36,6 +36,7 @@ function scoresOf(stdout: string) {
   for (const model of Object.values(json.models) as Record<string, unknown>[]) {
     delete model.forecasts;
     delete model.fit_ms;
+    delete model.fit_cpu_ms;
     delete model.forecast_ms_per_origin;
   }
   delete json.dataset;

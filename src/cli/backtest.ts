@@ -91,6 +91,8 @@ function backtestJson(result: BacktestSuiteResult) {
           by_h: Object.fromEntries([...scores.byH].map(([h, s]) => [h, json(s)])),
           mean_1_to_H: json(scores.mean1ToH),
           fit_ms: forecasts.fitMilliseconds,
+          fit_cpu_ms: forecasts.fitCpuMilliseconds,
+          fit_starts: forecasts.fitStarts,
           forecast_ms_per_origin: forecasts.forecastMilliseconds / forecasts.originsSeconds.length,
         },
       ]),
@@ -114,6 +116,7 @@ interface BacktestFlags {
   out?: string;
   json?: boolean;
   filterAnomalies?: boolean;
+  warmStart?: boolean;
 }
 
 /** Flags that describe a split of `--file`; a named dataset's split comes from its datasets file. */
@@ -195,6 +198,10 @@ export const registerBacktest: RegisterCommand = (program, run) => {
     .option('--out <dir>', 'write one scorer-format CSV per model (origin,h,yhat,lo,hi) into this directory')
     .option('--json', 'print the scores as JSON instead of a table')
     .option('--filter-anomalies', "fit on training windows cleaned by the anomaly filter, as a workload's loop does")
+    .option(
+      '--warm-start',
+      "each daily refit after the first continues from the previous day's model, as the service's refits do (neural models)",
+    )
     .action(
       run(async (opts: BacktestFlags) => {
         const level = parseLevel(opts.level);
@@ -211,6 +218,7 @@ export const registerBacktest: RegisterCommand = (program, run) => {
             level,
             outDir: opts.out,
             filterAnomalies: opts.filterAnomalies === true,
+            warmStart: opts.warmStart === true,
             onProgress: (model, p) => bars.update(model, p.doneOrigins, p.totalOrigins),
           });
         } finally {

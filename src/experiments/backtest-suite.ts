@@ -29,6 +29,8 @@ export interface BacktestSuiteOptions {
   readonly onProgress?: (model: string, progress: BacktestProgress) => void;
   /** Fit on training windows cleaned by the anomaly filter (as the live loop does when the workload asks). */
   readonly filterAnomalies?: boolean;
+  /** Each refit after the first continues from the previous one (`runBacktest`'s `warmStart`). */
+  readonly warmStart?: boolean;
 }
 
 /** One model's backtest and its scores. */
@@ -95,6 +97,7 @@ export async function runBacktestSuite(options: BacktestSuiteOptions): Promise<B
       signal: options.signal,
       onProgress: (progress) => options.onProgress?.(definition.name, progress),
       cleanTraining: options.filterAnomalies ? cleanTrainingSeries : undefined,
+      warmStart: options.warmStart,
     });
     runs.push({ forecasts, scores: scoreForecasts(loaded.series, forecasts, reportH, loaded.dataset.season_seconds) });
   }

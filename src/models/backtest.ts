@@ -32,6 +32,10 @@ export interface BacktestForecasts {
   readonly upper?: Float64Array;
   /** Wall time of each fit and of all forecasts, for the benchmark notes. */
   readonly fitMilliseconds: number[];
+  /** CPU time (user + system, the whole process) of each fit: what a refit costs on a shared machine. */
+  readonly fitCpuMilliseconds: number[];
+  /** How each fit started, for a model that records it (a neural network: warm from the previous fit, or cold and why). */
+  readonly fitStarts: (string | null)[];
   readonly forecastMilliseconds: number;
 }
 
@@ -118,6 +122,11 @@ export async function runBacktest(
     onProgress?: (progress: BacktestProgress) => void;
     /** Applied to each fit's training window only (the live loop's anomaly filter); contexts stay raw. */
     cleanTraining?: (training: Series) => Series;
+    /**
+     * Each refit after the first starts from the previous day's fitted model, as the service's refits do
+     * (`FitOptions.warmStart`); a model that cannot use it fits cold.
+     */
+    warmStart?: boolean;
   } = {},
 ): Promise<BacktestForecasts> {
   checkPlan(series, plan);
@@ -129,6 +138,8 @@ export async function runBacktest(
   let lower: Float64Array | undefined;
   let upper: Float64Array | undefined;
   const fitMilliseconds: number[] = [];
+  const fitCpuMilliseconds: number[] = [];
+  const fitStarts: (string | null)[] = [];
   let forecastMilliseconds = 0;
   let fitted: FittedForecaster | undefined;
   let fittedAt = Number.NaN;
@@ -141,9 +152,15 @@ export async function runBacktest(
     const windowStart = Math.max(plan.trainStartSeconds, fitMoment - historySeconds);
     if (fitMoment !== fittedAt) {
       const started = performance.now();
+      const cpuBefore = process.cpuUsage();
       const training = sliceSeries(series, windowStart, fitMoment);
-      fitted = await forecaster.fit(options.cleanTraining?.(training) ?? training, options.signal);
+      const warmStart =
+        options.warmStart && fitted ? { saved: fitted.toJSON(), artifacts: fitted.artifacts?.() } : undefined;
+      fitted = await forecaster.fit(options.cleanTraining?.(training) ?? training, options.signal, { warmStart });
       fitMilliseconds.push(performance.now() - started);
+      const cpu = process.cpuUsage(cpuBefore);
+      fitCpuMilliseconds.push((cpu.user + cpu.system) / 1000);
+      fitStarts.push(fitStartOf(fitted));
       fittedAt = fitMoment;
     }
     const started = performance.now();
@@ -185,8 +202,18 @@ export async function runBacktest(
     lower,
     upper,
     fitMilliseconds,
+    fitCpuMilliseconds,
+    fitStarts,
     forecastMilliseconds,
   };
+}
+
+/** `warm` or `cold: reason` from a fitted model's training record; null for a model that keeps none. */
+function fitStartOf(fitted: FittedForecaster): string | null {
+  const start = (fitted.toJSON().parameters as { training?: { start?: { kind: string; reason?: string } } } | null)
+    ?.training?.start;
+  if (start === undefined) return null;
+  return start.kind === 'warm' ? 'warm' : `cold: ${start.reason}`;
 }
 
 /** The forecasts in the shared scorer's CSV format: `origin,h,yhat,lo,hi`, one row per origin and h. */

@@ -23,7 +23,23 @@ export interface ModelMetadata {
  */
 export interface Forecaster {
   readonly name: ModelName;
-  fit(train: Series, signal?: AbortSignal): Promise<FittedForecaster>;
+  fit(train: Series, signal?: AbortSignal, options?: FitOptions): Promise<FittedForecaster>;
+}
+
+/** A fitted model in its portable form: `toJSON()` and, for a folder model, its `artifacts()`. */
+export interface PortableModel {
+  readonly saved: SavedModel;
+  readonly artifacts?: Readonly<Record<string, Uint8Array>>;
+}
+
+/** What one fit may start from besides the training data. */
+export interface FitOptions {
+  /**
+   * The previous fit of this workload's model (a daily refit's predecessor). A model that can continue from it
+   * (a neural network with the same settings: `docs/neural.md`, warm-start refits) trains a few epochs from its
+   * weights; any other model, or other settings, fits cold and records why.
+   */
+  readonly warmStart?: PortableModel;
 }
 
 /**

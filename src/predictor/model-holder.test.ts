@@ -3,6 +3,9 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Series } from '../core/index.js';
+import { loadDataset } from '../experiments/datasets.js';
+import { sliceSeries } from '../models/backtest.js';
+import type { NeuralOptions, NeuralParameters } from '../models/neural/index.js';
 import { ManualClock } from '../testing/manual-clock.js';
 import { tempDir } from '../testing/temp-dir.js';
 import { ModelHolder } from './model-holder.js';
@@ -255,4 +258,50 @@ test('under a training budget: closing a holder drops its queued fit; the traine
   await running.whenIdle();
   assert.equal(trainer.calls.length, 1, 'only the fit of the workload still there');
   assert.equal(removed.status().lastRetrainError, null, 'a dropped fit is no failure');
+});
+
+test('a refit passes the serving model to continue from: a neural refit trains warm (manual clock)', async () => {
+  const { series: nasa, dataset } = await loadDataset('nasa-jul95');
+  const days = (from: number) =>
+    sliceSeries(nasa, dataset.train_start + from * 86400, dataset.train_start + (from + 2) * 86400);
+  const clock = new ManualClock(T * 1000);
+  const requests: FitRequest[] = [];
+  const tinyLstm: NeuralOptions = {
+    horizonSteps: 10,
+    settings: {
+      windowSteps: 40,
+      hiddenUnits: 6,
+      maxEpochs: 3,
+      warmStartEpochs: 1,
+      batchSize: 64,
+      maxTrainingWindows: 300,
+    },
+  };
+  const h = new ModelHolder({
+    model: 'lstm',
+    autoCandidates: [],
+    modelOptions: tinyLstm,
+    retrainEverySeconds: 86400,
+    retryAfterSeconds: 300,
+    path: null,
+    trainer: {
+      fit: (request) => {
+        requests.push(request);
+        return inProcessTrainer.fit(request);
+      },
+      close: async () => undefined,
+    },
+    clock,
+  });
+  h.maybeRetrain(T, async () => days(0));
+  await h.whenIdle();
+  const first = h.current!;
+  assert.equal(requests[0].warmStart, undefined, 'the first fit has nothing to continue from');
+  await clock.advance(86400_000);
+  h.maybeRetrain(T + 86400, async () => days(1));
+  await h.whenIdle();
+  assert.deepEqual(requests[1].warmStart?.saved, first.toJSON());
+  assert.deepEqual(requests[1].warmStart?.artifacts, first.artifacts?.());
+  const start = (h.current!.toJSON().parameters as NeuralParameters).training.start;
+  assert.deepEqual(start, { kind: 'warm', fromTrainEndSeconds: first.metadata.trainEndSeconds });
 });

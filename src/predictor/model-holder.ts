@@ -3,7 +3,7 @@ import type { Clock, Series } from '../core/index.js';
 import type { AutoSelection } from '../models/auto.js';
 import { readFittedModel, saveFittedModel } from '../models/persistence.js';
 import { loadFittedModel } from '../models/registry.js';
-import type { FittedForecaster, ModelOptions } from '../models/types.js';
+import type { FittedForecaster, ModelOptions, PortableModel } from '../models/types.js';
 import {
   type AutoRefitSettings,
   type DriftMemory,
@@ -269,6 +269,7 @@ export class ModelHolder {
         candidates: options.autoCandidates,
         options: options.modelOptions,
         train,
+        ...this.warmStart(),
       };
       const result = await options.trainer.fit(refitOf === undefined ? request : { ...request, refitOf }, signal);
       // Closed meanwhile (the workload removed or replaced): its model must not be installed or saved.
@@ -319,6 +320,16 @@ export class ModelHolder {
     } finally {
       this.queued = false;
     }
+  }
+
+  /**
+   * The serving model, for the refit to continue from, when it is the configured model (a neural network then
+   * trains a few epochs from its weights if its settings match, else fits cold: `docs/neural.md`).
+   */
+  private warmStart(): { warmStart?: PortableModel } {
+    const model = this.model;
+    if (model === null || model.metadata.model !== this.options.model) return {};
+    return { warmStart: { saved: model.toJSON(), artifacts: model.artifacts?.() } };
   }
 
   private install(model: FittedForecaster, fittedAtSeconds: number): void {

@@ -1,14 +1,14 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
 import { PrometheusClient, PrometheusSource } from '../collector/prometheus.js';
 import type { ServiceConfig } from '../config/service.js';
 import type { WorkloadConfig } from '../config/workload.js';
 import { type Clock, PrescaleError, systemClock } from '../core/index.js';
 import {
-  ExternalMetricsServer,
+  type ExternalMetricsServer,
   type GrpcCall,
   type HttpRequest,
-  KedaScaler,
+  type KedaScaler,
   listening,
   type Publisher,
   type RemoteDecisions,
@@ -16,6 +16,7 @@ import {
 } from '../executor/index.js';
 import { readFittedModel } from '../models/persistence.js';
 import type { FittedForecaster } from '../models/types.js';
+import { readConfigured, startExternalMetricsDoor, startKedaDoor } from './door-servers.js';
 import { buildHttpApi } from './http-api.js';
 import { ServiceMetrics } from './metrics.js';
 import { deleteSavedModels, pruneSavedModels, savedModelPath } from './saved-models.js';
@@ -134,11 +135,15 @@ export class PrescaleService {
     }
     // Each door joins `doors` as soon as it listens, so a failure after it (a certificate, a port) closes it.
     const keda = config.keda.enabled
-      ? this.opened(await listening('keda.listen', config.keda.listen, () => this.startKeda()))
+      ? this.opened(
+          await listening('keda.listen', config.keda.listen, () => startKedaDoor(config.keda, this.observeGrpc)),
+        )
       : null;
     const externalMetrics = config.externalMetrics.enabled
       ? this.opened(
-          await listening('externalMetrics.listen', config.externalMetrics.listen, () => this.startExternalMetrics()),
+          await listening('externalMetrics.listen', config.externalMetrics.listen, () =>
+            startExternalMetricsDoor(config.externalMetrics, this.observeHttp),
+          ),
         )
       : null;
     this.ports.keda = keda?.port ?? null;
@@ -218,38 +223,6 @@ export class PrescaleService {
   private opened<Door extends Publisher>(door: Door): Door {
     this.doors.push(door);
     return door;
-  }
-
-  private async startKeda(): Promise<KedaScaler> {
-    const tls = this.config.keda.tls;
-    return KedaScaler.start({
-      listen: this.config.keda.listen,
-      observeCall: this.observeGrpc,
-      tls:
-        tls === null
-          ? undefined
-          : {
-              cert: await readConfigured(tls.certFile, 'keda.tls.certFile'),
-              key: await readConfigured(tls.keyFile, 'keda.tls.keyFile'),
-              clientCa:
-                tls.clientCaFile === null ? undefined : await readConfigured(tls.clientCaFile, 'keda.tls.clientCaFile'),
-            },
-    });
-  }
-
-  private async startExternalMetrics(): Promise<ExternalMetricsServer> {
-    const c = this.config.externalMetrics;
-    return ExternalMetricsServer.start({
-      listen: c.listen,
-      cert: await readConfigured(c.certFile, 'externalMetrics.certFile'),
-      key: await readConfigured(c.keyFile, 'externalMetrics.keyFile'),
-      requestheaderClientCa:
-        c.requestheaderClientCaFile === null
-          ? undefined
-          : await readConfigured(c.requestheaderClientCaFile, 'externalMetrics.requestheaderClientCaFile'),
-      requestheaderAllowedNames: c.requestheaderAllowedNames,
-      observeRequest: this.observeHttp,
-    });
   }
 
   /**
@@ -491,20 +464,4 @@ export interface WorkloadChanges {
 
 function keyOf(workload: WorkloadConfig): string {
   return `${workload.resource.namespace}/${workload.resource.name}`;
-}
-
-/** Reads a file the config names; the error names the config field. */
-async function readConfigured(path: string, field: string): Promise<Buffer> {
-  try {
-    return await readFile(path);
-  } catch (error) {
-    throw new PrescaleError(
-      'io-error',
-      `${field}: cannot read ${path} (${(error as Error).message}); check the path and mount`,
-      {
-        field,
-        cause: error,
-      },
-    );
-  }
 }

@@ -3,7 +3,7 @@ import type { ServiceConfig } from '../config/service.js';
 import { PrescaleError, type Series } from '../core/index.js';
 import type { AutoSelection } from '../models/auto.js';
 import { modelDefinition } from '../models/registry.js';
-import type { ModelOptions, SavedModel } from '../models/types.js';
+import type { ModelOptions, PortableModel, SavedModel } from '../models/types.js';
 
 /** What to fit: a registry name (`auto` picks among `candidates`), its options and the training series. */
 export interface FitRequest {
@@ -14,6 +14,8 @@ export interface FitRequest {
   readonly train: Series;
   /** `auto` only: refit this full selection's winner alone, keeping its record, instead of selecting again. */
   readonly refitOf?: AutoSelection;
+  /** The model serving now, to continue from (`FitOptions.warmStart`); a model that cannot, fits cold. */
+  readonly warmStart?: PortableModel;
 }
 
 /** A fitted model in its portable form (it crosses a worker boundary); the caller loads it with the registry. */
@@ -38,7 +40,9 @@ export async function fitModel(request: FitRequest, signal?: AbortSignal): Promi
     request.model === 'auto'
       ? { ...request.options, candidates: request.candidates, ...(request.refitOf ? { refitOf: request.refitOf } : {}) }
       : request.options;
-  const fitted = await modelDefinition(request.model).create(options).fit(request.train, signal);
+  const fitted = await modelDefinition(request.model)
+    .create(options)
+    .fit(request.train, signal, { warmStart: request.warmStart });
   return { saved: fitted.toJSON(), artifacts: fitted.artifacts?.() };
 }
 

@@ -12,6 +12,7 @@ import { OnnxSession } from './onnx-session.js';
 import { type NeuralBase, type NeuralParameters, ONNX_FILE, sha256Hex } from './saved-format.js';
 import type { NeuralOptions, NeuralSettings } from './settings.js';
 import type { TrainingData } from './train.js';
+import { type NetworkStart, startRecord } from './warm-start.js';
 import { buildWindows, forecastPoint, scalerParts, type TrainingSegment } from './windows.js';
 
 /** What a neural fit needs besides the settings: the training segments and the base the fitted model forecasts on. */
@@ -24,6 +25,8 @@ export interface NeuralFitPlan {
   readonly validationFromSeconds?: number;
   /** The fitted model behind `base.forecaster`. */
   readonly baseForecaster?: FittedForecaster;
+  /** A warm start continues from the previous network; cold by default. */
+  readonly start?: NetworkStart;
 }
 
 /**
@@ -49,6 +52,7 @@ export async function fitNeural(
   };
   const input = networkInputShape(layout);
   const H = settings.horizonSteps;
+  const start: NetworkStart = plan.start ?? { kind: 'cold', reason: 'no previous model' };
   const scaler = fitScaler('standard', train.values).toJSON();
   const { std } = scalerParts(scaler);
   const scaleFloor = 0.01 * std;
@@ -97,13 +101,14 @@ export async function fitNeural(
   const result = await trainNetwork(data, {
     shape,
     seed: settings.seed,
-    maxEpochs: settings.maxEpochs,
+    maxEpochs: start.kind === 'warm' ? settings.warmStartEpochs : settings.maxEpochs,
     patience: settings.patience,
     batchSize: settings.batchSize,
     learningRate: settings.learningRate,
     signal,
     onEpoch: options.onEpoch,
     checkpointDir: options.checkpointDir,
+    ...(start.kind === 'warm' ? { initialWeights: start.weights } : {}),
   });
   const onnx = exportOnnx(result.weights, PRESCALE_VERSION);
   const session = new OnnxSession(onnx, ONNX_FILE);
@@ -158,6 +163,7 @@ export async function fitNeural(
       windows: trainingRows,
       validationWindows: validationCount,
       firstValidationOriginSeconds: windows.originSeconds[firstValidation],
+      start: startRecord(start),
       bestEpoch: result.bestEpoch,
       bestValidationLoss: result.bestValidationLoss,
       epochs: result.epochs,

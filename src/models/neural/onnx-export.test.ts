@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { PrescaleError } from '../../core/index.js';
 import type { NetworkShape, NetworkWeights } from './network.js';
-import { exportOnnx, toOnnxGateMatrix } from './onnx-export.js';
+import { exportOnnx, toOnnxGateMatrix, weightsFromOnnx } from './onnx-export.js';
 import { OnnxSession } from './onnx-session.js';
 import { predictWithTfjs, SeededRandom } from './train.js';
 
@@ -119,6 +119,27 @@ for (const cell of ['lstm', 'gru'] as const) {
     session.dispose();
   });
 }
+
+for (const cell of ['lstm', 'gru'] as const) {
+  test(`${cell}: weightsFromOnnx reads back exactly the weights exportOnnx wrote (what a warm start continues from)`, () => {
+    const shape: NetworkShape = { cell, sequenceSteps: 5, inputSize: 3, hiddenSize: 2, layers: 2, outputSize: 4 };
+    const net = randomNetwork(shape, 5);
+    assert.deepEqual(weightsFromOnnx(exportOnnx(net, 'test'), shape), net);
+  });
+}
+
+test('an ONNX model without the initializers Prescale writes is refused for a warm start, naming the file', () => {
+  const net = tinyNetwork('gru', 3);
+  const other = { ...net.shape, layers: 2 };
+  assert.throws(
+    () => weightsFromOnnx(exportOnnx(net, 'test'), other),
+    (error: unknown) =>
+      error instanceof PrescaleError &&
+      error.code === 'model-mismatch' &&
+      error.field === 'model.onnx' &&
+      /'W1'/.test(error.message),
+  );
+});
 
 test('weights that do not match their shape are refused, naming the array', () => {
   const net = tinyNetwork('lstm', 3);

@@ -1,5 +1,6 @@
 import onnxProto from 'onnx-proto';
-import { checkNetworkWeights, GATES, type NetworkWeights } from './network.js';
+import { PrescaleError } from '../../core/index.js';
+import { checkNetworkWeights, GATES, type NetworkShape, type NetworkWeights } from './network.js';
 
 const { onnx } = onnxProto;
 
@@ -36,6 +37,33 @@ export function toOnnxGateMatrix(
       for (let k = 0; k < rows; k++) out[(g * hidden + j) * rows + k] = matrix[k * G * hidden + source * hidden + j];
     }
   }
+  return out;
+}
+
+/** The inverse of `toOnnxGateMatrix`: ONNX's [G·hidden, rows] back to tfjs's [rows, G·hidden] in tfjs gate order. */
+function fromOnnxGateMatrix(
+  matrix: Float32Array,
+  rows: number,
+  hidden: number,
+  gateOrder: readonly number[],
+): Float32Array {
+  const G = gateOrder.length;
+  const out = new Float32Array(rows * G * hidden);
+  for (let g = 0; g < G; g++) {
+    const target = gateOrder[g];
+    for (let j = 0; j < hidden; j++) {
+      for (let k = 0; k < rows; k++) out[k * G * hidden + target * hidden + j] = matrix[(g * hidden + j) * rows + k];
+    }
+  }
+  return out;
+}
+
+/** The inverse of `toOnnxGateVector`. */
+function fromOnnxGateVector(vector: Float32Array, hidden: number, gateOrder: readonly number[]): Float32Array {
+  const out = new Float32Array(gateOrder.length * hidden);
+  gateOrder.forEach((target, g) => {
+    out.set(vector.subarray(g * hidden, (g + 1) * hidden), target * hidden);
+  });
   return out;
 }
 
@@ -151,4 +179,42 @@ export function exportOnnx(weights: NetworkWeights, producerVersion: string): Ui
     },
   });
   return onnx.ModelProto.encode(model).finish();
+}
+
+/**
+ * The network weights of a model written by `exportOnnx`, in tfjs layout again (its exact inverse: model.onnx is
+ * the one copy of a trained network, and a warm-start refit continues training from it). Rb is zero in what
+ * `exportOnnx` writes, so Wb is tfjs's bias.
+ */
+export function weightsFromOnnx(bytes: Uint8Array, shape: NetworkShape): NetworkWeights {
+  const initializers = new Map(
+    onnx.ModelProto.decode(bytes).graph?.initializer?.map((tensor) => [tensor.name ?? '', tensor]) ?? [],
+  );
+  const floats = (name: string): Float32Array => {
+    const raw = initializers.get(name)?.rawData;
+    if (!raw) {
+      throw new PrescaleError(
+        'model-mismatch',
+        `model.onnx: no initializer '${name}'; the file was not written by Prescale, train the model again`,
+        {
+          field: 'model.onnx',
+        },
+      );
+    }
+    return new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
+  };
+  const hidden = shape.hiddenSize;
+  const G = GATES[shape.cell];
+  const gateOrder = TFJS_GATE_FOR_ONNX_GATE[shape.cell];
+  const layers = Array.from({ length: shape.layers }, (_, l) => {
+    const rows = l === 0 ? shape.inputSize : hidden;
+    return {
+      kernel: fromOnnxGateMatrix(floats(`W${l}`), rows, hidden, gateOrder),
+      recurrentKernel: fromOnnxGateMatrix(floats(`R${l}`), hidden, hidden, gateOrder),
+      bias: fromOnnxGateVector(floats(`B${l}`).subarray(0, G * hidden), hidden, gateOrder),
+    };
+  });
+  const weights = { shape, layers, dense: { kernel: floats('dense_kernel'), bias: floats('dense_bias') } };
+  checkNetworkWeights(weights);
+  return weights;
 }

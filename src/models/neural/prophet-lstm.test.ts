@@ -64,3 +64,20 @@ test('the hybrid refuses training data too short for Prophet plus a day of resid
       error instanceof PrescaleError && error.code === 'not-enough-data' && error.field === 'prophet-lstm',
   );
 });
+
+test('a hybrid refit warm-starts its network from the previous hybrid; Prophet is refitted', async () => {
+  const { series, dataset } = await loadDataset('nasa-jul95');
+  const day = 86400;
+  const first = (await prophetLstmModel
+    .create(tiny)
+    .fit(sliceSeries(series, dataset.train_start, dataset.train_start + 5 * day))) as FittedNeural;
+  const next = sliceSeries(series, dataset.train_start + day, dataset.train_start + 6 * day);
+  const refit = (await prophetLstmModel
+    .create(tiny)
+    .fit(next, undefined, { warmStart: { saved: first.toJSON(), artifacts: first.artifacts() } })) as FittedNeural;
+  const p = refit.parameters;
+  assert.deepEqual(p.training.start, { kind: 'warm', fromTrainEndSeconds: first.metadata.trainEndSeconds });
+  assert.ok(p.training.epochs.length <= 2);
+  assert.deepEqual(p.training.extra?.prophetFits, 3, 'the Prophet base is fitted anew');
+  assert.ok(p.base.kind === 'path' && p.base.forecaster?.metadata.trainEndSeconds === dataset.train_start + 6 * day);
+});

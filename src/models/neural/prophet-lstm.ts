@@ -3,11 +3,12 @@ import { sliceSeries } from '../backtest.js';
 import { DEFAULT_SEASON_SECONDS, lastObservedIndex } from '../common.js';
 import { prophetModel } from '../prophet.js';
 import type { CorrectedParameters } from '../residual-correction.js';
-import type { FittedForecaster, Forecaster, ModelDefinition } from '../types.js';
+import type { FitOptions, FittedForecaster, Forecaster, ModelDefinition } from '../types.js';
 import { fitNeural } from './fit.js';
 import { loadNeural } from './fitted-neural.js';
 import type { NeuralBase } from './saved-format.js';
 import { type NeuralOptions, resolveNeuralSettings } from './settings.js';
+import { resolveNetworkStart } from './warm-start.js';
 import type { TrainingSegment } from './windows.js';
 
 const DAY_SECONDS = 86_400;
@@ -61,7 +62,7 @@ class ProphetLstmForecaster implements Forecaster {
 
   constructor(private readonly options: ProphetLstmOptions = {}) {}
 
-  async fit(train: Series, signal?: AbortSignal): Promise<FittedForecaster> {
+  async fit(train: Series, signal?: AbortSignal, fitOptions?: FitOptions): Promise<FittedForecaster> {
     if (lastObservedIndex(train.values) < 0) {
       throw new PrescaleError('not-enough-data', `${this.name}: the training series has no observed value`, {
         field: this.name,
@@ -116,6 +117,8 @@ class ProphetLstmForecaster implements Forecaster {
         extra: { residualDays: days, prophetFits: days + 1, prophetMilliseconds },
         validationFromSeconds: days > 1 ? trainEnd - DAY_SECONDS : undefined,
         baseForecaster: served.fitted,
+        // Prophet is refitted every time (it is the base); only the network continues from the previous fit.
+        start: resolveNetworkStart(this.name, settings, step, fitOptions?.warmStart),
       },
       this.options,
       signal,

@@ -1,10 +1,11 @@
 import { PrescaleError, type Series } from '../../core/index.js';
 import { lastObservedIndex } from '../common.js';
-import type { FittedForecaster, Forecaster, ModelDefinition, ModelName } from '../types.js';
+import type { FitOptions, FittedForecaster, Forecaster, ModelDefinition, ModelName } from '../types.js';
 import { fitNeural } from './fit.js';
 import { loadNeural } from './fitted-neural.js';
 import type { RecurrentCell } from './network.js';
 import { type NeuralOptions, resolveNeuralSettings } from './settings.js';
+import { resolveNetworkStart } from './warm-start.js';
 
 /** A plain recurrent forecaster: one training segment (the whole series) around the scaler's mean. */
 class RecurrentForecaster implements Forecaster {
@@ -14,7 +15,7 @@ class RecurrentForecaster implements Forecaster {
     private readonly options: NeuralOptions = {},
   ) {}
 
-  async fit(train: Series, signal?: AbortSignal): Promise<FittedForecaster> {
+  async fit(train: Series, signal?: AbortSignal, fitOptions?: FitOptions): Promise<FittedForecaster> {
     if (lastObservedIndex(train.values) < 0) {
       throw new PrescaleError('not-enough-data', `${this.name}: the training series has no observed value`, {
         field: this.name,
@@ -31,6 +32,7 @@ class RecurrentForecaster implements Forecaster {
     }
     const mean = sum / n;
     const plan = {
+      start: resolveNetworkStart(this.name, settings, train.stepSeconds, fitOptions?.warmStart),
       segments: [
         {
           series: train,

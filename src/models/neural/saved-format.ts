@@ -27,6 +27,11 @@ export type NeuralBase =
       readonly forecaster?: SavedModel;
     };
 
+/** How a fit started, recorded in meta.json (`parameters.training.start`): warm from the previous fit, or cold and why. */
+export type NetworkStartRecord =
+  | { readonly kind: 'warm'; readonly fromTrainEndSeconds: number }
+  | { readonly kind: 'cold'; readonly reason: string };
+
 /** Validation scores of a fitted network on its held-out tail, in the series' units. */
 export interface ValidationScores {
   readonly windows: number;
@@ -57,6 +62,9 @@ export interface NeuralParameters {
     readonly windows: number;
     readonly validationWindows: number;
     readonly firstValidationOriginSeconds: number;
+    /** A warm start from the previous fit, or a cold one and why (absent in models saved before warm starts). */
+    readonly start?: NetworkStartRecord;
+    /** 0 when a warm start kept the previous network. */
     readonly bestEpoch: number;
     readonly bestValidationLoss: number;
     readonly epochs: readonly EpochProgress[];

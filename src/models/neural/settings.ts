@@ -15,6 +15,11 @@ export interface NeuralSettings {
   readonly layers: number;
   readonly calendar: readonly FeatureLayout['calendar'][number][];
   readonly maxEpochs: number;
+  /**
+   * Epochs of a warm-start refit (one that continues from the previous fit's network, `warm-start.ts`), early
+   * stopping on the validation tail as a cold fit does; the previous network itself is its epoch 0.
+   */
+  readonly warmStartEpochs: number;
   readonly patience: number;
   readonly batchSize: number;
   readonly learningRate: number;
@@ -72,6 +77,7 @@ export function defaultNeuralSettings(
     layers: 1,
     calendar: trainSeconds >= DAY_OF_WEEK_MIN_TRAIN_SECONDS ? CALENDAR_FEATURES : ['time-of-day'],
     maxEpochs: 30,
+    warmStartEpochs: 2,
     patience: 4,
     batchSize: 256,
     learningRate: 0.002,

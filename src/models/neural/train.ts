@@ -42,12 +42,18 @@ export interface TrainingOptions {
   readonly onEpoch?: (progress: EpochProgress) => void;
   /** Where to keep `checkpoint.json` after each epoch; a matching checkpoint found there is resumed. */
   readonly checkpointDir?: string;
+  /**
+   * Weights to continue from (a warm start) instead of the seeded initialisation; they are scored on the validation
+   * tail first, as epoch 0, and kept when no epoch improves on them.
+   */
+  readonly initialWeights?: NetworkWeights;
 }
 
 /** The trained network (its best epoch by validation loss) and how training went. */
 export interface TrainingResult {
   readonly weights: NetworkWeights;
   readonly epochs: EpochProgress[];
+  /** 0 when the initial weights of a warm start were not improved on. */
   readonly bestEpoch: number;
   readonly bestValidationLoss: number;
   /** The epoch a checkpoint was resumed after (0 for a fresh start). */
@@ -210,8 +216,11 @@ const fromBase64 = (s: string) => {
 function fingerprintOf(data: TrainingData, options: TrainingOptions): string {
   let sum = 0;
   for (let i = 0; i < data.targets.length; i += 97) sum += data.targets[i] * ((i % 13) + 1);
-  const { shape, seed, batchSize, learningRate, maxEpochs } = options;
+  const { shape, seed, batchSize, learningRate, maxEpochs, initialWeights } = options;
+  let start = 0;
+  for (const layer of initialWeights?.layers ?? []) for (const w of layer.kernel) start += w;
   return JSON.stringify({
+    start,
     shape,
     seed,
     batchSize,
@@ -270,6 +279,7 @@ export async function trainNetwork(data: TrainingData, options: TrainingOptions)
   const fingerprint = fingerprintOf(data, options);
   const checkpointPath = options.checkpointDir ? join(options.checkpointDir, 'checkpoint.json') : undefined;
   const model = buildTfModel(shape, options.seed);
+  if (options.initialWeights) setTfModelWeights(model, options.initialWeights);
   const optimizer = tf.train.adam(options.learningRate);
   model.compile({ optimizer, loss: 'meanSquaredError' });
   const random = new SeededRandom(options.seed);
@@ -278,8 +288,16 @@ export async function trainNetwork(data: TrainingData, options: TrainingOptions)
   let bestValidationLoss = Number.POSITIVE_INFINITY;
   let bestWeights: Float32Array[] = model.getWeights().map((w) => Float32Array.from(w.dataSync()));
   let resumedAfterEpoch = 0;
+  const validationInputs = data.inputs.subarray(trainCount * rowSize);
+  const validationTargets = data.targets.subarray(trainCount * H);
 
   try {
+    if (options.initialWeights) {
+      bestValidationLoss = meanSquaredError(
+        predictRows(model, shape, validationInputs, data.validationCount),
+        validationTargets,
+      );
+    }
     const checkpoint = checkpointPath ? await readCheckpoint(checkpointPath, fingerprint) : undefined;
     if (checkpoint) {
       const current = model.getWeights();
@@ -329,8 +347,8 @@ export async function trainNetwork(data: TrainingData, options: TrainingOptions)
         lossSum += loss * n;
       }
       const validationLoss = meanSquaredError(
-        predictRows(model, shape, data.inputs.subarray(trainCount * rowSize), data.validationCount),
-        data.targets.subarray(trainCount * H),
+        predictRows(model, shape, validationInputs, data.validationCount),
+        validationTargets,
       );
       if (validationLoss < bestValidationLoss) {
         bestValidationLoss = validationLoss;
@@ -355,6 +373,7 @@ export async function trainNetwork(data: TrainingData, options: TrainingOptions)
           optimizer,
           random,
           bestWeights,
+          bestValidationLoss,
           progress,
           epochs,
         );
@@ -384,6 +403,7 @@ async function writeCheckpoint(
   optimizer: tf.Optimizer,
   random: SeededRandom,
   bestWeights: Float32Array[],
+  bestValidationLoss: number,
   best: EpochProgress,
   epochs: EpochProgress[],
 ): Promise<void> {
@@ -396,7 +416,7 @@ async function writeCheckpoint(
     weights: model.getWeights().map((w) => toBase64(w.dataSync() as Float32Array)),
     best: {
       epoch: best.bestEpoch,
-      validationLoss: Math.min(...epochs.map((e) => e.validationLoss)),
+      validationLoss: bestValidationLoss,
       weights: bestWeights.map(toBase64),
     },
     optimizer: optimizerWeights.map(({ name, tensor }) => ({
