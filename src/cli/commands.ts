@@ -12,6 +12,7 @@ import { registerServe } from './serve.js';
 import { registerStart } from './start.js';
 import { registerStudy } from './study.js';
 import { registerTrain } from './train.js';
+import { registerTrainRl } from './train-rl.js';
 
 /** Every CLI command, alphabetical. Adding a command is a file and one line here. */
 export const commands: RegisterCommand[] = [
@@ -28,4 +29,5 @@ export const commands: RegisterCommand[] = [
   registerStart,
   registerStudy,
   registerTrain,
+  registerTrainRl,
 ];
