@@ -182,8 +182,8 @@ interface TrainingState {
 
 /**
  * Trains a Q-network in `environment`. With `checkpointDir`, the online and target networks and the training state
- * (episode, PRNG, reports) are written there after every episode, and a later call with the same settings resumes
- * after the last finished episode (the replay buffer and Adam's moments start empty again). An aborted `signal`
+ * (episode, PRNG, reports) are written there after every episode, and a later call with the same settings (more
+ * episodes allowed) resumes after the last finished episode (the replay buffer and Adam's moments start empty again). An aborted `signal`
  * stops within the current episode; the last finished one stays in the checkpoint.
  */
 export async function trainDqn(
@@ -206,7 +206,11 @@ export async function trainDqn(
   const optimizer = tf.train.adam(settings.learningRate);
   const random = new SeededRandom(settings.seed);
   const replay = new ReplayBuffer(settings.replayCapacity);
-  const fingerprint = JSON.stringify({ settings, environment: { ...environment, episode: undefined } });
+  // The episode count is left out: a finished run can be extended by asking for more episodes.
+  const fingerprint = JSON.stringify({
+    settings: { ...settings, episodes: undefined },
+    environment: { ...environment, episode: undefined },
+  });
   const reports: EpisodeReport[] = [];
   let gradientSteps = 0;
   let resumedAfterEpisode = 0;
