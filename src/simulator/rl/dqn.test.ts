@@ -87,7 +87,7 @@ test('a saved Q-network loads back with the same weights, choices and meta', asy
   await saveQNetwork(model, dir, { note: 'round trip' });
   const loaded = await loadQNetwork(dir);
   assert.deepEqual(loaded.meta, { note: 'round trip' });
-  const weights = (m: typeof model) => m.getWeights().map((w) => Array.from(w.dataSync()));
+  const weights = (m: typeof loaded.model) => m.getWeights().map((w) => Array.from(w.dataSync()));
   assert.deepEqual(weights(loaded.model), weights(model));
   const a = greedyChooser(model);
   const b = greedyChooser(loaded.model);
