@@ -13,6 +13,7 @@ import { registerStart } from './start.js';
 import { registerStudy } from './study.js';
 import { registerTrain } from './train.js';
 import { registerTrainJob } from './train-job.js';
+import { registerTrainRl } from './train-rl.js';
 
 /** Every CLI command, alphabetical. Adding a command is a file and one line here. */
 export const commands: RegisterCommand[] = [
@@ -30,4 +31,5 @@ export const commands: RegisterCommand[] = [
   registerStudy,
   registerTrain,
   registerTrainJob,
+  registerTrainRl,
 ];

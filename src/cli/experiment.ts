@@ -101,12 +101,12 @@ export function formatExperimentTable(result: ExperimentResult, seeds: number): 
     ]);
     const days = ((d.endSeconds - d.startSeconds) / 86400).toFixed(1);
     const title = `dataset ${d.dataset.name}: ${days} days at 1 s, ${seeds} seed${seeds > 1 ? 's (mean ± std)' : ''}${d.model ? `, prescale model ${d.model}` : ''}`;
-    const { hpa, prescale, oracle } = d.aggregates;
+    const { hpa, prescale, oracle, rl } = d.aggregates;
     const versus = (name: string, a: typeof hpa) =>
       a && hpa
         ? `${name} ${change(a.sloViolationMinutes.mean, hpa.sloViolationMinutes.mean)} SLO-violation minutes at ${change(a.cost.mean, hpa.cost.mean)} cost`
         : null;
-    const comparison = [versus('prescale', prescale), versus('oracle', oracle)].filter(Boolean);
+    const comparison = [versus('prescale', prescale), versus('oracle', oracle), versus('rl', rl)].filter(Boolean);
     const limit = d.aggregates['oracle-cost'];
     const distances = Object.entries(d.aggregates)
       .filter(([policy]) => policy !== 'oracle-cost')

@@ -12,6 +12,7 @@ export const POLICY_COLORS: Record<PolicyName, string> = {
   oracle: '#2ca02c',
   'oracle-cost': '#9467bd',
   static: '#7f7f7f',
+  rl: '#8c564b',
 };
 
 /** Renders a vega-lite spec to SVG on the server: no browser, no script in the report. */

@@ -7,7 +7,7 @@ import { PrescaleError, type Series } from '../core/index.js';
 import { issueLines, safeParseWithIssues } from '../core/issues.js';
 import { resampleToStep } from '../preprocessor/index.js';
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 /**
  * The datasets file shipped with Prescale (the embedded NASA trace): the one default of every command, so

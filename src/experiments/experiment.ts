@@ -6,6 +6,7 @@ import { costOptimalOraclePolicy } from '../simulator/policies/cost-optimal.js';
 import { hpaPolicy } from '../simulator/policies/hpa.js';
 import { integrationHpa, liveServicePolicy } from '../simulator/policies/live.js';
 import { plannedPolicy, trueFutureSource } from '../simulator/policies/planned.js';
+import { type RlChooser, rlPolicy } from '../simulator/policies/rl.js';
 import { staticPolicy } from '../simulator/policies/static.js';
 import { buildQueueTable, type QueueTable } from '../simulator/queueing.js';
 import { buildScenario, type Scenario, scenarioArrivals, simulationInput } from '../simulator/scenario.js';
@@ -15,6 +16,7 @@ import type { AutoscalingPolicy } from '../simulator/types.js';
 import { type LoadedDataset, loadDataset } from './datasets.js';
 import type { SweepPoint, SweepVariant } from './frontier.js';
 import type { PolicyName } from './policy-names.js';
+import { loadRlChooser, rlScaling } from './rl-training.js';
 
 /** What `prescale experiment` (and `npm start`) runs. */
 export interface ExperimentOptions {
@@ -89,6 +91,7 @@ function createPolicy(
   config: SimulationConfig,
   setup: DatasetSetup,
   input: SimulationInput,
+  rl: RlChooser | null,
 ): { policy: AutoscalingPolicy; fits?: readonly { atSeconds: number; milliseconds: number }[] } {
   const { workload } = config;
   const pod: PodProfile = {
@@ -130,6 +133,16 @@ function createPolicy(
           minReplicas: workload.policy.minReplicas,
           maxReplicas: workload.policy.maxReplicas,
           syncPeriodSeconds: workload.policy.syncPeriodSeconds,
+        }),
+      };
+    case 'rl':
+      if (rl === null) throw new Error('createPolicy: the RL agent was not loaded');
+      return {
+        policy: rlPolicy({
+          name,
+          syncPeriodSeconds: workload.policy.syncPeriodSeconds,
+          scaling: rlScaling(config),
+          choose: rl,
         }),
       };
     case 'prescale': {
@@ -178,6 +191,8 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
   }
   const model = options.policies.includes('prescale') ? config.workload.model : null;
   const queue = buildQueueTable(config.cluster.pod.service, config.slo.latencyP95Seconds);
+  // The RL agent's network is read once (asynchronously) before any run; its greedy choice is pure after that.
+  const rl = options.policies.includes('rl') ? await loadRlChooser(config) : null;
   const setups: DatasetSetup[] = [];
   for (const name of options.datasets) setups.push(await setUpDataset(name, options));
   const datasets: DatasetExperiment[] = [];
@@ -201,7 +216,7 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
           seed,
           name === 'static' ? config.staticReplicas : undefined,
         );
-        const { policy, fits } = createPolicy(name, config, setup, input);
+        const { policy, fits } = createPolicy(name, config, setup, input, rl);
         const task = `${setup.loaded.name} ${name}`;
         const done = (seed - 1) * period;
         const record = await simulate(policy, input, {
@@ -220,7 +235,7 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
       for (const [i, variant] of ownRuns.entries()) {
         const variantConfig = variant.config!;
         const input = simulationInput(scenario, variantConfig, queue, arrivals, seed);
-        const { policy } = createPolicy(variant.policy, variantConfig, setup, input);
+        const { policy } = createPolicy(variant.policy, variantConfig, setup, input, rl);
         const done = ((seed - 1) * ownRuns.length + i) * period;
         const record = await simulate(policy, input, {
           signal: options.signal,

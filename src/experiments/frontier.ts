@@ -240,9 +240,15 @@ export function limitRows(d: SweptDataset) {
     : [];
 }
 
-/** Each dataset's equal-cost rows: every non-HPA point and the limit read against the HPA's frontier. */
+/** The RL agent, when it was run, as a row of the equal-cost table (one point: its checkpoint as trained). */
+function rlRows(d: SweptDataset) {
+  const rl = d.aggregates.rl;
+  return rl ? [{ policy: 'rl', setting: 'as trained', cost: rl.cost.mean, minutes: rl.sloViolationMinutes.mean }] : [];
+}
+
+/** Each dataset's equal-cost rows: every non-HPA point, the RL agent and the limit read against the HPA's frontier. */
 export function frontierRows(d: SweptDataset): EqualCostRow[] {
-  return equalCostRows(d.sweep, limitRows(d));
+  return equalCostRows(d.sweep, [...rlRows(d), ...limitRows(d)]);
 }
 
 /** `84.0`, `≤ 0.0` beyond the swept range, `–` when the frontier does not reach it. */

@@ -6,7 +6,7 @@ import { PrescaleError } from '../core/index.js';
  */
 
 /** Every policy an experiment can run, in report order. */
-export const POLICY_NAMES = ['hpa', 'hpa-tuned', 'prescale', 'oracle', 'oracle-cost', 'static'] as const;
+export const POLICY_NAMES = ['hpa', 'hpa-tuned', 'prescale', 'oracle', 'oracle-cost', 'static', 'rl'] as const;
 
 /** One of `POLICY_NAMES`. */
 export type PolicyName = (typeof POLICY_NAMES)[number];

@@ -17,6 +17,7 @@ const POLICY_LABELS: Record<PolicyName, string> = {
   oracle: 'oracle (planner + true future)',
   'oracle-cost': 'oracle-cost (the limit)',
   static: 'static',
+  rl: 'rl (DQN agent)',
 };
 
 const CHART_WIDTH = 860;

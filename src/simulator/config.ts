@@ -131,6 +131,10 @@ export const SIMULATION_DEFAULTS = {
     },
     // null = the pods the peak needs (load.peakPods).
     static: { replicas: null },
+    // The reinforcement-learning agent (docs/rl.md). checkpoint: a `prescale train-rl --out` folder; null = the one
+    // shipped in models/rl-nasa. violationMinutePrice: dollars per SLO-violation minute in its reward, the price at
+    // which the HPA's default 70 % target is the cheapest point of its own frontier on the NASA test week.
+    rl: { checkpoint: null as string | null, violationMinutePrice: 0.03 },
   },
 } as const;
 
@@ -191,6 +195,7 @@ const policiesSchema = z.strictObject({
     forecast: z.boolean(),
   }),
   static: z.strictObject({ replicas: z.number().int().min(1).nullable() }),
+  rl: z.strictObject({ checkpoint: z.string().min(1).nullable(), violationMinutePrice: z.number().min(0) }),
 });
 
 const simulationFields = z.strictObject({
@@ -259,6 +264,8 @@ export interface SimulationConfig {
     readonly forecast: boolean;
   };
   readonly staticReplicas: number;
+  /** The RL agent: its checkpoint folder (null: the shipped one) and the reward's price of a violation minute. */
+  readonly rl: { readonly checkpoint: string | null; readonly violationMinutePrice: number };
   /** The configuration as written, with every default filled in: what `experiment.json` records. */
   readonly resolved: unknown;
 }
@@ -388,6 +395,7 @@ export function parseSimulationConfig(userConfig: unknown = {}, source = 'config
       forecast: c.policies.prescale.forecast,
     },
     staticReplicas: c.policies.static.replicas ?? Math.ceil(c.load.peakPods),
+    rl: c.policies.rl,
     resolved: resolvedOut,
   };
 }
