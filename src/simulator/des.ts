@@ -1,3 +1,4 @@
+import { PriorityHeap } from './priority-heap.js';
 import type { PodServiceModel } from './queueing.js';
 import type { Random } from './random.js';
 
@@ -11,58 +12,15 @@ export interface RequestLevelMinutes {
   readonly p95Seconds: Float64Array;
 }
 
-/** A binary min-heap of numbers, the event list of each pod. */
-class MinHeap {
-  private readonly items: number[] = [];
-
-  get size(): number {
-    return this.items.length;
-  }
-
-  peek(): number {
-    return this.items[0];
-  }
-
-  push(value: number): void {
-    const a = this.items;
-    a.push(value);
-    let i = a.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (a[parent] <= a[i]) break;
-      [a[parent], a[i]] = [a[i], a[parent]];
-      i = parent;
-    }
-  }
-
-  pop(): number {
-    const a = this.items;
-    const top = a[0];
-    const last = a.pop()!;
-    if (a.length > 0) {
-      a[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < a.length && a[l] < a[m]) m = l;
-        if (r < a.length && a[r] < a[m]) m = r;
-        if (m === i) break;
-        [a[m], a[i]] = [a[i], a[m]];
-        i = m;
-      }
-    }
-    return top;
-  }
-}
+/** Event times, earliest first. */
+const byTime = (a: number, b: number): number => a - b;
 
 /** One pod served request by request: c workers, FCFS, at most K requests inside. */
 class PodQueue {
   /** When each worker is next free. */
-  private readonly workersFree: MinHeap = new MinHeap();
+  private readonly workersFree = new PriorityHeap<number>(byTime);
   /** Departure times of the requests inside (in service or waiting). */
-  private readonly inside: MinHeap = new MinHeap();
+  private readonly inside = new PriorityHeap<number>(byTime);
 
   constructor(private readonly model: PodServiceModel) {
     for (let i = 0; i < model.concurrency; i++) this.workersFree.push(0);
@@ -70,9 +28,10 @@ class PodQueue {
 
   /** Serves a request arriving at `t`: its time in the pod, or null when the pod is full and drops it. */
   arrive(t: number, random: Random): number | null {
-    while (this.inside.size > 0 && this.inside.peek() <= t) this.inside.pop();
+    while (this.inside.size > 0 && this.inside.peek()! <= t) this.inside.pop();
     if (this.inside.size >= this.model.queueLimit) return null;
-    const start = Math.max(t, this.workersFree.pop());
+    // Never empty: a departure is pushed back for every worker popped.
+    const start = Math.max(t, this.workersFree.pop()!);
     const departure = start + random.exponential(this.model.serviceTimeSeconds);
     this.workersFree.push(departure);
     this.inside.push(departure);

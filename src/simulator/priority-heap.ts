@@ -1,6 +1,6 @@
 /**
- * A binary heap ordered by a comparator (negative: `a` first): the event list and the training queues of the fleet
- * simulation. (The request-level simulation keeps its own heap of bare numbers, `des.ts`, on its hot path.)
+ * A binary heap ordered by a comparator (negative: `a` first): the pods' event lists of the request-level
+ * simulation (`des.ts`), the event list and the training queues of the fleet simulation.
  */
 export class PriorityHeap<T> {
   private readonly items: T[] = [];
