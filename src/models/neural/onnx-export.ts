@@ -20,6 +20,25 @@ export const ONNX_OUTPUT_NAME = 'delta';
 const TFJS_GATE_FOR_ONNX_GATE = { lstm: [0, 3, 1, 2], gru: [0, 1, 2] } as const;
 
 /**
+ * Visits every weight of a gate matrix with its index in ONNX's [G·hidden, rows] layout (gates in ONNX order) and in
+ * tfjs's [rows, G·hidden] (gates in tfjs order): the one mapping both directions use.
+ */
+function forEachGateWeight(
+  rows: number,
+  hidden: number,
+  gateOrder: readonly number[],
+  visit: (onnxIndex: number, tfjsIndex: number) => void,
+): void {
+  const G = gateOrder.length;
+  for (let g = 0; g < G; g++) {
+    const tfjsGate = gateOrder[g];
+    for (let j = 0; j < hidden; j++) {
+      for (let k = 0; k < rows; k++) visit((g * hidden + j) * rows + k, k * G * hidden + tfjsGate * hidden + j);
+    }
+  }
+}
+
+/**
  * Transposes a tfjs [rows, G·hidden] matrix into ONNX's [G·hidden, rows], reordering the gate blocks.
  * Exported for the tests, which check the mapping on hand-made weights.
  */
@@ -29,14 +48,10 @@ export function toOnnxGateMatrix(
   hidden: number,
   gateOrder: readonly number[],
 ): Float32Array {
-  const G = gateOrder.length;
-  const out = new Float32Array(G * hidden * rows);
-  for (let g = 0; g < G; g++) {
-    const source = gateOrder[g];
-    for (let j = 0; j < hidden; j++) {
-      for (let k = 0; k < rows; k++) out[(g * hidden + j) * rows + k] = matrix[k * G * hidden + source * hidden + j];
-    }
-  }
+  const out = new Float32Array(matrix.length);
+  forEachGateWeight(rows, hidden, gateOrder, (onnx, tfjs) => {
+    out[onnx] = matrix[tfjs];
+  });
   return out;
 }
 
@@ -47,14 +62,10 @@ function fromOnnxGateMatrix(
   hidden: number,
   gateOrder: readonly number[],
 ): Float32Array {
-  const G = gateOrder.length;
-  const out = new Float32Array(rows * G * hidden);
-  for (let g = 0; g < G; g++) {
-    const target = gateOrder[g];
-    for (let j = 0; j < hidden; j++) {
-      for (let k = 0; k < rows; k++) out[k * G * hidden + target * hidden + j] = matrix[(g * hidden + j) * rows + k];
-    }
-  }
+  const out = new Float32Array(matrix.length);
+  forEachGateWeight(rows, hidden, gateOrder, (onnx, tfjs) => {
+    out[tfjs] = matrix[onnx];
+  });
   return out;
 }
 
