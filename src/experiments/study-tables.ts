@@ -197,22 +197,24 @@ function bounds(s: SeedStatistic) {
   return { mean: s.mean, lower: s.ci95.lower ?? s.mean, upper: s.ci95.upper ?? s.mean };
 }
 
+/** A chart point: mean cost and minutes with their 95 % intervals (the interval's mean when seeds were too few). */
+function costMinutesPoint(figures: { readonly cost: SeedStatistic; readonly sloViolationMinutes: SeedStatistic }) {
+  const minutes = bounds(figures.sloViolationMinutes);
+  const cost = bounds(figures.cost);
+  return {
+    cost: cost.mean,
+    costLower: cost.lower,
+    costUpper: cost.upper,
+    minutes: minutes.mean,
+    minutesLower: minutes.lower,
+    minutesUpper: minutes.upper,
+  };
+}
+
 /** Each policy's cost against its SLO-violation minutes with both 95 % intervals. */
 function experimentSpec(dataset: string, policies: Partial<Record<PolicyName, PolicyStatistics>>): vl.TopLevelSpec {
   const names = Object.keys(policies) as PolicyName[];
-  const values = names.map((policy) => {
-    const minutes = bounds(policies[policy]!.sloViolationMinutes);
-    const cost = bounds(policies[policy]!.cost);
-    return {
-      policy,
-      cost: cost.mean,
-      costLower: cost.lower,
-      costUpper: cost.upper,
-      minutes: minutes.mean,
-      minutesLower: minutes.lower,
-      minutesUpper: minutes.upper,
-    };
-  });
+  const values = names.map((policy) => ({ policy, ...costMinutesPoint(policies[policy]!) }));
   const color = {
     field: 'policy',
     type: 'nominal' as const,
@@ -240,19 +242,7 @@ function forecastersSpec(
   models: Record<string, ForecasterStudy>,
   hpaSweep: readonly { cost: number; minutes: number }[],
 ): vl.TopLevelSpec {
-  const values = Object.entries(models).map(([model, { figures }]) => {
-    const minutes = bounds(figures.sloViolationMinutes);
-    const cost = bounds(figures.cost);
-    return {
-      model,
-      cost: cost.mean,
-      costLower: cost.lower,
-      costUpper: cost.upper,
-      minutes: minutes.mean,
-      minutesLower: minutes.lower,
-      minutesUpper: minutes.upper,
-    };
-  });
+  const values = Object.entries(models).map(([model, { figures }]) => ({ model, ...costMinutesPoint(figures) }));
   const color = { field: 'model', type: 'nominal' as const, legend: { orient: 'top' as const } };
   const x = { field: 'cost', type: 'quantitative' as const, title: 'cost ($)', scale: { zero: false } };
   const y = { field: 'minutes', type: 'quantitative' as const, title: 'SLO-violation minutes' };
