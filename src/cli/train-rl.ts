@@ -4,6 +4,7 @@ import { BUNDLED_DATASETS_PATH, loadDataset } from '../experiments/datasets.js';
 import { parseSimulationConfig } from '../simulator/config.js';
 import { readSimulationConfigFile } from './experiment.js';
 import { createProgressBars } from './progress.js';
+import { runResumableTraining } from './resumable-training.js';
 import type { RegisterCommand } from './run.js';
 
 /** A whole number ≥ `min` from a flag, or an error naming the flag. */
@@ -67,25 +68,21 @@ export const registerTrainRl: RegisterCommand = (program, run) => {
           const environment = trainingEnvironment(loaded, config, episodeHours * 3600);
           const settings = { ...DQN_DEFAULTS, episodes, seed };
           const checkpointDir = opts.checkpoint ?? `${opts.out}.checkpoint`;
-          const controller = new AbortController();
-          const stop = () => controller.abort();
-          process.once('SIGINT', stop);
           process.stdout.write(
             `training rl on ${opts.dataset}: ${environment.episodeStarts.length} episode start hours, ${episodes} episodes of ${episodeHours} h, seed ${seed}, violation minute $${environment.violationMinutePrice}\n`,
           );
           const bars = createProgressBars('train-rl');
-          try {
+          await runResumableTraining(checkpointDir, 'episode', async (signal) => {
             const result = await trainDqn(environment, settings, {
               checkpointDir,
-              signal: controller.signal,
+              signal,
               onEpisode: (r) => {
                 bars.update('episodes', r.episode, episodes);
                 process.stdout.write(
                   `episode ${String(r.episode).padStart(3)}/${episodes}  ε ${r.epsilon.toFixed(2)}  ${new Date(r.startSeconds * 1000).toISOString().slice(0, 13)}  cost $${r.cost.toFixed(2)}  violation min ${r.violationMinutes.toFixed(1)}  return ${r.return.toFixed(2)}  loss ${r.loss.toFixed(4)}  ${(r.milliseconds / 1000).toFixed(1)} s\n`,
                 );
               },
-            });
-            bars.stop();
+            }).finally(() => bars.stop());
             await saveQNetwork(result.model, opts.out, {
               format: 'prescale-rl-agent/1',
               dataset: opts.dataset,
@@ -104,19 +101,7 @@ export const registerTrainRl: RegisterCommand = (program, run) => {
             process.stdout.write(
               `trained in ${result.cpuSeconds.toFixed(0)} s CPU${result.resumedAfterEpisode > 0 ? ` (after resuming at episode ${result.resumedAfterEpisode})` : ''}; saved ${opts.out}\n`,
             );
-          } catch (error) {
-            bars.stop();
-            if (controller.signal.aborted) {
-              throw new PrescaleError(
-                'invalid-input',
-                `training stopped; the last finished episode is kept in ${checkpointDir}, run the same command to resume`,
-                { field: '--checkpoint', cause: error },
-              );
-            }
-            throw error;
-          } finally {
-            process.off('SIGINT', stop);
-          }
+          });
         },
       ),
     );

@@ -4,6 +4,7 @@ import { PrescaleError } from '../core/index.js';
 import { BUNDLED_DATASETS_PATH, loadDataset } from '../experiments/datasets.js';
 import { MODEL_NAMES } from '../models/names.js';
 import type { EpochProgress, NeuralOptions } from '../models/neural/index.js';
+import { runResumableTraining } from './resumable-training.js';
 import type { RegisterCommand } from './run.js';
 
 /** One line per finished epoch: what a person watching a long training wants to see. */
@@ -67,33 +68,19 @@ export const registerTrain: RegisterCommand = (program, run) => {
             checkpointDir,
             onEpoch: (p) => process.stdout.write(`${formatEpoch(p)}\n`),
           };
-          const controller = new AbortController();
-          const stop = () => controller.abort();
-          process.once('SIGINT', stop);
           process.stdout.write(
             `training ${opts.model} on ${opts.dataset} ${new Date(dataset.train_start * 1000).toISOString()} .. ${new Date(dataset.train_end * 1000).toISOString()}\n`,
           );
           const started = performance.now();
-          try {
-            const fitted = await definition.create(options).fit(train, controller.signal);
+          await runResumableTraining(checkpointDir, 'epoch', async (signal) => {
+            const fitted = await definition.create(options).fit(train, signal);
             await saveFittedModel(fitted, opts.out);
             await rm(join(checkpointDir, 'checkpoint.json'), { force: true });
             await rm(checkpointDir, { recursive: true, force: true });
             process.stdout.write(
               `fitted in ${((performance.now() - started) / 1000).toFixed(1)} s; saved ${opts.out}\n`,
             );
-          } catch (error) {
-            if (controller.signal.aborted) {
-              throw new PrescaleError(
-                'invalid-input',
-                `training stopped; the last finished epoch is kept in ${checkpointDir}, run the same command to resume`,
-                { field: '--checkpoint', cause: error },
-              );
-            }
-            throw error;
-          } finally {
-            process.off('SIGINT', stop);
-          }
+          });
         },
       ),
     );
