@@ -9,6 +9,7 @@ import { loadDataset } from '../src/experiments/datasets.js';
 import type { FittedAuto } from '../src/models/auto.js';
 import { sliceSeries } from '../src/models/backtest.js';
 import { DEFAULT_INTERVAL_LEVEL } from '../src/models/common.js';
+import type { NeuralParameters } from '../src/models/neural/index.js';
 import { readFittedModel, saveFittedModel } from '../src/models/persistence.js';
 import { loadFittedModel } from '../src/models/registry.js';
 import type { FittedForecaster } from '../src/models/types.js';
@@ -45,6 +46,7 @@ export interface CostReply {
   readonly trainPoints: number;
   readonly fitCpuSeconds: number;
   readonly cheapRefitCpuSeconds: number | null;
+  readonly cheapRefitKind: CheapRefitKind | null;
   readonly installCpuSeconds: number;
   readonly forecastCpuMilliseconds: number;
 }
@@ -74,15 +76,27 @@ function costWindows(
   return { train, servedFromSeconds, servedToSeconds: endSeconds };
 }
 
+/** How a scheduled refit can be cheaper than a full fit: `auto` refits its winner, a neural model warm-starts. */
+export type CheapRefitKind = 'winner-refit' | 'warm-start';
+
 /**
  * The cheaper scheduled refit a model has between full fits, given the last full fit's result: `auto` refits its
- * winner alone (`refitOf`); null for the others, whose every refit is a full fit. A warm-started neural refit
- * belongs here.
+ * winner alone (`refitOf`); every other model is offered the previous fit to continue from, as the service's
+ * refits are (`FitRequest.warmStart`), and the neural ones take it. Null when the model fits from scratch anyway.
  */
-function cheapRefitRequest(request: FitRequest, fitted: FitResult): FitRequest | null {
-  if (request.model !== 'auto') return null;
-  const selection = (loadFittedModel(fitted.saved, fitted.artifacts) as FittedAuto).selection;
-  return { ...request, refitOf: selection };
+async function cheapRefit(
+  request: FitRequest,
+  fitted: FitResult,
+  runs: number,
+): Promise<{ kind: CheapRefitKind; cpuSeconds: number } | null> {
+  if (request.model === 'auto') {
+    const selection = (loadFittedModel(fitted.saved, fitted.artifacts) as FittedAuto).selection;
+    const { cpuSeconds } = await medianFitCpuSeconds({ ...request, refitOf: selection }, runs);
+    return { kind: 'winner-refit', cpuSeconds };
+  }
+  const warm = await medianFitCpuSeconds({ ...request, warmStart: fitted }, runs);
+  const start = (warm.last.saved.parameters as Partial<NeuralParameters>).training?.start;
+  return start?.kind === 'warm' ? { kind: 'warm-start', cpuSeconds: warm.cpuSeconds } : null;
 }
 
 async function medianFitCpuSeconds(
@@ -170,8 +184,7 @@ async function fitAndServe(request: MeasureRequest): Promise<CostReply> {
   const trainEnd = train.startSeconds + train.values.length * train.stepSeconds;
   await fitModel({ ...fitRequest, train: sliceSeries(train, trainEnd - WARM_UP_SECONDS, trainEnd) });
   const full = await medianFitCpuSeconds(fitRequest, request.fits);
-  const cheapRequest = cheapRefitRequest(fitRequest, full.last);
-  const cheap = cheapRequest === null ? null : await medianFitCpuSeconds(cheapRequest, request.fits);
+  const cheap = await cheapRefit(fitRequest, full.last, request.fits);
 
   // What the model holder does with a fit's result: load it, and check that it forecasts from the training data.
   const installCpu = process.cpuUsage();
@@ -192,6 +205,7 @@ async function fitAndServe(request: MeasureRequest): Promise<CostReply> {
     trainPoints: train.values.length,
     fitCpuSeconds: full.cpuSeconds,
     cheapRefitCpuSeconds: cheap?.cpuSeconds ?? null,
+    cheapRefitKind: cheap?.kind ?? null,
     installCpuSeconds,
     forecastCpuMilliseconds,
   };

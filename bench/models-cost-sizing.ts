@@ -21,10 +21,16 @@ export interface ModelCost {
   readonly serving: string;
   /** A full fit (for `auto`, a selection: every candidate backtested, the winner refitted), as the trainer runs it. */
   readonly fitCpuSeconds: number;
-  /** A cheaper scheduled refit between full fits (`auto`: the winner alone); null when every refit is a full fit. */
+  /**
+   * A cheaper scheduled refit between full fits (`auto`: the winner alone; a neural model: a warm start from the
+   * serving network); null when every refit is a full fit.
+   */
   readonly cheapRefitCpuSeconds: number | null;
-  /** One scheduled refit in this many is a full fit (`auto`: reselectEvery / retrainEvery); 1 without cheap refits. */
-  readonly refitsPerFullFit: number;
+  /**
+   * One scheduled refit in this many is a full fit (`auto`: reselectEvery / retrainEvery); 1 without cheap refits;
+   * null when, once serving, every refit is the cheap one (warm starts: a cold fit only for a new workload).
+   */
+  readonly refitsPerFullFit: number | null;
   /** Loading the fitted model and its check forecast from the training data, as the model holder does at each refit. */
   readonly installCpuSeconds: number;
   /** One forecast of a sync, from the recent window (`loop.contextWindow`), averaged over a served day. */
@@ -58,7 +64,8 @@ export interface CostReport {
 /** The CPU of the average scheduled refit: a full fit one time in `refitsPerFullFit`, the cheap refit the others. */
 export function cpuSecondsPerRefit(cost: ModelCost): number {
   const cheap = cost.cheapRefitCpuSeconds ?? cost.fitCpuSeconds;
-  return (cost.fitCpuSeconds + (cost.refitsPerFullFit - 1) * cheap) / cost.refitsPerFullFit + cost.installCpuSeconds;
+  const { refitsPerFullFit: every, fitCpuSeconds: full } = cost;
+  return (every === null ? cheap : (full + (every - 1) * cheap) / every) + cost.installCpuSeconds;
 }
 
 /** The CPU one workload costs a day: its refits plus a forecast at every sync. */

@@ -11,7 +11,7 @@ import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { safeParseServiceConfig } from '../src/config/service.js';
 import { readDatasetsFile } from '../src/experiments/datasets.js';
-import { modelDefinition } from '../src/models/registry.js';
+import { modelDefinition, modelNames } from '../src/models/registry.js';
 import { repoRoot, sharedDatasetsPath } from '../src/testing/paths.js';
 import type { CostReply, MeasureRequest, MemoryReply } from './models-cost-measure.js';
 import {
@@ -26,7 +26,8 @@ import {
 } from './models-cost-sizing.js';
 
 /** Every model a workload may name, cheapest first; `auto` with the service's candidates. */
-const MODELS = ['naive', 'seasonal-naive', 'ets', 'mstl', 'prophet', 'lstm', 'gru', 'prophet-lstm', 'auto'];
+/** Every registered model, `auto` last (it fits the others). */
+const MODELS = [...modelNames.filter((name) => name !== 'auto'), 'auto'];
 /** The dev traces: NASA HTTP at 60 s, the NAB ELB request counts at 300 s. */
 const DATASETS = ['nasa-jul95', 'nab-elb-requests'];
 const DOCS_REPORT_PATH = join(repoRoot, 'docs/models-cost.json');
@@ -129,7 +130,12 @@ async function measureTrace(datasetName: string, stepSeconds: number): Promise<T
         serving: cost.serving,
         fitCpuSeconds: cost.fitCpuSeconds,
         cheapRefitCpuSeconds: cost.cheapRefitCpuSeconds,
-        refitsPerFullFit: cost.cheapRefitCpuSeconds === null ? 1 : refitsPerSelection(settings.schedule),
+        refitsPerFullFit:
+          cost.cheapRefitKind === 'winner-refit'
+            ? refitsPerSelection(settings.schedule)
+            : cost.cheapRefitKind === 'warm-start'
+              ? null
+              : 1,
         installCpuSeconds: cost.installCpuSeconds,
         forecastCpuMilliseconds: cost.forecastCpuMilliseconds,
         memory,

@@ -85,6 +85,11 @@ describe('models-cost sizing arithmetic', () => {
     assert.equal(cpuSecondsPerRefit(auto), 3);
   });
 
+  it('a warm-starting model pays only its warm refit (and the install) once serving', () => {
+    const lstm = cost({ fitCpuSeconds: 80, cheapRefitCpuSeconds: 8, refitsPerFullFit: null, installCpuSeconds: 0.5 });
+    assert.equal(cpuSecondsPerRefit(lstm), 8.5);
+  });
+
   it('workloads per core: a day of the core at the utilisation target, whole workloads', () => {
     assert.equal(workloadsPerCore(86.4, 0.5), 500);
     assert.equal(workloadsPerCore(100, 0.5), 432);
