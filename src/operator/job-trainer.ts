@@ -117,8 +117,8 @@ export class JobTrainer implements Trainer {
   async close(): Promise<void> {
     this.stopping.abort(new Error('the job trainer is closed'));
     await this.polling;
-    for (const batch of [...this.batches])
-      this.finish(batch, new Error('the service stopped before its training Job finished'));
+    const stopped = new Error('the service stopped before its training Job finished');
+    await Promise.all([...this.batches].map((batch) => this.finish(batch, stopped)));
   }
 
   /** The Jobs this trainer waits for now (tests, status). */
@@ -155,7 +155,7 @@ export class JobTrainer implements Trainer {
         'training request',
       );
     } catch (error) {
-      this.finish(batch, error as Error);
+      void this.finish(batch, error as Error);
       return;
     }
     await this.createJob(batch);
@@ -164,7 +164,7 @@ export class JobTrainer implements Trainer {
   private async createJob(batch: Batch): Promise<void> {
     if (this.stopping.signal.aborted) return;
     if (batch.fits.every((fit) => fit.dropped)) {
-      this.finish(batch, null);
+      void this.finish(batch, null);
       return;
     }
     batch.attempts++;
@@ -240,12 +240,18 @@ export class JobTrainer implements Trainer {
       return;
     }
     batch.jobName = null;
+    const settle: (() => void)[] = [];
     for (const [index, fit] of batch.fits.entries()) {
       if (fit.dropped) continue;
-      await readFitOutcome(batch.folder, index).then(fit.resolve, fit.reject);
+      await readFitOutcome(batch.folder, index).then(
+        (result) => settle.push(() => fit.resolve(result)),
+        (error: unknown) => settle.push(() => fit.reject(error as Error)),
+      );
     }
     this.log('info', 'training job complete', { job: name, fits: batch.fits.length });
-    this.finish(batch, null);
+    // The batch's folder is gone before its fits settle: a workload holding its new model finds nothing left over.
+    await this.finish(batch, null);
+    for (const done of settle) done();
   }
 
   /** A failed or vanished attempt: another Job after the backoff, or, past `maxRetries`, the batch fails. */
@@ -270,15 +276,15 @@ export class JobTrainer implements Trainer {
     }
     const note = `${jobName}: ${why}; gave up after ${config.maxRetries} retries, the workloads keep their last good models`;
     await this.warn(jobName, jobUid, note);
-    this.finish(batch, new Error(`training Job ${note}`));
+    void this.finish(batch, new Error(`training Job ${note}`));
   }
 
-  /** Ends a batch: fits still waiting fail with `error` (none left when it completed), its folder goes. */
-  private finish(batch: Batch, error: Error | null): void {
+  /** Ends a batch: fits still waiting fail with `error` (none left when it completed); resolves once its folder is gone. */
+  private finish(batch: Batch, error: Error | null): Promise<void> {
     if (this.collecting === batch) this.collecting = null;
     this.batches.delete(batch);
     if (error !== null) for (const fit of batch.fits) if (!fit.dropped) fit.reject(error);
-    void rm(batch.folder, { recursive: true, force: true });
+    return rm(batch.folder, { recursive: true, force: true });
   }
 
   private async warn(jobName: string, jobUid: string | null, note: string): Promise<void> {
