@@ -24,7 +24,7 @@ export const STUDY_STEPS = ['accuracy', 'experiment', 'forecasters', 'ablations'
 export type StudyStep = (typeof STUDY_STEPS)[number];
 
 /** The policies of the experiment step (hpa-tuned is a sweep point's job now: the HPA across targets). */
-export const STUDY_POLICIES: readonly PolicyName[] = ['hpa', 'prescale', 'oracle', 'oracle-cost', 'static'];
+export const STUDY_POLICIES: readonly PolicyName[] = ['hpa', 'prescale', 'oracle', 'oracle-cost', 'static', 'rl'];
 
 /** The models of the quick accuracy and forecasters steps: the ones that fit in seconds. */
 export const QUICK_MODELS = ['naive', 'seasonal-naive', 'ets'] as const;
