@@ -27,7 +27,7 @@ export type StudyStep = (typeof STUDY_STEPS)[number];
 export const STUDY_POLICIES: readonly PolicyName[] = ['hpa', 'prescale', 'oracle', 'oracle-cost', 'static', 'rl'];
 
 /** The models of the quick accuracy and forecasters steps: the ones that fit in seconds. */
-export const QUICK_MODELS = ['naive', 'seasonal-naive', 'ets'] as const;
+export const QUICK_MODELS = ['naive', 'seasonal-naive', 'ets', 'ceemdan-ets'] as const;
 
 /**
  * The forecasters of the full study's per-model Prescale runs: the classic models, Prophet (the default) and
