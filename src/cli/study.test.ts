@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ABLATIONS, QUICK_MODELS, STUDY_POLICIES, STUDY_STEPS } from '../experiments/study.js';
@@ -187,6 +187,24 @@ test('prescale study --quick writes study.json, tables and figures, and a rerun 
   assert.ok(Date.parse(old.provenance.accuracy.finishedAt) > 0);
   assert.deepEqual(old.experiment, json.experiment);
   assert.deepEqual(Object.keys(old.forecasters.datasets['nasa-jul95']), [...QUICK_MODELS]);
+
+  // An accuracy step interrupted after some of its models (no marker yet): a rerun backtests only the models whose
+  // part is missing and keeps the others' parts and forecasts as they are.
+  const parts = join(out, 'accuracy', 'nasa-jul95');
+  await rm(join(out, 'accuracy', 'done.json'));
+  await rm(join(parts, 'ets.accuracy.json'));
+  const keptPart = await readFile(join(parts, 'naive.accuracy.json'), 'utf8');
+  const keptCsvMtime = (await stat(join(parts, 'naive.csv'))).mtimeMs;
+  const partial = await study(['--quick', '--out', out]);
+  assert.equal(partial.code, 0, partial.stderr);
+  assert.match(partial.stdout, /study step accuracy: done in/);
+  assert.equal(await readFile(join(parts, 'naive.accuracy.json'), 'utf8'), keptPart);
+  assert.equal((await stat(join(parts, 'naive.csv'))).mtimeMs, keptCsvMtime, 'naive was not backtested again');
+  const redone = JSON.parse(await readFile(join(out, 'study.json'), 'utf8')).accuracy.datasets['nasa-jul95'];
+  const before = json.accuracy.datasets['nasa-jul95'];
+  assert.deepEqual(Object.keys(redone.models), [...QUICK_MODELS]);
+  assert.deepEqual(redone.models.naive, before.models.naive);
+  assert.equal(redone.models.ets.rmse, before.models.ets.rmse, 'the redone model scores the same');
 
   // A full study into the quick one's directory would mix plans: refused, naming the fix.
   const mixed = await study(['--out', out]);

@@ -151,7 +151,8 @@ async function runStep(
       provenance: await markerProvenance(markerPath, step),
     };
   }
-  await rm(stepDir, { recursive: true, force: true });
+  // A step starts clean, but the accuracy step keeps what an interrupted run finished (each part names its plan).
+  if (force || step !== 'accuracy') await rm(stepDir, { recursive: true, force: true });
   await mkdir(stepDir, { recursive: true });
   // The code the step runs with (a commit made while it runs does not change its numbers).
   const git = gitState();
@@ -175,7 +176,24 @@ async function runStep(
   };
 }
 
-/** Step 1: every model of the plan on every dataset, by the shared protocol; forecasts in the scorer's CSV. */
+/** One model's accuracy on one dataset, kept as it finishes so an interrupted accuracy step resumes from it. */
+interface AccuracyPart {
+  readonly plan: StudyPlan['accuracy'];
+  readonly accuracy: ReturnType<typeof datasetAccuracy>;
+}
+
+/** The part of `model` on `dataset` an earlier run of the same plan finished; null when none. */
+async function finishedPart(path: string, plan: StudyPlan['accuracy']): Promise<AccuracyPart | null> {
+  if (!existsSync(path)) return null;
+  const part = JSON.parse(await readFile(path, 'utf8')) as AccuracyPart;
+  return isDeepStrictEqual(part.plan, plan) ? part : null;
+}
+
+/**
+ * Step 1: every model of the plan on every dataset, by the shared protocol; forecasts in the scorer's CSV. The
+ * full step takes hours (the neural models), so each (dataset, model) is kept as it finishes and a rerun does only
+ * the rest.
+ */
 async function accuracyStep(plan: StudyPlan, stepDir: string) {
   const { runBacktestSuite } = await import('../experiments/backtest-suite.js');
   const { datasetsFile, datasets, models, testSeconds } = plan.accuracy;
@@ -187,13 +205,28 @@ async function accuracyStep(plan: StudyPlan, stepDir: string) {
       const { dataset } = loaded;
       const testEnd =
         testSeconds === null ? dataset.test_end : Math.min(dataset.test_end, dataset.train_end + testSeconds);
-      const result = await runBacktestSuite({
-        dataset: { ...loaded, dataset: { ...dataset, test_end: testEnd } },
-        models,
-        outDir: join(stepDir, name),
-        onProgress: (model, p) => bars.update(`${name} ${model}`, p.doneOrigins, p.totalOrigins),
-      });
-      section[name] = datasetAccuracy(result);
+      const parts: AccuracyPart[] = [];
+      for (const model of models) {
+        const partPath = join(stepDir, name, `${model}.accuracy.json`);
+        const finished = await finishedPart(partPath, plan.accuracy);
+        if (finished !== null) {
+          parts.push(finished);
+          continue;
+        }
+        const result = await runBacktestSuite({
+          dataset: { ...loaded, dataset: { ...dataset, test_end: testEnd } },
+          models: [model],
+          outDir: join(stepDir, name),
+          onProgress: (m, p) => bars.update(`${name} ${m}`, p.doneOrigins, p.totalOrigins),
+        });
+        const part: AccuracyPart = { plan: plan.accuracy, accuracy: datasetAccuracy(result) };
+        await writeFileAtomic(partPath, json(part), `${name} ${model} accuracy`);
+        parts.push(part);
+      }
+      section[name] = {
+        ...parts[0].accuracy,
+        models: Object.assign({}, ...parts.map((part) => part.accuracy.models)),
+      };
     }
   } finally {
     bars.stop();
