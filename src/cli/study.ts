@@ -179,6 +179,8 @@ async function runStep(
 /** One model's accuracy on one dataset, kept as it finishes so an interrupted accuracy step resumes from it. */
 interface AccuracyPart {
   readonly plan: StudyPlan['accuracy'];
+  /** The code it ran with (the step's marker records the commit of the run that finished the step). */
+  readonly commit: string | null;
   readonly accuracy: ReturnType<typeof datasetAccuracy>;
 }
 
@@ -198,6 +200,7 @@ async function accuracyStep(plan: StudyPlan, stepDir: string) {
   const { runBacktestSuite } = await import('../experiments/backtest-suite.js');
   const { datasetsFile, datasets, models, testSeconds } = plan.accuracy;
   const bars = createProgressBars('accuracy');
+  const commit = gitState()?.commit;
   const section: Record<string, ReturnType<typeof datasetAccuracy>> = {};
   try {
     for (const name of datasets) {
@@ -219,7 +222,7 @@ async function accuracyStep(plan: StudyPlan, stepDir: string) {
           outDir: join(stepDir, name),
           onProgress: (m, p) => bars.update(`${name} ${m}`, p.doneOrigins, p.totalOrigins),
         });
-        const part: AccuracyPart = { plan: plan.accuracy, accuracy: datasetAccuracy(result) };
+        const part: AccuracyPart = { plan: plan.accuracy, commit: commit ?? null, accuracy: datasetAccuracy(result) };
         await writeFileAtomic(partPath, json(part), `${name} ${model} accuracy`);
         parts.push(part);
       }
