@@ -79,10 +79,15 @@ function costWindows(
 /** How a scheduled refit can be cheaper than a full fit: `auto` refits its winner, a neural model warm-starts. */
 export type CheapRefitKind = 'winner-refit' | 'warm-start';
 
+/** How a fit started, for the models that record it (the neural ones: `training.start`); undefined for the others. */
+function networkStart(fitted: FitResult): { readonly kind: string } | undefined {
+  return (fitted.saved.parameters as Partial<NeuralParameters>).training?.start;
+}
+
 /**
  * The cheaper scheduled refit a model has between full fits, given the last full fit's result: `auto` refits its
- * winner alone (`refitOf`); every other model is offered the previous fit to continue from, as the service's
- * refits are (`FitRequest.warmStart`), and the neural ones take it. Null when the model fits from scratch anyway.
+ * winner alone (`refitOf`); a model that records how its network started continues from the previous fit, as the
+ * service's refits do (`FitRequest.warmStart`). Null when every refit is a full fit.
  */
 async function cheapRefit(
   request: FitRequest,
@@ -94,9 +99,11 @@ async function cheapRefit(
     const { cpuSeconds } = await medianFitCpuSeconds({ ...request, refitOf: selection }, runs);
     return { kind: 'winner-refit', cpuSeconds };
   }
+  if (networkStart(fitted) === undefined) return null;
   const warm = await medianFitCpuSeconds({ ...request, warmStart: fitted }, runs);
-  const start = (warm.last.saved.parameters as Partial<NeuralParameters>).training?.start;
-  return start?.kind === 'warm' ? { kind: 'warm-start', cpuSeconds: warm.cpuSeconds } : null;
+  const start = networkStart(warm.last);
+  if (start?.kind !== 'warm') throw new Error(`${request.model}: the refit did not continue from the previous fit`);
+  return { kind: 'warm-start', cpuSeconds: warm.cpuSeconds };
 }
 
 async function medianFitCpuSeconds(

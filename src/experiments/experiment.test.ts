@@ -5,6 +5,7 @@ import { join, relative } from 'node:path';
 import { after, test } from 'node:test';
 import { PrescaleError } from '../core/index.js';
 import { parseSimulationConfig } from '../simulator/config.js';
+import { testProvenance } from '../testing/provenance-fixture.js';
 import { BUNDLED_DATASETS_PATH } from './datasets.js';
 import { runExperiment } from './experiment.js';
 import { parsePolicyNames } from './policy-names.js';
@@ -20,20 +21,14 @@ const options = {
   config,
   limitSeconds: 3 * 3600,
 };
-const provenance: Provenance = {
+const provenance: Provenance = testProvenance({
   command: 'prescale experiment --dataset nasa-jul95 --hours 3 --seeds 2',
-  startedAt: '2026-01-01T00:00:00.000Z',
-  prescaleVersion: '0.1.0',
-  node: process.version,
-  platform: 'test',
-  packages: {},
-  git: null,
   datasetsFile: BUNDLED_DATASETS_PATH,
   seeds: 2,
   policies: options.policies,
   limitSeconds: options.limitSeconds,
   config: config.resolved,
-};
+});
 const dirs: string[] = [];
 after(async () => {
   for (const dir of dirs) await rm(dir, { recursive: true, force: true });

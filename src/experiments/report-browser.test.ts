@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { parseSimulationConfig } from '../simulator/config.js';
+import { testProvenance } from '../testing/provenance-fixture.js';
 import { BUNDLED_DATASETS_PATH } from './datasets.js';
 import { runExperiment } from './experiment.js';
 import { reportHtml } from './report.js';
@@ -25,20 +26,18 @@ test('report.html renders in headless Chromium as a person sees it: every chart,
     config,
     limitSeconds: 2 * 3600,
   });
-  const html = await reportHtml(result, config, {
-    command: 'prescale experiment --dataset nasa-jul95 --hours 2',
-    startedAt: '2026-01-01T00:00:00.000Z',
-    prescaleVersion: '0.1.0',
-    node: process.version,
-    platform: 'test',
-    packages: {},
-    git: null,
-    datasetsFile: BUNDLED_DATASETS_PATH,
-    seeds: 1,
-    policies: ['hpa', 'prescale', 'oracle', 'oracle-cost'],
-    limitSeconds: 7200,
-    config: config.resolved,
-  });
+  const html = await reportHtml(
+    result,
+    config,
+    testProvenance({
+      command: 'prescale experiment --dataset nasa-jul95 --hours 2',
+      datasetsFile: BUNDLED_DATASETS_PATH,
+      seeds: 1,
+      policies: ['hpa', 'prescale', 'oracle', 'oracle-cost'],
+      limitSeconds: 7200,
+      config: config.resolved,
+    }),
+  );
   const dir = await mkdtemp(join(tmpdir(), 'prescale-report-'));
   dirs.push(dir);
   const path = join(dir, 'report.html');

@@ -3,6 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parseSimulationConfig } from '../simulator/config.js';
+import { testProvenance } from '../testing/provenance-fixture.js';
 import { tempDir } from '../testing/temp-dir.js';
 import { runExperiment } from './experiment.js';
 import { costPointOf, frontierRows, minutesAtCost, paretoFrontier, sweepVariants } from './frontier.js';
@@ -104,20 +105,18 @@ test('--sweep: a monotone HPA curve, the configured points reuse the experimentâ
   assert.match(csv[1], /^synthetic,hpa,"CPU target 50 %",50,false,/);
   assert.match(csv.find((line) => line.includes('quantile 0.9')) ?? '', /,0\.9,true,/);
 
-  const html = await reportHtml(result, config, {
-    command: 'prescale experiment --sweep',
-    startedAt: '2026-01-01T00:00:00.000Z',
-    prescaleVersion: '0.1.0',
-    node: process.version,
-    platform: 'test',
-    packages: {},
-    git: null,
-    datasetsFile: join(dir, 'datasets.json'),
-    seeds: 1,
-    policies: ['hpa', 'prescale', 'oracle-cost'],
-    limitSeconds: null,
-    config: config.resolved,
-  });
+  const html = await reportHtml(
+    result,
+    config,
+    testProvenance({
+      command: 'prescale experiment --sweep',
+      datasetsFile: join(dir, 'datasets.json'),
+      seeds: 1,
+      policies: ['hpa', 'prescale', 'oracle-cost'],
+      limitSeconds: null,
+      config: config.resolved,
+    }),
+  );
   const section = html.slice(html.indexOf('Equal cost: the frontier'));
   assert.ok(section.length > 0 && section.includes('<svg '), 'the frontier plot is in the report');
   assert.ok(section.includes('HPA frontier minutes at this cost'));

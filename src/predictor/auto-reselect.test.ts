@@ -1,13 +1,10 @@
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { after, before, type TestContext, test } from 'node:test';
 import pino from 'pino';
-import { readTraceFile } from '../collector/trace-file.js';
-import { autoServiceConfig } from '../testing/auto-service-config.js';
+import { autoServiceConfig, NASA_T0, startNasaPrometheus } from '../testing/auto-service-config.js';
 import { ManualClock } from '../testing/manual-clock.js';
-import { sharedRoot } from '../testing/paths.js';
-import { type PrometheusServer, startPrometheus } from '../testing/prometheus-server.js';
+import type { PrometheusServer } from '../testing/prometheus-server.js';
 import { tempDir } from '../testing/temp-dir.js';
 import { DRIFT_SUSTAIN_SECONDS } from './auto-refit.js';
 import { PrescaleService } from './service.js';
@@ -17,7 +14,7 @@ import type { WorkloadStatus } from './workload-status.js';
 // `model: auto` past its warm-up: the NASA KSC trace per minute from T0 (1995-07-03 00:00 UTC) in a real Prometheus,
 // the service started at 48 h (the full selection at once), then run day by day on a manual clock. From 240.5 h the
 // load flaps (×8 and ×1/8 on alternate minutes), which no model forecasts: the winner's online error drifts.
-const T0 = 804_729_600;
+const T0 = NASA_T0;
 const HOUR = 3600;
 const TRACE_HOURS = 243;
 const FLAP_FROM_HOURS = 240.5;
@@ -25,23 +22,9 @@ const FLAP_FROM_HOURS = 240.5;
 let prometheus: PrometheusServer;
 
 before(async () => {
-  const trace = await readTraceFile(join(sharedRoot, 'data/nasa-http/nasa_jul95_requests_per_minute.csv'));
-  const first = trace.series.timestampsSeconds.indexOf(T0);
-  assert.ok(first >= 0, 'the trace covers 1995-07-03');
-  const end = first + TRACE_HOURS * 60;
-  const timestampsSeconds = trace.series.timestampsSeconds.slice(first, end);
-  const values = trace.series.values.map((value, i) => {
-    const minute = (trace.series.timestampsSeconds[i] - T0) / 60;
-    if (minute < FLAP_FROM_HOURS * 60) return value;
-    return minute % 2 === 0 ? value * 8 : value / 8;
-  });
-  prometheus = await startPrometheus([
-    {
-      name: 'nasa_requests_per_minute',
-      labels: { job: 'web' },
-      series: { timestampsSeconds, values: values.slice(first, end) },
-    },
-  ]);
+  prometheus = await startNasaPrometheus(TRACE_HOURS, (value, minute) =>
+    minute < FLAP_FROM_HOURS * 60 ? value : minute % 2 === 0 ? value * 8 : value / 8,
+  );
 });
 
 after(async () => {

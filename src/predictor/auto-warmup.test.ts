@@ -1,12 +1,9 @@
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { after, before, type TestContext, test } from 'node:test';
-import { readTraceFile } from '../collector/trace-file.js';
 import { runtimeStatus } from '../operator/status.js';
-import { autoServiceConfig } from '../testing/auto-service-config.js';
+import { autoServiceConfig, NASA_T0, startNasaPrometheus } from '../testing/auto-service-config.js';
 import { ManualClock } from '../testing/manual-clock.js';
-import { sharedRoot } from '../testing/paths.js';
-import { type PrometheusServer, startPrometheus } from '../testing/prometheus-server.js';
+import type { PrometheusServer } from '../testing/prometheus-server.js';
 import { tempDir } from '../testing/temp-dir.js';
 import { PrescaleService } from './service.js';
 import { summaryJson } from './status-json.js';
@@ -15,27 +12,14 @@ import type { WorkloadStatus } from './workload-status.js';
 
 // A new workload under `model: auto`: its metric exists from T0 (1995-07-03 00:00 UTC, the NASA KSC trace per
 // minute), the service starts 40 minutes later asking for 3 days of history, and a real Prometheus holds 50 h.
-const T0 = 804_729_600;
+const T0 = NASA_T0;
 const TRACE_HOURS = 50;
 const HOUR = 3600;
 
 let prometheus: PrometheusServer;
 
 before(async () => {
-  const trace = await readTraceFile(join(sharedRoot, 'data/nasa-http/nasa_jul95_requests_per_minute.csv'));
-  const first = trace.series.timestampsSeconds.indexOf(T0);
-  assert.ok(first >= 0, 'the trace covers 1995-07-03');
-  const end = first + TRACE_HOURS * 60;
-  prometheus = await startPrometheus([
-    {
-      name: 'nasa_requests_per_minute',
-      labels: { job: 'web' },
-      series: {
-        timestampsSeconds: trace.series.timestampsSeconds.slice(first, end),
-        values: trace.series.values.slice(first, end),
-      },
-    },
-  ]);
+  prometheus = await startNasaPrometheus(TRACE_HOURS);
 });
 
 after(async () => {

@@ -178,22 +178,26 @@ test('loadSaved: a good saved model serves at once and is refreshed on schedule'
   assert.equal(restarted.status().nextRetrainSeconds, fittedAt + 3600);
 });
 
+/** A naive workload `key` (hourly refits) whose fits go through `queue` to `trainer`. */
+function queuedHolder(key: string, queue: TrainingQueue, trainer: Trainer, clock: ManualClock): ModelHolder {
+  return new ModelHolder({
+    model: 'naive',
+    autoCandidates: [],
+    modelOptions: { horizonSteps: 5 },
+    retrainEverySeconds: 3600,
+    retryAfterSeconds: 300,
+    path: null,
+    trainer,
+    queue: { queue, key, maxErrorPercent: () => 50 },
+    clock,
+  });
+}
+
 test('under a training budget: a refit queued past its grace is late, the last good model serving; on time again once fitted', async () => {
   const clock = new ManualClock(T * 1000);
   const queue = new TrainingQueue(1, clock);
   const trainer = gatedTrainer();
-  const withQueue = (key: string) =>
-    new ModelHolder({
-      model: 'naive',
-      autoCandidates: [],
-      modelOptions: { horizonSteps: 5 },
-      retrainEverySeconds: 3600,
-      retryAfterSeconds: 300,
-      path: null,
-      trainer,
-      queue: { queue, key, maxErrorPercent: () => 50 },
-      clock,
-    });
+  const withQueue = (key: string) => queuedHolder(key, queue, trainer, clock);
   const busy = withQueue('shop/busy');
   const late = withQueue('shop/late');
   late.maybeRetrain(T, async () => series(100));
@@ -233,18 +237,7 @@ test('under a training budget: closing a holder drops its queued fit; the traine
   const clock = new ManualClock(T * 1000);
   const queue = new TrainingQueue(1, clock);
   const trainer = gatedTrainer();
-  const make = (key: string) =>
-    new ModelHolder({
-      model: 'naive',
-      autoCandidates: [],
-      modelOptions: { horizonSteps: 5 },
-      retrainEverySeconds: 3600,
-      retryAfterSeconds: 300,
-      path: null,
-      trainer,
-      queue: { queue, key, maxErrorPercent: () => 50 },
-      clock,
-    });
+  const make = (key: string) => queuedHolder(key, queue, trainer, clock);
   const running = make('shop/running');
   const removed = make('shop/removed');
   running.maybeRetrain(T, async () => series(100));

@@ -1,5 +1,34 @@
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { readTraceFile } from '../collector/trace-file.js';
 import { type ServiceConfig, safeParseServiceConfig } from '../config/service.js';
+import { sharedRoot } from './paths.js';
+import { type PrometheusServer, startPrometheus } from './prometheus-server.js';
+
+/** Where the `model: auto` tests' NASA metric starts: 1995-07-03 00:00 UTC. */
+export const NASA_T0 = 804_729_600;
+
+/**
+ * A real Prometheus holding `hours` of the NASA KSC requests per minute from `NASA_T0` as
+ * `nasa_requests_per_minute{job="web"}` (what `autoServiceConfig` reads); `transform` may reshape each value by its
+ * minute since `NASA_T0`.
+ */
+export async function startNasaPrometheus(
+  hours: number,
+  transform: (value: number, minuteSinceT0: number) => number = (value) => value,
+): Promise<PrometheusServer> {
+  const trace = await readTraceFile(join(sharedRoot, 'data/nasa-http/nasa_jul95_requests_per_minute.csv'));
+  const first = trace.series.timestampsSeconds.indexOf(NASA_T0);
+  assert.ok(first >= 0, 'the trace covers 1995-07-03');
+  const end = first + hours * 60;
+  const timestampsSeconds = trace.series.timestampsSeconds.slice(first, end);
+  const values = trace.series.values
+    .slice(first, end)
+    .map((value, i) => transform(value, (timestampsSeconds[i] - NASA_T0) / 60));
+  return startPrometheus([
+    { name: 'nasa_requests_per_minute', labels: { job: 'web' }, series: { timestampsSeconds, values } },
+  ]);
+}
 
 /**
  * The service config of the `model: auto` tests: one KEDA workload `shop/web` reading the NASA minutes as
