@@ -45,7 +45,13 @@ function gatedTrainer(): Trainer & { open(): void; calls: FitRequest[] } {
   };
 }
 
-function holder(trainer: Trainer, clock: ManualClock, path: string | null = null) {
+/** A naive workload (hourly refits) fitted by `trainer`; with `queued`, its fits wait in that training queue. */
+function holder(
+  trainer: Trainer,
+  clock: ManualClock,
+  path: string | null = null,
+  queued?: { readonly queue: TrainingQueue; readonly key: string },
+) {
   return new ModelHolder({
     model: 'naive',
     autoCandidates: [],
@@ -54,6 +60,7 @@ function holder(trainer: Trainer, clock: ManualClock, path: string | null = null
     retryAfterSeconds: 300,
     path,
     trainer,
+    ...(queued ? { queue: { ...queued, maxErrorPercent: () => 50 } } : {}),
     clock,
   });
 }
@@ -178,26 +185,11 @@ test('loadSaved: a good saved model serves at once and is refreshed on schedule'
   assert.equal(restarted.status().nextRetrainSeconds, fittedAt + 3600);
 });
 
-/** A naive workload `key` (hourly refits) whose fits go through `queue` to `trainer`. */
-function queuedHolder(key: string, queue: TrainingQueue, trainer: Trainer, clock: ManualClock): ModelHolder {
-  return new ModelHolder({
-    model: 'naive',
-    autoCandidates: [],
-    modelOptions: { horizonSteps: 5 },
-    retrainEverySeconds: 3600,
-    retryAfterSeconds: 300,
-    path: null,
-    trainer,
-    queue: { queue, key, maxErrorPercent: () => 50 },
-    clock,
-  });
-}
-
 test('under a training budget: a refit queued past its grace is late, the last good model serving; on time again once fitted', async () => {
   const clock = new ManualClock(T * 1000);
   const queue = new TrainingQueue(1, clock);
   const trainer = gatedTrainer();
-  const withQueue = (key: string) => queuedHolder(key, queue, trainer, clock);
+  const withQueue = (key: string) => holder(trainer, clock, null, { queue, key });
   const busy = withQueue('shop/busy');
   const late = withQueue('shop/late');
   late.maybeRetrain(T, async () => series(100));
@@ -237,7 +229,7 @@ test('under a training budget: closing a holder drops its queued fit; the traine
   const clock = new ManualClock(T * 1000);
   const queue = new TrainingQueue(1, clock);
   const trainer = gatedTrainer();
-  const make = (key: string) => queuedHolder(key, queue, trainer, clock);
+  const make = (key: string) => holder(trainer, clock, null, { queue, key });
   const running = make('shop/running');
   const removed = make('shop/removed');
   running.maybeRetrain(T, async () => series(100));
