@@ -43,6 +43,18 @@ test('prescale study --quick writes study.json, tables and figures, and a rerun 
   const first = await study(['--quick', '--out', out]);
   assert.equal(first.code, 0, first.stderr);
   for (const step of STUDY_STEPS) assert.match(first.stdout, new RegExp(`study step ${step}: done in`));
+  // One line per finished part with its wall time, so a log without a terminal tells where a study stands.
+  const partLines = (stdout: string, step: string) =>
+    stdout.split('\n').filter((line) => line.startsWith(`study ${step} `) && !line.startsWith('study step'));
+  const partCounts = { accuracy: 4, experiment: 1, forecasters: 4, ablations: 5 };
+  for (const [step, total] of Object.entries(partCounts)) {
+    const lines = partLines(first.stdout, step);
+    assert.equal(lines.length, total, step);
+    for (const [i, line] of lines.entries()) {
+      assert.match(line, new RegExp(`^study ${step} ${i + 1}/${total} nasa-jul95( \\S+)?: done in \\d+(\\.\\d)? s$`));
+    }
+  }
+  assert.match(first.stdout, /^study ablations 2\/5 nasa-jul95 point-forecast: done in /m);
   const text = await readFile(join(out, 'study.json'), 'utf8');
   const json = JSON.parse(text);
   assert.deepEqual(Object.keys(json), [
@@ -98,7 +110,7 @@ test('prescale study --quick writes study.json, tables and figures, and a rerun 
     for (const [field, s] of Object.entries(figures)) assertSane(`${model}.${field}`, s, seeds);
     assert.equal(equalCost.cost, figures.cost.mean);
     assert.equal(equalCost.minutes, figures.sloViolationMinutes.mean);
-    const results = JSON.parse(await readFile(join(out, `forecasters/datasets/${model}/results.json`), 'utf8'));
+    const results = JSON.parse(await readFile(join(out, `forecasters/nasa-jul95/${model}/results.json`), 'utf8'));
     assert.equal(results.datasets['nasa-jul95'].model, model);
   }
   assert.equal(experiment.hpaSweep.length, 7);
@@ -129,7 +141,7 @@ test('prescale study --quick writes study.json, tables and figures, and a rerun 
 
   // No forecast means no forecast: every scaling event of that run is the fallback's reactive value.
   const events = await readFile(
-    join(out, 'ablations/datasets/no-forecast/runs/nasa-jul95-prescale-seed1-events.csv'),
+    join(out, 'ablations/nasa-jul95/no-forecast/runs/nasa-jul95-prescale-seed1-events.csv'),
     'utf8',
   );
   const reasons = events.trim().split('\n').slice(1);
@@ -167,6 +179,71 @@ test('prescale study --quick writes study.json, tables and figures, and a rerun 
   delete json.timings;
   delete again.timings;
   assert.deepEqual(again, json);
+
+  // The simulation steps interrupted (no marker yet) after some of their parts: a rerun keeps the finished parts
+  // as they are (their runs are not redone) and redoes the rest in fresh processes, to the same numbers. The
+  // experiment step's one part is kept; two forecasters and two ablations (Prophet ones, which an earlier fit in
+  // the same process would shift) are redone, one of each left half-written (its directory without its part).
+  const sections = Object.fromEntries(
+    await Promise.all(STUDY_STEPS.map(async (s) => [s, await readFile(join(out, s, 'section.json'), 'utf8')])),
+  );
+  const redo = [
+    'forecasters/nasa-jul95/ets',
+    'forecasters/nasa-jul95/ceemdan-ets',
+    'ablations/nasa-jul95/point-forecast',
+    'ablations/nasa-jul95/no-fallback',
+  ];
+  const keep = [
+    'experiment/nasa-jul95',
+    'forecasters/nasa-jul95/naive',
+    'ablations/nasa-jul95/no-forecast',
+    'ablations/nasa-jul95/anomaly-filter-on',
+  ];
+  const redoneBefore = await Promise.all(redo.map((dir) => readFile(join(out, dir, 'part.json'), 'utf8')));
+  const kept = await Promise.all(
+    keep.map(async (dir) => ({
+      part: await readFile(join(out, dir, 'part.json'), 'utf8'),
+      resultsMtime: (await stat(join(out, dir, 'results.json'))).mtimeMs,
+    })),
+  );
+  for (const step of ['experiment', 'forecasters', 'ablations']) await rm(join(out, step, 'done.json'));
+  await rm(join(out, redo[0], 'part.json'));
+  await rm(join(out, redo[1]), { recursive: true });
+  await rm(join(out, redo[2], 'part.json'));
+  await rm(join(out, redo[3]), { recursive: true });
+  const interrupted = await study(['--quick', '--out', out]);
+  assert.equal(interrupted.code, 0, interrupted.stderr);
+  assert.match(interrupted.stdout, /study step accuracy: skipped/);
+  for (const step of ['experiment', 'forecasters', 'ablations']) {
+    assert.match(interrupted.stdout, new RegExp(`study step ${step}: done in`));
+    assert.equal(await readFile(join(out, step, 'section.json'), 'utf8'), sections[step], `${step} section`);
+  }
+  assert.match(interrupted.stdout, /^study experiment 1\/1 nasa-jul95: kept, finished earlier in \d/m);
+  assert.match(interrupted.stdout, /^study forecasters 3\/4 nasa-jul95 ets: done in /m);
+  assert.match(interrupted.stdout, /^study ablations 1\/5 nasa-jul95 no-forecast: kept, /m);
+  for (const [i, dir] of keep.entries()) {
+    assert.equal(await readFile(join(out, dir, 'part.json'), 'utf8'), kept[i].part, dir);
+    assert.equal(
+      (await stat(join(out, dir, 'results.json'))).mtimeMs,
+      kept[i].resultsMtime,
+      `${dir} was not run again`,
+    );
+  }
+  for (const [i, dir] of redo.entries()) {
+    const [before, after] = [
+      JSON.parse(redoneBefore[i]),
+      JSON.parse(await readFile(join(out, dir, 'part.json'), 'utf8')),
+    ];
+    assert.deepEqual(after.section, before.section, `${dir}: the same numbers`);
+    assert.deepEqual(after.plan, before.plan, dir);
+  }
+  const resumedStudy = JSON.parse(await readFile(join(out, 'study.json'), 'utf8'));
+  delete resumedStudy.timings;
+  for (const step of STUDY_STEPS) {
+    assert.equal(resumedStudy.provenance[step].commit, json.provenance[step].commit, step);
+    resumedStudy.provenance[step].finishedAt = json.provenance[step].finishedAt;
+  }
+  assert.deepEqual(resumedStudy, json);
 
   // A study whose steps finished before the forecasters step and provenance existed (markers without either)
   // resumes: its finished steps are reused, only the new step runs, and their provenance says what is unknown.

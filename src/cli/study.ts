@@ -1,18 +1,15 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, stat } from 'node:fs/promises';
-import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { PrescaleError, systemClock } from '../core/index.js';
 import { BUNDLED_DATASETS_PATH, loadDataset, readDatasetsFile } from '../experiments/datasets.js';
 import { gitState } from '../experiments/provenance.js';
 import {
-  ABLATIONS,
   datasetAccuracy,
-  experimentSection,
   FORECASTER_MODELS,
   QUICK_MODELS,
-  STUDY_POLICIES,
   STUDY_STEPS,
   type StepProvenance,
   type StudyPlan,
@@ -20,12 +17,12 @@ import {
   type StudyStep,
   stepPlan,
   studyJson,
-  variantSection,
 } from '../experiments/study.js';
 import { MODEL_NAMES } from '../models/names.js';
-import { runExperimentInvocation } from './experiment.js';
 import { createProgressBars } from './progress.js';
 import type { RegisterCommand } from './run.js';
+import { studyParts } from './study-parts.js';
+import { ablationsStep, experimentStep, forecastersStep } from './study-simulation.js';
 
 /** The forecast benchmark's datasets (the shared protocol), beside the repository; the bundled file without it. */
 const SHARED_BENCH_DATASETS_PATH = resolve(dirname(BUNDLED_DATASETS_PATH), '../../shared/bench/datasets.json');
@@ -151,8 +148,8 @@ async function runStep(
       provenance: await markerProvenance(markerPath, step),
     };
   }
-  // A step starts clean, but the accuracy step keeps what an interrupted run finished (each part names its plan).
-  if (force || step !== 'accuracy') await rm(stepDir, { recursive: true, force: true });
+  // A step keeps the parts an interrupted run finished (each names its plan); --force starts it clean.
+  if (force) await rm(stepDir, { recursive: true, force: true });
   await mkdir(stepDir, { recursive: true });
   // The code the step runs with (a commit made while it runs does not change its numbers).
   const git = gitState();
@@ -176,19 +173,9 @@ async function runStep(
   };
 }
 
-/** One model's accuracy on one dataset, kept as it finishes so an interrupted accuracy step resumes from it. */
+/** One model's accuracy on one dataset: a part of the accuracy step (`accuracy/<dataset>/<model>.accuracy.json`). */
 interface AccuracyPart {
-  readonly plan: StudyPlan['accuracy'];
-  /** The code it ran with (the step's marker records the commit of the run that finished the step). */
-  readonly commit: string | null;
   readonly accuracy: ReturnType<typeof datasetAccuracy>;
-}
-
-/** The part of `model` on `dataset` an earlier run of the same plan finished; null when none. */
-async function finishedPart(path: string, plan: StudyPlan['accuracy']): Promise<AccuracyPart | null> {
-  if (!existsSync(path)) return null;
-  const part = JSON.parse(await readFile(path, 'utf8')) as AccuracyPart;
-  return isDeepStrictEqual(part.plan, plan) ? part : null;
 }
 
 /**
@@ -200,7 +187,7 @@ async function accuracyStep(plan: StudyPlan, stepDir: string) {
   const { runBacktestSuite } = await import('../experiments/backtest-suite.js');
   const { datasetsFile, datasets, models, testSeconds } = plan.accuracy;
   const bars = createProgressBars('accuracy');
-  const commit = gitState()?.commit;
+  const parts = studyParts('accuracy', datasets.length * models.length);
   const section: Record<string, ReturnType<typeof datasetAccuracy>> = {};
   try {
     for (const name of datasets) {
@@ -208,121 +195,29 @@ async function accuracyStep(plan: StudyPlan, stepDir: string) {
       const { dataset } = loaded;
       const testEnd =
         testSeconds === null ? dataset.test_end : Math.min(dataset.test_end, dataset.train_end + testSeconds);
-      const parts: AccuracyPart[] = [];
+      const done: AccuracyPart[] = [];
       for (const model of models) {
         const partPath = join(stepDir, name, `${model}.accuracy.json`);
-        const finished = await finishedPart(partPath, plan.accuracy);
-        if (finished !== null) {
-          parts.push(finished);
-          continue;
-        }
-        const result = await runBacktestSuite({
-          dataset: { ...loaded, dataset: { ...dataset, test_end: testEnd } },
-          models: [model],
-          outDir: join(stepDir, name),
-          onProgress: (m, p) => bars.update(`${name} ${m}`, p.doneOrigins, p.totalOrigins),
+        const part = await parts.finishedOrRun(partPath, plan.accuracy, `${name} ${model}`, async () => {
+          const result = await runBacktestSuite({
+            dataset: { ...loaded, dataset: { ...dataset, test_end: testEnd } },
+            models: [model],
+            outDir: join(stepDir, name),
+            onProgress: (m, p) => bars.update(`${name} ${m}`, p.doneOrigins, p.totalOrigins),
+          });
+          return { accuracy: datasetAccuracy(result) };
         });
-        const part: AccuracyPart = { plan: plan.accuracy, commit: commit ?? null, accuracy: datasetAccuracy(result) };
-        await writeFileAtomic(partPath, json(part), `${name} ${model} accuracy`);
-        parts.push(part);
+        done.push(part);
       }
       section[name] = {
-        ...parts[0].accuracy,
-        models: Object.assign({}, ...parts.map((part) => part.accuracy.models)),
+        ...done[0].accuracy,
+        models: Object.assign({}, ...done.map((part) => part.accuracy.models)),
       };
     }
   } finally {
     bars.stop();
   }
   return section;
-}
-
-/** One datasets file of the experiment and its traces. */
-type ExperimentSource = StudyPlan['experiment'][number];
-
-/** The directory of a datasets file's runs under a step: its file name without `.json`. */
-function sourceDir(stepDir: string, source: ExperimentSource): string {
-  return join(stepDir, basename(source.datasetsFile, '.json'));
-}
-
-/** The flags of an experiment the study runs, as `prescale experiment` takes them (recorded as its command). */
-function experimentFlags(plan: StudyPlan, { datasetsFile, datasets }: ExperimentSource): string {
-  const hours = plan.limitSeconds === null ? '' : ` --hours ${plan.limitSeconds / 3600}`;
-  return `--dataset ${datasets.join(',')} --datasets ${datasetsFile} --seeds ${plan.seeds}${hours}`;
-}
-
-/** Step 2: every policy over the seeds, with the HPA's sweep for the equal-cost reading; one run per file. */
-async function experimentStep(plan: StudyPlan, stepDir: string) {
-  let section: ReturnType<typeof experimentSection> = {};
-  for (const source of plan.experiment) {
-    const outDir = sourceDir(stepDir, source);
-    const { result } = await runExperimentInvocation({
-      datasets: source.datasets,
-      datasetsPath: resolve(source.datasetsFile),
-      policies: STUDY_POLICIES,
-      seeds: plan.seeds,
-      outDir,
-      userConfig: {},
-      configSource: 'config',
-      limitSeconds: plan.limitSeconds ?? undefined,
-      command: `prescale experiment ${experimentFlags(plan, source)} --policies ${STUDY_POLICIES.join(',')} --sweep --out ${outDir}`,
-      sweep: true,
-    });
-    section = { ...section, ...experimentSection(result) };
-  }
-  return section;
-}
-
-/** A run of Prescale with a config laid over the defaults: an ablation, or another forecaster. */
-interface PrescaleVariant<Name extends string> {
-  readonly name: Name;
-  readonly what: string;
-  readonly override: unknown;
-}
-
-/** Each variant over the plan's traces and seeds, through `--config` (its file kept as `<name>.config.json`). */
-async function prescaleVariantsStep<Name extends string>(
-  plan: StudyPlan,
-  stepDir: string,
-  variants: readonly PrescaleVariant<Name>[],
-) {
-  const results = [];
-  for (const variant of variants) {
-    const configPath = join(stepDir, `${variant.name}.config.json`);
-    await writeFileAtomic(configPath, json(variant.override), `${variant.name} config`);
-    process.stdout.write(`${basename(stepDir)} ${variant.name}: ${variant.what}\n`);
-    for (const source of plan.experiment) {
-      const outDir = join(sourceDir(stepDir, source), variant.name);
-      const { result } = await runExperimentInvocation({
-        datasets: source.datasets,
-        datasetsPath: resolve(source.datasetsFile),
-        policies: ['prescale'],
-        seeds: plan.seeds,
-        outDir,
-        userConfig: variant.override,
-        configSource: configPath,
-        limitSeconds: plan.limitSeconds ?? undefined,
-        command: `prescale experiment ${experimentFlags(plan, source)} --policies prescale --config ${configPath} --out ${outDir}`,
-      });
-      results.push({ name: variant.name, result });
-    }
-  }
-  return variantSection(results);
-}
-
-/** Step 3: Prescale with each model of the plan as its forecaster. */
-function forecastersStep(plan: StudyPlan, stepDir: string) {
-  const variants = plan.forecasters.models.map((model) => ({
-    name: model,
-    what: `Prescale forecasting with ${model}`,
-    override: { workload: { spec: { model } } },
-  }));
-  return prescaleVariantsStep(plan, stepDir, variants);
-}
-
-/** Step 4: Prescale with one part taken away. */
-function ablationsStep(plan: StudyPlan, stepDir: string) {
-  return prescaleVariantsStep(plan, stepDir, ABLATIONS);
 }
 
 const STEP_WORK: Record<StudyStep, (plan: StudyPlan, stepDir: string) => Promise<unknown>> = {
