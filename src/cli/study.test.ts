@@ -245,6 +245,17 @@ test('prescale study --quick writes study.json, tables and figures, and a rerun 
   }
   assert.deepEqual(resumedStudy, json);
 
+  // A finished step whose plan lost a model since (as a study continued with a model added would see it): redone,
+  // keeping every part that still holds, so nothing runs again.
+  const forecastersMarker = JSON.parse(await readFile(join(out, 'forecasters', 'done.json'), 'utf8'));
+  forecastersMarker.plan.forecasters.models.pop();
+  await writeFile(join(out, 'forecasters', 'done.json'), JSON.stringify(forecastersMarker));
+  const grown = await study(['--quick', '--out', out]);
+  assert.equal(grown.code, 0, grown.stderr);
+  assert.match(grown.stdout, /study step forecasters: its models or traces changed since it finished; redoing it/);
+  assert.equal(partLines(grown.stdout, 'forecasters').filter((line) => line.includes(': kept, ')).length, 4);
+  assert.equal(await readFile(join(out, 'forecasters', 'section.json'), 'utf8'), sections.forecasters);
+
   // A study whose steps finished before the forecasters step and provenance existed (markers without either)
   // resumes: its finished steps are reused, only the new step runs, and their provenance says what is unknown.
   for (const step of ['accuracy', 'experiment', 'ablations']) {

@@ -134,19 +134,27 @@ async function runStep(
   const sectionPath = join(outDir, STUDY_FILES.section(step));
   if (!force && existsSync(markerPath)) {
     const marker = JSON.parse(await readFile(markerPath, 'utf8')) as StepMarker;
-    if (!isDeepStrictEqual(stepPlan(marker.plan, step), stepPlan(plan, step))) {
+    if (isDeepStrictEqual(stepPlan(marker.plan, step), stepPlan(plan, step))) {
+      return {
+        section: JSON.parse(await readFile(sectionPath, 'utf8')),
+        seconds: marker.seconds,
+        skipped: true,
+        provenance: await markerProvenance(markerPath, step),
+      };
+    }
+    // Another kind of study would overwrite this one's parts; the same kind with a model or trace more (or fewer)
+    // redoes the step, and the parts it finished still hold (each names its own plan).
+    const { quick, seeds, limitSeconds } = marker.plan;
+    if (quick !== plan.quick || seeds !== plan.seeds || limitSeconds !== plan.limitSeconds) {
       throw new PrescaleError(
         'invalid-input',
-        `--out: ${outDir} holds a study run with another plan (${marker.plan.quick ? '--quick' : 'full'}, ${marker.plan.seeds} seeds); add --force to redo it, or give another --out`,
+        `--out: ${outDir} holds a study run with another plan (${quick ? '--quick' : 'full'}, ${seeds} seeds); add --force to redo it, or give another --out`,
         { field: '--out' },
       );
     }
-    return {
-      section: JSON.parse(await readFile(sectionPath, 'utf8')),
-      seconds: marker.seconds,
-      skipped: true,
-      provenance: await markerProvenance(markerPath, step),
-    };
+    process.stdout.write(
+      `study step ${step}: its models or traces changed since it finished; redoing it, keeping its parts that still hold\n`,
+    );
   }
   // A step keeps the parts an interrupted run finished (each names its plan); --force starts it clean.
   if (force) await rm(stepDir, { recursive: true, force: true });
