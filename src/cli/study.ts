@@ -118,8 +118,8 @@ async function markerProvenance(markerPath: string, step: StudyStep): Promise<St
 }
 
 /**
- * Runs one step unless its marker says it is done under the same plan (the step's part of it); returns its
- * section, wall seconds and provenance. The section and provenance are always read back from disk, so a fresh
+ * Runs one step unless its marker says it is done under the same plan (the step's part of it), keeping the parts
+ * an earlier run of it finished; returns its section, wall seconds and provenance. The section and provenance are always read back from disk, so a fresh
  * and a resumed study assemble the same study.json.
  */
 async function runStep(
