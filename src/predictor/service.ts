@@ -20,6 +20,7 @@ import { readConfigured, startExternalMetricsDoor, startKedaDoor } from './door-
 import { buildHttpApi } from './http-api.js';
 import { ServiceMetrics } from './metrics.js';
 import { deleteSavedModels, pruneSavedModels, savedModelPath } from './saved-models.js';
+import { nextSyncMs, syncOffsetMs } from './sync-schedule.js';
 import { type Trainer, trainerFor } from './trainer.js';
 import { TrainingQueue } from './training-queue.js';
 import { StatusHistory } from './ui/history.js';
@@ -362,8 +363,9 @@ export class PrescaleService {
   }
 
   /**
-   * Runs every workload on its own sync period until `signal` aborts: sync, then sleep to the next multiple
-   * of the period. A sync never throws (failures become fallback reasons), so one workload cannot stop another.
+   * Runs every workload on its own sync period until `signal` aborts: sync at once, then at the workload's own
+   * offset in each period (`sync-schedule.ts`), so a fleet's syncs are spread over the period rather than all on
+   * one tick. A sync never throws (failures become fallback reasons), so one workload cannot stop another.
    * Workloads added while it runs start at once; removed ones stop.
    */
   async run(signal: AbortSignal): Promise<void> {
@@ -386,9 +388,10 @@ export class PrescaleService {
         } catch (error) {
           this.logger.error({ workload: loop.name, error: (error as Error).message }, 'sync failed');
         }
+        // Read each time: a reconfigured workload may have a new period.
         const periodMs = entry.workload.resource.policy.syncPeriodSeconds * 1000;
         const now = this.clock.nowMs();
-        const next = (Math.floor(now / periodMs) + 1) * periodMs;
+        const next = nextSyncMs(now, periodMs, syncOffsetMs(keyOf(entry.workload), periodMs));
         try {
           await this.clock.sleep(next - now, signal);
         } catch {
