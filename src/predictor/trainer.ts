@@ -2,8 +2,9 @@ import { Worker } from 'node:worker_threads';
 import type { ServiceConfig } from '../config/service.js';
 import { PrescaleError, type Series } from '../core/index.js';
 import type { AutoSelection } from '../models/auto.js';
-import { modelDefinition } from '../models/registry.js';
-import type { ModelOptions, PortableModel, SavedModel } from '../models/types.js';
+import { type SerializedModel, serializeModel } from '../models/persistence.js';
+import { loadFittedModel, modelDefinition } from '../models/registry.js';
+import type { FittedForecaster, ModelOptions, PortableModel, SavedModel } from '../models/types.js';
 
 /** What to fit: a registry name (`auto` picks among `candidates`), its options and the training series. */
 export interface FitRequest {
@@ -18,10 +19,15 @@ export interface FitRequest {
   readonly warmStart?: PortableModel;
 }
 
-/** A fitted model in its portable form (it crosses a worker boundary); the caller loads it with the registry. */
+/**
+ * A fitted model that passed `checkForecasts`, in its portable form (it crosses a worker boundary; the caller loads
+ * it with the registry) and as the bytes to save, both made where the fit ran so the service's thread only loads
+ * and writes.
+ */
 export interface FitResult {
   readonly saved: SavedModel;
   readonly artifacts: Readonly<Record<string, Uint8Array>> | undefined;
+  readonly serialized: SerializedModel;
 }
 
 /**
@@ -34,7 +40,10 @@ export interface Trainer {
   close(): Promise<void>;
 }
 
-/** Fits one model through the registry (`auto` included, with its candidates): the work both trainers do. */
+/**
+ * Fits one model through the registry (`auto` included, with its candidates) and checks it: the work every
+ * trainer does (the worker thread, the calling thread, a training Job).
+ */
 export async function fitModel(request: FitRequest, signal?: AbortSignal): Promise<FitResult> {
   const options =
     request.model === 'auto'
@@ -43,7 +52,19 @@ export async function fitModel(request: FitRequest, signal?: AbortSignal): Promi
   const fitted = await modelDefinition(request.model)
     .create(options)
     .fit(request.train, signal, { warmStart: request.warmStart });
-  return { saved: fitted.toJSON(), artifacts: fitted.artifacts?.() };
+  const portable = { saved: fitted.toJSON(), artifacts: fitted.artifacts?.() };
+  // The portable form is what the service will serve: it is the one that must load and forecast.
+  checkForecasts(loadFittedModel(portable.saved, portable.artifacts), request.train, request.options.horizonSteps ?? 1);
+  return { ...portable, serialized: serializeModel(portable) };
+}
+
+/** A freshly fitted model must forecast finite values from the end of its training data, or it is refused. */
+function checkForecasts(model: FittedForecaster, train: Series, horizonSteps: number): void {
+  const forecast = model.forecast(train, horizonSteps);
+  const bad = forecast.point.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0) {
+    throw new Error(`${model.metadata.model}: the fitted model forecasts a non-finite value at h=${bad + 1}; refused`);
+  }
 }
 
 /** Fits on the calling thread (tests, tiny models): simple, but a long fit blocks the event loop. */
