@@ -38,6 +38,11 @@ export interface WorkloadLoopOptions {
    * both from its simulated Prometheus.
    */
   readonly source: MetricSource;
+  /**
+   * The training read's source, when not `source`: the service reads through a worker thread (`ReadThread`) with
+   * the worker trainer, so that a refit's two weeks of points are never parsed on the doors' event loop.
+   */
+  readonly trainingSource?: MetricSource;
   readonly instant: Pick<PrometheusClient, 'queryInstant'>;
   readonly trainer: Trainer;
   /** The service's training budget, which every fit waits for; absent (the simulator): fits start at once. */
@@ -414,7 +419,7 @@ export class WorkloadLoop {
   private async loadHistory(nowSeconds: number, signal: AbortSignal): Promise<Series> {
     const replicasNow = this.signals.replicas ?? this.published.replicas;
     const history = await readTrainingHistory(
-      this.options.source,
+      this.options.trainingSource ?? this.options.source,
       this.options.workload,
       nowSeconds,
       replicasNow,
