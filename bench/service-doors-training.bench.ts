@@ -4,7 +4,7 @@
 // slot never idle, the queue long), "idle" holds the next fit before it reaches the worker, so no fit runs. The
 // phases alternate (idle, saturated, idle, saturated) so that the machine's load drifts over both alike. Times, one
 // call in flight as Kubernetes calls them: the KEDA scaler's GetMetrics, the External Metrics API's GET (HTTPS) and
-// POST /v1/forecast (a served model, 150 points in, 30 out). The service syncs every workload every 30 s meanwhile,
+// POST /v1/forecast (a served model, 150 points in, 30 out). The service syncs every workload every 15 s meanwhile,
 // as in production. As in a cluster, Prometheus and the callers run in other processes (bench/service-doors-peers.ts),
 // so this process is the service alone; its event-loop delay is sampled while each door is timed.
 // Command: npx tsx bench/service-doors-training.bench.ts [workloads]

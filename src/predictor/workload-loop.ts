@@ -38,10 +38,7 @@ export interface WorkloadLoopOptions {
    * both from its simulated Prometheus.
    */
   readonly source: MetricSource;
-  /**
-   * The training read's source, when not `source`: the service reads through a worker thread (`ReadThread`) with
-   * the worker trainer, so that a refit's two weeks of points are never parsed on the doors' event loop.
-   */
+  /** The training read's source when not `source`: the service's `ReadThread`, off the doors' event loop. */
   readonly trainingSource?: MetricSource;
   readonly instant: Pick<PrometheusClient, 'queryInstant'>;
   readonly trainer: Trainer;
@@ -418,13 +415,8 @@ export class WorkloadLoop {
   /** The training series of a refit; keeps the usage history the planner's capacity fit reads. */
   private async loadHistory(nowSeconds: number, signal: AbortSignal): Promise<Series> {
     const replicasNow = this.signals.replicas ?? this.published.replicas;
-    const history = await readTrainingHistory(
-      this.options.trainingSource ?? this.options.source,
-      this.options.workload,
-      nowSeconds,
-      replicasNow,
-      signal,
-    );
+    const { trainingSource, source, workload } = this.options;
+    const history = await readTrainingHistory(trainingSource ?? source, workload, nowSeconds, replicasNow, signal);
     if (history.usage !== null) this.usage = history.usage;
     return history.load;
   }
