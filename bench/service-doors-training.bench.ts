@@ -4,47 +4,47 @@
 // slot never idle, the queue long), "idle" holds the next fit before it reaches the worker, so no fit runs. The
 // phases alternate (idle, saturated, idle, saturated) so that the machine's load drifts over both alike. Times, one
 // call in flight as Kubernetes calls them: the KEDA scaler's GetMetrics, the External Metrics API's GET (HTTPS) and
-// POST /v1/forecast (a served model, 150 points in, 30 out). The service syncs every workload every 30 s meanwhile,
-// as in production. Clients run in the service's process: both phases pay the same for them.
+// POST /v1/forecast (a served model, 150 points in, 30 out). The service syncs every workload every 15 s meanwhile,
+// as in production. As in a cluster, Prometheus and the callers run in other processes (bench/service-doors-peers.ts),
+// so this process is the service alone; its event-loop delay is sampled while each door is timed.
 // Command: npx tsx bench/service-doors-training.bench.ts [workloads]
+import { type ChildProcess, fork } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { Agent, request } from 'node:https';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { generate } from 'selfsigned';
 import { safeParseServiceConfig } from '../src/config/service.js';
-import { externalScalerLoaderOptions, externalScalerProtoPath } from '../src/executor/index.js';
 import { saveFittedModel } from '../src/models/persistence.js';
 import { modelDefinition } from '../src/models/registry.js';
 import { PrescaleService, type Trainer, WorkerTrainer } from '../src/predictor/index.js';
-import { startSyntheticPrometheus } from '../src/testing/synthetic-prometheus.js';
+import { benchLoad, type ClientsSetup, DOORS, type Door, type Latencies } from './service-doors-peers.js';
 
 const WORKLOADS = Number(process.argv[2] ?? 120);
-const CALLS = 1000;
-const load = (t: number) => 400 + 300 * Math.sin((2 * Math.PI * t) / 86_400) + 40 * Math.sin(t / 97);
 
-interface Latencies {
-  readonly p50: number;
-  readonly p99: number;
-  readonly max: number;
+/** Starts a peer process in `role` (bench/service-doors-peers.ts). */
+function startPeer(role: 'prometheus' | 'clients'): ChildProcess {
+  const child = fork(join(import.meta.dirname, 'service-doors-peers.ts'), [role], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  child.once('exit', (code) => {
+    if (code !== 0) throw new Error(`the ${role} process exited with ${code}`);
+  });
+  return child;
 }
 
-async function timed(call: (i: number) => Promise<unknown>): Promise<Latencies> {
-  for (let i = 0; i < 100; i++) await call(i); // warm-up
-  const ms = new Float64Array(CALLS);
-  for (let i = 0; i < CALLS; i++) {
-    const started = performance.now();
-    await call(i);
-    ms[i] = performance.now() - started;
-  }
-  ms.sort();
-  return { p50: ms[Math.floor(0.5 * CALLS)], p99: ms[Math.floor(0.99 * CALLS)], max: ms[CALLS - 1] };
+/** Sends `message` (none: only listens) and waits for the peer's next message. */
+function ask<Reply>(child: ChildProcess, message?: object): Promise<Reply> {
+  return new Promise((resolve) => {
+    child.once('message', (reply) => resolve(reply as Reply));
+    if (message !== undefined) child.send(message);
+  });
 }
 
 const dir = await mkdtemp(join(tmpdir(), 'prescale-doors-'));
-const prometheus = await startSyntheticPrometheus({ bench_load: load });
+const prometheus = startPeer('prometheus');
+const prometheusUrl = (await ask<{ url: string }>(prometheus)).url;
 const pems = await generate([{ name: 'commonName', value: '127.0.0.1' }], {
   keySize: 2048,
   algorithm: 'sha256',
@@ -58,12 +58,12 @@ const served = await modelDefinition('naive')
   .fit({
     startSeconds: nowSeconds - 86_400,
     stepSeconds: 60,
-    values: Float64Array.from({ length: 1440 }, (_, i) => load(nowSeconds - 86_400 + 60 * i)),
+    values: Float64Array.from({ length: 1440 }, (_, i) => benchLoad(nowSeconds - 86_400 + 60 * i)),
   });
 await saveFittedModel(served, join(dir, 'served.json'));
 
 const parsed = safeParseServiceConfig({
-  prometheus: { url: prometheus.url, retries: 0 },
+  prometheus: { url: prometheusUrl, retries: 0 },
   api: { listen: '127.0.0.1:0' },
   keda: { listen: '127.0.0.1:0' },
   externalMetrics: { listen: '127.0.0.1:0', certFile: join(dir, 'tls.crt'), keyFile: join(dir, 'tls.key') },
@@ -110,71 +110,21 @@ const service = await PrescaleService.start(parsed.data, { processMetrics: false
 const stopping = new AbortController();
 const running = service.run(stopping.signal);
 
-const proto = grpc.loadPackageDefinition(
-  protoLoader.loadSync(externalScalerProtoPath, externalScalerLoaderOptions),
-) as unknown as {
-  externalscaler: { ExternalScaler: new (address: string, credentials: grpc.ChannelCredentials) => grpc.Client };
+const clients = startPeer('clients');
+const setup: ClientsSetup = {
+  workloads: WORKLOADS,
+  kedaPort: service.ports.keda ?? 0,
+  externalMetricsPort: service.ports.externalMetrics ?? 0,
+  apiPort: service.ports.api,
+  nowSeconds,
 };
-const keda = new proto.externalscaler.ExternalScaler(
-  `127.0.0.1:${service.ports.keda}`,
-  grpc.credentials.createInsecure(),
-) as grpc.Client & {
-  GetMetrics(request: object, callback: (error: Error | null) => void): void;
-};
-const getMetrics = (i: number) =>
-  new Promise<void>((resolve, reject) => {
-    const workload = `w${2 * (i % (WORKLOADS / 2))}`;
-    keda.GetMetrics(
-      {
-        scaledObjectRef: { name: workload, namespace: 'bench', scalerMetadata: { workload } },
-        metricName: `prescale-${workload}`,
-      },
-      (error) => (error ? reject(error) : resolve()),
-    );
-  });
-const agent = new Agent({ keepAlive: true, rejectUnauthorized: false });
-const externalMetric = (i: number) =>
-  new Promise<void>((resolve, reject) => {
-    const workload = `w${2 * (i % (WORKLOADS / 2)) + 1}`;
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port: service.ports.externalMetrics ?? 0,
-        agent,
-        path: `/apis/external.metrics.k8s.io/v1beta1/namespaces/bench/prescale_desired_replicas?labelSelector=workload%3D${workload}`,
-      },
-      (res) => {
-        res.resume();
-        res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`status ${res.statusCode}`))));
-      },
-    );
-    req.on('error', reject);
-    req.end();
-  });
-const body = JSON.stringify({
-  model: 'served',
-  series: {
-    startSeconds: nowSeconds - 150 * 60,
-    values: Array.from({ length: 150 }, (_, i) => load(nowSeconds - (150 - i) * 60)),
-  },
-  horizonSteps: 30,
-  level: 0.8,
-});
-const forecast = async () => {
-  const response = await fetch(`http://127.0.0.1:${service.ports.api}/v1/forecast`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body,
-  });
-  await response.arrayBuffer();
-  if (response.status !== 200) throw new Error(`status ${response.status}`);
-};
-
-const doors = { 'KEDA GetMetrics': getMetrics, 'External Metrics GET': externalMetric, 'POST /v1/forecast': forecast };
+await ask(clients, { setup });
+const eventLoopDelay = monitorEventLoopDelay({ resolution: 1 });
+eventLoopDelay.enable();
 const queue = () => service.trainingQueue.stats();
-const row = (phase: string, door: string, l: Latencies, before: string, after: string) =>
+const row = (phase: string, door: string, l: Latencies, delay: string, before: string, after: string) =>
   process.stdout.write(
-    `| ${phase} | ${door} | ${l.p50.toFixed(2)} | ${l.p99.toFixed(2)} | ${l.max.toFixed(1)} | ${before} → ${after} |\n`,
+    `| ${phase} | ${door} | ${l.p50.toFixed(2)} | ${l.p99.toFixed(2)} | ${l.max.toFixed(1)} | ${delay} | ${before} → ${after} |\n`,
   );
 const state = () => {
   const s = queue();
@@ -185,7 +135,7 @@ process.stdout.write(
   `${WORKLOADS} workloads (prophet), ${cpus().length} cores, load average ${loadavg()[0].toFixed(1)}\n\n`,
 );
 process.stdout.write(
-  '| training | door | p50 ms | p99 ms | max ms | queue (before → after) |\n|---|---|---:|---:|---:|---|\n',
+  '| training | door | p50 ms | p99 ms | max ms | service event-loop delay p99 / max ms | queue (before → after) |\n|---|---|---:|---:|---:|---:|---|\n',
 );
 while (queue().running === 0) await new Promise((resolve) => setTimeout(resolve, 100));
 for (const phase of ['idle', 'saturated', 'idle', 'saturated'] as const) {
@@ -193,21 +143,23 @@ for (const phase of ['idle', 'saturated', 'idle', 'saturated'] as const) {
   // Idle: let the fit already in the worker finish (a Prophet fit takes seconds under load).
   if (phase === 'idle') await new Promise((resolve) => setTimeout(resolve, 15_000));
   const fittedBefore = service.statuses().filter((s) => s.model.current !== null).length;
-  for (const [door, call] of Object.entries(doors)) {
+  for (const door of DOORS) {
     const before = state();
-    const latencies = await timed(call);
-    row(phase, door, latencies, before, state());
+    eventLoopDelay.reset();
+    const { latencies } = await ask<{ latencies: Latencies }>(clients, { door } satisfies { door: Door });
+    const ms = (ns: number) => (ns / 1e6).toFixed(1);
+    const delay = `${ms(eventLoopDelay.percentile(99))} / ${ms(eventLoopDelay.max)}`;
+    row(phase, door, latencies, delay, before, state());
   }
   const fittedAfter = service.statuses().filter((s) => s.model.current !== null).length;
-  process.stdout.write(`| ${phase} | fits finished during the phase | ${fittedAfter - fittedBefore} | | | |\n`);
+  process.stdout.write(`| ${phase} | fits finished during the phase | ${fittedAfter - fittedBefore} | | | | |\n`);
 }
 pause(false);
 const fitted = service.statuses().filter((s) => s.model.current !== null).length;
 process.stdout.write(`\n${fitted} of ${WORKLOADS} workloads forecasting; load average ${loadavg()[0].toFixed(1)}\n`);
-keda.close();
-agent.destroy();
+clients.disconnect();
 stopping.abort();
 await running;
 await service.stop();
-await prometheus.close();
+prometheus.disconnect();
 await rm(dir, { recursive: true, force: true });

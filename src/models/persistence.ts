@@ -4,7 +4,7 @@ import { basename, dirname, join } from 'node:path';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { PrescaleError } from '../core/index.js';
 import { loadFittedModel } from './registry.js';
-import type { FittedForecaster, SavedModel } from './types.js';
+import type { FittedForecaster, PortableModel, SavedModel } from './types.js';
 
 /** The JSON file of a folder model (models with `artifacts`, e.g. neural networks beside their model.onnx). */
 export const META_FILE = 'meta.json';
@@ -17,26 +17,47 @@ interface FolderMeta extends SavedModel {
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
 /**
- * Saves a fitted model. A model with `artifacts` becomes the folder `path` (meta.json + its files), written into
- * a temporary folder and renamed into place, so a reader sees the old folder or the new one, never a mix; any
- * other model becomes one JSON file, atomically.
+ * A model as `saveFittedModel` writes it: the JSON file's text, or for a model with `artifacts` the folder's
+ * meta.json text and its files. Built where the model was fitted (the fit worker thread), so that the process
+ * serving the model only writes bytes.
  */
-export async function saveFittedModel(model: FittedForecaster, path: string): Promise<void> {
-  const artifacts = model.artifacts?.();
-  if (!artifacts) {
-    await writeFileAtomic(path, `${JSON.stringify(model.toJSON())}\n`, 'model file');
-    return;
-  }
+export interface SerializedModel {
+  readonly json: string;
+  readonly files?: Readonly<Record<string, Uint8Array>>;
+}
+
+/** The bytes of a model in its portable form: JSON, and the files with their checksums in meta.json. */
+export function serializeModel(model: PortableModel): SerializedModel {
+  const { saved, artifacts } = model;
+  if (!artifacts) return { json: `${JSON.stringify(saved)}\n` };
   const files = Object.fromEntries(
     Object.entries(artifacts).map(([name, bytes]) => [name, { sha256: sha256(bytes), bytes: bytes.length }]),
   );
-  const meta: FolderMeta = { ...model.toJSON(), files };
+  const meta: FolderMeta = { ...saved, files };
+  return { json: `${JSON.stringify(meta)}\n`, files: artifacts };
+}
+
+/** Saves a fitted model (`serializeModel`, then `writeSerializedModel`). */
+export async function saveFittedModel(model: FittedForecaster, path: string): Promise<void> {
+  await writeSerializedModel(serializeModel({ saved: model.toJSON(), artifacts: model.artifacts?.() }), path);
+}
+
+/**
+ * Writes a serialized model. A model with files becomes the folder `path` (meta.json + its files), written into
+ * a temporary folder and renamed into place, so a reader sees the old folder or the new one, never a mix; any
+ * other model becomes one JSON file, atomically.
+ */
+export async function writeSerializedModel(model: SerializedModel, path: string): Promise<void> {
+  if (!model.files) {
+    await writeFileAtomic(path, model.json, 'model file');
+    return;
+  }
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   const old = `${temp}.old`;
   try {
     await mkdir(temp, { recursive: true });
-    for (const [name, bytes] of Object.entries(artifacts)) await writeFileAtomic(join(temp, name), bytes, name);
-    await writeFileAtomic(join(temp, META_FILE), `${JSON.stringify(meta)}\n`, META_FILE);
+    for (const [name, bytes] of Object.entries(model.files)) await writeFileAtomic(join(temp, name), bytes, name);
+    await writeFileAtomic(join(temp, META_FILE), model.json, META_FILE);
     const existing = await stat(path).catch(() => undefined);
     if (existing) await rename(path, old);
     await rename(temp, path);

@@ -1,21 +1,5 @@
-// The fit worker of `WorkerTrainer`: receives fit requests, runs `fitModel` and posts the portable result.
-import { parentPort } from 'node:worker_threads';
-import { PrescaleError } from '../core/index.js';
+// The fit worker of `WorkerTrainer`: runs `fitModel` on each request and posts the checked, serialized result.
 import { type FitRequest, fitModel } from './trainer.js';
+import { answerCalls } from './worker-calls.js';
 
-parentPort?.on('message', async ({ id, request }: { id: number; request: FitRequest }) => {
-  try {
-    const result = await fitModel(request);
-    parentPort?.postMessage({ id, result });
-  } catch (error) {
-    const e = error as Error;
-    parentPort?.postMessage({
-      id,
-      error: {
-        message: e.message ?? String(error),
-        code: error instanceof PrescaleError ? error.code : undefined,
-        field: error instanceof PrescaleError ? error.field : undefined,
-      },
-    });
-  }
-});
+answerCalls((request: FitRequest) => fitModel(request));

@@ -138,6 +138,25 @@ test('a fitted model that forecasts a non-finite value is refused', async () => 
   assert.match(h.status().problem ?? '', /no model: the fit failed .*non-finite/);
 });
 
+test('a fit installs the portable model and saves the bytes its trainer made, as they are (no serializing here)', async (t) => {
+  const path = join(await tempDir(t), 'shop.web.model');
+  const json = { current: '' };
+  // Bytes a trainer made its own way (indented): the file must hold exactly these.
+  const trainer: Trainer = {
+    async fit(request) {
+      const result = await inProcessTrainer.fit(request);
+      json.current = `${JSON.stringify(result.saved, null, 1)}\n`;
+      return { ...result, serialized: { json: json.current } };
+    },
+    close: async () => undefined,
+  };
+  const h = holder(trainer, new ManualClock(T * 1000), path);
+  h.maybeRetrain(T, async () => series(100));
+  await h.whenIdle();
+  assert.deepEqual([...(h.current?.forecast(series(100), 5).point ?? [])], [100, 100, 100, 100, 100]);
+  assert.equal(await readFile(path, 'utf8'), json.current);
+});
+
 const loadRows: { name: string; file: string | null; want: { model: boolean; problem: RegExp | null } }[] = [
   { name: 'no saved file: train at once', file: null, want: { model: false, problem: /no model trained yet/ } },
   {

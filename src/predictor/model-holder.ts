@@ -1,7 +1,7 @@
 import { rm, stat } from 'node:fs/promises';
 import type { Clock, Series } from '../core/index.js';
 import type { AutoSelection } from '../models/auto.js';
-import { readFittedModel, saveFittedModel } from '../models/persistence.js';
+import { readFittedModel, type SerializedModel, writeSerializedModel } from '../models/persistence.js';
 import { loadFittedModel } from '../models/registry.js';
 import type { FittedForecaster, ModelOptions, PortableModel } from '../models/types.js';
 import {
@@ -274,13 +274,13 @@ export class ModelHolder {
       const result = await options.trainer.fit(refitOf === undefined ? request : { ...request, refitOf }, signal);
       // Closed meanwhile (the workload removed or replaced): its model must not be installed or saved.
       if (signal.aborted) return;
+      // Checked and serialized where it was fitted (`fitModel`): only the load runs on this thread.
       const model = loadFittedModel(result.saved, result.artifacts);
-      checkForecasts(model, train, options.modelOptions.horizonSteps ?? 1);
       const nowSeconds = options.clock.nowMs() / 1000;
       const previous = this.model === null ? null : servingModelName(this.model);
       this.install(model, nowSeconds);
       this.lastRetrainError = null;
-      const saveError = await this.save(model);
+      const saveError = await this.save(result.serialized);
       options.onFit?.({
         ok: true,
         model: model.metadata.model,
@@ -341,28 +341,19 @@ export class ModelHolder {
   }
 
   /** Saves atomically; a failure to save is reported, and the new model serves anyway. */
-  private async save(model: FittedForecaster): Promise<string | null> {
+  private async save(model: SerializedModel): Promise<string | null> {
     const path = this.options.path;
     if (path === null) return null;
     try {
       // A folder model replacing a file model (or back) cannot be renamed over it: clear the old kind first.
       const existing = await stat(path).catch(() => undefined);
-      const wantsFolder = model.artifacts?.() !== undefined;
+      const wantsFolder = model.files !== undefined;
       if (existing !== undefined && existing.isDirectory() !== wantsFolder) await rm(path, { recursive: true });
-      await saveFittedModel(model, path);
+      await writeSerializedModel(model, path);
       return null;
     } catch (error) {
       return (error as Error).message;
     }
-  }
-}
-
-/** A freshly fitted model must forecast finite values from the end of its training data, or it is refused. */
-function checkForecasts(model: FittedForecaster, train: Series, horizonSteps: number): void {
-  const forecast = model.forecast(train, horizonSteps);
-  const bad = forecast.point.findIndex((v) => !Number.isFinite(v));
-  if (bad >= 0) {
-    throw new Error(`${model.metadata.model}: the fitted model forecasts a non-finite value at h=${bad + 1}; refused`);
   }
 }
 

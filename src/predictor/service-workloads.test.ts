@@ -10,6 +10,7 @@ import { ManualClock } from '../testing/manual-clock.js';
 import { minimalWorkload } from '../testing/workload-fixtures.js';
 import { savedModelPath } from './saved-models.js';
 import { PrescaleService } from './service.js';
+import { syncOffsetMs } from './sync-schedule.js';
 import { inProcessTrainer } from './trainer.js';
 
 // Workloads added, changed and removed while the service runs (what the operator does as PredictiveAutoscalers
@@ -191,10 +192,11 @@ test('sharding: a workload handed over to another replica keeps its saved model,
   assert.equal(model('api'), null, 'no saved model: nothing until it has trained');
 });
 
-test('run(): a workload added while the service runs syncs on its period; a removed one stops', async (t) => {
+test('run(): each workload syncs at once, then once per period at its own offset; one added joins, a removed one stops', async (t) => {
   const modelsDir = await mkdtemp(join(tmpdir(), 'prescale-'));
   const clock = new ManualClock(T0 * 1000);
-  const service = await PrescaleService.start(parsed(modelsDir, [entry('web')]), {
+  const periodMs = 15_000;
+  const service = await PrescaleService.start(parsed(modelsDir, [entry('web'), entry('api'), entry('db')]), {
     clock,
     trainer: inProcessTrainer,
     processMetrics: false,
@@ -202,19 +204,54 @@ test('run(): a workload added while the service runs syncs on its period; a remo
   t.after(() => stopThenRemove(service, modelsDir));
   const abort = new AbortController();
   const running = service.run(abort.signal);
-  await clock.whenSleeping();
-  await service.applyWorkloads(parsed(modelsDir, [entry('web'), entry('api')]).workloads);
-  await clock.whenSleeping(2);
-  const synced = (name: string) => service.statuses().find((s) => s.name === name)?.lastSyncSeconds ?? null;
-  assert.equal(synced('api'), T0, 'the added workload synced at once');
-  await clock.advance(15_000);
-  await clock.whenSleeping(2);
-  assert.equal(synced('api'), T0 + 15, 'and on its period after');
-  await service.applyWorkloads(parsed(modelsDir, [entry('web')]).workloads);
-  await clock.advance(15_000);
-  await clock.whenSleeping();
-  assert.equal(synced('web'), T0 + 30);
-  assert.equal(synced('api'), null, 'gone');
+  // Every sync each workload made, seen by stepping the clock a second at a time and letting every loop sleep again.
+  const syncs = new Map<string, number[]>();
+  const record = () => {
+    for (const { name, lastSyncSeconds } of service.statuses()) {
+      const times = syncs.get(name) ?? [];
+      if (lastSyncSeconds !== null && times.at(-1) !== lastSyncSeconds) times.push(lastSyncSeconds);
+      syncs.set(name, times);
+    }
+  };
+  const step = async (seconds: number, loops: number) => {
+    for (let i = 0; i < seconds; i++) {
+      await clock.advance(1000);
+      await clock.whenSleeping(loops);
+      record();
+    }
+  };
+  await clock.whenSleeping(3);
+  record();
+  await step(60, 3);
+  const offsets = ['web', 'api', 'db'].map((name) => {
+    const times = syncs.get(name) ?? [];
+    assert.equal(times[0], T0, `${name} synced at once`);
+    const first = times[1];
+    assert.ok(first > T0 && first <= T0 + 15, `${name}: first scheduled sync at T0+${first - T0}s, within the period`);
+    assert.deepEqual(
+      times.slice(1),
+      [0, 15, 30, 45].map((s) => first + s),
+      `${name}: once per period, no more, no less`,
+    );
+    const offsetMs = (first * 1000) % periodMs;
+    assert.equal(offsetMs, syncOffsetMs(`shop/${name}`, periodMs), `${name}: on its own offset`);
+    return offsetMs;
+  });
+  assert.equal(new Set(offsets).size, 3, `spread: three workloads, three offsets (${offsets.join(', ')} ms)`);
+
+  await service.applyWorkloads(parsed(modelsDir, [entry('web'), entry('db'), entry('cache')]).workloads);
+  await clock.whenSleeping(3);
+  record();
+  assert.deepEqual(syncs.get('cache'), [T0 + 60], 'the added workload synced at once');
+  const apiSyncs = syncs.get('api')?.length;
+  await step(15, 3);
+  assert.equal(syncs.get('cache')?.length, 2, 'and on its period after');
+  assert.equal(syncs.get('api')?.length, apiSyncs, 'the removed workload no longer syncs');
+  assert.equal(
+    service.statuses().find((s) => s.name === 'api'),
+    undefined,
+    'gone',
+  );
   abort.abort();
   await running;
 });

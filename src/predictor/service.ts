@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
 import { PrometheusClient, PrometheusSource } from '../collector/prometheus.js';
+import type { MetricSource } from '../collector/types.js';
 import type { ServiceConfig } from '../config/service.js';
 import type { WorkloadConfig } from '../config/workload.js';
 import { type Clock, PrescaleError, systemClock } from '../core/index.js';
@@ -19,7 +20,9 @@ import type { FittedForecaster } from '../models/types.js';
 import { readConfigured, startExternalMetricsDoor, startKedaDoor } from './door-servers.js';
 import { buildHttpApi } from './http-api.js';
 import { ServiceMetrics } from './metrics.js';
+import { type ReadClientOptions, ReadThread } from './read-thread.js';
 import { deleteSavedModels, pruneSavedModels, savedModelPath } from './saved-models.js';
+import { nextSyncMs, syncOffsetMs } from './sync-schedule.js';
 import { type Trainer, trainerFor } from './trainer.js';
 import { TrainingQueue } from './training-queue.js';
 import { StatusHistory } from './ui/history.js';
@@ -74,6 +77,10 @@ export class PrescaleService {
   private clientFor: (url: string) => PrometheusClient = () => {
     throw new Error('the service is not open');
   };
+  /** The training reads' source for a Prometheus URL: null = the loop's own source (the in-process trainer). */
+  private trainingSourceFor: (url: string) => MetricSource | null = () => null;
+  /** The worker thread of the training reads, with the worker trainer. */
+  private readThread: ReadThread | null = null;
   private readonly servedModels = new Map<string, FittedForecaster>();
   /** Each workload's recent syncs, for the built-in UI. */
   private readonly history = new StatusHistory();
@@ -157,16 +164,22 @@ export class PrescaleService {
         : (await readConfigured(config.prometheus.bearerTokenFile, 'prometheus.bearerTokenFile'))
             .toString('utf8')
             .trim();
+    const clientOptions = (url: string): ReadClientOptions => ({
+      baseUrl: url,
+      bearerToken,
+      caFile: config.prometheus.caFile ?? undefined,
+      timeoutSeconds: config.prometheus.timeoutSeconds,
+      retries: config.prometheus.retries,
+    });
+    if (config.loop.trainer === 'worker') {
+      const readThread = new ReadThread();
+      this.readThread = readThread;
+      this.trainingSourceFor = (url) => readThread.source(clientOptions(url));
+    }
     this.clientFor = (url: string) => {
       let client = clients.get(url);
       if (client === undefined) {
-        client = new PrometheusClient({
-          baseUrl: url,
-          bearerToken,
-          caFile: config.prometheus.caFile ?? undefined,
-          timeoutSeconds: config.prometheus.timeoutSeconds,
-          retries: config.prometheus.retries,
-        });
+        client = new PrometheusClient(clientOptions(url));
         clients.set(url, client);
         this.prometheusClients.push(client);
       }
@@ -286,11 +299,13 @@ export class PrescaleService {
     const r = workload.resource;
     // Models saved for other settings of this workload are of no use (and would pile up).
     await deleteSavedModels(this.config.models.dir, workload, this.modelPath(workload));
-    const client = this.clientFor(r.metric.prometheus ?? this.config.prometheus.url);
+    const url = r.metric.prometheus ?? this.config.prometheus.url;
+    const client = this.clientFor(url);
     const loop = new WorkloadLoop({
       workload,
       loop: this.config.loop,
       source: new PrometheusSource(client, { sumSeries: true }),
+      trainingSource: this.trainingSourceFor(url) ?? undefined,
       instant: client,
       trainer: this.trainer,
       trainingQueue: {
@@ -362,8 +377,9 @@ export class PrescaleService {
   }
 
   /**
-   * Runs every workload on its own sync period until `signal` aborts: sync, then sleep to the next multiple
-   * of the period. A sync never throws (failures become fallback reasons), so one workload cannot stop another.
+   * Runs every workload on its own sync period until `signal` aborts: sync at once, then at the workload's own
+   * offset in each period (`sync-schedule.ts`), so a fleet's syncs are spread over the period rather than all on
+   * one tick. A sync never throws (failures become fallback reasons), so one workload cannot stop another.
    * Workloads added while it runs start at once; removed ones stop.
    */
   async run(signal: AbortSignal): Promise<void> {
@@ -386,9 +402,10 @@ export class PrescaleService {
         } catch (error) {
           this.logger.error({ workload: loop.name, error: (error as Error).message }, 'sync failed');
         }
+        // Read each time: a reconfigured workload may have a new period.
         const periodMs = entry.workload.resource.policy.syncPeriodSeconds * 1000;
         const now = this.clock.nowMs();
-        const next = (Math.floor(now / periodMs) + 1) * periodMs;
+        const next = nextSyncMs(now, periodMs, syncOffsetMs(keyOf(entry.workload), periodMs));
         try {
           await this.clock.sleep(next - now, signal);
         } catch {
@@ -415,12 +432,13 @@ export class PrescaleService {
     return this.loops().map((loop) => loop.status());
   }
 
-  /** Stops fits, closes the API, the doors, the trainer and the Prometheus connections. */
+  /** Stops fits, closes the API, the doors, the trainer, the read thread and the Prometheus connections. */
   async stop(): Promise<void> {
     for (const entry of this.workloads.values()) this.stopWorkload(entry);
     await this.api?.close();
     for (const door of this.doors) await door.close();
     await this.trainer.close();
+    await this.readThread?.close();
     for (const client of this.prometheusClients) await client.close();
   }
 

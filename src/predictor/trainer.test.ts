@@ -4,8 +4,10 @@ import { after, before, test } from 'node:test';
 import { readTraceFile } from '../collector/trace-file.js';
 import { PrescaleError, type Series } from '../core/index.js';
 import type { FittedAuto } from '../models/auto.js';
+import { readFittedModel, writeSerializedModel } from '../models/persistence.js';
 import { loadFittedModel } from '../models/registry.js';
 import { sharedRoot } from '../testing/paths.js';
+import { tempDir } from '../testing/temp-dir.js';
 import {
   type FitRequest,
   type FitResult,
@@ -90,6 +92,29 @@ for (const row of failureRows) {
     );
   });
 }
+
+test('the worker refuses a fitted model that forecasts a non-finite value: it never reaches the service', async () => {
+  const train = { startSeconds: 0, stepSeconds: 60, values: Float64Array.from({ length: 120 }, (_, i) => i) };
+  train.values[119] = Number.POSITIVE_INFINITY;
+  await assert.rejects(
+    worker.fit({ model: 'naive', candidates: [], options: { horizonSteps: 5 }, train }),
+    (error: Error) => {
+      assert.equal(error.message, 'naive: the fitted model forecasts a non-finite value at h=1; refused');
+      return true;
+    },
+  );
+});
+
+test('the worker hands back the bytes to save: written as they are, they read back as the model it fitted', async (t) => {
+  const result = await worker.fit({ model: 'naive', candidates: [], options: { horizonSteps: 10 }, train: nasa });
+  assert.equal(result.serialized.json, `${JSON.stringify(result.saved)}\n`);
+  assert.equal(result.serialized.files, undefined, 'a JSON model is one file');
+  const path = join(await tempDir(t), 'naive.json');
+  await writeSerializedModel(result.serialized, path);
+  const read = await readFittedModel(path);
+  assert.deepEqual(read.toJSON(), result.saved);
+  assert.deepEqual(read.forecast(nasa, 10).point, loadFittedModel(result.saved).forecast(nasa, 10).point);
+});
 
 test('the worker survives a failed fit: the next fit succeeds', async () => {
   const bad = { startSeconds: 0, stepSeconds: 60, values: new Float64Array(10).fill(Number.NaN) };

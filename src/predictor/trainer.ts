@@ -1,9 +1,10 @@
-import { Worker } from 'node:worker_threads';
 import type { ServiceConfig } from '../config/service.js';
 import { PrescaleError, type Series } from '../core/index.js';
 import type { AutoSelection } from '../models/auto.js';
-import { modelDefinition } from '../models/registry.js';
-import type { ModelOptions, PortableModel, SavedModel } from '../models/types.js';
+import { type SerializedModel, serializeModel } from '../models/persistence.js';
+import { loadFittedModel, modelDefinition } from '../models/registry.js';
+import type { FittedForecaster, ModelOptions, PortableModel, SavedModel } from '../models/types.js';
+import { WorkerCalls } from './worker-calls.js';
 
 /** What to fit: a registry name (`auto` picks among `candidates`), its options and the training series. */
 export interface FitRequest {
@@ -18,10 +19,15 @@ export interface FitRequest {
   readonly warmStart?: PortableModel;
 }
 
-/** A fitted model in its portable form (it crosses a worker boundary); the caller loads it with the registry. */
+/**
+ * A fitted model that passed `checkForecasts`, in its portable form (it crosses a worker boundary; the caller loads
+ * it with the registry) and as the bytes to save, both made where the fit ran so the service's thread only loads
+ * and writes.
+ */
 export interface FitResult {
   readonly saved: SavedModel;
   readonly artifacts: Readonly<Record<string, Uint8Array>> | undefined;
+  readonly serialized: SerializedModel;
 }
 
 /**
@@ -34,7 +40,10 @@ export interface Trainer {
   close(): Promise<void>;
 }
 
-/** Fits one model through the registry (`auto` included, with its candidates): the work both trainers do. */
+/**
+ * Fits one model through the registry (`auto` included, with its candidates) and checks it: the work every
+ * trainer does (the worker thread, the calling thread, a training Job).
+ */
 export async function fitModel(request: FitRequest, signal?: AbortSignal): Promise<FitResult> {
   const options =
     request.model === 'auto'
@@ -43,7 +52,19 @@ export async function fitModel(request: FitRequest, signal?: AbortSignal): Promi
   const fitted = await modelDefinition(request.model)
     .create(options)
     .fit(request.train, signal, { warmStart: request.warmStart });
-  return { saved: fitted.toJSON(), artifacts: fitted.artifacts?.() };
+  const portable = { saved: fitted.toJSON(), artifacts: fitted.artifacts?.() };
+  // The portable form is what the service will serve: it is the one that must load and forecast.
+  checkForecasts(loadFittedModel(portable.saved, portable.artifacts), request.train, request.options.horizonSteps ?? 1);
+  return { ...portable, serialized: serializeModel(portable) };
+}
+
+/** A freshly fitted model must forecast finite values from the end of its training data, or it is refused. */
+function checkForecasts(model: FittedForecaster, train: Series, horizonSteps: number): void {
+  const forecast = model.forecast(train, horizonSteps);
+  const bad = forecast.point.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0) {
+    throw new Error(`${model.metadata.model}: the fitted model forecasts a non-finite value at h=${bad + 1}; refused`);
+  }
 }
 
 /** Fits on the calling thread (tests, tiny models): simple, but a long fit blocks the event loop. */
@@ -52,88 +73,26 @@ export const inProcessTrainer: Trainer = {
   close: async () => undefined,
 };
 
-interface WorkerReply {
-  readonly id: number;
-  readonly result?: FitResult;
-  readonly error?: { readonly message: string; readonly code?: string; readonly field?: string };
-}
-
 /**
  * Fits in one long-lived worker thread, one request at a time (a 2-core machine gains nothing from more).
  * The worker runs the same `fitModel`; a crash rejects the pending fit and the next fit starts a new worker.
  */
 export class WorkerTrainer implements Trainer {
-  private worker: Worker | null = null;
-  private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (r: FitResult) => void; reject: (e: Error) => void }>();
+  private readonly calls = new WorkerCalls<FitRequest, FitResult>(
+    new URL('./fit-worker.ts', import.meta.url),
+    'fit worker',
+  );
   private queue: Promise<unknown> = Promise.resolve();
 
   fit(request: FitRequest, signal?: AbortSignal): Promise<FitResult> {
-    const run = this.queue.then(() => this.send(request, signal));
+    // A fit cannot be interrupted inside the worker: an aborted one replaces the worker.
+    const run = this.queue.then(() => this.calls.call(request, signal, 'terminate'));
     this.queue = run.catch(() => undefined);
     return run;
   }
 
-  async close(): Promise<void> {
-    const worker = this.worker;
-    this.worker = null;
-    if (worker !== null) await worker.terminate();
-  }
-
-  private send(request: FitRequest, signal?: AbortSignal): Promise<FitResult> {
-    signal?.throwIfAborted();
-    const worker = this.ensureWorker();
-    const id = this.nextId++;
-    return new Promise<FitResult>((resolve, reject) => {
-      const onAbort = () => {
-        this.pending.delete(id);
-        // The fit cannot be interrupted inside the worker: replace the worker.
-        void this.close();
-        reject(signal?.reason ?? new Error('aborted'));
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.pending.set(id, {
-        resolve: (result) => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve(result);
-        },
-        reject: (error) => {
-          signal?.removeEventListener('abort', onAbort);
-          reject(error);
-        },
-      });
-      worker.postMessage({ id, request });
-    });
-  }
-
-  private ensureWorker(): Worker {
-    if (this.worker !== null) return this.worker;
-    // Workers do not inherit the parent's tsx hooks: the .mjs entry registers them, then loads fit-worker.ts.
-    const worker = new Worker(new URL('./fit-worker-entry.mjs', import.meta.url));
-    worker.unref();
-    worker.on('message', (reply: WorkerReply) => {
-      const entry = this.pending.get(reply.id);
-      if (entry === undefined) return;
-      this.pending.delete(reply.id);
-      if (reply.result !== undefined) entry.resolve(reply.result);
-      else {
-        const code = reply.error?.code as ConstructorParameters<typeof PrescaleError>[0] | undefined;
-        entry.reject(
-          code !== undefined
-            ? new PrescaleError(code, reply.error?.message ?? 'fit failed', { field: reply.error?.field })
-            : new Error(reply.error?.message ?? 'fit failed'),
-        );
-      }
-    });
-    const failAll = (error: Error) => {
-      if (this.worker === worker) this.worker = null;
-      for (const entry of this.pending.values()) entry.reject(error);
-      this.pending.clear();
-    };
-    worker.on('error', (error) => failAll(new Error(`fit worker crashed: ${error.message}`)));
-    worker.on('exit', (code) => failAll(new Error(`fit worker exited with code ${code}`)));
-    this.worker = worker;
-    return worker;
+  close(): Promise<void> {
+    return this.calls.close();
   }
 }
 

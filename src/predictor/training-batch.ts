@@ -2,7 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { PrescaleError, type PrescaleErrorCode } from '../core/index.js';
-import { readFittedModel, saveFittedModel } from '../models/persistence.js';
+import { readFittedModel, saveFittedModel, serializeModel } from '../models/persistence.js';
 import { loadFittedModel } from '../models/registry.js';
 import { type FitRequest, type FitResult, fitModel } from './trainer.js';
 
@@ -111,7 +111,8 @@ export async function readFitOutcome(folder: string, index: number): Promise<Fit
   const modelPath = resultPath(folder, index);
   if ((await stat(modelPath).catch(() => undefined)) !== undefined) {
     const model = await readFittedModel(modelPath);
-    return { saved: model.toJSON(), artifacts: model.artifacts?.() };
+    const portable = { saved: model.toJSON(), artifacts: model.artifacts?.() };
+    return { ...portable, serialized: serializeModel(portable) };
   }
   let saved: SavedFitError;
   try {

@@ -33,7 +33,10 @@ class SpikySource implements MetricSource {
   }
 }
 
-async function trainingSeriesOf(filterAnomalies: boolean): Promise<{ train: Series; source: SpikySource }> {
+async function trainingSeriesOf(
+  filterAnomalies: boolean,
+  trainingSource?: SpikySource,
+): Promise<{ train: Series; source: SpikySource }> {
   const parsed = safeParseServiceConfig({
     loop: { trainer: 'in-process' },
     workloads: [
@@ -58,6 +61,7 @@ async function trainingSeriesOf(filterAnomalies: boolean): Promise<{ train: Seri
     workload: config.workloads[0],
     loop: config.loop,
     source,
+    trainingSource,
     instant: { queryInstant: async () => [] },
     trainer,
     clock: new ManualClock(NOW * 1000),
@@ -93,4 +97,18 @@ test('live path: prediction.filterAnomalies cleans an isolated burst out of the 
   let changed = 0;
   for (let i = 0; i < raw.values.length; i++) if (raw.values[i] !== cleaned.values[i]) changed++;
   assert.equal(changed, 1, 'only the burst bucket changes');
+});
+
+test("live path: a training source of its own (the service's read thread) reads the history; the sync reads stay", async () => {
+  const trainingSource = new SpikySource();
+  const { train, source } = await trainingSeriesOf(false, trainingSource);
+  const spans = (s: SpikySource) => s.queries.map((q) => (q.endSeconds - q.startSeconds) / STEP);
+  assert.deepEqual(
+    spans(trainingSource),
+    [HISTORY_STEPS],
+    'the history, and nothing else, through the training source',
+  );
+  assert.ok(spans(source).length > 0, 'the sync read its recent window through its own source');
+  assert.ok(!spans(source).includes(HISTORY_STEPS), 'and never the history');
+  assert.equal(train.values.length, HISTORY_STEPS + 1);
 });

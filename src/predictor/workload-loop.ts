@@ -38,6 +38,8 @@ export interface WorkloadLoopOptions {
    * both from its simulated Prometheus.
    */
   readonly source: MetricSource;
+  /** The training read's source when not `source`: the service's `ReadThread`, off the doors' event loop. */
+  readonly trainingSource?: MetricSource;
   readonly instant: Pick<PrometheusClient, 'queryInstant'>;
   readonly trainer: Trainer;
   /** The service's training budget, which every fit waits for; absent (the simulator): fits start at once. */
@@ -413,13 +415,8 @@ export class WorkloadLoop {
   /** The training series of a refit; keeps the usage history the planner's capacity fit reads. */
   private async loadHistory(nowSeconds: number, signal: AbortSignal): Promise<Series> {
     const replicasNow = this.signals.replicas ?? this.published.replicas;
-    const history = await readTrainingHistory(
-      this.options.source,
-      this.options.workload,
-      nowSeconds,
-      replicasNow,
-      signal,
-    );
+    const { trainingSource, source, workload } = this.options;
+    const history = await readTrainingHistory(trainingSource ?? source, workload, nowSeconds, replicasNow, signal);
     if (history.usage !== null) this.usage = history.usage;
     return history.load;
   }

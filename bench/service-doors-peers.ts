@@ -1,0 +1,131 @@
+// The other processes of bench/service-doors-training.bench.ts, started with `fork` (IPC): in a cluster, Prometheus
+// and the doors' callers (KEDA's metrics server, the apiserver's proxy for the HPA, a forecast client) are not in
+// Prescale's process, so their CPU and GC must not be timed as the service's. `prometheus` serves the synthetic load
+// and sends its URL; `clients` times one door at a time on the bench's request (100 warm-up calls, then CALLS
+// calls, one in flight) and sends back its percentiles.
+import { Agent, request } from 'node:https';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import { externalScalerLoaderOptions, externalScalerProtoPath } from '../src/executor/index.js';
+import { startSyntheticPrometheus } from '../src/testing/synthetic-prometheus.js';
+
+/** Calls timed per door and phase (after 100 warm-up calls). */
+const CALLS = 1000;
+
+/** The workloads' load (PromQL `bench_load`): a daily cycle with a faster ripple. */
+export const benchLoad = (t: number) => 400 + 300 * Math.sin((2 * Math.PI * t) / 86_400) + 40 * Math.sin(t / 97);
+
+/** The doors the clients time, in the order the bench asks for them. */
+export const DOORS = ['KEDA GetMetrics', 'External Metrics GET', 'POST /v1/forecast'] as const;
+export type Door = (typeof DOORS)[number];
+
+/** What the clients need to know of the service. */
+export interface ClientsSetup {
+  readonly workloads: number;
+  readonly kedaPort: number;
+  readonly externalMetricsPort: number;
+  readonly apiPort: number;
+  readonly nowSeconds: number;
+}
+
+/** One door's latencies, milliseconds. */
+export interface Latencies {
+  readonly p50: number;
+  readonly p99: number;
+  readonly max: number;
+}
+
+async function timed(call: (i: number) => Promise<unknown>): Promise<Latencies> {
+  for (let i = 0; i < 100; i++) await call(i);
+  const ms = new Float64Array(CALLS);
+  for (let i = 0; i < CALLS; i++) {
+    const started = performance.now();
+    await call(i);
+    ms[i] = performance.now() - started;
+  }
+  ms.sort();
+  return { p50: ms[Math.floor(0.5 * CALLS)], p99: ms[Math.floor(0.99 * CALLS)], max: ms[CALLS - 1] };
+}
+
+/** The three doors' callers: KEDA workloads are the even ones, HPA workloads the odd ones. */
+function doorCalls(setup: ClientsSetup): Record<Door, (i: number) => Promise<void>> {
+  const half = setup.workloads / 2;
+  const proto = grpc.loadPackageDefinition(
+    protoLoader.loadSync(externalScalerProtoPath, externalScalerLoaderOptions),
+  ) as unknown as {
+    externalscaler: { ExternalScaler: new (address: string, credentials: grpc.ChannelCredentials) => grpc.Client };
+  };
+  const keda = new proto.externalscaler.ExternalScaler(
+    `127.0.0.1:${setup.kedaPort}`,
+    grpc.credentials.createInsecure(),
+  ) as grpc.Client & { GetMetrics(request: object, callback: (error: Error | null) => void): void };
+  const agent = new Agent({ keepAlive: true, rejectUnauthorized: false });
+  const body = JSON.stringify({
+    model: 'served',
+    series: {
+      startSeconds: setup.nowSeconds - 150 * 60,
+      values: Array.from({ length: 150 }, (_, i) => benchLoad(setup.nowSeconds - (150 - i) * 60)),
+    },
+    horizonSteps: 30,
+    level: 0.8,
+  });
+  return {
+    'KEDA GetMetrics': (i) =>
+      new Promise<void>((resolve, reject) => {
+        const workload = `w${2 * (i % half)}`;
+        keda.GetMetrics(
+          {
+            scaledObjectRef: { name: workload, namespace: 'bench', scalerMetadata: { workload } },
+            metricName: `prescale-${workload}`,
+          },
+          (error) => (error ? reject(error) : resolve()),
+        );
+      }),
+    'External Metrics GET': (i) =>
+      new Promise<void>((resolve, reject) => {
+        const workload = `w${2 * (i % half) + 1}`;
+        const req = request(
+          {
+            host: '127.0.0.1',
+            port: setup.externalMetricsPort,
+            agent,
+            path: `/apis/external.metrics.k8s.io/v1beta1/namespaces/bench/prescale_desired_replicas?labelSelector=workload%3D${workload}`,
+          },
+          (res) => {
+            res.resume();
+            res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`status ${res.statusCode}`))));
+          },
+        );
+        req.on('error', reject);
+        req.end();
+      }),
+    'POST /v1/forecast': async () => {
+      const response = await fetch(`http://127.0.0.1:${setup.apiPort}/v1/forecast`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      });
+      await response.arrayBuffer();
+      if (response.status !== 200) throw new Error(`status ${response.status}`);
+    },
+  };
+}
+
+const role = process.send === undefined ? null : process.argv[2];
+if (role === 'prometheus') {
+  const prometheus = await startSyntheticPrometheus({ bench_load: benchLoad });
+  process.send?.({ url: prometheus.url });
+  process.once('disconnect', () => void prometheus.close());
+} else if (role === 'clients') {
+  let calls: Record<Door, (i: number) => Promise<void>> | null = null;
+  process.on('message', async (message: { setup: ClientsSetup } | { door: Door }) => {
+    if ('setup' in message) {
+      calls = doorCalls(message.setup);
+      process.send?.({ ready: true });
+    } else {
+      process.send?.({ door: message.door, latencies: await timed(calls![message.door]) });
+    }
+  });
+  // The bench ends: the gRPC channel and the keep-alive agent must not hold the process open.
+  process.once('disconnect', () => process.exit(0));
+}
