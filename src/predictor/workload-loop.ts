@@ -8,6 +8,7 @@ import { DEFAULT_INTERVAL_LEVEL } from '../models/common.js';
 import {
   decideFallback,
   describeFallback,
+  envelopeLookbackSeconds,
   type FallbackState,
   initialPlannerState,
   type PlanInput,
@@ -70,6 +71,8 @@ export class WorkloadLoop {
   readonly name: string;
   readonly namespace: string;
   private readonly recent: RecentSeries;
+  /** The load of the last days for `planner.seasonalEnvelope` (longer than the model's context); null when off. */
+  private envelopeLoad: RecentSeries | null;
   private readonly accuracy: OnlineAccuracy;
   private readonly holder: ModelHolder;
   private readonly horizonSteps: number;
@@ -105,6 +108,7 @@ export class WorkloadLoop {
     this.horizonSteps = Math.max(1, Math.ceil(r.predictionHorizonSeconds / step));
     this.planningHorizonSteps = Math.min(this.horizonSteps, Math.ceil(r.policy.podStartupSeconds / step) + 1);
     this.recent = new RecentSeries(step, options.loop.contextWindowSeconds);
+    this.envelopeLoad = envelopeSeries(r);
     this.accuracy = new OnlineAccuracy({
       stepSeconds: step,
       horizonSteps: this.horizonSteps,
@@ -147,6 +151,7 @@ export class WorkloadLoop {
     }
     this.options = { ...this.options, workload, publishers };
     const r = workload.resource;
+    if ((this.envelopeLoad === null) !== (r.policy.seasonalEnvelope === 'None')) this.envelopeLoad = envelopeSeries(r);
     this.planningHorizonSteps = Math.min(
       this.horizonSteps,
       Math.ceil(r.policy.podStartupSeconds / r.metric.stepSeconds) + 1,
@@ -358,6 +363,11 @@ export class WorkloadLoop {
       forecast,
       forecastErrorPercent: errorPercent,
       sources,
+      evidence: {
+        recentMisses:
+          r.policy.uncertainty === 'RecentErrors' ? this.accuracy.recentMisses(this.planningHorizonSteps) : [],
+        recentLoad: this.envelopeLoad?.series() ?? null,
+      },
       state: this.plannerState,
     };
   }
@@ -367,16 +377,20 @@ export class WorkloadLoop {
     const r = this.options.workload.resource;
     const step = r.metric.stepSeconds;
     const errors: ReadError[] = [];
+    const from = this.recent.fetchFromSeconds(nowSeconds);
     try {
       const raw = await this.options.source.range({
         query: r.metric.query,
-        startSeconds: this.recent.fetchFromSeconds(nowSeconds),
+        startSeconds: Math.min(from, this.envelopeLoad?.fetchFromSeconds(nowSeconds) ?? from),
         endSeconds: Math.floor(nowSeconds / step) * step,
         stepSeconds: step,
       });
       this.recent.merge(raw, nowSeconds);
+      this.envelopeLoad?.merge(raw, nowSeconds);
     } catch (error) {
-      this.recent.merge({ timestampsSeconds: new Float64Array(0), values: new Float64Array(0) }, nowSeconds);
+      const none = { timestampsSeconds: new Float64Array(0), values: new Float64Array(0) };
+      this.recent.merge(none, nowSeconds);
+      this.envelopeLoad?.merge(none, nowSeconds);
       errors.push({ field: 'metric.query', message: (error as Error).message });
     }
     const instant = await readInstantSignals(this.options.instant, this.options.workload.queries, nowSeconds);
@@ -496,4 +510,11 @@ export function modelIdentity(workload: WorkloadConfig): string {
     r.predictionHorizonSeconds,
     prediction,
   ]);
+}
+
+/** The load window the seasonal envelope reads (`envelopeLookbackSeconds`); null when it is off. */
+function envelopeSeries(r: WorkloadConfig['resource']): RecentSeries | null {
+  if (r.policy.seasonalEnvelope === 'None') return null;
+  const step = r.metric.stepSeconds;
+  return new RecentSeries(step, envelopeLookbackSeconds(r.policy.podStartupSeconds, step));
 }
