@@ -115,14 +115,20 @@ interface PlannedLoad {
  * (the recent misses' spread or the model's interval) and, with the seasonal envelope, the level that recurred at
  * this time of day (`seasonalEnvelopeLoad`) when it is above the forecast's by more than `planner.tolerance`.
  */
-function plannedLoadOver(forecast: Forecast, sizing: LoadSizing, fromSeconds: number, toSeconds: number): PlannedLoad {
+function plannedLoadOver(
+  forecast: Forecast,
+  sizing: LoadSizing,
+  nowSeconds: number,
+  fromSeconds: number,
+  toSeconds: number,
+): PlannedLoad {
   const window = bucketWindow(forecast, fromSeconds, toSeconds);
   const load =
     sizing.spread === null
       ? peakQuantileLoad(forecast, sizing.k, window.first, window.last)
       : peakSpreadLoad(forecast, sizing.spread, window.first, window.last);
   if (sizing.recentLoad === null) return { load, by: 'forecast' };
-  const recurring = seasonalEnvelopeLoad(sizing.recentLoad, fromSeconds, toSeconds);
+  const recurring = seasonalEnvelopeLoad(sizing.recentLoad, nowSeconds, fromSeconds, toSeconds);
   // A recurring level within the tolerance band of the forecast is the slack the target leaves (as for the HPA).
   return recurring !== null && recurring > load * (1 + sizing.tolerance)
     ? { load: recurring, by: 'envelope' }
@@ -260,6 +266,7 @@ export function planReplicas(
       forecast,
       loadSizing(forecast, policy, input.evidence),
       nowSeconds,
+      nowSeconds,
       nowSeconds + policy.podStartupSeconds,
     );
     plannedLoad = planned.load;
@@ -334,7 +341,7 @@ export function planSchedule(input: ReplicaPlanInput, state: PlannerState, nowSe
     t + policy.podStartupSeconds < end && t <= last;
     t += policy.syncPeriodSeconds
   ) {
-    const plannedLoad = plannedLoadOver(forecast, sizing, t, t + policy.podStartupSeconds).load;
+    const plannedLoad = plannedLoadOver(forecast, sizing, nowSeconds, t, t + policy.podStartupSeconds).load;
     const forLoad = replicasForLoad(plannedLoad, policy, input.pod);
     const next = step(forLoad.replicas, current, memory, t, policy, budget, true, memory.fallback);
     if (next.desired !== current) {

@@ -46,24 +46,32 @@ function days(perDay: Record<number, number>[]): Series {
   });
   return { startSeconds: 0, stepSeconds: 60, values };
 }
+/** Today, day 2, at 06:29:30 (a 60 s lead: the window [06:29:30, 06:30:30] and the bucket after reach 06:31). */
+const NOW = 2 * DAY + 389 * 60 + 30;
 /** From minute 390 (06:30) to 06:59 at `load`. */
 const stepAt0630 = (load: number) => Object.fromEntries(Array.from({ length: 30 }, (_, i) => [390 + i, load]));
 
 test('seasonalEnvelopeLoad: a step seen at this time on both of the last two days counts at the lower day', () => {
   const load = days([stepAt0630(700), stepAt0630(650)]);
-  // Today, day 2, at 06:29:30 with a 60 s lead: the window [06:29:30, 06:30:30] and the bucket after reach 06:31.
-  assert.equal(seasonalEnvelopeLoad(load, 2 * DAY + 389 * 60 + 30, 2 * DAY + 390 * 60 + 30), 650);
+  assert.equal(seasonalEnvelopeLoad(load, NOW, NOW, NOW + 60), 650);
+});
+
+test('seasonalEnvelopeLoad: a day at another level counts scaled by today’s last hour over its own', () => {
+  // Day 1 ran at twice today's level (800 in the hour before 06:29:30, a step to 1300): it counts as 650.
+  const busy = { ...Object.fromEntries(Array.from({ length: 60 }, (_, i) => [330 + i, 800])), ...stepAt0630(1300) };
+  const load = days([stepAt0630(700), busy]);
+  assert.equal(seasonalEnvelopeLoad(load, NOW, NOW, NOW + 60), 650);
 });
 
 test('seasonalEnvelopeLoad: a surge on one day only does not come back', () => {
   const load = days([stepAt0630(900), {}]);
-  assert.equal(seasonalEnvelopeLoad(load, 2 * DAY + 389 * 60 + 30, 2 * DAY + 390 * 60 + 30), 400);
+  assert.equal(seasonalEnvelopeLoad(load, NOW, NOW, NOW + 60), 400);
 });
 
 test('seasonalEnvelopeLoad: a day not observed gives no envelope', () => {
   const load = days([stepAt0630(700), stepAt0630(650)]);
   const short: Series = { ...load, startSeconds: DAY, values: load.values.subarray(DAY / 60) };
-  assert.equal(seasonalEnvelopeLoad(short, 2 * DAY + 389 * 60 + 30, 2 * DAY + 390 * 60 + 30), null);
+  assert.equal(seasonalEnvelopeLoad(short, NOW, NOW, NOW + 60), null);
 });
 
 // Today at 06:29:30 the forecast is smooth (420 over the lead time); the two days before stepped to 650 at 06:30.

@@ -15,9 +15,28 @@ export const DAILY_PERIOD_SECONDS = 86_400;
 /** Days a step must have recurred on to count: yesterday and the day before. */
 export const ENVELOPE_DAYS = 2;
 
-/** How much observed load the envelope reads back: the days, the lead time and the buckets after it. */
-export function envelopeLookbackSeconds(leadSeconds: number, stepSeconds: number): number {
-  return ENVELOPE_DAYS * DAILY_PERIOD_SECONDS + leadSeconds + 3 * stepSeconds;
+/** The window before now whose mean load compares today's level with a past day's. */
+export const LEVEL_WINDOW_SECONDS = 3600;
+
+/** How much observed load the envelope reads back: the days and the level window before them. */
+export function envelopeLookbackSeconds(stepSeconds: number): number {
+  return ENVELOPE_DAYS * DAILY_PERIOD_SECONDS + LEVEL_WINDOW_SECONDS + stepSeconds;
+}
+
+/** Mean of the observed buckets that start in [fromSeconds, toSeconds); null when none. */
+function meanLoad(load: Series, fromSeconds: number, toSeconds: number): number | null {
+  const step = load.stepSeconds;
+  const first = Math.max(0, Math.ceil((fromSeconds - load.startSeconds) / step));
+  const end = Math.min(load.values.length, Math.ceil((toSeconds - load.startSeconds) / step));
+  let sum = 0;
+  let n = 0;
+  for (let i = first; i < end; i++) {
+    if (Number.isFinite(load.values[i])) {
+      sum += load.values[i];
+      n++;
+    }
+  }
+  return n === 0 ? null : sum / n;
 }
 
 /**
@@ -38,16 +57,27 @@ export function persistentPeak(load: Series, fromSeconds: number, toSeconds: num
 }
 
 /**
- * The load a recurring step asks for over [fromSeconds, toSeconds]: the lowest, over the last `ENVELOPE_DAYS` days,
- * of each day's `persistentPeak` over the same window shifted back by whole days; null unless every day was observed.
+ * The load a recurring step asks for over [fromSeconds, toSeconds], `nowSeconds` being the newest observed time:
+ * the lowest, over the last `ENVELOPE_DAYS` days, of each day's `persistentPeak` over the same window shifted back by
+ * whole days, times the mean load of the hour before now over that day's same hour; null unless every day and both
+ * hours were observed with load.
  */
-export function seasonalEnvelopeLoad(load: Series, fromSeconds: number, toSeconds: number): number | null {
+export function seasonalEnvelopeLoad(
+  load: Series,
+  nowSeconds: number,
+  fromSeconds: number,
+  toSeconds: number,
+): number | null {
+  const levelNow = meanLoad(load, nowSeconds - LEVEL_WINDOW_SECONDS, nowSeconds);
+  if (levelNow === null) return null;
   let lowest: number | null = null;
   for (let day = 1; day <= ENVELOPE_DAYS; day++) {
     const shift = day * DAILY_PERIOD_SECONDS;
     const peak = persistentPeak(load, fromSeconds - shift, toSeconds - shift);
-    if (peak === null) return null;
-    if (lowest === null || peak < lowest) lowest = peak;
+    const levelThen = meanLoad(load, nowSeconds - shift - LEVEL_WINDOW_SECONDS, nowSeconds - shift);
+    if (peak === null || levelThen === null || !(levelThen > 0)) return null;
+    const scaled = (peak * levelNow) / levelThen;
+    if (lowest === null || scaled < lowest) lowest = scaled;
   }
   return lowest;
 }

@@ -516,5 +516,5 @@ export function modelIdentity(workload: WorkloadConfig): string {
 function envelopeSeries(r: WorkloadConfig['resource']): RecentSeries | null {
   if (r.policy.seasonalEnvelope === 'None') return null;
   const step = r.metric.stepSeconds;
-  return new RecentSeries(step, envelopeLookbackSeconds(r.policy.podStartupSeconds, step));
+  return new RecentSeries(step, envelopeLookbackSeconds(step));
 }
