@@ -38,46 +38,46 @@ for (const row of peaks) {
 }
 
 const DAY = DAILY_PERIOD_SECONDS;
-/** Three days of 60 s buckets from 0, with `perDay[d]` (minutes from the day's start → load) on day d, else 400. */
+/** Four days of 60 s buckets from 0, with `perDay[d]` (minutes from the day's start → load) on day d, else 400. */
 function days(perDay: Record<number, number>[]): Series {
-  const values = new Float64Array((3 * DAY) / 60).fill(400);
+  const values = new Float64Array((4 * DAY) / 60).fill(400);
   perDay.forEach((levels, day) => {
     for (const [minute, load] of Object.entries(levels)) values[(day * DAY) / 60 + Number(minute)] = load;
   });
   return { startSeconds: 0, stepSeconds: 60, values };
 }
-/** Today, day 2, at 06:29:30 (a 60 s lead: the window [06:29:30, 06:30:30] and the bucket after reach 06:31). */
-const NOW = 2 * DAY + 389 * 60 + 30;
+/** Today, day 3, at 06:29:30 (a 60 s lead: the window [06:29:30, 06:30:30] and the bucket after reach 06:31). */
+const NOW = 3 * DAY + 389 * 60 + 30;
 /** From minute 390 (06:30) to 06:59 at `load`. */
 const stepAt0630 = (load: number) => Object.fromEntries(Array.from({ length: 30 }, (_, i) => [390 + i, load]));
 
-test('seasonalEnvelopeLoad: a step seen at this time on both of the last two days counts at the lower day', () => {
-  const load = days([stepAt0630(700), stepAt0630(650)]);
+test('seasonalEnvelopeLoad: a step seen at this time on each of the last three days counts at the lowest day', () => {
+  const load = days([stepAt0630(700), stepAt0630(650), stepAt0630(680)]);
   assert.equal(seasonalEnvelopeLoad(load, NOW, NOW, NOW + 60), 650);
 });
 
 test('seasonalEnvelopeLoad: a day at another level counts scaled by today’s last hour over its own', () => {
   // Day 1 ran at twice today's level (800 in the hour before 06:29:30, a step to 1300): it counts as 650.
   const busy = { ...Object.fromEntries(Array.from({ length: 60 }, (_, i) => [330 + i, 800])), ...stepAt0630(1300) };
-  const load = days([stepAt0630(700), busy]);
+  const load = days([stepAt0630(700), busy, stepAt0630(680)]);
   assert.equal(seasonalEnvelopeLoad(load, NOW, NOW, NOW + 60), 650);
 });
 
-test('seasonalEnvelopeLoad: a surge on one day only does not come back', () => {
-  const load = days([stepAt0630(900), {}]);
+test('seasonalEnvelopeLoad: a surge on two of the three days does not come back', () => {
+  const load = days([stepAt0630(900), stepAt0630(900), {}]);
   assert.equal(seasonalEnvelopeLoad(load, NOW, NOW, NOW + 60), 400);
 });
 
 test('seasonalEnvelopeLoad: a day not observed gives no envelope', () => {
-  const load = days([stepAt0630(700), stepAt0630(650)]);
+  const load = days([stepAt0630(700), stepAt0630(650), stepAt0630(680)]);
   const short: Series = { ...load, startSeconds: DAY, values: load.values.subarray(DAY / 60) };
   assert.equal(seasonalEnvelopeLoad(short, NOW, NOW, NOW + 60), null);
 });
 
-// Today at 06:29:30 the forecast is smooth (420 over the lead time); the two days before stepped to 650 at 06:30.
-const today = 2 * DAY + 389 * 60 + 30;
-const recurring = days([stepAt0630(650), stepAt0630(650)]);
-const smooth = forecastOf(2 * DAY + 389 * 60, 60, [400, 420, 450, 470, 480]);
+// Today at 06:29:30 the forecast is smooth (420 over the lead time); the three days before stepped to 650 at 06:30.
+const today = NOW;
+const recurring = days([stepAt0630(650), stepAt0630(650), stepAt0630(650)]);
+const smooth = forecastOf(3 * DAY + 389 * 60, 60, [400, 420, 450, 470, 480]);
 const policy = testPolicy({ quantile: 0.5, headroomPercent: 0, reactiveFloor: false });
 
 test('Daily envelope: a recurring step raises the plan before it comes; None plans on the forecast alone', () => {
@@ -99,7 +99,7 @@ test('Daily envelope: a recurring step raises the plan before it comes; None pla
 
 test('Daily envelope: within the tolerance above the forecast, or without observed load, it changes nothing', () => {
   // 460 is within 10 % (planner.tolerance) of the forecast's 420: the target's slack covers it.
-  for (const recentLoad of [days([]), days([stepAt0630(460), stepAt0630(460)]), null]) {
+  for (const recentLoad of [days([]), days([stepAt0630(460), stepAt0630(460), stepAt0630(460)]), null]) {
     const got = decide(
       inputOf({
         current: currentOf(5, null),
@@ -116,7 +116,7 @@ test('Daily envelope: within the tolerance above the forecast, or without observ
 });
 
 test('Daily envelope: the schedule reads the days before each of its own times', () => {
-  const early = 2 * DAY + 385 * 60;
+  const early = 3 * DAY + 385 * 60;
   const entries = schedule(
     inputOf({
       current: currentOf(4, null),
@@ -131,5 +131,5 @@ test('Daily envelope: the schedule reads the days before each of its own times',
   const up = entries.find((e) => e.replicas === 7);
   assert.ok(up !== undefined, JSON.stringify(entries));
   // The first sync whose window [t, t + 60] and the bucket after reach 06:30's level (the 06:30–06:31 pair).
-  assert.equal(up.timeSeconds, 2 * DAY + 388 * 60);
+  assert.equal(up.timeSeconds, 3 * DAY + 388 * 60);
 });

@@ -12,8 +12,8 @@ import type { Series } from '../core/index.js';
 /** The envelope's period: one day. */
 export const DAILY_PERIOD_SECONDS = 86_400;
 
-/** Days a step must have recurred on to count: yesterday and the day before. */
-export const ENVELOPE_DAYS = 2;
+/** Days a step must have recurred on to count: the last three (with two, random levels came back more often on ELB). */
+export const ENVELOPE_DAYS = 3;
 
 /** The window before now whose mean load compares today's level with a past day's. */
 export const LEVEL_WINDOW_SECONDS = 3600;

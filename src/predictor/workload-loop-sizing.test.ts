@@ -74,13 +74,13 @@ async function syncs(loop: WorkloadLoop, from: number, to: number) {
   return plan.decision;
 }
 
-test('seasonalEnvelope Daily: the loop reads two days back and plans the recurring 06:30 step before it comes', async () => {
+test('seasonalEnvelope Daily: the loop reads three days back and plans the recurring 06:30 step before it comes', async () => {
   const daily = await loopWith({ seasonalEnvelope: 'Daily' });
   const got = await syncs(daily.loop, NOW - 300, NOW);
   daily.loop.close();
   assert.ok(
-    daily.source.queries.some((q) => q.startSeconds <= NOW - 2 * DAY - 3600),
-    'the load is read back two days and an hour',
+    daily.source.queries.some((q) => q.startSeconds <= NOW - 3 * DAY - 3600),
+    'the load is read back three days and an hour',
   );
   assert.match(got.reason, /load on each of the last days at this time held 250 over the next 60 s/);
   assert.equal(got.desiredReplicas, 5, 'ceil(250 / 50 per pod)');
