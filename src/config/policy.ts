@@ -39,7 +39,9 @@ export const PLAN_POLICY_DEFAULTS = {
   planner: {
     headroomPercent: 0,
     uncertainty: 'Model',
-    seasonalEnvelope: 'None',
+    // Chosen on the validation weeks (docs/simulator.md, "Issue 14, second session"): it covers NYC taxi's recurring
+    // morning step at no cost on NASA and Wikipedia; RecentErrors did not beat the model's interval there.
+    seasonalEnvelope: 'Daily',
     podStartup: '60s',
     scaleUp: asWrittenRules(DEFAULT_PLANNER_SCALE_UP),
     scaleDown: asWrittenRules(DEFAULT_PLANNER_SCALE_DOWN),
