@@ -85,7 +85,7 @@ test('seasonalEnvelope Daily: the loop reads three days back and plans the recur
   assert.match(got.reason, /load on each of the last days at this time held 250 over the next 60 s/);
   assert.equal(got.desiredReplicas, 5, 'ceil(250 / 50 per pod)');
 
-  const none = await loopWith({});
+  const none = await loopWith({ seasonalEnvelope: 'None' });
   const without = await syncs(none.loop, NOW - 300, NOW);
   none.loop.close();
   assert.ok(without.desiredReplicas <= 3, `the naive forecast alone plans for ~100: ${without.reason}`);

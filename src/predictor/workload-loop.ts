@@ -8,7 +8,6 @@ import { DEFAULT_INTERVAL_LEVEL } from '../models/common.js';
 import {
   decideFallback,
   describeFallback,
-  envelopeLookbackSeconds,
   type FallbackState,
   initialPlannerState,
   type PlanInput,
@@ -21,8 +20,10 @@ import type { UsageHistory } from '../planner/vertical.js';
 import { autoRefitSettings } from './auto-refit.js';
 import type { ServiceMetrics } from './metrics.js';
 import { ModelHolder, type ModelHolderOptions, servingModelName } from './model-holder.js';
+import { modelIdentity } from './model-identity.js';
 import { OnlineAccuracy } from './online-accuracy.js';
-import { RecentSeries } from './recent-series.js';
+import { RecentLoads } from './recent-loads.js';
+import type { RecentSeries } from './recent-series.js';
 import type { Trainer } from './trainer.js';
 import { fitEvents, type ReadFailureMemory, syncEvents } from './workload-events.js';
 import { exportWorkloadMetrics } from './workload-metrics.js';
@@ -70,9 +71,8 @@ export interface WorkloadLoopOptions {
 export class WorkloadLoop {
   readonly name: string;
   readonly namespace: string;
+  private readonly loads: RecentLoads;
   private readonly recent: RecentSeries;
-  /** The load of the last days for `planner.seasonalEnvelope` (longer than the model's context); null when off. */
-  private envelopeLoad: RecentSeries | null;
   private readonly accuracy: OnlineAccuracy;
   private readonly holder: ModelHolder;
   private readonly horizonSteps: number;
@@ -107,8 +107,8 @@ export class WorkloadLoop {
     const step = r.metric.stepSeconds;
     this.horizonSteps = Math.max(1, Math.ceil(r.predictionHorizonSeconds / step));
     this.planningHorizonSteps = Math.min(this.horizonSteps, Math.ceil(r.policy.podStartupSeconds / step) + 1);
-    this.recent = new RecentSeries(step, options.loop.contextWindowSeconds);
-    this.envelopeLoad = envelopeSeries(r);
+    this.loads = new RecentLoads(step, options.loop.contextWindowSeconds, r);
+    this.recent = this.loads.context;
     this.accuracy = new OnlineAccuracy({
       stepSeconds: step,
       horizonSteps: this.horizonSteps,
@@ -151,7 +151,7 @@ export class WorkloadLoop {
     }
     this.options = { ...this.options, workload, publishers };
     const r = workload.resource;
-    if ((this.envelopeLoad === null) !== (r.policy.seasonalEnvelope === 'None')) this.envelopeLoad = envelopeSeries(r);
+    this.loads.reconfigure(r);
     this.planningHorizonSteps = Math.min(
       this.horizonSteps,
       Math.ceil(r.policy.podStartupSeconds / r.metric.stepSeconds) + 1,
@@ -366,7 +366,7 @@ export class WorkloadLoop {
       evidence: {
         recentMisses:
           r.policy.uncertainty === 'RecentErrors' ? this.accuracy.recentMisses(this.planningHorizonSteps) : [],
-        recentLoad: this.envelopeLoad?.series() ?? null,
+        recentLoad: this.loads.envelopeSeries(),
       },
       state: this.plannerState,
     };
@@ -377,20 +377,16 @@ export class WorkloadLoop {
     const r = this.options.workload.resource;
     const step = r.metric.stepSeconds;
     const errors: ReadError[] = [];
-    const from = this.recent.fetchFromSeconds(nowSeconds);
     try {
       const raw = await this.options.source.range({
         query: r.metric.query,
-        startSeconds: Math.min(from, this.envelopeLoad?.fetchFromSeconds(nowSeconds) ?? from),
+        startSeconds: this.loads.fetchFromSeconds(nowSeconds),
         endSeconds: Math.floor(nowSeconds / step) * step,
         stepSeconds: step,
       });
-      this.recent.merge(raw, nowSeconds);
-      this.envelopeLoad?.merge(raw, nowSeconds);
+      this.loads.merge(raw, nowSeconds);
     } catch (error) {
-      const none = { timestampsSeconds: new Float64Array(0), values: new Float64Array(0) };
-      this.recent.merge(none, nowSeconds);
-      this.envelopeLoad?.merge(none, nowSeconds);
+      this.loads.merge(null, nowSeconds);
       errors.push({ field: 'metric.query', message: (error as Error).message });
     }
     const instant = await readInstantSignals(this.options.instant, this.options.workload.queries, nowSeconds);
@@ -492,29 +488,4 @@ function publishedReactiveReplicas(planResult: PlanResult | null, throughRamp: b
   const reactive = planResult?.decision.reactiveReplicas ?? null;
   if (reactive === null) return null;
   return throughRamp ? planResult!.decision.desiredReplicas : reactive;
-}
-
-/**
- * What the trained model depends on: the model and its candidates, the signal and its step, the horizon, the
- * training window and cadence and the cleaning. Two workload versions with the same identity share a model.
- */
-export function modelIdentity(workload: WorkloadConfig): string {
-  const r = workload.resource;
-  // When `auto` selects again is not what its model is: a change keeps the loop, and saved models keep their names.
-  const { reselectEverySeconds: _, ...prediction } = r.prediction;
-  return JSON.stringify([
-    r.model,
-    r.metric.query,
-    r.metric.prometheus,
-    r.metric.stepSeconds,
-    r.predictionHorizonSeconds,
-    prediction,
-  ]);
-}
-
-/** The load window the seasonal envelope reads (`envelopeLookbackSeconds`); null when it is off. */
-function envelopeSeries(r: WorkloadConfig['resource']): RecentSeries | null {
-  if (r.policy.seasonalEnvelope === 'None') return null;
-  const step = r.metric.stepSeconds;
-  return new RecentSeries(step, envelopeLookbackSeconds(step));
 }
