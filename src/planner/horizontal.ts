@@ -104,7 +104,7 @@ function loadSizing(forecast: Forecast, policy: PlannerPolicy, evidence: Plannin
   return { k, spread, recentLoad, tolerance: policy.tolerance };
 }
 
-/** A planned load and what set it: the forecast's quantile, or the load seen a period earlier (the envelope). */
+/** A planned load and what set it: the forecast's quantile, or the level that recurred at this time (the envelope). */
 interface PlannedLoad {
   readonly load: number;
   readonly by: 'forecast' | 'envelope';
