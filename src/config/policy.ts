@@ -38,6 +38,10 @@ export const PLAN_POLICY_DEFAULTS = {
   capacity: { targetUtilization: 70 },
   planner: {
     headroomPercent: 0,
+    uncertainty: 'Model',
+    // Chosen on the validation weeks (docs/simulator.md, "Issue 14, second session"): it covers NYC taxi's recurring
+    // morning step at no cost on NASA and Wikipedia; RecentErrors did not beat the model's interval there.
+    seasonalEnvelope: 'Daily',
     podStartup: '60s',
     scaleUp: asWrittenRules(DEFAULT_PLANNER_SCALE_UP),
     scaleDown: asWrittenRules(DEFAULT_PLANNER_SCALE_DOWN),
@@ -85,6 +89,8 @@ export const policyShape = {
   planner: z
     .strictObject({
       headroomPercent: finite.min(0).max(1000).default(D.planner.headroomPercent),
+      uncertainty: z.enum(['Model', 'RecentErrors']).default(D.planner.uncertainty),
+      seasonalEnvelope: z.enum(['None', 'Daily']).default(D.planner.seasonalEnvelope),
       podStartup: durationSeconds(0, 3600).prefault(D.planner.podStartup),
       scaleUp: scalingRulesSchema(D.planner.scaleUp).prefault({}),
       scaleDown: scalingRulesSchema(D.planner.scaleDown).prefault({}),
@@ -167,6 +173,8 @@ export function toPlannerPolicy(p: PolicyFields, quantile: number, staleAfterSec
     mode: p.mode,
     quantile,
     headroomPercent: p.planner.headroomPercent,
+    uncertainty: p.planner.uncertainty,
+    seasonalEnvelope: p.planner.seasonalEnvelope,
     podStartupSeconds: p.planner.podStartup,
     scaleUp: toScalingRules(p.planner.scaleUp, D.planner.scaleUp),
     scaleDown: toScalingRules(p.planner.scaleDown, D.planner.scaleDown),

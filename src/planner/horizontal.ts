@@ -1,14 +1,17 @@
-import { type Forecast, PrescaleError } from '../core/index.js';
+import { type Forecast, PrescaleError, type Series } from '../core/index.js';
 import { describeFallback, type FallbackState, initialFallbackState } from './fallback.js';
-import { type BucketWindow, bucketWindow, peakQuantileLoad, upperSpreadFactor } from './quantile.js';
+import { bucketWindow, peakQuantileLoad, upperSpreadFactor } from './quantile.js';
 import { limitRate, recordRecommendation, recordScaleEvent, stabilize } from './ramp.js';
 import { ceilReplicas, reactiveReplicas } from './reactive.js';
+import { peakSpreadLoad, recentErrorSpread } from './recent-errors.js';
+import { seasonalEnvelopeLoad } from './seasonal-envelope.js';
 import { formatLoad } from './stats.js';
 import type {
   BoundBy,
   BudgetPolicy,
   PlannerPolicy,
   PlannerState,
+  PlanningEvidence,
   PodProfile,
   ReplicaDecision,
   ReplicaPlanInput,
@@ -77,12 +80,59 @@ export function budgetReplicas(budget: BudgetPolicy, pod: PodProfile): number | 
   return cap < 0 ? null : cap;
 }
 
-/** Highest load the policy's forecast quantile reaches over the buckets of `window`. */
-function plannedLoadOver(forecast: Forecast, quantile: number, window: BucketWindow): number {
+/** How one decision reads a planned load off the forecast: the spread rule's numbers, fixed per decision. */
+interface LoadSizing {
+  /** Factor on the model's interval (`upperSpreadFactor`); used when `spread` is null. */
+  readonly k: number;
+  /** The recent standardized misses' quantile (`planner.uncertainty: RecentErrors`); null = the model's interval. */
+  readonly spread: number | null;
+  /** The observed load the seasonal envelope reads; null when the envelope is off or nothing was observed. */
+  readonly recentLoad: Series | null;
+  /** `planner.tolerance`: the envelope binds only above the forecast's load by more than this fraction. */
+  readonly tolerance: number;
+}
+
+function loadSizing(forecast: Forecast, policy: PlannerPolicy, evidence: PlanningEvidence | undefined): LoadSizing {
   const level = forecast.intervals?.level;
-  let k = level === undefined ? 0 : upperSpreadFactor(quantile, level);
+  let k = level === undefined ? 0 : upperSpreadFactor(policy.quantile, level);
   if (!(k >= 0 && Number.isFinite(k))) k = 0;
-  return peakQuantileLoad(forecast, k, window.first, window.last);
+  const spread =
+    policy.uncertainty === 'RecentErrors' && evidence !== undefined
+      ? recentErrorSpread(evidence.recentMisses, policy.quantile)
+      : null;
+  const recentLoad = policy.seasonalEnvelope === 'Daily' ? (evidence?.recentLoad ?? null) : null;
+  return { k, spread, recentLoad, tolerance: policy.tolerance };
+}
+
+/** A planned load and what set it: the forecast's quantile, or the level that recurred at this time (the envelope). */
+interface PlannedLoad {
+  readonly load: number;
+  readonly by: 'forecast' | 'envelope';
+}
+
+/**
+ * Highest load to plan for over [fromSeconds, toSeconds]: the forecast's quantile over the buckets of that window
+ * (the recent misses' spread or the model's interval) and, with the seasonal envelope, the level that recurred at
+ * this time of day (`seasonalEnvelopeLoad`) when it is above the forecast's by more than `planner.tolerance`.
+ */
+function plannedLoadOver(
+  forecast: Forecast,
+  sizing: LoadSizing,
+  nowSeconds: number,
+  fromSeconds: number,
+  toSeconds: number,
+): PlannedLoad {
+  const window = bucketWindow(forecast, fromSeconds, toSeconds);
+  const load =
+    sizing.spread === null
+      ? peakQuantileLoad(forecast, sizing.k, window.first, window.last)
+      : peakSpreadLoad(forecast, sizing.spread, window.first, window.last);
+  if (sizing.recentLoad === null) return { load, by: 'forecast' };
+  const recurring = seasonalEnvelopeLoad(sizing.recentLoad, nowSeconds, fromSeconds, toSeconds);
+  // A recurring level within the tolerance band of the forecast is the slack the target leaves (as for the HPA).
+  return recurring !== null && recurring > load * (1 + sizing.tolerance)
+    ? { load: recurring, by: 'envelope' }
+    : { load, by: 'forecast' };
 }
 
 /** Replicas for a planned load: capacity with headroom, and the SLO's per-pod limit when set. */
@@ -200,6 +250,7 @@ export function planReplicas(
   const reactive = reactiveReplicas(current, policy.targetUtilizationPercent, pod.loadPerPod, policy.tolerance);
   let predictive: number | null = null;
   let plannedLoad: number | null = null;
+  let plannedBy: PlannedLoad['by'] = 'forecast';
   let raw: number;
   let rawBound: BoundBy;
   if (forecast !== null) {
@@ -211,7 +262,15 @@ export function planReplicas(
         { field: 'forecast' },
       );
     }
-    plannedLoad = plannedLoadOver(forecast, policy.quantile, window);
+    const planned = plannedLoadOver(
+      forecast,
+      loadSizing(forecast, policy, input.evidence),
+      nowSeconds,
+      nowSeconds,
+      nowSeconds + policy.podStartupSeconds,
+    );
+    plannedLoad = planned.load;
+    plannedBy = planned.by;
     const forLoad = replicasForLoad(plannedLoad, policy, pod);
     predictive = forLoad.replicas;
     if (policy.reactiveFloor && reactive !== null && reactive > predictive) {
@@ -242,7 +301,7 @@ export function planReplicas(
     budgetReplicas: budget,
     boundBy,
     reason: explain(
-      { boundBy, rawBound, raw, desired: next.desired, predictive, plannedLoad, reactive, budget, conflict },
+      { boundBy, rawBound, raw, desired: next.desired, predictive, plannedLoad, plannedBy, reactive, budget, conflict },
       input,
       nowSeconds,
     ),
@@ -272,6 +331,7 @@ export function planSchedule(input: ReplicaPlanInput, state: PlannerState, nowSe
   const forecast = input.forecast;
   if (first.decision.fallback.active || forecast === null || !(policy.syncPeriodSeconds > 0)) return entries;
   const budget = budgetReplicas(policy.budget, input.pod);
+  const sizing = loadSizing(forecast, policy, input.evidence);
   const end = forecast.startSeconds + forecast.point.length * forecast.stepSeconds;
   let current = first.decision.desiredReplicas;
   let memory = first.state;
@@ -281,8 +341,7 @@ export function planSchedule(input: ReplicaPlanInput, state: PlannerState, nowSe
     t + policy.podStartupSeconds < end && t <= last;
     t += policy.syncPeriodSeconds
   ) {
-    const window = bucketWindow(forecast, t, t + policy.podStartupSeconds);
-    const plannedLoad = plannedLoadOver(forecast, policy.quantile, window);
+    const plannedLoad = plannedLoadOver(forecast, sizing, nowSeconds, t, t + policy.podStartupSeconds).load;
     const forLoad = replicasForLoad(plannedLoad, policy, input.pod);
     const next = step(forLoad.replicas, current, memory, t, policy, budget, true, memory.fallback);
     if (next.desired !== current) {
@@ -352,6 +411,7 @@ interface Explained {
   readonly desired: number;
   readonly predictive: number | null;
   readonly plannedLoad: number | null;
+  readonly plannedBy: PlannedLoad['by'];
   readonly reactive: number | null;
   readonly budget: number | null;
   readonly conflict: string | null;
@@ -370,7 +430,9 @@ function explain(e: Explained, input: ReplicaPlanInput, nowSeconds: number): str
   const load = e.plannedLoad === null ? '' : formatLoad(e.plannedLoad);
   const source =
     e.rawBound === 'forecast' || e.rawBound === 'slo'
-      ? `forecast q${policy.quantile} peak ${load} over the next ${policy.podStartupSeconds} s`
+      ? e.plannedBy === 'envelope'
+        ? `load on each of the last days at this time held ${load} over the next ${policy.podStartupSeconds} s, above the forecast`
+        : `forecast q${policy.quantile}${policy.uncertainty === 'RecentErrors' ? ' (recent misses)' : ''} peak ${load} over the next ${policy.podStartupSeconds} s`
       : e.rawBound === 'reactive-floor'
         ? `reactive floor ${e.reactive} from current metrics, above the forecast's ${e.predictive}`
         : e.reactive === null

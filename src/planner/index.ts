@@ -27,6 +27,8 @@ export { type PlanInput, type PlanResult, plan, type ReplicaRequest, trustedRepl
 export { normalQuantile, upperSpreadFactor } from './quantile.js';
 export { DEFAULT_PLANNER_SCALE_DOWN, DEFAULT_PLANNER_SCALE_UP, limitRate, stabilize } from './ramp.js';
 export { ceilReplicas, reactiveReplicas } from './reactive.js';
+export { dispersionScale, type ForecastMiss, MIN_RECENT_MISSES, recentErrorSpread } from './recent-errors.js';
+export { envelopeLookbackSeconds, seasonalEnvelopeLoad } from './seasonal-envelope.js';
 export type {
   BoundBy,
   BudgetPolicy,
@@ -34,11 +36,14 @@ export type {
   PlannerMode,
   PlannerPolicy,
   PlannerState,
+  PlannerUncertainty,
+  PlanningEvidence,
   PodProfile,
   ReplicaDecision,
   ReplicaPlanInput,
   ScalingRules,
   ScheduleEntry,
+  SeasonalEnvelope,
   TimedValue,
 } from './types.js';
 export {

@@ -6,6 +6,7 @@ import type {
   CurrentState,
   PlannerPolicy,
   PlannerState,
+  PlanningEvidence,
   ReplicaDecision,
   ReplicaPlanInput,
   ScheduleEntry,
@@ -35,6 +36,8 @@ export interface PlanInput {
   readonly forecastErrorPercent: number | null;
   /** What the service's sources report (Prometheus, data, model); absent for a plan request. */
   readonly sources?: SourceHealth;
+  /** Recent misses and load for `planner.uncertainty` / `planner.seasonalEnvelope`; absent for a plan request. */
+  readonly evidence?: PlanningEvidence;
   readonly state: PlannerState;
 }
 
@@ -80,6 +83,7 @@ export function plan(input: PlanInput): PlanResult {
       forecast: input.forecast,
       forecastErrorPercent: input.forecastErrorPercent,
       sources: input.sources ?? null,
+      evidence: input.evidence,
     },
     input.state,
     input.nowSeconds,

@@ -1,5 +1,6 @@
-import type { Forecast } from '../core/index.js';
+import type { Forecast, Series } from '../core/index.js';
 import type { FallbackPolicy, FallbackReason, FallbackState } from './fallback.js';
+import type { ForecastMiss } from './recent-errors.js';
 
 /**
  * One direction's ramp rules, the HPA's `behavior.scaleUp` / `behavior.scaleDown` in the
@@ -19,6 +20,16 @@ export interface ScalingRules {
 
 /** `Auto` acts on the plan; `ForecastOnly` (shadow) computes and reports but never changes the target. */
 export type PlannerMode = 'Auto' | 'ForecastOnly';
+
+/**
+ * Where the spread above the point forecast comes from (`planner.uncertainty`): `Model`, the model's interval
+ * read at the quantile; `RecentErrors`, the quantile of the workload's recent misses at the planning horizons,
+ * standardized by √load (`recent-errors.ts`), the model's interval until enough misses are scored.
+ */
+export type PlannerUncertainty = 'Model' | 'RecentErrors';
+
+/** `planner.seasonalEnvelope`: `Daily` also covers a step that recurred at this time of day (`seasonal-envelope.ts`). */
+export type SeasonalEnvelope = 'None' | 'Daily';
 
 /** Hard caps below maxReplicas; each is null when not set. */
 export interface BudgetPolicy {
@@ -40,6 +51,10 @@ export interface PlannerPolicy {
   readonly quantile: number;
   /** `planner.headroomPercent`: capacity kept above the planned load. */
   readonly headroomPercent: number;
+  /** `planner.uncertainty`: the model's interval or the recent misses size the spread above the point. */
+  readonly uncertainty: PlannerUncertainty;
+  /** `planner.seasonalEnvelope`: plan at least a load level that recurred at this time on the last days. */
+  readonly seasonalEnvelope: SeasonalEnvelope;
   /** `planner.podStartup`: scheduling + start + readiness; the lead time the plan looks ahead. */
   readonly podStartupSeconds: number;
   readonly scaleUp: ScalingRules;
@@ -80,6 +95,16 @@ export interface CurrentState {
   readonly load: number | null;
 }
 
+/**
+ * What the service has seen besides the forecast, for the sizing rules that read it: recent scored misses at the
+ * planning horizons (`planner.uncertainty: RecentErrors`) and the observed load of the last day on the metric's
+ * grid (`planner.seasonalEnvelope`). A plan request without it sizes on the model's interval alone.
+ */
+export interface PlanningEvidence {
+  readonly recentMisses: readonly ForecastMiss[];
+  readonly recentLoad: Series | null;
+}
+
 /** Everything one replica decision reads besides the memory (`PlannerState`) and the time. */
 export interface ReplicaPlanInput {
   readonly policy: PlannerPolicy;
@@ -92,6 +117,8 @@ export interface ReplicaPlanInput {
   readonly forecast: Forecast | null;
   /** The fallback verdict behind `forecast`, for the explanation. */
   readonly fallback: FallbackState;
+  /** Recent misses and load for `planner.uncertainty` / `planner.seasonalEnvelope`; absent = none seen. */
+  readonly evidence?: PlanningEvidence;
 }
 
 /** A timestamped number in the planner's memory (a recommendation or a scale event's size). */

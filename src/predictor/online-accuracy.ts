@@ -1,4 +1,5 @@
 import type { Forecast, Series } from '../core/index.js';
+import type { ForecastMiss } from '../planner/index.js';
 
 /** Settings of the online accuracy tracker. */
 export interface OnlineAccuracyOptions {
@@ -29,6 +30,8 @@ interface PendingForecast {
 
 interface ScoredPoint {
   readonly bucketSeconds: number;
+  readonly forecast: number;
+  readonly actual: number;
   readonly absError: number;
   readonly absActual: number;
   /** 1 inside the interval, 0 outside, -1 when the forecast had no interval. */
@@ -87,6 +90,8 @@ export class OnlineAccuracy {
         const upper = forecast.intervals?.upper[i];
         this.scored[i].push({
           bucketSeconds: bucket,
+          forecast: forecast.point[i],
+          actual,
           absError: Math.abs(actual - forecast.point[i]),
           absActual: Math.abs(actual),
           inside: lower === undefined || upper === undefined ? -1 : actual >= lower && actual <= upper ? 1 : 0,
@@ -148,6 +153,14 @@ export class OnlineAccuracy {
     const level = Math.max(sumActual / n, typicalLoad);
     if (level <= 0) return sumError === 0 ? 0 : null;
     return (100 * sumError) / n / level;
+  }
+
+  /** The scored points of the window at horizons 1..maxH, as the planner's recent-error spread reads them. */
+  recentMisses(maxH: number): ForecastMiss[] {
+    const upTo = Math.max(1, Math.min(maxH, this.scored.length));
+    return this.scored
+      .slice(0, upTo)
+      .flatMap((points) => points.map((p) => ({ forecast: p.forecast, actual: p.actual })));
   }
 
   /** Forecasts still waiting for actuals (for tests and the status page). */

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { WorkloadConfig } from '../config/workload.js';
-import { modelIdentity } from './workload-loop.js';
+import { modelIdentity } from './model-identity.js';
 
 /**
  * Where a workload's trained model is saved: `<namespace>_<name>_<identity>.model`, the identity a hash of the

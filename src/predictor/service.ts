@@ -20,6 +20,7 @@ import type { FittedForecaster } from '../models/types.js';
 import { readConfigured, startExternalMetricsDoor, startKedaDoor } from './door-servers.js';
 import { buildHttpApi } from './http-api.js';
 import { ServiceMetrics } from './metrics.js';
+import { modelIdentity } from './model-identity.js';
 import { type ReadClientOptions, ReadThread } from './read-thread.js';
 import { deleteSavedModels, pruneSavedModels, savedModelPath } from './saved-models.js';
 import { nextSyncMs, syncOffsetMs } from './sync-schedule.js';
@@ -27,7 +28,7 @@ import { type Trainer, trainerFor } from './trainer.js';
 import { TrainingQueue } from './training-queue.js';
 import { StatusHistory } from './ui/history.js';
 import { changedPaths } from './workload-events.js';
-import { modelIdentity, WorkloadLoop } from './workload-loop.js';
+import { WorkloadLoop } from './workload-loop.js';
 import type { WorkloadStatus } from './workload-status.js';
 
 /** Structured log lines (pino's shape: fields first, then the message). */

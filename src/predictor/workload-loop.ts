@@ -20,8 +20,10 @@ import type { UsageHistory } from '../planner/vertical.js';
 import { autoRefitSettings } from './auto-refit.js';
 import type { ServiceMetrics } from './metrics.js';
 import { ModelHolder, type ModelHolderOptions, servingModelName } from './model-holder.js';
+import { modelIdentity } from './model-identity.js';
 import { OnlineAccuracy } from './online-accuracy.js';
-import { RecentSeries } from './recent-series.js';
+import { RecentLoads } from './recent-loads.js';
+import type { RecentSeries } from './recent-series.js';
 import type { Trainer } from './trainer.js';
 import { fitEvents, type ReadFailureMemory, syncEvents } from './workload-events.js';
 import { exportWorkloadMetrics } from './workload-metrics.js';
@@ -71,6 +73,7 @@ export interface WorkloadLoopOptions {
 export class WorkloadLoop {
   readonly name: string;
   readonly namespace: string;
+  private readonly loads: RecentLoads;
   private readonly recent: RecentSeries;
   private readonly accuracy: OnlineAccuracy;
   private readonly holder: ModelHolder;
@@ -106,7 +109,8 @@ export class WorkloadLoop {
     const step = r.metric.stepSeconds;
     this.horizonSteps = Math.max(1, Math.ceil(r.predictionHorizonSeconds / step));
     this.planningHorizonSteps = Math.min(this.horizonSteps, Math.ceil(r.policy.podStartupSeconds / step) + 1);
-    this.recent = new RecentSeries(step, options.loop.contextWindowSeconds);
+    this.loads = new RecentLoads(step, options.loop.contextWindowSeconds, r);
+    this.recent = this.loads.context;
     this.accuracy = new OnlineAccuracy({
       stepSeconds: step,
       horizonSteps: this.horizonSteps,
@@ -149,6 +153,7 @@ export class WorkloadLoop {
     }
     this.options = { ...this.options, workload, publishers };
     const r = workload.resource;
+    this.loads.reconfigure(r);
     this.planningHorizonSteps = Math.min(
       this.horizonSteps,
       Math.ceil(r.policy.podStartupSeconds / r.metric.stepSeconds) + 1,
@@ -360,6 +365,11 @@ export class WorkloadLoop {
       forecast,
       forecastErrorPercent: errorPercent,
       sources,
+      evidence: {
+        recentMisses:
+          r.policy.uncertainty === 'RecentErrors' ? this.accuracy.recentMisses(this.planningHorizonSteps) : [],
+        recentLoad: this.loads.envelopeSeries(),
+      },
       state: this.plannerState,
     };
   }
@@ -372,13 +382,13 @@ export class WorkloadLoop {
     try {
       const raw = await this.options.source.range({
         query: r.metric.query,
-        startSeconds: this.recent.fetchFromSeconds(nowSeconds),
+        startSeconds: this.loads.fetchFromSeconds(nowSeconds),
         endSeconds: Math.floor(nowSeconds / step) * step,
         stepSeconds: step,
       });
-      this.recent.merge(raw, nowSeconds);
+      this.loads.merge(raw, nowSeconds);
     } catch (error) {
-      this.recent.merge({ timestampsSeconds: new Float64Array(0), values: new Float64Array(0) }, nowSeconds);
+      this.loads.merge(null, nowSeconds);
       errors.push({ field: 'metric.query', message: (error as Error).message });
     }
     const instant = await readInstantSignals(this.options.instant, this.options.workload.queries, nowSeconds);
@@ -475,22 +485,4 @@ function publishedReactiveReplicas(planResult: PlanResult | null, throughRamp: b
   const reactive = planResult?.decision.reactiveReplicas ?? null;
   if (reactive === null) return null;
   return throughRamp ? planResult!.decision.desiredReplicas : reactive;
-}
-
-/**
- * What the trained model depends on: the model and its candidates, the signal and its step, the horizon, the
- * training window and cadence and the cleaning. Two workload versions with the same identity share a model.
- */
-export function modelIdentity(workload: WorkloadConfig): string {
-  const r = workload.resource;
-  // When `auto` selects again is not what its model is: a change keeps the loop, and saved models keep their names.
-  const { reselectEverySeconds: _, ...prediction } = r.prediction;
-  return JSON.stringify([
-    r.model,
-    r.metric.query,
-    r.metric.prometheus,
-    r.metric.stepSeconds,
-    r.predictionHorizonSeconds,
-    prediction,
-  ]);
 }

@@ -23,6 +23,8 @@ export function testPolicy(overrides: Partial<PlannerPolicy> = {}): PlannerPolic
     mode: 'Auto',
     quantile: 0.8,
     headroomPercent: 10,
+    uncertainty: 'Model',
+    seasonalEnvelope: 'None',
     podStartupSeconds: 60,
     scaleUp: defaultScaleUp,
     scaleDown: defaultScaleDown,
