@@ -20,6 +20,11 @@ export interface NeuralSettings {
    * stopping on the validation tail as a cold fit does; the previous network itself is its epoch 0.
    */
   readonly warmStartEpochs: number;
+  /**
+   * Adam's step size in a warm-start refit (`learningRate` is the cold fit's). A fresh Adam's first steps are about
+   * this large whatever the gradient, so on a network that has already converged it sets how far the refit moves.
+   */
+  readonly warmStartLearningRate: number;
   readonly patience: number;
   readonly batchSize: number;
   readonly learningRate: number;
@@ -78,6 +83,7 @@ export function defaultNeuralSettings(
     calendar: trainSeconds >= DAY_OF_WEEK_MIN_TRAIN_SECONDS ? CALENDAR_FEATURES : ['time-of-day'],
     maxEpochs: 30,
     warmStartEpochs: 2,
+    warmStartLearningRate: 0.002,
     patience: 4,
     batchSize: 256,
     learningRate: 0.002,
