@@ -6,14 +6,15 @@
 //
 //   npx tsx bench/warm-start-settings.ts --dataset D --model lstm,gru --epochs 1,2 --learning-rate 0.001,0.002 [--out DIR]
 //
-// (`--datasets FILE` for another datasets file; `--out` writes each run's forecasts in the scorer's CSV format.)
-import { mkdir } from 'node:fs/promises';
+// (`--datasets FILE` for another datasets file; `--out` writes each run's forecasts in the scorer's CSV format;
+// `--cold-from FILE`, an earlier run's output, takes the cold RMSE from it and fits only the first day cold.)
+import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { writeFileAtomic } from '../src/core/atomic-write.js';
 import { planForDataset } from '../src/experiments/backtest-suite.js';
 import { loadDataset, repoRoot } from '../src/experiments/datasets.js';
-import { type BacktestForecasts, forecastsToCsv, runBacktest } from '../src/models/backtest.js';
+import { type BacktestForecasts, forecastsToCsv, runBacktest, sliceSeries } from '../src/models/backtest.js';
 import type { NeuralOptions, NeuralSettings } from '../src/models/neural/settings.js';
 import { modelDefinition } from '../src/models/registry.js';
 import { scoreForecasts } from '../src/models/scoring.js';
@@ -27,6 +28,7 @@ const { values: flags } = parseArgs({
     epochs: { type: 'string', default: '2' },
     'learning-rate': { type: 'string', default: '0.002' },
     out: { type: 'string' },
+    'cold-from': { type: 'string' },
   },
 });
 if (flags.dataset === undefined) throw new Error('--dataset: required; name a dataset of the validation file');
@@ -40,6 +42,14 @@ const loaded = await loadDataset(flags.dataset, resolve(flags.datasets));
 const { dataset, series } = loaded;
 const plan = planForDataset(loaded);
 if (flags.out !== undefined) await mkdir(flags.out, { recursive: true });
+/** The cold RMSE per model of an earlier run of this script on the same dataset. */
+const earlierColdRmse = new Map<string, number>();
+if (flags['cold-from'] !== undefined) {
+  for (const line of (await readFile(flags['cold-from'], 'utf8')).split('\n').filter(Boolean)) {
+    const run = JSON.parse(line) as { dataset: string; model: string; run: string; rmse: number };
+    if (run.run === 'cold' && run.dataset === flags.dataset) earlierColdRmse.set(run.model, run.rmse);
+  }
+}
 const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
 
 /** Scores a run, writes its CSV if asked, and prints its line. */
@@ -78,8 +88,12 @@ for (const model of flags.model.split(',')) {
       return fitted;
     },
   };
-  const coldForecasts = await runBacktest(series, keepingFirst, plan);
-  const coldRmse = await report(model, 'cold', coldForecasts, Number.NaN);
+  let coldRmse = earlierColdRmse.get(model);
+  if (coldRmse === undefined) {
+    coldRmse = await report(model, 'cold', await runBacktest(series, keepingFirst, plan), Number.NaN);
+  } else {
+    await keepingFirst.fit(sliceSeries(series, dataset.train_start, dataset.train_end));
+  }
   for (const settings of candidates) {
     const options: NeuralOptions = { ...base, settings };
     const warm = definition.create(options);
@@ -89,6 +103,6 @@ for (const model of flags.model.split(',')) {
       fit: async (train, signal, options) => (options?.warmStart ? warm.fit(train, signal, options) : first!),
     };
     const forecasts = await runBacktest(series, continuing, plan, { warmStart: true });
-    await report(model, `e${settings.warmStartEpochs}-lr${settings.warmStartLearningRate}`, forecasts, coldRmse);
+    await report(model, `e${settings.warmStartEpochs}-lr${settings.warmStartLearningRate}`, forecasts, coldRmse!);
   }
 }

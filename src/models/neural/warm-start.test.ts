@@ -136,6 +136,29 @@ for (const { name, model, options, previous: previousOf, want } of coldCases) {
   });
 }
 
+test('a changed warm phase continues the chain: it says how a refit trains, not what the previous network is', () => {
+  const changed: NeuralOptions = {
+    ...tiny,
+    settings: { ...tiny.settings, warmStartEpochs: 5, warmStartLearningRate: 0.01 },
+  };
+  assert.equal(resolveNetworkStart('lstm', settingsFor(nextDays, changed), 60, portable).kind, 'warm');
+  // A model saved before the warm-phase settings existed continues too.
+  const { warmStartEpochs: _, warmStartLearningRate: __, ...older } = portable.saved.metadata.settings;
+  const saved = { ...portable.saved, metadata: { ...portable.saved.metadata, settings: older } };
+  assert.equal(resolveNetworkStart('lstm', settingsFor(nextDays), 60, { ...portable, saved }).kind, 'warm');
+});
+
+test('warmStartLearningRate steers the warm refit only; a cold fit never reads it', async () => {
+  const withRate = (warmStartLearningRate: number): NeuralOptions => ({
+    ...tiny,
+    settings: { ...tiny.settings, warmStartLearningRate },
+  });
+  const sha = async (options: NeuralOptions, warmStart?: PortableModel) =>
+    ((await lstmModel.create(options).fit(nextDays, undefined, { warmStart })) as FittedNeural).parameters.onnxSha256;
+  assert.notEqual(await sha(withRate(0.0001), portable), await sha(withRate(0.01), portable));
+  assert.equal(await sha(withRate(0.0001)), await sha(withRate(0.01)));
+});
+
 test('another step falls back to cold', () => {
   const start = resolveNetworkStart('lstm', settingsFor(nextDays), 300, portable);
   assert.deepEqual(start, { kind: 'cold', reason: 'the step changed from 60 s to 300 s' });
