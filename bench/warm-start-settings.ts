@@ -7,7 +7,9 @@
 //   npx tsx bench/warm-start-settings.ts --dataset D --model lstm,gru --epochs 1,2 --learning-rate 0.001,0.002 [--out DIR]
 //
 // (`--datasets FILE` for another datasets file; `--out` writes each run's forecasts in the scorer's CSV format;
-// `--cold-from FILE`, an earlier run's output, takes the cold RMSE from it and fits only the first day cold.)
+// `--cold-from FILE`, an earlier run's output, takes the cold RMSE from it and fits only the first day cold;
+// `--first-dir DIR` keeps each model's first cold fit there, and a later run with the same DIR reads it back.)
+import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -16,6 +18,7 @@ import { planForDataset } from '../src/experiments/backtest-suite.js';
 import { loadDataset, repoRoot } from '../src/experiments/datasets.js';
 import { type BacktestForecasts, forecastsToCsv, runBacktest, sliceSeries } from '../src/models/backtest.js';
 import type { NeuralOptions, NeuralSettings } from '../src/models/neural/settings.js';
+import { readFittedModel, saveFittedModel } from '../src/models/persistence.js';
 import { modelDefinition } from '../src/models/registry.js';
 import { scoreForecasts } from '../src/models/scoring.js';
 import type { FittedForecaster, Forecaster } from '../src/models/types.js';
@@ -29,10 +32,11 @@ const { values: flags } = parseArgs({
     'learning-rate': { type: 'string', default: '0.002' },
     out: { type: 'string' },
     'cold-from': { type: 'string' },
+    'first-dir': { type: 'string' },
   },
 });
 if (flags.dataset === undefined) throw new Error('--dataset: required; name a dataset of the validation file');
-const numbers = (text: string) => text.split(',').map(Number);
+const numbers = (text: string) => (text === '' ? [] : text.split(',').map(Number));
 type WarmPhase = Pick<NeuralSettings, 'warmStartEpochs' | 'warmStartLearningRate'>;
 const candidates: WarmPhase[] = numbers(flags.epochs).flatMap((warmStartEpochs) =>
   numbers(flags['learning-rate']).map((warmStartLearningRate) => ({ warmStartEpochs, warmStartLearningRate })),
@@ -88,12 +92,15 @@ for (const model of flags.model.split(',')) {
       return fitted;
     },
   };
+  const firstPath = flags['first-dir'] && join(flags['first-dir'], `${flags.dataset}-${model}`);
+  if (firstPath && existsSync(firstPath)) first = await readFittedModel(firstPath);
   let coldRmse = earlierColdRmse.get(model);
   if (coldRmse === undefined) {
     coldRmse = await report(model, 'cold', await runBacktest(series, keepingFirst, plan), Number.NaN);
-  } else {
+  } else if (first === undefined) {
     await keepingFirst.fit(sliceSeries(series, dataset.train_start, dataset.train_end));
   }
+  if (firstPath && !existsSync(firstPath)) await saveFittedModel(first!, firstPath);
   for (const settings of candidates) {
     const options: NeuralOptions = { ...base, settings };
     const warm = definition.create(options);
