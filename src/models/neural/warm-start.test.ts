@@ -9,7 +9,7 @@ import { gruModel } from './gru.js';
 import { lstmModel } from './lstm.js';
 import { weightsFromOnnx } from './onnx-export.js';
 import { ONNX_FILE } from './saved-format.js';
-import { type NeuralOptions, resolveNeuralSettings } from './settings.js';
+import { defaultNeuralSettings, type NeuralOptions, resolveNeuralSettings } from './settings.js';
 import { buildTfModel, ensureWasmBackend, weightsFromTfModel } from './train.js';
 import { resolveNetworkStart } from './warm-start.js';
 
@@ -135,6 +135,17 @@ for (const { name, model, options, previous: previousOf, want } of coldCases) {
     assert.ok(start.kind === 'cold' && start.reason.startsWith(want), start.kind === 'cold' ? start.reason : '');
   });
 }
+
+test("the warm phase's defaults, chosen on validation days (docs/neural.md), are in every saved model's settings", () => {
+  const defaults = defaultNeuralSettings('lstm', 60, 30, 14 * DAY, DAY);
+  assert.deepEqual(
+    [defaults.warmStartEpochs, defaults.warmStartLearningRate, defaults.maxEpochs, defaults.learningRate],
+    [1, 0.006, 30, 0.002],
+  );
+  // `tiny` overrides the epochs only: the learning rate is the default, recorded as meta.json keeps it.
+  assert.equal(previous.metadata.settings.warmStartEpochs, 2);
+  assert.equal(previous.metadata.settings.warmStartLearningRate, 0.006);
+});
 
 test('a changed warm phase continues the chain: it says how a refit trains, not what the previous network is', () => {
   const changed: NeuralOptions = {
