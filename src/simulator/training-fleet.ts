@@ -1,3 +1,4 @@
+import { PrescaleError } from '../core/index.js';
 import { compareFitTickets, type FitTicket, REFIT_GRACE_SECONDS } from '../predictor/training-queue.js';
 import { PriorityHeap } from './priority-heap.js';
 import { createRandom } from './random.js';
@@ -11,94 +12,28 @@ import { createRandom } from './random.js';
  * how many are.
  */
 
-/** One kind of workload: what its fits cost in CPU-seconds, and where the figure was measured. */
+/** What a model's fits cost in CPU-seconds, and where the figures were measured. */
 export interface FitCost {
   /** The registry name the queue ranks (a first fit of a cheap model goes first). */
   readonly model: string;
   /** A new workload's first fit (for `auto`, a full selection: an upper bound of its warm-up stage). */
   readonly firstFitCpuSeconds: number;
-  /** A scheduled refit (for `auto`, the winner alone). */
+  /** A scheduled refit (for `auto`, the winner alone; for a neural model, a warm start from the serving network). */
   readonly refitCpuSeconds: number;
   /** `auto` only: the full selection it runs every `reselectEvery`; null for other models. */
   readonly selectionCpuSeconds: number | null;
   readonly source: string;
 }
 
-/**
- * CPU-seconds per fit, as measured on this project's 2-core machine on nasa-jul95's 14 days of minutes (the default
- * training history), before warm-started neural refits. The one table the simulation and the sizing rule read.
- */
-export const MEASURED_FIT_COSTS = {
-  'auto (service candidates)': {
-    model: 'auto',
-    firstFitCpuSeconds: 0.43,
-    refitCpuSeconds: 0.07,
-    selectionCpuSeconds: 0.43,
-    source:
-      'docs/benchmarks.md "Daily refit: the winner alone": selection 0.39–0.43 s, MSTL alone 0.07 s (naive, seasonal-naive, ets, mstl)',
-  },
-  'auto (every model)': {
-    model: 'auto',
-    firstFitCpuSeconds: 153.8,
-    refitCpuSeconds: 44.6,
-    selectionCpuSeconds: 153.8,
-    source:
-      'docs/benchmarks.md "Daily refit": every registered model a candidate, selection 153.8 s, LSTM alone 44.6 s',
-  },
-  ets: {
-    model: 'ets',
-    firstFitCpuSeconds: 0.208,
-    refitCpuSeconds: 0.208,
-    selectionCpuSeconds: null,
-    source: 'docs/benchmarks.md "Models: ETS, MSTL, Prophet": median fit CPU 208 ms',
-  },
-  mstl: {
-    model: 'mstl',
-    firstFitCpuSeconds: 0.127,
-    refitCpuSeconds: 0.127,
-    selectionCpuSeconds: null,
-    source: 'docs/benchmarks.md "Models: ETS, MSTL, Prophet": median fit CPU 127 ms',
-  },
-  prophet: {
-    model: 'prophet',
-    firstFitCpuSeconds: 0.59,
-    refitCpuSeconds: 0.59,
-    selectionCpuSeconds: null,
-    source: 'docs/benchmarks.md "Models: ETS, MSTL, Prophet": median fit CPU 590 ms',
-  },
-  lstm: {
-    model: 'lstm',
-    firstFitCpuSeconds: 49.9,
-    refitCpuSeconds: 49.9,
-    selectionCpuSeconds: null,
-    source: 'docs/benchmarks.md "Training time": 49.9 s CPU',
-  },
-  gru: {
-    model: 'gru',
-    firstFitCpuSeconds: 32.4,
-    refitCpuSeconds: 32.4,
-    selectionCpuSeconds: null,
-    source: 'docs/benchmarks.md "Training time": 32.4 s CPU',
-  },
-  'prophet-lstm': {
-    model: 'prophet-lstm',
-    firstFitCpuSeconds: 25.5,
-    refitCpuSeconds: 25.5,
-    selectionCpuSeconds: null,
-    source: 'docs/benchmarks.md "Training time": 25.5 s CPU',
-  },
-} as const satisfies Record<string, FitCost>;
+/** The fit costs by model (`fleet-fit-costs.ts` reads them from the cost benchmark's file). */
+export type FitCosts = Readonly<Record<string, FitCost>>;
 
-/** A kind of workload of the mix: a row of `MEASURED_FIT_COSTS`. */
-export type WorkloadKind = keyof typeof MEASURED_FIT_COSTS;
+/** The share of each model in the fleet (normalised to sum to 1). */
+export type FleetMix = Readonly<Record<string, number>>;
 
-/** The share of each kind in the fleet (summing to 1). */
-export type FleetMix = Readonly<Partial<Record<WorkloadKind, number>>>;
-
-/** Half `auto` (most with the service's fast candidates), half fixed models, a quarter of the fleet neural. */
+/** Half `auto` (with the service's candidates), half fixed models, a fifth of the fleet neural. */
 export const DEFAULT_FLEET_MIX: FleetMix = {
-  'auto (service candidates)': 0.4,
-  'auto (every model)': 0.1,
+  auto: 0.5,
   ets: 0.1,
   mstl: 0.1,
   prophet: 0.1,
@@ -106,6 +41,12 @@ export const DEFAULT_FLEET_MIX: FleetMix = {
   gru: 0.05,
   'prophet-lstm': 0.05,
 };
+
+/**
+ * A neural fleet (half LSTM, a quarter each GRU and the hybrid): with warm refits the default mix needs under one
+ * core, so this is the mix that shows the sizing rule's other side, replicas short of the prediction.
+ */
+export const NEURAL_FLEET_MIX: FleetMix = { lstm: 0.5, gru: 0.25, 'prophet-lstm': 0.25 };
 
 /** A new workload forecasts within this long of its creation (issue 17). */
 export const FIRST_FORECAST_TARGET_SECONDS = 900;
@@ -161,12 +102,13 @@ export interface TrainingSizing {
  */
 export function trainingCoresNeeded(
   fleet: Omit<FleetSettings, 'replicas' | 'seed'>,
+  costs: FitCosts,
   headroom = SIZING_HEADROOM,
 ): TrainingSizing {
   let refitPerWorkload = 0;
   let firstPerWorkload = 0;
-  for (const [kind, share] of mixEntries(fleet.mix)) {
-    const cost: FitCost = MEASURED_FIT_COSTS[kind];
+  for (const [model, share] of mixEntries(fleet.mix, costs)) {
+    const cost = costs[model];
     refitPerWorkload += share * meanRefitCpuSeconds(cost, fleet);
     firstPerWorkload += share * cost.firstFitCpuSeconds;
   }
@@ -195,7 +137,7 @@ export interface FleetOutcome {
 
 interface SimWorkload {
   readonly key: string;
-  readonly kind: WorkloadKind;
+  readonly cost: FitCost;
   readonly replica: number;
   readonly createdSeconds: number;
   firstModelSeconds: number | null;
@@ -213,17 +155,17 @@ type SimEvent =
       readonly selection: boolean;
     };
 
-/** Runs the fleet from its first creation to `durationSeconds` (see the file's comment). */
-export function simulateTrainingFleet(settings: FleetSettings): FleetOutcome {
+/** Runs the fleet from its first creation to `durationSeconds` (see the file's comment), charging `costs` per fit. */
+export function simulateTrainingFleet(settings: FleetSettings, costs: FitCosts): FleetOutcome {
   const random = createRandom(settings.seed, 'training-fleet');
-  const kinds = mixEntries(settings.mix);
+  const models = mixEntries(settings.mix, costs);
   let order = 0;
   const events = new PriorityHeap<SimEvent>((a, b) => a.atSeconds - b.atSeconds || a.order - b.order);
   for (let i = 0; i < settings.workloads; i++) {
     const createdSeconds = random.next() * settings.creationSpanSeconds;
     const w: SimWorkload = {
       key: `fleet/w${String(i).padStart(5, '0')}`,
-      kind: pickKind(kinds, random.next()),
+      cost: costs[pickModel(models, random.next())],
       // Sharding spreads workloads evenly over the replicas; which replica owns which does not matter here.
       replica: i % settings.replicas,
       createdSeconds,
@@ -250,7 +192,7 @@ export function simulateTrainingFleet(settings: FleetSettings): FleetOutcome {
     const queue = queues[replica];
     while (running[replica] < settings.concurrencyPerReplica && queue.size > 0) {
       const { ticket, w } = queue.pop()!;
-      const cost: FitCost = MEASURED_FIT_COSTS[w.kind];
+      const { cost } = w;
       const selection =
         !ticket.hasModel ||
         (cost.selectionCpuSeconds !== null && nowSeconds - w.lastSelectionSeconds >= settings.reselectEverySeconds);
@@ -284,7 +226,7 @@ export function simulateTrainingFleet(settings: FleetSettings): FleetOutcome {
     } else {
       const ticket: FitTicket = {
         key: w.key,
-        model: MEASURED_FIT_COSTS[w.kind].model,
+        model: w.cost.model,
         hasModel: event.type === 'due',
         dueSeconds: now,
         // Online error is not simulated: refits go by staleness alone.
@@ -344,17 +286,26 @@ function meanRefitCpuSeconds(
   return (cost.selectionCpuSeconds + (refitsPerSelection - 1) * cost.refitCpuSeconds) / refitsPerSelection;
 }
 
-function mixEntries(mix: FleetMix): [WorkloadKind, number][] {
-  const entries = (Object.entries(mix) as [WorkloadKind, number][]).filter(([, share]) => share > 0);
+/** The mix's models with their shares normalised; a model without a cost is refused, all of them named at once. */
+function mixEntries(mix: FleetMix, costs: FitCosts): [string, number][] {
+  const entries = Object.entries(mix).filter(([, share]) => share > 0);
+  const unpriced = entries.filter(([model]) => costs[model] === undefined).map(([model]) => model);
+  if (unpriced.length > 0) {
+    throw new PrescaleError(
+      'unknown-model',
+      `the fleet's mix names ${unpriced.join(', ')} without a fit cost; read the costs of every model in the mix`,
+      { field: unpriced[0] },
+    );
+  }
   const total = entries.reduce((sum, [, share]) => sum + share, 0);
-  return entries.map(([kind, share]) => [kind, share / total]);
+  return entries.map(([model, share]) => [model, share / total]);
 }
 
-function pickKind(kinds: readonly [WorkloadKind, number][], u: number): WorkloadKind {
+function pickModel(models: readonly [string, number][], u: number): string {
   let cumulative = 0;
-  for (const [kind, share] of kinds) {
+  for (const [model, share] of models) {
     cumulative += share;
-    if (u < cumulative) return kind;
+    if (u < cumulative) return model;
   }
-  return kinds[kinds.length - 1][0];
+  return models[models.length - 1][0];
 }

@@ -98,17 +98,18 @@ export async function fitNeural(
     layers: settings.layers,
     outputSize: H,
   };
+  const warm = start.kind === 'warm';
   const result = await trainNetwork(data, {
     shape,
     seed: settings.seed,
-    maxEpochs: start.kind === 'warm' ? settings.warmStartEpochs : settings.maxEpochs,
+    maxEpochs: warm ? settings.warmStartEpochs : settings.maxEpochs,
     patience: settings.patience,
     batchSize: settings.batchSize,
-    learningRate: settings.learningRate,
+    learningRate: warm ? settings.warmStartLearningRate : settings.learningRate,
     signal,
     onEpoch: options.onEpoch,
     checkpointDir: options.checkpointDir,
-    ...(start.kind === 'warm' ? { initialWeights: start.weights } : {}),
+    ...(warm ? { initialWeights: start.weights } : {}),
   });
   const onnx = exportOnnx(result.weights, PRESCALE_VERSION);
   const session = new OnnxSession(onnx, ONNX_FILE);

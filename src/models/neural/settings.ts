@@ -20,6 +20,11 @@ export interface NeuralSettings {
    * stopping on the validation tail as a cold fit does; the previous network itself is its epoch 0.
    */
   readonly warmStartEpochs: number;
+  /**
+   * Adam's step size in a warm-start refit (`learningRate` is the cold fit's). A fresh Adam's first steps are about
+   * this large whatever the gradient, so on a network that has already converged it sets how far the refit moves.
+   */
+  readonly warmStartLearningRate: number;
   readonly patience: number;
   readonly batchSize: number;
   readonly learningRate: number;
@@ -77,7 +82,9 @@ export function defaultNeuralSettings(
     layers: 1,
     calendar: trainSeconds >= DAY_OF_WEEK_MIN_TRAIN_SECONDS ? CALENDAR_FEATURES : ['time-of-day'],
     maxEpochs: 30,
-    warmStartEpochs: 2,
+    // Chosen on validation days before the dev sets' test ranges (docs/neural.md, "How the warm phase was chosen").
+    warmStartEpochs: 1,
+    warmStartLearningRate: 0.006,
     patience: 4,
     batchSize: 256,
     learningRate: 0.002,

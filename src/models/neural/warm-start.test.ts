@@ -9,7 +9,7 @@ import { gruModel } from './gru.js';
 import { lstmModel } from './lstm.js';
 import { weightsFromOnnx } from './onnx-export.js';
 import { ONNX_FILE } from './saved-format.js';
-import { type NeuralOptions, resolveNeuralSettings } from './settings.js';
+import { defaultNeuralSettings, type NeuralOptions, resolveNeuralSettings } from './settings.js';
 import { buildTfModel, ensureWasmBackend, weightsFromTfModel } from './train.js';
 import { resolveNetworkStart } from './warm-start.js';
 
@@ -135,6 +135,40 @@ for (const { name, model, options, previous: previousOf, want } of coldCases) {
     assert.ok(start.kind === 'cold' && start.reason.startsWith(want), start.kind === 'cold' ? start.reason : '');
   });
 }
+
+test("the warm phase's defaults, chosen on validation days (docs/neural.md), are in every saved model's settings", () => {
+  const defaults = defaultNeuralSettings('lstm', 60, 30, 14 * DAY, DAY);
+  assert.deepEqual(
+    [defaults.warmStartEpochs, defaults.warmStartLearningRate, defaults.maxEpochs, defaults.learningRate],
+    [1, 0.006, 30, 0.002],
+  );
+  // `tiny` overrides the epochs only: the learning rate is the default, recorded as meta.json keeps it.
+  assert.equal(previous.metadata.settings.warmStartEpochs, 2);
+  assert.equal(previous.metadata.settings.warmStartLearningRate, 0.006);
+});
+
+test('a changed warm phase continues the chain: it says how a refit trains, not what the previous network is', () => {
+  const changed: NeuralOptions = {
+    ...tiny,
+    settings: { ...tiny.settings, warmStartEpochs: 5, warmStartLearningRate: 0.01 },
+  };
+  assert.equal(resolveNetworkStart('lstm', settingsFor(nextDays, changed), 60, portable).kind, 'warm');
+  // A model saved before the warm-phase settings existed continues too.
+  const { warmStartEpochs: _, warmStartLearningRate: __, ...older } = portable.saved.metadata.settings;
+  const saved = { ...portable.saved, metadata: { ...portable.saved.metadata, settings: older } };
+  assert.equal(resolveNetworkStart('lstm', settingsFor(nextDays), 60, { ...portable, saved }).kind, 'warm');
+});
+
+test('warmStartLearningRate steers the warm refit only; a cold fit never reads it', async () => {
+  const withRate = (warmStartLearningRate: number): NeuralOptions => ({
+    ...tiny,
+    settings: { ...tiny.settings, warmStartLearningRate },
+  });
+  const sha = async (options: NeuralOptions, warmStart?: PortableModel) =>
+    ((await lstmModel.create(options).fit(nextDays, undefined, { warmStart })) as FittedNeural).parameters.onnxSha256;
+  assert.notEqual(await sha(withRate(0.0001), portable), await sha(withRate(0.01), portable));
+  assert.equal(await sha(withRate(0.0001)), await sha(withRate(0.01)));
+});
 
 test('another step falls back to cold', () => {
   const start = resolveNetworkStart('lstm', settingsFor(nextDays), 300, portable);

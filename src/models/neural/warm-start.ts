@@ -25,9 +25,18 @@ export function startRecord(start: NetworkStart): NetworkStartRecord {
 }
 
 /**
+ * Settings that say only how a warm refit trains, not what the previous network is: a change of them (or a previous
+ * model saved before they existed) continues the warm chain instead of discarding it.
+ */
+const WARM_PHASE_SETTINGS: ReadonlySet<string> = new Set([
+  'warmStartEpochs',
+  'warmStartLearningRate',
+] satisfies (keyof NeuralSettings)[]);
+
+/**
  * Whether a fit of `name` with `settings` on a `stepSeconds` grid can continue from `previous`: the same model, step
- * and settings (so the same network shape, features and training setup), and a readable saved network. Anything
- * else starts cold, and the reason says what differed.
+ * and settings (so the same network shape, features and training setup; the warm phase's own settings aside), and a
+ * readable saved network. Anything else starts cold, and the reason says what differed.
  */
 export function resolveNetworkStart(
   name: ModelName,
@@ -57,9 +66,11 @@ export function resolveNetworkStart(
   }
 }
 
-/** `key previous → now` for every setting whose value differs (compared as JSON, as meta.json stores them). */
+/** `key previous → now` for every setting but the warm phase's whose value differs (as JSON, as meta.json stores them). */
 function settingChanges(previous: Record<string, unknown>, settings: NeuralSettings): string[] {
-  const keys = [...new Set([...Object.keys(previous), ...Object.keys(settings)])].sort();
+  const keys = [...new Set([...Object.keys(previous), ...Object.keys(settings)])]
+    .filter((key) => !WARM_PHASE_SETTINGS.has(key))
+    .sort();
   const text = (value: unknown) => (value === undefined ? 'absent' : JSON.stringify(value));
   return keys.flatMap((key) => {
     const before = text(previous[key]);
