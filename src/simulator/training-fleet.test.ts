@@ -71,8 +71,9 @@ describe('the training fleet: 10,000 workloads created over a week, two weeks si
     assert.ok(half >= 1, `${sizing.replicas} replicas predicted`);
     const outcome = simulateTrainingFleet({ ...neuralFleet, replicas: half }, costs);
     assert.ok(outcome.refitsLate > 1000, `${outcome.refitsLate} late refits`);
-    assert.ok(outcome.maxRefitLateSeconds > 86_400 / 2, `${outcome.maxRefitLateSeconds}`);
-    assert.ok(outcome.utilization > 0.7, 'the slots are busy');
+    // Hours behind, not minutes (how many depends on the measured costs the file holds).
+    assert.ok(outcome.maxRefitLateSeconds > 4 * REFIT_GRACE_SECONDS, `${outcome.maxRefitLateSeconds}`);
+    assert.ok(outcome.utilization > 0.5, `the slot is busy: ${outcome.utilization}`);
     // New workloads still go first: they forecast within minutes while refits wait.
     assert.equal(outcome.firstForecastsLate, 0);
   });
