@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { getPriority } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { readTraceFile } from '../collector/trace-file.js';
@@ -8,6 +10,7 @@ import { readFittedModel, writeSerializedModel } from '../models/persistence.js'
 import { loadFittedModel } from '../models/registry.js';
 import { sharedRoot } from '../testing/paths.js';
 import { tempDir } from '../testing/temp-dir.js';
+import { FIT_THREAD_NICE_STEP, lowerNice } from './thread-priority.js';
 import {
   type FitRequest,
   type FitResult,
@@ -44,6 +47,20 @@ test('the worker fits the same model as the calling thread, and it loads and for
   const forecast = model.forecast(nasa, 10);
   const last = [...nasa.values].filter((v) => !Number.isNaN(v)).at(-1);
   assert.deepEqual([...new Set(forecast.point)], [last]);
+});
+
+test("the fit worker runs below the service thread's CPU priority (Linux: per-thread nice), the service thread unchanged", async () => {
+  const serviceNice = getPriority();
+  await worker.fit({ model: 'naive', candidates: [], options: { horizonSteps: 10 }, train: nasa });
+  assert.equal(getPriority(), serviceNice);
+  if (process.platform !== 'linux') return;
+  // Field 19 of /proc/<pid>/task/<tid>/stat is the thread's nice value (after the parenthesised command name).
+  const nices = readdirSync('/proc/self/task').map((tid) =>
+    Number(readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1].split(' ')[16]),
+  );
+  const fitNice = lowerNice(serviceNice, FIT_THREAD_NICE_STEP);
+  assert.ok(fitNice > serviceNice || serviceNice === 19);
+  assert.ok(nices.includes(fitNice), `thread nice values: ${nices.join(', ')}`);
 });
 
 test("auto (the registry's) backtests the candidates in the worker and keeps the best, with its record", async () => {
