@@ -16,16 +16,15 @@ export function lowerNice(nice: number, step: number): number {
 }
 
 /**
- * Lowers the calling thread's CPU priority by `step` nice levels; true when it did. On Linux every thread has its
+ * Lowers the calling thread's CPU priority by `step` nice levels. On Linux every thread has its
  * own nice value and setpriority(2) on pid 0 changes the calling thread alone; elsewhere it would change the whole
  * process, so there it does nothing. A container that forbids it leaves the thread as it was: the fit still runs.
  */
-export function lowerThreadPriority(step: number): boolean {
-  if (process.platform !== 'linux') return false;
+export function lowerThreadPriority(step: number): void {
+  if (process.platform !== 'linux') return;
   try {
     setPriority(lowerNice(getPriority(), step));
-    return true;
   } catch {
-    return false;
+    // Forbidden here (a restricted container): the fit runs at the service's priority.
   }
 }
