@@ -53,7 +53,7 @@ export function encodeFitRequests(requests: readonly FitRequest[]): string {
   return `${JSON.stringify({ requests }, encodeValue)}\n`;
 }
 
-/** Reads a batch's request file; a missing or damaged one is an `invalid-input` error naming the file. */
+/** Reads a batch's request file; a missing or damaged one is an error naming --request (`io-error`, `malformed-file`). */
 export async function readFitRequests(requestPath: string): Promise<FitRequest[]> {
   const parsed = await readNamedJson(
     requestPath,
