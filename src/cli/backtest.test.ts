@@ -207,7 +207,7 @@ const badInputs: { name: string; args: string[]; message: RegExp }[] = [
   {
     name: 'a missing file',
     args: ['--file', 'no-such.csv', '--step', '1m'],
-    message: /^prescale: --file: no-such\.csv: cannot read trace file .*; check the path$/,
+    message: /^prescale: --file: no-such\.csv: cannot read the trace file: no such file \(ENOENT\); check the path$/,
   },
   {
     // ../shared/bench/datasets.json holds alibaba18-cpu; beside this checkout it must change nothing.

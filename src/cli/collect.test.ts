@@ -149,7 +149,7 @@ const badInputs: {
   {
     name: 'missing bearer token file',
     input: async () => ({ bearerTokenFile: join(dir, 'no-token') }),
-    want: { code: 'invalid-input', field: '--bearer-token-file', text: 'no-token' },
+    want: { code: 'io-error', field: '--bearer-token-file', text: 'no-token: no such file (ENOENT)' },
   },
   {
     name: 'basic auth without a password file',

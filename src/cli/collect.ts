@@ -1,7 +1,8 @@
 import { constants } from 'node:fs';
-import { access, readFile } from 'node:fs/promises';
+import { access } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { PrescaleError, systemClock } from '../core/index.js';
+import { readNamedText } from '../core/named-file.js';
 import { parseDurationSeconds, parseTimeSeconds } from '../core/units.js';
 import type { RegisterCommand } from './run.js';
 
@@ -30,19 +31,8 @@ export interface CollectSummary {
 }
 
 async function readSecretFile(path: string, flag: string): Promise<string> {
-  try {
-    // Secret files (Kubernetes service-account tokens, mounted secrets) often end with a newline.
-    return (await readFile(path, 'utf8')).replace(/\r?\n$/, '');
-  } catch (error) {
-    throw new PrescaleError(
-      'invalid-input',
-      `${flag}: cannot read "${path}" (${(error as Error).message}); give a readable file`,
-      {
-        field: flag,
-        cause: error,
-      },
-    );
-  }
+  // Secret files (Kubernetes service-account tokens, mounted secrets) often end with a newline.
+  return (await readNamedText(path, { field: flag, fix: 'give a readable file' })).replace(/\r?\n$/, '');
 }
 
 function parseWholeNumber(text: string, flag: string): number {

@@ -1,19 +1,15 @@
-import { readFile } from 'node:fs/promises';
 import { defaultServiceConfigYaml, parseServiceConfigYaml } from '../config/service-yaml.js';
 import { PrescaleError } from '../core/index.js';
+import { readNamedText } from '../core/named-file.js';
 import type { RegisterCommand } from './run.js';
 
 /** Reads a config file, naming it and the fix when it cannot be read. */
-export async function readConfigFile(path: string): Promise<string> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (error) {
-    throw new PrescaleError(
-      'io-error',
-      `${path}: cannot read the config (${(error as Error).message}); check the path, or write one with prescale config --print-defaults > ${path}`,
-      { field: path, cause: error },
-    );
-  }
+export function readConfigFile(path: string): Promise<string> {
+  return readNamedText(path, {
+    field: path,
+    what: 'the config',
+    fix: `check the path, or write one with prescale config --print-defaults > ${path}`,
+  });
 }
 
 /**

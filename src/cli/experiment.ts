@@ -1,7 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { PrescaleError, systemClock } from '../core/index.js';
+import { readNamedText } from '../core/named-file.js';
 import { BUNDLED_DATASETS_PATH } from '../experiments/datasets.js';
 import type { ExperimentResult } from '../experiments/experiment.js';
 import {
@@ -37,16 +37,10 @@ export interface ExperimentInvocation {
 
 /** Reads a simulation config file (YAML or JSON), naming the file on any problem. */
 export async function readSimulationConfigFile(path: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new PrescaleError(
-      'io-error',
-      `--config: cannot read ${path} (${(error as Error).message}); give an existing YAML or JSON file, e.g. from prescale experiment --print-config`,
-      { field: '--config', cause: error },
-    );
-  }
+  const text = await readNamedText(path, {
+    field: '--config',
+    fix: 'give an existing YAML or JSON file, e.g. from prescale experiment --print-config',
+  });
   try {
     return parseYaml(text) ?? {};
   } catch (error) {

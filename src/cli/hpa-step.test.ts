@@ -147,9 +147,11 @@ test('prescale hpa-step on text that is not JSON, or a file that does not exist:
   assert.equal(notJson.code, 2);
   assert.match(
     notJson.stderr,
-    new RegExp(`^prescale: ${broken.replaceAll('.', '\\.')}: not valid JSON \\(.+\\); fix the syntax\\n$`),
+    new RegExp(
+      `^prescale: ${broken.replaceAll('.', '\\.')}: not valid JSON: it ends early at line 1, column 11; fix the syntax\\n$`,
+    ),
   );
   const missing = await prescale([join(workDir, 'absent.json')]);
   assert.equal(missing.code, 2);
-  assert.match(missing.stderr, /absent\.json: cannot read it \(ENOENT\); check the path/);
+  assert.match(missing.stderr, /absent\.json: cannot read it: no such file \(ENOENT\); check the path/);
 });

@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { PrescaleError } from '../core/index.js';
+import { parseNamedJson, readNamedText } from '../core/named-file.js';
 
 /**
  * Reads a JSON document from the named file, or from stdin when the file is absent or "-" (the
@@ -16,15 +16,7 @@ export async function readJsonInput(
 /** Reads the raw text of the input (file or stdin), naming its source. */
 export async function readInputText(file: string | undefined, what: string): Promise<{ text: string; source: string }> {
   if (file !== undefined && file !== '-') {
-    try {
-      return { text: await readFile(file, 'utf8'), source: file };
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code ?? 'unknown error';
-      throw new PrescaleError('io-error', `${file}: cannot read it (${code}); check the path`, {
-        field: file,
-        cause: error,
-      });
-    }
+    return { text: await readNamedText(file, { field: file, fix: 'check the path' }), source: file };
   }
   if (process.stdin.isTTY) {
     throw new PrescaleError('invalid-input', `stdin: no input; pipe ${what} in or give a file`, { field: 'stdin' });
@@ -36,16 +28,5 @@ export async function readInputText(file: string | undefined, what: string): Pro
 
 /** Parses JSON text, naming the source and the position when it is not JSON. */
 export function parseJsonText(text: string, source: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new PrescaleError(
-      'malformed-file',
-      `${source}: not valid JSON (${(error as Error).message}); fix the syntax`,
-      {
-        field: source,
-        cause: error,
-      },
-    );
-  }
+  return parseNamedJson(text, source, { field: source, fix: 'fix the syntax' });
 }

@@ -58,7 +58,10 @@ test('an unreadable certificate after the KEDA scaler listens: exit 2, one line,
   });
   assert.equal(code, 2);
   assert.equal(lines.length, 1, lines.join('\n'));
-  assert.match(lines[0], /^prescale: externalMetrics\.certFile: cannot read .*missing\.crt \(ENOENT/);
+  assert.match(
+    lines[0],
+    /^prescale: externalMetrics\.certFile: cannot read .*missing\.crt: no such file \(ENOENT\); check the path and mount$/,
+  );
   // The process exited, so the port it had bound is released: it can be bound again.
   const again = createServer();
   await new Promise<void>((resolve, reject) => {

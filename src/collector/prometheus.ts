@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { Agent } from 'undici';
 import { z } from 'zod';
 import { type Clock, PrescaleError, type RawSeries, systemClock } from '../core/index.js';
 import { safeParseWithIssues } from '../core/issues.js';
+import { readNamedFileSync } from '../core/named-file.js';
 import { parseSampleValue } from '../core/units.js';
 import type { LabeledSeries, MetricSource, RangeQuery } from './types.js';
 
@@ -162,16 +162,10 @@ export class PrometheusClient {
       this.headers.authorization = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
     }
     if (options.caFile !== undefined) {
-      let ca: Buffer;
-      try {
-        ca = readFileSync(options.caFile);
-      } catch (error) {
-        throw new PrescaleError(
-          'io-error',
-          `prometheus.caFile: cannot read "${options.caFile}" (${(error as Error).message}); give the PEM file of the CA that signed the server certificate`,
-          { field: 'prometheus.caFile', cause: error },
-        );
-      }
+      const ca = readNamedFileSync(options.caFile, {
+        field: 'prometheus.caFile',
+        fix: 'give the PEM file of the CA that signed the server certificate',
+      });
       this.dispatcher = new Agent({ connect: { ca } });
     }
     this.timeoutMs = (options.timeoutSeconds ?? 30) * 1000;

@@ -1,7 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { PrescaleError, type RawSeries } from '../core/index.js';
+import { readNamedFile } from '../core/named-file.js';
 import { formatSampleValue, parseDateTimeSeconds } from '../core/units.js';
 import type { MetricSource, RangeQuery } from './types.js';
 
@@ -142,19 +142,7 @@ function sortAndMerge(times: number[], values: number[]): { series: RawSeries; d
  * (median of 5), this whole read 29 ms; and the two-column format needs no CSV quoting rules.
  */
 export async function readTraceFile(path: string): Promise<TraceFile> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(path);
-  } catch (error) {
-    throw new PrescaleError(
-      'io-error',
-      `${path}: cannot read trace file (${(error as Error).message}); check the path`,
-      {
-        field: path,
-        cause: error,
-      },
-    );
-  }
+  const bytes = await readNamedFile(path, { field: path, what: 'the trace file', fix: 'check the path' });
   const lines = decode(path, bytes).split(/\r\n|\r|\n/);
   const metadata: Record<string, string> = {};
   let header: string[] | undefined;

@@ -1,10 +1,10 @@
-import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readTraceFile } from '../collector/trace-file.js';
 import { type Dataset, datasetsFileSchema } from '../config/datasets.js';
 import { PrescaleError, type Series } from '../core/index.js';
 import { issueLines, safeParseWithIssues } from '../core/issues.js';
+import { readNamedJson } from '../core/named-file.js';
 import { resampleToStep } from '../preprocessor/index.js';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -26,28 +26,7 @@ export interface LoadedDataset {
 
 /** Reads and validates a datasets file, reporting every problem with its dotted path. */
 export async function readDatasetsFile(path: string): Promise<Record<string, Dataset>> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new PrescaleError(
-      'io-error',
-      `--datasets: cannot read ${path} (${(error as Error).message}); give an existing datasets.json`,
-      {
-        field: '--datasets',
-        cause: error,
-      },
-    );
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new PrescaleError('invalid-input', `${path}: not valid JSON (${(error as Error).message}); fix the file`, {
-      field: path,
-      cause: error,
-    });
-  }
+  const json = await readNamedJson(path, { field: '--datasets', fix: 'give an existing, valid datasets.json' });
   return parseDatasetsFile(json, path);
 }
 

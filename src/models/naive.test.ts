@@ -90,7 +90,7 @@ test('corrupt or foreign model files are refused with the field named', async (t
   const fitted = await naiveModel.create().fit(twoDays);
   const saved = fitted.toJSON();
   const cases = [
-    { name: 'not JSON', text: '{"metadata":', code: 'model-mismatch', field: join(dir, 'not JSON.json') },
+    { name: 'not JSON', text: '{"metadata":', code: 'malformed-file', field: join(dir, 'not JSON.json') },
     {
       name: 'unknown model',
       text: JSON.stringify({ ...saved, metadata: { ...saved.metadata, model: 'magic' } }),

@@ -1,8 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { PrescaleError } from '../core/index.js';
+import { readNamedFile, readNamedJson } from '../core/named-file.js';
 import { loadFittedModel } from './registry.js';
 import type { FittedForecaster, PortableModel, SavedModel } from './types.js';
 
@@ -80,19 +81,11 @@ export async function writeSerializedModel(model: SerializedModel, path: string)
 export async function readFittedModel(path: string): Promise<FittedForecaster> {
   const isFolder = (await stat(path).catch(() => undefined))?.isDirectory() ?? false;
   const jsonPath = isFolder ? join(path, META_FILE) : path;
-  let saved: SavedModel;
-  try {
-    saved = JSON.parse(await readFile(jsonPath, 'utf8')) as SavedModel;
-  } catch (error) {
-    throw new PrescaleError(
-      'model-mismatch',
-      `${jsonPath}: not a readable model file (${(error as Error).message}); save the model again`,
-      {
-        field: jsonPath,
-        cause: error,
-      },
-    );
-  }
+  const saved = (await readNamedJson(jsonPath, {
+    field: jsonPath,
+    what: 'the model file',
+    fix: 'save the model again',
+  })) as SavedModel;
   let artifacts: Record<string, Uint8Array> | undefined;
   if (isFolder) artifacts = await readArtifacts(path, saved as FolderMeta);
   try {
@@ -121,19 +114,9 @@ async function readArtifacts(folder: string, meta: FolderMeta): Promise<Record<s
   const artifacts: Record<string, Uint8Array> = {};
   for (const [name, { sha256: want }] of Object.entries(meta.files)) {
     const filePath = join(folder, basename(name));
-    let bytes: Uint8Array;
-    try {
-      bytes = new Uint8Array(await readFile(filePath));
-    } catch (error) {
-      throw new PrescaleError(
-        'model-mismatch',
-        `${filePath}: cannot read (${(error as Error).message}); the model folder is incomplete, save the model again`,
-        {
-          field: filePath,
-          cause: error,
-        },
-      );
-    }
+    const bytes = new Uint8Array(
+      await readNamedFile(filePath, { field: filePath, fix: 'the model folder is incomplete, save the model again' }),
+    );
     if (sha256(bytes) !== want) {
       throw new PrescaleError(
         'model-mismatch',

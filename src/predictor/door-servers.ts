@@ -1,6 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import type { ServiceConfig } from '../config/service.js';
-import { PrescaleError } from '../core/index.js';
+import { readNamedFile } from '../core/named-file.js';
 import { ExternalMetricsServer, type GrpcCall, type HttpRequest, KedaScaler } from '../executor/index.js';
 
 /** Starts the KEDA external scaler as `keda` configures it (TLS files read here; errors name their field). */
@@ -43,14 +42,6 @@ export async function startExternalMetricsDoor(
 }
 
 /** Reads a file the config names; the error names the config field. */
-export async function readConfigured(path: string, field: string): Promise<Buffer> {
-  try {
-    return await readFile(path);
-  } catch (error) {
-    throw new PrescaleError(
-      'io-error',
-      `${field}: cannot read ${path} (${(error as Error).message}); check the path and mount`,
-      { field, cause: error },
-    );
-  }
+export function readConfigured(path: string, field: string): Promise<Buffer> {
+  return readNamedFile(path, { field, fix: 'check the path and mount' });
 }

@@ -162,7 +162,7 @@ const loadRows: { name: string; file: string | null; want: { model: boolean; pro
   {
     name: 'a corrupt file: say so, train at once',
     file: '{"metadata": ',
-    want: { model: false, problem: /saved model unusable .*not a readable model file/ },
+    want: { model: false, problem: /saved model unusable .*the model file is not valid JSON: it ends early/ },
   },
   {
     name: 'a file of an unknown model',

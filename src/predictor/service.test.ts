@@ -270,7 +270,10 @@ test('fallback: a corrupt model file is reported, replaced by a fresh fit, and t
   assert.match(service.statuses()[0].model.problem ?? '', /saved model unusable/);
   let status = await step(service, clock);
   assert.deepEqual(causes(status), ['model-missing']);
-  assert.match(status.fallback.reasons[0].message, /saved model unusable .*not a readable model file/);
+  assert.match(
+    status.fallback.reasons[0].message,
+    /saved model unusable .*the model file is not valid JSON: it ends early/,
+  );
   assert.equal(status.published.source, 'reactive');
   const saved = await readFittedModel(path);
   assert.equal(saved.metadata.model, 'naive', 'the fresh fit replaced the corrupt file');

@@ -2,6 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { PrescaleError, type PrescaleErrorCode } from '../core/index.js';
+import { readNamedJson } from '../core/named-file.js';
 import { readFittedModel, saveFittedModel, serializeModel } from '../models/persistence.js';
 import { loadFittedModel } from '../models/registry.js';
 import { type FitRequest, type FitResult, fitModel } from './trainer.js';
@@ -52,18 +53,13 @@ export function encodeFitRequests(requests: readonly FitRequest[]): string {
   return `${JSON.stringify({ requests }, encodeValue)}\n`;
 }
 
-/** Reads a batch's request file; a missing or damaged one is an `invalid-input` error naming the file. */
+/** Reads a batch's request file; a missing or damaged one is an error naming --request (`io-error`, `malformed-file`). */
 export async function readFitRequests(requestPath: string): Promise<FitRequest[]> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(await readFile(requestPath, 'utf8'), decodeValue);
-  } catch (error) {
-    throw new PrescaleError(
-      'invalid-input',
-      `--request: cannot read ${requestPath} (${(error as Error).message}); the replica that created the Job writes it into the shared model store`,
-      { field: '--request', cause: error },
-    );
-  }
+  const parsed = await readNamedJson(
+    requestPath,
+    { field: '--request', fix: 'the replica that created the Job writes it into the shared model store' },
+    decodeValue,
+  );
   const requests = (parsed as { requests?: unknown }).requests;
   if (!Array.isArray(requests)) {
     throw new PrescaleError('invalid-input', `--request: ${requestPath} holds no requests list; not a training batch`, {

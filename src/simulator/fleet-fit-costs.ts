@@ -1,8 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { PrescaleError } from '../core/index.js';
 import { issueLines, safeParseWithIssues } from '../core/issues.js';
+import { readNamedJson } from '../core/named-file.js';
 import type { FitCost, FitCosts } from './training-fleet.js';
 
 /**
@@ -91,31 +91,6 @@ export async function readFleetFitCosts(
   path = MODELS_COST_PATH,
   dataset = FLEET_COST_DATASET,
 ): Promise<FitCosts> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new PrescaleError(
-      'io-error',
-      `${path}: cannot read it (${(error as Error).message}); write it with \`${MODELS_COST_COMMAND}\``,
-      {
-        field: path,
-        cause: error,
-      },
-    );
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new PrescaleError(
-      'malformed-file',
-      `${path}: not JSON (${(error as Error).message}); re-create it with \`${MODELS_COST_COMMAND}\``,
-      {
-        field: path,
-        cause: error,
-      },
-    );
-  }
+  const json = await readNamedJson(path, { field: path, fix: `write it with \`${MODELS_COST_COMMAND}\`` });
   return fleetFitCostsFromReport(json, models, dataset, path === MODELS_COST_PATH ? 'docs/models-cost.json' : path);
 }

@@ -282,7 +282,7 @@ test('a corrupt or mismatched model folder is refused with the file or field nam
       name: 'a truncated meta.json',
       break: async (path) =>
         writeFile(join(path, 'meta.json'), (await readFile(join(path, 'meta.json'), 'utf8')).slice(0, 100)),
-      code: 'model-mismatch',
+      code: 'malformed-file',
       field: (path) => join(path, 'meta.json'),
     },
     {

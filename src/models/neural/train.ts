@@ -1,10 +1,11 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { writeFileAtomic } from '../../core/atomic-write.js';
 import { PrescaleError } from '../../core/index.js';
+import { readNamedJson } from '../../core/named-file.js';
 import { GATES, type NetworkShape, type NetworkWeights } from './network.js';
 
 /**
@@ -234,19 +235,11 @@ function fingerprintOf(data: TrainingData, options: TrainingOptions): string {
 
 async function readCheckpoint(path: string, fingerprint: string): Promise<Checkpoint | undefined> {
   if (!existsSync(path)) return undefined;
-  let checkpoint: Checkpoint;
-  try {
-    checkpoint = JSON.parse(await readFile(path, 'utf8')) as Checkpoint;
-  } catch (error) {
-    throw new PrescaleError(
-      'malformed-file',
-      `${path}: unreadable checkpoint (${(error as Error).message}); delete it to train from scratch`,
-      {
-        field: path,
-        cause: error,
-      },
-    );
-  }
+  const checkpoint = (await readNamedJson(path, {
+    field: path,
+    what: 'the checkpoint',
+    fix: 'delete it to train from scratch',
+  })) as Checkpoint;
   if (checkpoint.format !== 'prescale-training-checkpoint/1' || checkpoint.fingerprint !== fingerprint) {
     throw new PrescaleError(
       'model-mismatch',

@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { writeFileAtomic } from '../../core/atomic-write.js';
 import { PrescaleError } from '../../core/index.js';
+import { readNamedJson } from '../../core/named-file.js';
 import { ensureWasmBackend, SeededRandom } from '../../models/neural/train.js';
 import { RL_ACTIONS, RL_FEATURE_COUNT, type RlScaling, type RlStep, rlPolicy } from '../policies/rl.js';
 import { type SimulationInput, simulate } from '../simulate.js';
@@ -216,7 +216,11 @@ export async function trainDqn(
   let resumedAfterEpisode = 0;
   const statePath = options.checkpointDir ? join(options.checkpointDir, 'state.json') : undefined;
   if (statePath && existsSync(statePath)) {
-    const state = JSON.parse(await readFile(statePath, 'utf8')) as TrainingState;
+    const state = (await readNamedJson(statePath, {
+      field: '--checkpoint',
+      what: 'the training state',
+      fix: 'delete it or use another --checkpoint directory',
+    })) as TrainingState;
     if (state.format !== 'prescale-rl-checkpoint/1' || state.fingerprint !== fingerprint) {
       throw new PrescaleError(
         'model-mismatch',

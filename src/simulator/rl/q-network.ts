@@ -1,8 +1,8 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { writeFileAtomic } from '../../core/atomic-write.js';
-import { PrescaleError } from '../../core/index.js';
+import { readNamedFile, readNamedJson } from '../../core/named-file.js';
 import { ensureWasmBackend } from '../../models/neural/train.js';
 
 /*
@@ -86,22 +86,17 @@ export async function saveQNetwork(model: tf.LayersModel, dir: string, meta: unk
 /** Reads a Q-network saved by `saveQNetwork`, with its meta; errors name the directory and the fix. */
 export async function loadQNetwork(dir: string): Promise<{ model: tf.LayersModel; meta: unknown }> {
   await ensureWasmBackend();
-  let json: {
+  const checkpoint = {
+    field: 'policies.rl.checkpoint',
+    what: 'the RL checkpoint file',
+    fix: `train one with prescale train-rl --out ${dir}`,
+  };
+  const json = (await readNamedJson(join(dir, 'model.json'), checkpoint)) as {
     modelTopology: tf.io.ModelArtifacts['modelTopology'];
     weightsManifest: { weights: tf.io.WeightsManifestEntry[] }[];
     prescale?: unknown;
   };
-  let weights: Buffer;
-  try {
-    json = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8'));
-    weights = await readFile(join(dir, 'weights.bin'));
-  } catch (error) {
-    throw new PrescaleError(
-      'io-error',
-      `${dir}: no readable RL checkpoint (model.json + weights.bin) there (${(error as Error).message}); train one with prescale train-rl --out ${dir}`,
-      { field: 'policies.rl.checkpoint', cause: error },
-    );
-  }
+  const weights = await readNamedFile(join(dir, 'weights.bin'), checkpoint);
   const weightData = weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength);
   const model = await tf.loadLayersModel(
     tf.io.fromMemory({
