@@ -1,16 +1,20 @@
 // The other processes of bench/service-doors-training.bench.ts, started with `fork` (IPC): in a cluster, Prometheus
 // and the doors' callers (KEDA's metrics server, the apiserver's proxy for the HPA, a forecast client) are not in
 // Prescale's process, so their CPU and GC must not be timed as the service's. `prometheus` serves the synthetic load
-// and sends its URL; `clients` times one door at a time on the bench's request (100 warm-up calls, then CALLS
-// calls, one in flight) and sends back its percentiles.
+// and sends its URL; `clients` times one door at a time on the bench's request (WARM_UP_CALLS, then CALLS
+// calls, one in flight) and sends back its percentiles and its slowest calls.
 import { Agent, request } from 'node:https';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { externalScalerLoaderOptions, externalScalerProtoPath } from '../src/executor/index.js';
 import { startSyntheticPrometheus } from '../src/testing/synthetic-prometheus.js';
+import { countOverlapping, epochMs, recordGcPauses, type Span } from './service-gc.js';
 
-/** Calls timed per door and phase (after 100 warm-up calls). */
+/** Calls timed per door and phase, after WARM_UP_CALLS. */
 const CALLS = 1000;
+const WARM_UP_CALLS = 100;
+/** Calls made for one door's timing, warm-up included (what the service answers meanwhile). */
+export const TIMED_CALLS = WARM_UP_CALLS + CALLS;
 
 /** The workloads' load (PromQL `bench_load`): a daily cycle with a faster ripple. */
 export const benchLoad = (t: number) => 400 + 300 * Math.sin((2 * Math.PI * t) / 86_400) + 40 * Math.sin(t / 97);
@@ -35,16 +39,31 @@ export interface Latencies {
   readonly max: number;
 }
 
-async function timed(call: (i: number) => Promise<unknown>): Promise<Latencies> {
-  for (let i = 0; i < 100; i++) await call(i);
-  const ms = new Float64Array(CALLS);
+/** One door's timing: its latencies, and its calls at or above the p99 (the tail) with how many a client GC slowed. */
+export interface DoorTiming {
+  readonly latencies: Latencies;
+  readonly slowCalls: readonly Span[];
+  readonly slowDuringClientGc: number;
+}
+
+async function timed(call: (i: number) => Promise<unknown>): Promise<DoorTiming> {
+  for (let i = 0; i < WARM_UP_CALLS; i++) await call(i);
+  const calls: Span[] = [];
+  const clientGc = recordGcPauses();
   for (let i = 0; i < CALLS; i++) {
-    const started = performance.now();
+    const startMs = epochMs();
     await call(i);
-    ms[i] = performance.now() - started;
+    calls.push({ startMs, endMs: epochMs() });
   }
-  ms.sort();
-  return { p50: ms[Math.floor(0.5 * CALLS)], p99: ms[Math.floor(0.99 * CALLS)], max: ms[CALLS - 1] };
+  const pauses = clientGc.stop();
+  const ms = Float64Array.from(calls, (c) => c.endMs - c.startMs).sort();
+  const p99 = ms[Math.floor(0.99 * CALLS)];
+  const slowCalls = calls.filter((c) => c.endMs - c.startMs >= p99);
+  return {
+    latencies: { p50: ms[Math.floor(0.5 * CALLS)], p99, max: ms[CALLS - 1] },
+    slowCalls,
+    slowDuringClientGc: countOverlapping(slowCalls, pauses),
+  };
 }
 
 /** The three doors' callers: KEDA workloads are the even ones, HPA workloads the odd ones. */
@@ -123,7 +142,7 @@ if (role === 'prometheus') {
       calls = doorCalls(message.setup);
       process.send?.({ ready: true });
     } else {
-      process.send?.({ door: message.door, latencies: await timed(calls![message.door]) });
+      process.send?.(await timed(calls![message.door]));
     }
   });
   // The bench ends: the gRPC channel and the keep-alive agent must not hold the process open.
