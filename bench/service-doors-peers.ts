@@ -9,6 +9,7 @@ import * as protoLoader from '@grpc/proto-loader';
 import { externalScalerLoaderOptions, externalScalerProtoPath } from '../src/executor/index.js';
 import { startSyntheticPrometheus } from '../src/testing/synthetic-prometheus.js';
 import { countOverlapping, epochMs, recordGcPauses, type Span } from './service-gc.js';
+import { mainThreadSchedule, scheduleBetween, type ThreadSchedule } from './thread-schedule.js';
 
 /** Calls timed per door and phase, after WARM_UP_CALLS. */
 const CALLS = 1000;
@@ -39,22 +40,28 @@ export interface Latencies {
   readonly max: number;
 }
 
-/** One door's timing: its latencies, and its calls at or above the p99 (the tail) with how many a client GC slowed. */
+/**
+ * One door's timing: its latencies, its calls at or above the p99 (the tail) with how many a client GC slowed, and
+ * the client's main thread's time waiting for a core over the timed calls.
+ */
 export interface DoorTiming {
   readonly latencies: Latencies;
   readonly slowCalls: readonly Span[];
   readonly slowDuringClientGc: number;
+  readonly client: ThreadSchedule | null;
 }
 
 async function timed(call: (i: number) => Promise<unknown>): Promise<DoorTiming> {
   for (let i = 0; i < WARM_UP_CALLS; i++) await call(i);
   const calls: Span[] = [];
   const clientGc = recordGcPauses();
+  const scheduledBefore = mainThreadSchedule();
   for (let i = 0; i < CALLS; i++) {
     const startMs = epochMs();
     await call(i);
     calls.push({ startMs, endMs: epochMs() });
   }
+  const client = scheduleBetween(scheduledBefore, mainThreadSchedule());
   const pauses = clientGc.stop();
   const ms = Float64Array.from(calls, (c) => c.endMs - c.startMs).sort();
   const p99 = ms[Math.floor(0.99 * CALLS)];
@@ -63,6 +70,7 @@ async function timed(call: (i: number) => Promise<unknown>): Promise<DoorTiming>
     latencies: { p50: ms[Math.floor(0.5 * CALLS)], p99, max: ms[CALLS - 1] },
     slowCalls,
     slowDuringClientGc: countOverlapping(slowCalls, pauses),
+    client,
   };
 }
 

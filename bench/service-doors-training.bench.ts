@@ -6,7 +6,11 @@
 // call in flight as Kubernetes calls them: the KEDA scaler's GetMetrics, the External Metrics API's GET (HTTPS) and
 // POST /v1/forecast (a served model, 150 points in, 30 out). The service syncs every workload every 15 s meanwhile,
 // as in production. As in a cluster, Prometheus and the callers run in other processes (bench/service-doors-peers.ts),
-// so this process is the service alone; its event-loop delay is sampled while each door is timed.
+// so this process is the service alone; its event-loop delay is sampled while each door is timed. Beside each door's
+// latencies: the service thread's garbage collections (bench/service-gc.ts: count, pauses, bytes allocated per call),
+// how long the service's and the client's main threads waited for a core (bench/thread-schedule.ts), and how many of
+// the calls at or above the p99 were under way during a GC pause of the service or of the client; per phase, the
+// service thread's collections over the whole phase.
 // Command: npx tsx bench/service-doors-training.bench.ts [workloads]
 import { cpus, loadavg } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -14,6 +18,7 @@ import { type Trainer, WorkerTrainer } from '../src/predictor/index.js';
 import { DOORS, TIMED_CALLS } from './service-doors-peers.js';
 import { startDoorsBench } from './service-doors-setup.js';
 import { countOverlapping, type GcReport, recordGc } from './service-gc.js';
+import { mainThreadSchedule, scheduleBetween, type ThreadSchedule } from './thread-schedule.js';
 
 const WORKLOADS = Number(process.argv[2] ?? 120);
 
@@ -59,8 +64,10 @@ const gcCells = (gc: GcReport, calls: number) =>
 process.stdout.write(
   `${WORKLOADS} workloads (prophet), ${cpus().length} cores, load average ${loadavg()[0].toFixed(1)}\n\n`,
 );
+/** Milliseconds the main thread of a process waited for a core (runnable, not running) over a stretch. */
+const waited = (schedule: ThreadSchedule | null) => (schedule === null ? '–' : schedule.waitingForCpuMs.toFixed(0));
 process.stdout.write(
-  '| training | door | p50 ms | p99 ms | max ms | service event-loop delay p99 / max ms | service GCs (scavenges + full) | GC pause total / p99 / max ms | KiB allocated per call | calls ≥ p99 during a GC: service / client | queue (before → after) |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|\n',
+  '| training | door | p50 ms | p99 ms | max ms | service event-loop delay p99 / max ms | service GCs (scavenges + full) | GC pause total / p99 / max ms | KiB allocated per call | ms waiting for a core: service / client | calls ≥ p99 during a GC: service / client | queue (before → after) |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n',
 );
 while (queue().running === 0) await new Promise((resolve) => setTimeout(resolve, 100));
 for (const phase of ['idle', 'saturated', 'idle', 'saturated'] as const) {
@@ -73,18 +80,20 @@ for (const phase of ['idle', 'saturated', 'idle', 'saturated'] as const) {
     const before = state();
     eventLoopDelay.reset();
     const doorGc = recordGc();
-    const { latencies: l, slowCalls, slowDuringClientGc } = await bench.timeDoor(door);
+    const scheduledBefore = mainThreadSchedule();
+    const { latencies: l, slowCalls, slowDuringClientGc, client } = await bench.timeDoor(door);
+    const serviceThread = scheduleBetween(scheduledBefore, mainThreadSchedule());
     const gc = doorGc.stop();
     const slow = `${countOverlapping(slowCalls, gc.pauses)} / ${slowDuringClientGc} of ${slowCalls.length}`;
     const ms = (ns: number) => (ns / 1e6).toFixed(1);
     const delay = `${ms(eventLoopDelay.percentile(99))} / ${ms(eventLoopDelay.max)}`;
     process.stdout.write(
-      `| ${phase} | ${door} | ${l.p50.toFixed(2)} | ${l.p99.toFixed(2)} | ${l.max.toFixed(1)} | ${delay} | ${gcCells(gc, TIMED_CALLS)} | ${slow} | ${before} → ${state()} |\n`,
+      `| ${phase} | ${door} | ${l.p50.toFixed(2)} | ${l.p99.toFixed(2)} | ${l.max.toFixed(1)} | ${delay} | ${gcCells(gc, TIMED_CALLS)} | ${waited(serviceThread)} / ${waited(client)} | ${slow} | ${before} → ${state()} |\n`,
     );
   }
   const fittedAfter = service.statuses().filter((s) => s.model.current !== null).length;
   process.stdout.write(
-    `| ${phase} | the whole phase; fits finished: ${fittedAfter - fittedBefore} | | | | | ${gcCells(phaseGc.stop(), 0)} | | |\n`,
+    `| ${phase} | the whole phase; fits finished: ${fittedAfter - fittedBefore} | | | | | ${gcCells(phaseGc.stop(), 0)} | | | |\n`,
   );
 }
 pause(false);
