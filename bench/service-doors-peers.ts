@@ -3,12 +3,13 @@
 // Prescale's process, so their CPU and GC must not be timed as the service's. `prometheus` serves the synthetic load
 // and sends its URL; `clients` times one door at a time on the bench's request (WARM_UP_CALLS, then CALLS
 // calls, one in flight) and sends back its percentiles and its slowest calls.
-import { Agent, request } from 'node:https';
+import { Agent as HttpAgent, request as httpRequest, type RequestOptions } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { externalScalerLoaderOptions, externalScalerProtoPath } from '../src/executor/index.js';
 import { startSyntheticPrometheus } from '../src/testing/synthetic-prometheus.js';
-import { countOverlapping, epochMs, recordGcPauses, type Span } from './service-gc.js';
+import { countOverlapping, epochMs, recordGc, type Span } from './service-gc.js';
 import { mainThreadSchedule, scheduleBetween, type ThreadSchedule } from './thread-schedule.js';
 
 /** Calls timed per door and phase, after WARM_UP_CALLS. */
@@ -49,12 +50,14 @@ export interface DoorTiming {
   readonly slowCalls: readonly Span[];
   readonly slowDuringClientGc: number;
   readonly client: ThreadSchedule | null;
+  /** Bytes the client's thread allocated per timed call. */
+  readonly clientBytesPerCall: number;
 }
 
 async function timed(call: (i: number) => Promise<unknown>): Promise<DoorTiming> {
   for (let i = 0; i < WARM_UP_CALLS; i++) await call(i);
   const calls: Span[] = [];
-  const clientGc = recordGcPauses();
+  const clientGc = recordGc();
   const scheduledBefore = mainThreadSchedule();
   for (let i = 0; i < CALLS; i++) {
     const startMs = epochMs();
@@ -62,7 +65,7 @@ async function timed(call: (i: number) => Promise<unknown>): Promise<DoorTiming>
     calls.push({ startMs, endMs: epochMs() });
   }
   const client = scheduleBetween(scheduledBefore, mainThreadSchedule());
-  const pauses = clientGc.stop();
+  const { pauses, allocatedBytes } = clientGc.stop();
   const ms = Float64Array.from(calls, (c) => c.endMs - c.startMs).sort();
   const p99 = ms[Math.floor(0.99 * CALLS)];
   const slowCalls = calls.filter((c) => c.endMs - c.startMs >= p99);
@@ -71,6 +74,7 @@ async function timed(call: (i: number) => Promise<unknown>): Promise<DoorTiming>
     slowCalls,
     slowDuringClientGc: countOverlapping(slowCalls, pauses),
     client,
+    clientBytesPerCall: allocatedBytes / CALLS,
   };
 }
 
@@ -86,7 +90,8 @@ function doorCalls(setup: ClientsSetup): Record<Door, (i: number) => Promise<voi
     `127.0.0.1:${setup.kedaPort}`,
     grpc.credentials.createInsecure(),
   ) as grpc.Client & { GetMetrics(request: object, callback: (error: Error | null) => void): void };
-  const agent = new Agent({ keepAlive: true, rejectUnauthorized: false });
+  const httpsAgent = new HttpsAgent({ keepAlive: true, rejectUnauthorized: false });
+  const httpAgent = new HttpAgent({ keepAlive: true });
   const body = JSON.stringify({
     model: 'served',
     series: {
@@ -109,33 +114,41 @@ function doorCalls(setup: ClientsSetup): Record<Door, (i: number) => Promise<voi
         );
       }),
     'External Metrics GET': (i) =>
-      new Promise<void>((resolve, reject) => {
-        const workload = `w${2 * (i % half) + 1}`;
-        const req = request(
-          {
-            host: '127.0.0.1',
-            port: setup.externalMetricsPort,
-            agent,
-            path: `/apis/external.metrics.k8s.io/v1beta1/namespaces/bench/prescale_desired_replicas?labelSelector=workload%3D${workload}`,
-          },
-          (res) => {
-            res.resume();
-            res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`status ${res.statusCode}`))));
-          },
-        );
-        req.on('error', reject);
-        req.end();
+      answered(httpsRequest, {
+        host: '127.0.0.1',
+        port: setup.externalMetricsPort,
+        agent: httpsAgent,
+        path: `/apis/external.metrics.k8s.io/v1beta1/namespaces/bench/prescale_desired_replicas?labelSelector=workload%3Dw${2 * (i % half) + 1}`,
       }),
-    'POST /v1/forecast': async () => {
-      const response = await fetch(`http://127.0.0.1:${setup.apiPort}/v1/forecast`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
+    'POST /v1/forecast': () =>
+      answered(
+        httpRequest,
+        {
+          host: '127.0.0.1',
+          port: setup.apiPort,
+          agent: httpAgent,
+          method: 'POST',
+          path: '/v1/forecast',
+          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        },
         body,
-      });
-      await response.arrayBuffer();
-      if (response.status !== 200) throw new Error(`status ${response.status}`);
-    },
+      ),
   };
+}
+
+/**
+ * One request on a keep-alive connection, resolved once the whole answer has arrived with status 200. Node's own
+ * client, not fetch: undici's allocation made the client's collections a share of the tail it measures.
+ */
+function answered(send: typeof httpRequest, options: RequestOptions, body?: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const req = send(options, (res) => {
+      res.resume();
+      res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`status ${res.statusCode}`))));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
 }
 
 const role = process.send === undefined ? null : process.argv[2];

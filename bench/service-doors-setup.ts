@@ -25,10 +25,13 @@ export interface DoorsBench {
   stop(): Promise<void>;
 }
 
-/** Starts a peer process in `role` (bench/service-doors-peers.ts). */
+/**
+ * Starts a peer process in `role` (bench/service-doors-peers.ts), with the service image's young generation
+ * (k8s/Dockerfile): the stand-in callers' own collections would otherwise land in the tail they measure.
+ */
 function startPeer(role: 'prometheus' | 'clients'): ChildProcess {
   const child = fork(join(import.meta.dirname, 'service-doors-peers.ts'), [role], {
-    execArgv: ['--import', 'tsx'],
+    execArgv: ['--min-semi-space-size=16', '--import', 'tsx'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   child.once('exit', (code) => {

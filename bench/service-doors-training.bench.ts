@@ -11,9 +11,11 @@
 // how long the service's and the client's main threads waited for a core (bench/thread-schedule.ts), and how many of
 // the calls at or above the p99 were under way during a GC pause of the service or of the client; per phase, the
 // service thread's collections over the whole phase.
-// Command: npx tsx bench/service-doors-training.bench.ts [workloads]
+// Command, with the young generation the image gives the service (k8s/Dockerfile):
+// node --min-semi-space-size=16 --import tsx bench/service-doors-training.bench.ts [workloads]
 import { cpus, loadavg } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { getHeapSpaceStatistics } from 'node:v8';
 import { type Trainer, WorkerTrainer } from '../src/predictor/index.js';
 import { DOORS, TIMED_CALLS } from './service-doors-peers.js';
 import { startDoorsBench } from './service-doors-setup.js';
@@ -56,18 +58,23 @@ const state = () => {
   return `${s.running} running, ${s.queued} queued`;
 };
 /** The service thread's collections over a stretch: count (scavenges + full), pauses, bytes allocated per call. */
-const gcCells = (gc: GcReport, calls: number) =>
-  `${gc.scavenges} + ${gc.markCompacts} | ${gc.pauseTotalMs.toFixed(0)} / ${gc.pauseP99Ms.toFixed(1)} / ${gc.pauseMaxMs.toFixed(1)} | ${
-    calls > 0 ? (gc.allocatedBytes / calls / 1024).toFixed(1) : '–'
-  }`;
+const gcCells = (gc: GcReport) =>
+  `${gc.scavenges} + ${gc.markCompacts} | ${gc.pauseTotalMs.toFixed(0)} / ${gc.pauseP99Ms.toFixed(1)} / ${gc.pauseMaxMs.toFixed(1)}`;
+const kib = (bytes: number) => (bytes / 1024).toFixed(1);
 
+// The image starts node with --min-semi-space-size=16 (k8s/Dockerfile); without it V8 starts the young generation at 1 MiB.
+const semiSpaceMiB = (getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')?.space_size ?? 0) / 2 ** 20;
 process.stdout.write(
-  `${WORKLOADS} workloads (prophet), ${cpus().length} cores, load average ${loadavg()[0].toFixed(1)}\n\n`,
+  `${WORKLOADS} workloads (prophet), ${cpus().length} cores, load average ${loadavg()[0].toFixed(1)}; the service's semi-space ${semiSpaceMiB} MiB${
+    semiSpaceMiB < 16
+      ? ' (the image runs 16: node --min-semi-space-size=16 --import tsx <this bench>)'
+      : ', as in the image'
+  }\n\n`,
 );
 /** Milliseconds the main thread of a process waited for a core (runnable, not running) over a stretch. */
 const waited = (schedule: ThreadSchedule | null) => (schedule === null ? '–' : schedule.waitingForCpuMs.toFixed(0));
 process.stdout.write(
-  '| training | door | p50 ms | p99 ms | max ms | service event-loop delay p99 / max ms | service GCs (scavenges + full) | GC pause total / p99 / max ms | KiB allocated per call | ms waiting for a core: service / client | calls ≥ p99 during a GC: service / client | queue (before → after) |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n',
+  '| training | door | p50 ms | p99 ms | max ms | service event-loop delay p99 / max ms | service GCs (scavenges + full) | GC pause total / p99 / max ms | KiB allocated per call: service / client | ms waiting for a core: service / client | calls ≥ p99 during a GC: service / client | queue (before → after) |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n',
 );
 while (queue().running === 0) await new Promise((resolve) => setTimeout(resolve, 100));
 for (const phase of ['idle', 'saturated', 'idle', 'saturated'] as const) {
@@ -81,19 +88,19 @@ for (const phase of ['idle', 'saturated', 'idle', 'saturated'] as const) {
     eventLoopDelay.reset();
     const doorGc = recordGc();
     const scheduledBefore = mainThreadSchedule();
-    const { latencies: l, slowCalls, slowDuringClientGc, client } = await bench.timeDoor(door);
+    const { latencies: l, slowCalls, slowDuringClientGc, client, clientBytesPerCall } = await bench.timeDoor(door);
     const serviceThread = scheduleBetween(scheduledBefore, mainThreadSchedule());
     const gc = doorGc.stop();
     const slow = `${countOverlapping(slowCalls, gc.pauses)} / ${slowDuringClientGc} of ${slowCalls.length}`;
     const ms = (ns: number) => (ns / 1e6).toFixed(1);
     const delay = `${ms(eventLoopDelay.percentile(99))} / ${ms(eventLoopDelay.max)}`;
     process.stdout.write(
-      `| ${phase} | ${door} | ${l.p50.toFixed(2)} | ${l.p99.toFixed(2)} | ${l.max.toFixed(1)} | ${delay} | ${gcCells(gc, TIMED_CALLS)} | ${waited(serviceThread)} / ${waited(client)} | ${slow} | ${before} → ${state()} |\n`,
+      `| ${phase} | ${door} | ${l.p50.toFixed(2)} | ${l.p99.toFixed(2)} | ${l.max.toFixed(1)} | ${delay} | ${gcCells(gc)} | ${kib(gc.allocatedBytes / TIMED_CALLS)} / ${kib(clientBytesPerCall)} | ${waited(serviceThread)} / ${waited(client)} | ${slow} | ${before} → ${state()} |\n`,
     );
   }
   const fittedAfter = service.statuses().filter((s) => s.model.current !== null).length;
   process.stdout.write(
-    `| ${phase} | the whole phase; fits finished: ${fittedAfter - fittedBefore} | | | | | ${gcCells(phaseGc.stop(), 0)} | | | |\n`,
+    `| ${phase} | the whole phase; fits finished: ${fittedAfter - fittedBefore} | | | | | ${gcCells(phaseGc.stop())} | | | | |\n`,
   );
 }
 pause(false);
