@@ -52,17 +52,20 @@ async function sampleSites(): Promise<{ stop(): Promise<string[]> }> {
       const bytesBySite = new Map<string, number>();
       const bytesByOrigin = new Map<string, number>();
       let total = 0;
-      const visit = (node: ProfileNode) => {
+      // A builtin's bytes (an array's growth, a sort's copy) go to the function that called it.
+      const visit = (node: ProfileNode, caller: string) => {
         const { functionName, url, lineNumber } = node.callFrame;
         const file = url.replace(/^.*node_modules\//, '').replace(/^.*\/(src|bench)\//, '$1/');
-        const site = `${functionName || '(anonymous)'} ${file}:${lineNumber + 1}`;
+        // tsx's transpiled sources report line 0: their function's name says enough.
+        const own = `${functionName || '(anonymous)'} ${file}${lineNumber > 0 ? `:${lineNumber + 1}` : ''}`;
+        const site = url === '' && caller !== '' ? caller : own;
         bytesBySite.set(site, (bytesBySite.get(site) ?? 0) + node.selfSize);
         const origin = originOf(url);
         bytesByOrigin.set(origin, (bytesByOrigin.get(origin) ?? 0) + node.selfSize);
         total += node.selfSize;
-        for (const child of node.children) visit(child);
+        for (const child of node.children) visit(child, site);
       };
-      visit(profile.head);
+      visit(profile.head, '');
       const share = ([name, bytes]: [string, number]) => `${((100 * bytes) / total).toFixed(1)} % ${name}`;
       const byOrigin = [...bytesByOrigin].sort((a, b) => b[1] - a[1]).map(share);
       const bySite = [...bytesBySite]
