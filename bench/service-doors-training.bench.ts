@@ -63,11 +63,11 @@ const gcCells = (gc: GcReport) =>
 const kib = (bytes: number) => (bytes / 1024).toFixed(1);
 
 // The image starts node with --min-semi-space-size=16 (k8s/Dockerfile); without it V8 starts the young generation at 1 MiB.
-const semiSpaceMiB = (getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')?.space_size ?? 0) / 2 ** 20;
+const newSpaceMiB = (getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')?.space_size ?? 0) / 2 ** 20;
 process.stdout.write(
-  `${WORKLOADS} workloads (prophet), ${cpus().length} cores, load average ${loadavg()[0].toFixed(1)}; the service's semi-space ${semiSpaceMiB} MiB${
-    semiSpaceMiB < 16
-      ? ' (the image runs 16: node --min-semi-space-size=16 --import tsx <this bench>)'
+  `${WORKLOADS} workloads (prophet), ${cpus().length} cores, load average ${loadavg()[0].toFixed(1)}; the service's new space ${newSpaceMiB} MiB${
+    newSpaceMiB < 16
+      ? ' (the image starts it at 16: node --min-semi-space-size=16 --import tsx <this bench>)'
       : ', as in the image'
   }\n\n`,
 );
