@@ -1,16 +1,22 @@
 // The other processes of bench/service-doors-training.bench.ts, started with `fork` (IPC): in a cluster, Prometheus
 // and the doors' callers (KEDA's metrics server, the apiserver's proxy for the HPA, a forecast client) are not in
 // Prescale's process, so their CPU and GC must not be timed as the service's. `prometheus` serves the synthetic load
-// and sends its URL; `clients` times one door at a time on the bench's request (100 warm-up calls, then CALLS
-// calls, one in flight) and sends back its percentiles.
-import { Agent, request } from 'node:https';
+// and sends its URL; `clients` times one door at a time on the bench's request (WARM_UP_CALLS, then CALLS
+// calls, one in flight) and sends back its percentiles and its slowest calls.
+import { Agent as HttpAgent, request as httpRequest, type RequestOptions } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { externalScalerLoaderOptions, externalScalerProtoPath } from '../src/executor/index.js';
 import { startSyntheticPrometheus } from '../src/testing/synthetic-prometheus.js';
+import { countOverlapping, epochMs, recordGc, type Span } from './service-gc.js';
+import { mainThreadSchedule, scheduleBetween, type ThreadSchedule } from './thread-schedule.js';
 
-/** Calls timed per door and phase (after 100 warm-up calls). */
+/** Calls timed per door and phase, after WARM_UP_CALLS. */
 const CALLS = 1000;
+const WARM_UP_CALLS = 100;
+/** Calls made for one door's timing, warm-up included (what the service answers meanwhile). */
+export const TIMED_CALLS = WARM_UP_CALLS + CALLS;
 
 /** The workloads' load (PromQL `bench_load`): a daily cycle with a faster ripple. */
 export const benchLoad = (t: number) => 400 + 300 * Math.sin((2 * Math.PI * t) / 86_400) + 40 * Math.sin(t / 97);
@@ -35,16 +41,41 @@ export interface Latencies {
   readonly max: number;
 }
 
-async function timed(call: (i: number) => Promise<unknown>): Promise<Latencies> {
-  for (let i = 0; i < 100; i++) await call(i);
-  const ms = new Float64Array(CALLS);
+/**
+ * One door's timing: its latencies, its calls at or above the p99 (the tail) with how many a client GC slowed, and
+ * the client's main thread's time waiting for a core over the timed calls.
+ */
+export interface DoorTiming {
+  readonly latencies: Latencies;
+  readonly slowCalls: readonly Span[];
+  readonly slowDuringClientGc: number;
+  readonly client: ThreadSchedule | null;
+  /** Bytes the client's thread allocated per timed call. */
+  readonly clientBytesPerCall: number;
+}
+
+async function timed(call: (i: number) => Promise<unknown>): Promise<DoorTiming> {
+  for (let i = 0; i < WARM_UP_CALLS; i++) await call(i);
+  const calls: Span[] = [];
+  const clientGc = recordGc();
+  const scheduledBefore = mainThreadSchedule();
   for (let i = 0; i < CALLS; i++) {
-    const started = performance.now();
+    const startMs = epochMs();
     await call(i);
-    ms[i] = performance.now() - started;
+    calls.push({ startMs, endMs: epochMs() });
   }
-  ms.sort();
-  return { p50: ms[Math.floor(0.5 * CALLS)], p99: ms[Math.floor(0.99 * CALLS)], max: ms[CALLS - 1] };
+  const client = scheduleBetween(scheduledBefore, mainThreadSchedule());
+  const { pauses, allocatedBytes } = clientGc.stop();
+  const ms = Float64Array.from(calls, (c) => c.endMs - c.startMs).sort();
+  const p99 = ms[Math.floor(0.99 * CALLS)];
+  const slowCalls = calls.filter((c) => c.endMs - c.startMs >= p99);
+  return {
+    latencies: { p50: ms[Math.floor(0.5 * CALLS)], p99, max: ms[CALLS - 1] },
+    slowCalls,
+    slowDuringClientGc: countOverlapping(slowCalls, pauses),
+    client,
+    clientBytesPerCall: allocatedBytes / CALLS,
+  };
 }
 
 /** The three doors' callers: KEDA workloads are the even ones, HPA workloads the odd ones. */
@@ -59,7 +90,8 @@ function doorCalls(setup: ClientsSetup): Record<Door, (i: number) => Promise<voi
     `127.0.0.1:${setup.kedaPort}`,
     grpc.credentials.createInsecure(),
   ) as grpc.Client & { GetMetrics(request: object, callback: (error: Error | null) => void): void };
-  const agent = new Agent({ keepAlive: true, rejectUnauthorized: false });
+  const httpsAgent = new HttpsAgent({ keepAlive: true, rejectUnauthorized: false });
+  const httpAgent = new HttpAgent({ keepAlive: true });
   const body = JSON.stringify({
     model: 'served',
     series: {
@@ -82,33 +114,41 @@ function doorCalls(setup: ClientsSetup): Record<Door, (i: number) => Promise<voi
         );
       }),
     'External Metrics GET': (i) =>
-      new Promise<void>((resolve, reject) => {
-        const workload = `w${2 * (i % half) + 1}`;
-        const req = request(
-          {
-            host: '127.0.0.1',
-            port: setup.externalMetricsPort,
-            agent,
-            path: `/apis/external.metrics.k8s.io/v1beta1/namespaces/bench/prescale_desired_replicas?labelSelector=workload%3D${workload}`,
-          },
-          (res) => {
-            res.resume();
-            res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`status ${res.statusCode}`))));
-          },
-        );
-        req.on('error', reject);
-        req.end();
+      answered(httpsRequest, {
+        host: '127.0.0.1',
+        port: setup.externalMetricsPort,
+        agent: httpsAgent,
+        path: `/apis/external.metrics.k8s.io/v1beta1/namespaces/bench/prescale_desired_replicas?labelSelector=workload%3Dw${2 * (i % half) + 1}`,
       }),
-    'POST /v1/forecast': async () => {
-      const response = await fetch(`http://127.0.0.1:${setup.apiPort}/v1/forecast`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
+    'POST /v1/forecast': () =>
+      answered(
+        httpRequest,
+        {
+          host: '127.0.0.1',
+          port: setup.apiPort,
+          agent: httpAgent,
+          method: 'POST',
+          path: '/v1/forecast',
+          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        },
         body,
-      });
-      await response.arrayBuffer();
-      if (response.status !== 200) throw new Error(`status ${response.status}`);
-    },
+      ),
   };
+}
+
+/**
+ * One request on a keep-alive connection, resolved once the whole answer has arrived with status 200. Node's own
+ * client, not fetch: undici's allocation made the client's collections a share of the tail it measures.
+ */
+function answered(send: typeof httpRequest, options: RequestOptions, body?: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const req = send(options, (res) => {
+      res.resume();
+      res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`status ${res.statusCode}`))));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
 }
 
 const role = process.send === undefined ? null : process.argv[2];
@@ -123,7 +163,7 @@ if (role === 'prometheus') {
       calls = doorCalls(message.setup);
       process.send?.({ ready: true });
     } else {
-      process.send?.({ door: message.door, latencies: await timed(calls![message.door]) });
+      process.send?.(await timed(calls![message.door]));
     }
   });
   // The bench ends: the gRPC channel and the keep-alive agent must not hold the process open.

@@ -81,7 +81,7 @@ test('the image runs prescale as the StatefulSet’s numeric non-root user, with
   const pod = statefulSet.spec.template.spec;
   assert.deepEqual([pod.securityContext.runAsUser, pod.securityContext.runAsGroup], [uid, gid]);
   const entrypoint = JSON.parse(of(instructions, 'ENTRYPOINT')[0].args);
-  assert.deepEqual(entrypoint, ['node', 'bin/prescale.mjs']);
+  assert.deepEqual(entrypoint, ['node', '--min-semi-space-size=16', 'bin/prescale.mjs']);
   // The StatefulSet adds the controller's flags after the image's default command.
   const command = JSON.parse(of(instructions, 'CMD')[0].args);
   assert.deepEqual(pod.containers[0].args.slice(0, command.length), command);

@@ -57,7 +57,11 @@ function rfc3339(seconds: number): string {
  */
 export class ExternalMetricsServer implements Publisher {
   readonly name = 'external-metrics';
-  private readonly decisions = new Map<string, ScalingDecision>();
+  /**
+   * Each namespace's served values by workload, built when published: a GET (every HPA, every 15 s) only matches
+   * their labels and lists them, allocating nothing per workload.
+   */
+  private readonly valuesByNamespace = new Map<string, Map<string, ExternalMetricValue>>();
   /** The bound port (useful with `listen: "127.0.0.1:0"`). */
   port = 0;
   private remote: RemoteDecisions | null = null;
@@ -98,11 +102,16 @@ export class ExternalMetricsServer implements Publisher {
   }
 
   async publish(decision: ScalingDecision): Promise<void> {
-    this.decisions.set(`${decision.namespace}/${decision.workload}`, decision);
+    let values = this.valuesByNamespace.get(decision.namespace);
+    if (values === undefined) {
+      values = new Map();
+      this.valuesByNamespace.set(decision.namespace, values);
+    }
+    values.set(decision.workload, metricValue(decision));
   }
 
   async withdraw(namespace: string, workload: string): Promise<void> {
-    this.decisions.delete(`${namespace}/${workload}`);
+    this.valuesByNamespace.get(namespace)?.delete(workload);
   }
 
   async close(): Promise<void> {
@@ -211,33 +220,43 @@ export class ExternalMetricsServer implements Publisher {
   }
 
   /** One item per workload of the namespace whose labels match (here, or forwarded from its owner); the HPA sums them. */
-  private async itemsFor(namespace: string, selector: LabelSelector) {
-    const matches = (workload: string) => matchesSelector(selector, { workload, namespace });
-    const here = [...this.decisions.values()].filter((d) => d.namespace === namespace && matches(d.workload));
+  private async itemsFor(namespace: string, selector: LabelSelector): Promise<ExternalMetricValue[]> {
+    const here = this.valuesByNamespace.get(namespace);
+    const items: ExternalMetricValue[] = [];
+    for (const value of here?.values() ?? []) {
+      if (matchesSelector(selector, value.metricLabels)) items.push(value);
+    }
     const remote = this.remote;
-    const elsewhere =
-      remote === null
-        ? []
-        : await Promise.all(
-            remote
-              .workloadsIn(namespace)
-              .filter((workload) => matches(workload) && !this.decisions.has(`${namespace}/${workload}`))
-              .map((workload) => remote.decision(this.name, namespace, workload)),
-          );
-    const items = [];
-    for (const decision of [...here, ...elsewhere]) {
-      if (typeof decision === 'string') continue;
-      const metricLabels = { workload: decision.workload, namespace: decision.namespace };
-      items.push({
-        metricName: DESIRED_REPLICAS_METRIC,
-        metricLabels,
-        timestamp: rfc3339(decision.timestampSeconds),
-        // A whole number of replicas is already a canonical Kubernetes quantity.
-        value: String(decision.replicas),
-      });
+    if (remote === null) return items;
+    const elsewhere = await Promise.all(
+      remote
+        .workloadsIn(namespace)
+        .filter((workload) => !here?.has(workload) && matchesSelector(selector, { workload, namespace }))
+        .map((workload) => remote.decision(this.name, namespace, workload)),
+    );
+    for (const decision of elsewhere) {
+      if (typeof decision !== 'string') items.push(metricValue(decision));
     }
     return items;
   }
+}
+
+/** One item of an `ExternalMetricValueList`: a workload's published replicas, labelled so an HPA can select it. */
+interface ExternalMetricValue {
+  readonly metricName: string;
+  readonly metricLabels: { readonly workload: string; readonly namespace: string };
+  readonly timestamp: string;
+  readonly value: string;
+}
+
+function metricValue(decision: ScalingDecision): ExternalMetricValue {
+  return {
+    metricName: DESIRED_REPLICAS_METRIC,
+    metricLabels: { workload: decision.workload, namespace: decision.namespace },
+    timestamp: rfc3339(decision.timestampSeconds),
+    // A whole number of replicas is already a canonical Kubernetes quantity.
+    value: String(decision.replicas),
+  };
 }
 
 function apiGroup() {

@@ -38,6 +38,8 @@ export interface ServiceLogger {
   info(fields: Record<string, unknown>, message: string): void;
   warn(fields: Record<string, unknown>, message: string): void;
   error(fields: Record<string, unknown>, message: string): void;
+  /** Whether lines of `level` are written (pino's): a door's per-call debug line is built only when they are. */
+  isLevelEnabled(level: 'debug'): boolean;
 }
 
 /** How to run the service besides its configuration. */
@@ -59,6 +61,7 @@ const silentLogger: ServiceLogger = {
   info: () => undefined,
   warn: () => undefined,
   error: () => undefined,
+  isLevelEnabled: () => false,
 };
 
 /**
@@ -223,6 +226,7 @@ export class PrescaleService {
   /** Every HTTP request answered (the API, the External Metrics API): its histogram, and a debug line. */
   private readonly observeHttp = (request: HttpRequest): void => {
     this.metrics.observeHttp(request);
+    if (!this.logger.isLevelEnabled('debug')) return;
     const { seconds, ...fields } = request;
     this.logger.debug({ ...fields, milliseconds: seconds * 1000 }, 'request');
   };
@@ -230,6 +234,7 @@ export class PrescaleService {
   /** Every gRPC call of the KEDA scaler answered (a stream: ended): its histogram, and a debug line. */
   private readonly observeGrpc = (call: GrpcCall): void => {
     this.metrics.observeGrpc(call);
+    if (!this.logger.isLevelEnabled('debug')) return;
     const { seconds, ...fields } = call;
     this.logger.debug({ server: 'keda', ...fields, milliseconds: seconds * 1000 }, 'grpc call');
   };
