@@ -41,8 +41,9 @@ export const PREDICTIVE_AUTOSCALER_DEFAULTS = {
       query:
         'sum(rate(container_cpu_usage_seconds_total{namespace="<namespace>",pod=~"<targetRef.name>-.*",container!=""}[1m]))',
       step: '30s',
-      // Irate: the reactive floor sees a rise of the load one scrape after it (chosen on validation weeks, docs/simulator.md).
-      reactiveRate: 'Step',
+      // The reactive floor sees a rise of the load one scrape after it happens (chosen on the validation weeks of
+      // four traces, docs/simulator.md, issue 14's third section).
+      reactiveRate: 'Irate',
     },
     capacity: PLAN_POLICY_DEFAULTS.capacity,
     prediction: {
