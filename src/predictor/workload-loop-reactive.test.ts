@@ -13,7 +13,6 @@ import { WorkloadLoop } from './workload-loop.js';
 // `metric.reactiveRate: Irate`: the reactive floor also reads the load as `irate` at each sync, so a rise shows a
 // scrape after it happens instead of at the next `metric.step` point; a fall counts no sooner than before.
 
-const STEP = 60;
 const DAY = 86_400;
 /** The load steps from 100 to 400 at RISE (a minute boundary) and back to 100 at FALL. */
 const RISE = 20_000 * DAY + 12 * 3600;

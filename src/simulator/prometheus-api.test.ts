@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { SimPrometheusApi } from './prometheus-api.js';
 import { SimPrometheus } from './prometheus.js';
+import { SimPrometheusApi } from './prometheus-api.js';
 
 // The service reads the simulated Prometheus through the same query API as a real one: `metric.query` over its
 // `[1m]` for the forecast, and as `irate` (`metric.reactiveRate: Irate`) for the reactive floor.

@@ -1,6 +1,6 @@
 import type { InstantSample } from '../collector/prometheus.js';
-import type { LabeledSeries, RangeQuery } from '../collector/types.js';
 import { rangeWindowOf } from '../collector/promql.js';
+import type { LabeledSeries, RangeQuery } from '../collector/types.js';
 import { PrescaleError } from '../core/index.js';
 import { parseDurationSeconds } from '../core/units.js';
 import type { PrometheusView } from './prometheus.js';
