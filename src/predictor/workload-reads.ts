@@ -78,8 +78,9 @@ export async function readReactiveLoad(
   try {
     const samples = await instant.queryInstant(withInstantRate(metric.query), nowSeconds);
     const values = samples.map((s) => s.value).filter(Number.isFinite);
-    const now = values.length === 0 ? null : values.reduce((a, b) => a + b, 0);
-    return { load: now === null || stepLoad === null ? (now ?? stepLoad) : Math.max(now, stepLoad), error: null };
+    const irateLoad = values.length === 0 ? null : values.reduce((a, b) => a + b, 0);
+    const load = irateLoad === null || stepLoad === null ? (irateLoad ?? stepLoad) : Math.max(irateLoad, stepLoad);
+    return { load, error: null };
   } catch (error) {
     return { load: stepLoad, error: { field: 'metric.reactiveRate', message: (error as Error).message } };
   }
