@@ -35,6 +35,7 @@ test('the minimal manifest is accepted as it is, with the documented defaults', 
     'sum(rate(container_cpu_usage_seconds_total{namespace="default",pod=~"demo-service-.*",container!=""}[1m]))',
   );
   assert.equal(parsed.metric.isDefaultCpuQuery, true);
+  assert.equal(parsed.metric.reactiveRate, 'Irate', 'the seed manifest gets the faster reactive floor');
   assert.equal(parsed.capacityPerPod, null);
   assert.deepEqual(parsed.prediction, {
     historySeconds: 14 * 86400,
@@ -74,7 +75,12 @@ test('every field of the spec table is read, durations converted to seconds', ()
       mode: 'ForecastOnly',
       integration: 'KEDA',
       model: 'ets',
-      metric: { query: 'sum(rate(http_requests_total[1m]))', prometheus: 'http://prometheus:9090', step: '1m' },
+      metric: {
+        query: 'sum(rate(http_requests_total[1m]))',
+        prometheus: 'http://prometheus:9090',
+        step: '1m',
+        reactiveRate: 'Step',
+      },
       capacity: { perPod: 65, targetUtilization: 60 },
       prediction: { history: '7d', retrainEvery: '12h', quantile: 0.9 },
       planner: { headroomPercent: 0, podStartup: '45s', scaleDown: { stabilizationWindow: '10m' } },
@@ -89,6 +95,7 @@ test('every field of the spec table is read, durations converted to seconds', ()
     prometheus: 'http://prometheus:9090',
     stepSeconds: 60,
     isDefaultCpuQuery: false,
+    reactiveRate: 'Step',
   });
   assert.equal(parsed.capacityPerPod, 65);
   assert.deepEqual(parsed.prediction, {

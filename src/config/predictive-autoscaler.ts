@@ -41,6 +41,9 @@ export const PREDICTIVE_AUTOSCALER_DEFAULTS = {
       query:
         'sum(rate(container_cpu_usage_seconds_total{namespace="<namespace>",pod=~"<targetRef.name>-.*",container!=""}[1m]))',
       step: '30s',
+      // The reactive floor sees a rise of the load one scrape after it happens (chosen on the validation weeks of
+      // four traces, docs/simulator.md, issue 14's third section).
+      reactiveRate: 'Irate',
     },
     capacity: PLAN_POLICY_DEFAULTS.capacity,
     prediction: {
@@ -86,6 +89,7 @@ export const predictiveAutoscalerSpecSchema = z
         query: z.string().min(1).optional(),
         prometheus: z.url().optional(),
         step: durationSeconds(1, 86_400).prefault(D.spec.metric.step),
+        reactiveRate: z.enum(['Step', 'Irate']).default(D.spec.metric.reactiveRate),
       })
       .prefault({}),
     prediction: z
@@ -130,6 +134,13 @@ export interface PredictiveAutoscaler {
     readonly stepSeconds: number;
     /** The query is the default CPU signal (load in cores), which lets capacity.perPod come from the request. */
     readonly isDefaultCpuQuery: boolean;
+    /**
+     * The load the reactive floor sizes on. `Step`: the newest `metric.step` point of the forecast's series, which
+     * lags the load by up to a step plus the query's own window. `Irate`: the larger of that and `query` read at
+     * each sync with `rate(` as `irate(` (the two newest samples): a rise shows one scrape after it happens, a fall
+     * counts from the step point as before.
+     */
+    readonly reactiveRate: 'Step' | 'Irate';
   };
   /** `capacity.perPod` when given; null = derive it (CPU request × target, or learned). */
   readonly capacityPerPod: number | null;
@@ -178,6 +189,7 @@ export function toPredictiveAutoscaler(resource: ResourceFields): PredictiveAuto
       prometheus: spec.metric.prometheus ?? null,
       stepSeconds: spec.metric.step,
       isDefaultCpuQuery: spec.metric.query === undefined,
+      reactiveRate: spec.metric.reactiveRate,
     },
     capacityPerPod: spec.capacity.perPod ?? null,
     prediction: {

@@ -142,7 +142,11 @@ export class ServiceMetrics {
     );
     this.minReplicas = gauge('prescale_spec_min_replicas', "The workload's minReplicas", workload);
     this.maxReplicas = gauge('prescale_spec_max_replicas', "The workload's maxReplicas", workload);
-    this.currentLoad = gauge('prescale_current_load', 'Newest observed value of the load query', workload);
+    this.currentLoad = gauge(
+      'prescale_current_load',
+      'The load the reactive floor sizes on (metric.query: its newest step point, or its irate read when higher)',
+      workload,
+    );
     this.currentLatency = gauge(
       'prescale_current_latency_seconds',
       'Latency the latency query returns now (e.g. a p95), for the SLO',

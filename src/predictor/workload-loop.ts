@@ -27,7 +27,13 @@ import type { RecentSeries } from './recent-series.js';
 import type { Trainer } from './trainer.js';
 import { fitEvents, type ReadFailureMemory, syncEvents } from './workload-events.js';
 import { exportWorkloadMetrics } from './workload-metrics.js';
-import { describeReadErrors, type ReadError, readInstantSignals, readTrainingHistory } from './workload-reads.js';
+import {
+  describeReadErrors,
+  type ReadError,
+  readInstantSignals,
+  readReactiveLoad,
+  readTrainingHistory,
+} from './workload-reads.js';
 import { type CurrentSignals, emptySignals, type WorkloadStatus } from './workload-status.js';
 
 /** What one workload's loop needs from the service around it. */
@@ -391,9 +397,13 @@ export class WorkloadLoop {
       this.loads.merge(null, nowSeconds);
       errors.push({ field: 'metric.query', message: (error as Error).message });
     }
-    const instant = await readInstantSignals(this.options.instant, this.options.workload.queries, nowSeconds);
+    const [instant, reactive] = await Promise.all([
+      readInstantSignals(this.options.instant, this.options.workload.queries, nowSeconds),
+      readReactiveLoad(this.options.instant, r.metric, nowSeconds, this.recent.lastValue()),
+    ]);
     errors.push(...instant.errors);
-    this.signals = { load: this.recent.lastValue(), ...instant.signals };
+    if (reactive.error !== null) errors.push(reactive.error);
+    this.signals = { load: reactive.load, ...instant.signals };
     this.prometheusError = describeReadErrors(errors);
     this.loadReadError = describeReadErrors(errors.filter((e) => e.field === 'metric.query'));
     if (errors.length > 0)

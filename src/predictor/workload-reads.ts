@@ -1,4 +1,5 @@
 import type { PrometheusClient } from '../collector/prometheus.js';
+import { withInstantRate } from '../collector/promql.js';
 import type { MetricSource } from '../collector/types.js';
 import type { WorkloadConfig } from '../config/workload.js';
 import type { Series } from '../core/index.js';
@@ -58,6 +59,31 @@ export async function readInstantSignals(
     signals: { cpuCores, memoryBytes, latency, replicas: replicas === null ? null : Math.round(replicas) },
     errors,
   };
+}
+
+/**
+ * The load the reactive floor sizes on: the newest step point of the forecast's series (`stepLoad`) and, with
+ * `metric.reactiveRate: Irate`, the larger of it and `metric.query` read now as `irate` (summed over its series).
+ * A rise thus counts one scrape after it happens; a fall counts from the step point, so the planner's scale-down
+ * window starts when it did without it. A failed irate read is returned as an error of `metric.reactiveRate`,
+ * which only reports it (the step point is used): the forecast and the fallback stand on `metric.query`'s range.
+ */
+export async function readReactiveLoad(
+  instant: Pick<PrometheusClient, 'queryInstant'>,
+  metric: WorkloadConfig['resource']['metric'],
+  nowSeconds: number,
+  stepLoad: number | null,
+): Promise<{ load: number | null; error: ReadError | null }> {
+  if (metric.reactiveRate === 'Step') return { load: stepLoad, error: null };
+  try {
+    const samples = await instant.queryInstant(withInstantRate(metric.query), nowSeconds);
+    const values = samples.map((s) => s.value).filter(Number.isFinite);
+    const irateLoad = values.length === 0 ? null : values.reduce((a, b) => a + b, 0);
+    const load = irateLoad === null || stepLoad === null ? (irateLoad ?? stepLoad) : Math.max(irateLoad, stepLoad);
+    return { load, error: null };
+  } catch (error) {
+    return { load: stepLoad, error: { field: 'metric.reactiveRate', message: (error as Error).message } };
+  }
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { InstantSample } from '../collector/prometheus.js';
+import { rangeWindowOf } from '../collector/promql.js';
 import type { LabeledSeries, RangeQuery } from '../collector/types.js';
 import { PrescaleError } from '../core/index.js';
 import { parseDurationSeconds } from '../core/units.js';
@@ -14,10 +15,21 @@ export interface SimQueries {
   readonly replicas: string | null;
 }
 
-/** The `[1m]` of a rate query, in seconds (60 when the query has none). */
+const IRATE_CALL = /\birate\(/g;
+
+/**
+ * The window `evaluate` reads a query over, in seconds: its `[1m]` (60 when it has none); for `irate`, the rate
+ * between the two newest scrapes, which any window of up to one scrape interval gives (1 s).
+ */
 function rateWindowSeconds(query: string): number {
-  const match = /\[(\d+(?:ms|s|m|h))\]/.exec(query);
-  return match ? parseDurationSeconds(match[1]) : 60;
+  if (query.match(IRATE_CALL) !== null) return 1;
+  const window = rangeWindowOf(query);
+  return window === null ? 60 : parseDurationSeconds(window);
+}
+
+/** The workload's query a query reads: itself, or the one it is the `irate` form of (`metric.reactiveRate`). */
+function signalKey(query: string): string {
+  return query.trim().replace(IRATE_CALL, 'rate(');
 }
 
 /**
@@ -29,16 +41,12 @@ function rateWindowSeconds(query: string): number {
 export class SimPrometheusApi {
   private view: Pick<PrometheusView, 'evaluate'> | null = null;
   private nowSeconds = Number.NaN;
-  private readonly signals: Map<string, { signal: 'requests' | 'cpu' | 'replicas'; windowSeconds: number }>;
+  private readonly signals: Map<string, 'requests' | 'cpu' | 'replicas'>;
 
   constructor(queries: SimQueries) {
-    this.signals = new Map([
-      [queries.requests.trim(), { signal: 'requests', windowSeconds: rateWindowSeconds(queries.requests) }],
-    ]);
-    if (queries.cpu !== null) {
-      this.signals.set(queries.cpu.trim(), { signal: 'cpu', windowSeconds: rateWindowSeconds(queries.cpu) });
-    }
-    if (queries.replicas !== null) this.signals.set(queries.replicas.trim(), { signal: 'replicas', windowSeconds: 0 });
+    this.signals = new Map([[signalKey(queries.requests), 'requests']]);
+    if (queries.cpu !== null) this.signals.set(signalKey(queries.cpu), 'cpu');
+    if (queries.replicas !== null) this.signals.set(signalKey(queries.replicas), 'replicas');
   }
 
   /** Moves the API to the moment `nowSeconds` of a simulation (or `prescale demo`'s scrape) whose Prometheus is `view`. */
@@ -48,15 +56,15 @@ export class SimPrometheusApi {
   }
 
   private signalOf(query: string) {
-    const known = this.signals.get(query.trim());
-    if (known === undefined || this.view === null) {
+    const signal = this.signals.get(signalKey(query));
+    if (signal === undefined || this.view === null) {
       throw new PrescaleError(
         'prometheus-error',
         `simulated Prometheus: no data for ${JSON.stringify(query)}; the simulator answers only the workload's metric.query and its cpu and replicas queries`,
         { field: 'query' },
       );
     }
-    return { ...known, view: this.view };
+    return { signal, windowSeconds: signal === 'replicas' ? 0 : rateWindowSeconds(query), view: this.view };
   }
 
   /** `query_range`: the value at start + k·step for every k while ≤ end, where Prometheus has one. */
