@@ -45,3 +45,19 @@ test('a query that is not one of the workload’s, at any window, is refused wit
     /simulated Prometheus: no data for .*other_requests.*answers only the workload's metric\.query/,
   );
 });
+
+test('a decision at a scrape instant does not see that scrape, at epoch-sized times too', () => {
+  // 1e-9 below 8e8 is the same float64: the visibility rule must not rest on an epsilon.
+  for (const start of [START, 805_780_800]) {
+    const history = { startSeconds: start - 3600, stepSeconds: 60, values: new Float64Array(60).fill(10) };
+    const prometheus = new SimPrometheus(history, start, start + 600, 15);
+    let arrivals = 0;
+    for (let t = start; t <= start + 90; t += 15) {
+      prometheus.scrape(t, arrivals, 0, 0, 2);
+      arrivals += (t < start + 60 ? 10 : 40) * 15;
+    }
+    // The scrape at start + 75 is the first with an interval at 40/s; at start + 75 itself it is not visible yet.
+    assert.equal(prometheus.evaluate('requests', start + 75, start + 75, 15), 10, `start ${start}`);
+    assert.equal(prometheus.evaluate('requests', start + 75, start + 75.5, 15), 40, `start ${start}`);
+  }
+});

@@ -131,7 +131,7 @@ export class SimPrometheus {
       }
       return n > 0 ? sum / n : null;
     }
-    const at = this.scrapeIndexAtOrBefore(Math.min(evalSeconds, nowSeconds - 1e-9));
+    const at = Math.min(this.scrapeIndexAtOrBefore(evalSeconds), this.scrapeIndexBefore(nowSeconds));
     if (at < 0 || this.scrapeTimes[at] < evalSeconds - this.scrapeIntervalSeconds) return null;
     if (signal === 'replicas') return this.scrapeReplicas[at];
     const from = this.scrapeIndexAtOrBefore(this.scrapeTimes[at] - windowSeconds);
@@ -153,6 +153,15 @@ export class SimPrometheus {
     if (this.scrapes === 0 || t < this.scrapeTimes[0]) return -1;
     const i = gridBucketIndex(t, this.scrapeTimes[0], this.scrapeIntervalSeconds);
     return Math.min(i, this.scrapes - 1);
+  }
+
+  /**
+   * Index of the newest scrape strictly before `t`, or -1. An index comparison, not `t - ε`: at epoch seconds
+   * (~1e9) float64 has no room for a small ε, and `t - 1e-9 === t` let a sync see the scrape of its own instant.
+   */
+  private scrapeIndexBefore(t: number): number {
+    const i = this.scrapeIndexAtOrBefore(t);
+    return i >= 0 && this.scrapeTimes[i] >= t ? i - 1 : i;
   }
 
   /** The view for a decision at `t`: everything scraped strictly before `t`. */
