@@ -62,7 +62,7 @@ describe('the documents quote the committed study', () => {
     for (const quoted of [
       'plan.quick run',
       'plan.seeds undefined',
-      'experiment.datasets.nasa-jul95.prescaleVsHpa.sloViolationMinutes.p 4',
+      'experiment.datasets.nasa-jul95.prescaleVsHpa.sloViolationMinutes.p p',
       'experiment.datasets.nasa-jul95.equalCost.configured=true.minutesRatio 2',
       'forecasters.datasets.nasa-jul95.ets.equalCost.minutesRatio 2',
       'ablations.datasets.nasa-jul95.no-forecast.sloViolationMinutes.mean 1',
@@ -82,6 +82,7 @@ describe('study markers', () => {
       { policy: 'prescale', ratio: 0.28, configured: true },
     ],
     p: 0.0123,
+    pSmall: 2.7e-7,
     diff: -49.54,
   };
 
@@ -93,6 +94,8 @@ describe('study markers', () => {
     { name: 'a word by the sign', path: 'diff', format: 'sign:fewer/more', want: 'fewer' },
     { name: 'a word by the side of 1', path: 'rows.policy=hpa.ratio', format: 'vs1:below/above', want: 'below' },
     { name: 'significance', path: 'p', format: 'significant', want: 'significant at the 5 % level' },
+    { name: 'a p-value', path: 'p', format: 'p', want: 'p = 0.0123' },
+    { name: 'a p-value below four decimals', path: 'pSmall', format: 'p', want: 'p < 0.0001' },
     { name: 'the run', path: 'plan.quick', format: 'run', want: 'full run (`prescale study`)' },
     { name: 'the whole period', path: 'plan.limitSeconds', format: 'hours', want: 'the whole test period' },
     { name: 'a list', path: 'plan.names', format: 'list', want: 'a, b' },

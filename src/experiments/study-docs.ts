@@ -68,7 +68,7 @@ function number(value: unknown, digits: number): string {
 /**
  * The formats a span may ask for: `N` (N decimals), `pctN` (a share as percent), `fewerpctN` (a ratio below 1 as
  * "percent fewer"), `absN` (N = 1, 2: without its sign), `sign:NEG/POS` and `vs1:BELOW/ABOVE` (a word by the
- * value's side of 0 or of 1), `significant` (a p-value against 5 %), `run` (plan.quick as the run's name), `hours` (plan.limitSeconds), `list`, `day` (an ISO
+ * value's side of 0 or of 1), `p` (a p-value as `p = 0.0123`, or `p < 0.0001` below what four decimals show), `significant` (a p-value against 5 %), `run` (plan.quick as the run's name), `hours` (plan.limitSeconds), `list`, `day` (an ISO
  * date's day), `commit` (its first 7 characters); none: the value as it is.
  */
 export function formatStudyValue(value: unknown, format: string | undefined): string {
@@ -93,6 +93,9 @@ export function formatStudyValue(value: unknown, format: string | undefined): st
       return number(Math.abs(value as number), 1);
     case 'abs2':
       return number(Math.abs(value as number), 2);
+    case 'p':
+      if (typeof value !== 'number') throw new TypeError(`expected a p-value, got ${JSON.stringify(value)}`);
+      return value < 0.0001 ? 'p < 0.0001' : `p = ${value.toFixed(4)}`;
     case 'significant':
       return value !== null && (value as number) < 0.05
         ? 'significant at the 5 % level'
